@@ -1,0 +1,1 @@
+DROP TABLE rounds; DROP TABLE consultations; DROP TABLE api_clients; DROP TABLE organisations;

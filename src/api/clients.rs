@@ -1,0 +1,88 @@
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::created;
+use super::pagination::{Keyset, Page};
+use crate::auth::RequireAdmin;
+use crate::domain::client::{self, Client, CreatedClient, NewClient};
+use crate::error::{ApiResult, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_client)
+        .service(list_clients)
+        .service(revoke_client);
+}
+
+/// Create an API client (admin). The response shows `client_secret` once.
+#[utoipa::path(tag = "auth", request_body = NewClient, responses(
+    (status = 201, body = CreatedClient, headers(("Location" = String))),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields (a partner needs a known organisation)", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/clients")]
+pub async fn create_client(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    body: web::Json<NewClient>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let created_client = client::create(&mut conn, body.into_inner()).await?;
+    Ok(created(
+        format!("/api/v1/clients/{}", created_client.client_id),
+        None,
+        created_client,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List API clients (admin), revoked ones included.
+#[utoipa::path(tag = "auth", params(ClientQuery), responses(
+    (status = 200, body = Page<Client>),
+    (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[get("/clients")]
+pub async fn list_clients(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    query: web::Query<ClientQuery>,
+) -> ApiResult<HttpResponse> {
+    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let mut conn = state.conn().await?;
+    let rows = client::list(&mut conn, keyset).await?;
+    Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Client::from)))
+}
+
+/// Revoke an API client (admin): it gets no new tokens.
+#[utoipa::path(tag = "auth", params(("id" = Uuid, Path)), responses(
+    (status = 204, description = "revoked"),
+    (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such client", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[delete("/clients/{id}")]
+pub async fn revoke_client(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    client::revoke(&mut conn, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

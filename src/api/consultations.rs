@@ -1,0 +1,118 @@
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::etag::{IfMatch, etag};
+use super::pagination::{Keyset, Page};
+use super::{created, with_etag};
+use crate::auth::{Caller, RequireAdmin};
+use crate::domain::consultation::{
+    self, Consultation, ConsultationPatch, ConsultationStatus, NewConsultation,
+};
+use crate::error::{ApiResult, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_consultations)
+        .service(create_consultation)
+        .service(get_consultation)
+        .service(update_consultation);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsultationQuery {
+    pub status: Option<ConsultationStatus>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List consultations. Drafts are listed for staff only.
+#[utoipa::path(tag = "consultations", params(ConsultationQuery), responses(
+    (status = 200, body = Page<Consultation>),
+    (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/consultations")]
+pub async fn list_consultations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ConsultationQuery>,
+) -> ApiResult<HttpResponse> {
+    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let mut conn = state.conn().await?;
+    let rows = consultation::list(&mut conn, query.status, caller.is_staff(), keyset).await?;
+    Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Consultation::from)))
+}
+
+/// Create a consultation (admin); it starts as `draft`.
+#[utoipa::path(tag = "consultations", request_body = NewConsultation, responses(
+    (status = 201, body = Consultation, headers(("Location" = String), ("ETag" = String))),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`slug_taken`", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/consultations")]
+pub async fn create_consultation(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    body: web::Json<NewConsultation>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let row = consultation::create(&mut conn, body.into_inner()).await?;
+    Ok(created(
+        format!("/api/v1/consultations/{}", row.id),
+        Some(etag(row.version)),
+        Consultation::from(row),
+    ))
+}
+
+/// Get a consultation by id or slug. Drafts are 404 except for staff.
+#[utoipa::path(tag = "consultations", params(("id" = String, Path, description = "id or slug")), responses(
+    (status = 200, body = Consultation, headers(("ETag" = String))),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such (visible) consultation", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/consultations/{id}")]
+pub async fn get_consultation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let row = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;
+    Ok(with_etag(etag(row.version), Consultation::from(row)))
+}
+
+/// Change a consultation (admin), including its status; honours `If-Match`.
+#[utoipa::path(tag = "consultations",
+    params(("id" = String, Path, description = "id or slug"), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    request_body = ConsultationPatch, responses(
+    (status = 200, body = Consultation, headers(("ETag" = String))),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`invalid_transition` or `slug_taken`", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[patch("/consultations/{id}")]
+pub async fn update_consultation(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<ConsultationPatch>,
+) -> ApiResult<HttpResponse> {
+    let if_match = IfMatch::from_request(&req)?;
+    let mut conn = state.conn().await?;
+    let row = consultation::update(&mut conn, &id, if_match, body.into_inner()).await?;
+    Ok(with_etag(etag(row.version), Consultation::from(row)))
+}

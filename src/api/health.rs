@@ -1,0 +1,55 @@
+//! Liveness and readiness for orchestrators.
+
+use actix_web::{HttpResponse, get, web};
+use diesel::sql_types::Text;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::startup::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or what is not ready.
+    pub status: String,
+}
+
+/// The process is alive.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok".into() })
+}
+
+#[derive(diesel::QueryableByName)]
+struct AppliedVersion {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    version: Option<String>,
+}
+
+/// The database is reachable and every migration is applied.
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, body = Health),
+    (status = 503, description = "database unreachable or migrations missing", body = Health),
+))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let unavailable = |status: &str| {
+        HttpResponse::ServiceUnavailable().json(Health {
+            status: status.into(),
+        })
+    };
+    let Ok(mut conn) = state.pool.get().await else {
+        return unavailable("database unreachable");
+    };
+    let applied = diesel::sql_query("SELECT max(version) AS version FROM __diesel_schema_migrations")
+        .get_result::<AppliedVersion>(&mut conn)
+        .await;
+    match applied {
+        Ok(AppliedVersion { version: Some(v) }) if v >= state.latest_migration => {
+            HttpResponse::Ok().json(Health { status: "ok".into() })
+        }
+        Ok(_) => unavailable("migrations pending"),
+        Err(_) => unavailable("database unreachable"),
+    }
+}

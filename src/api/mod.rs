@@ -1,0 +1,145 @@
+//! The HTTP surface: one module per resource, thin handlers over `crate::domain`.
+
+pub mod categories;
+pub mod clients;
+pub mod consultations;
+pub mod etag;
+pub mod health;
+pub mod organisations;
+pub mod pagination;
+pub mod rounds;
+pub mod token;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, error, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Every route under `/api/v1`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(token::routes)
+        .configure(clients::routes)
+        .configure(categories::routes)
+        .configure(organisations::routes)
+        .configure(consultations::routes)
+        .configure(rounds::routes);
+}
+
+/// Extractor settings that turn actix's own errors into problems instead of plain text.
+pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .error_handler(|e, _| json_error(e).into()),
+    )
+    .app_data(
+        web::FormConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .error_handler(|e, _| form_error(e).into()),
+    )
+    .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+    .app_data(web::PathConfig::default().error_handler(|e, _| {
+        ApiError::invalid_parameter("path", path_message(&e)).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+        ApiError::invalid_parameter("query", query_message(&e)).into()
+    }));
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("The request body exceeds {MAX_BODY_BYTES} bytes."),
+    )
+}
+
+fn unsupported_media_type(expected: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("The request body must be {expected}."),
+    )
+}
+
+pub fn json_error(e: error::JsonPayloadError) -> ApiError {
+    use error::JsonPayloadError as E;
+    match e {
+        E::Overflow { .. } | E::OverflowKnownLength { .. } => too_large(),
+        E::ContentType => unsupported_media_type("application/json"),
+        E::Deserialize(e) => body_error(&e),
+        E::Payload(error::PayloadError::Overflow) => too_large(),
+        other => ApiError::bad_request(format!("The request body could not be read: {other}")),
+    }
+}
+
+/// A JSON body that is malformed (400 `malformed_json`) or of the wrong shape: wrong types,
+/// unknown or missing fields (400 `invalid_body`).
+pub fn body_error(e: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("The request body is not valid JSON: {e}"),
+        ),
+        Category::Data => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("The request body does not match the schema: {e}"),
+        ),
+    }
+}
+
+fn form_error(e: error::UrlencodedError) -> ApiError {
+    use error::UrlencodedError as E;
+    match e {
+        E::Overflow { .. } => too_large(),
+        E::ContentType => unsupported_media_type("application/x-www-form-urlencoded"),
+        other => ApiError::bad_request(format!("The form body is invalid: {other}")),
+    }
+}
+
+fn path_message(e: &error::PathError) -> String {
+    match e {
+        error::PathError::Deserialize(e) => e.to_string(),
+        _ => "is invalid".into(),
+    }
+}
+
+fn query_message(e: &error::QueryPayloadError) -> String {
+    match e {
+        error::QueryPayloadError::Deserialize(e) => e.to_string(),
+        _ => "is invalid".into(),
+    }
+}
+
+/// Unknown routes: a 404 problem, not an empty body.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    error::ResponseError::error_response(&ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("No resource at {} {}", req.method(), req.path()),
+    ))
+}
+
+/// A 201 response with `Location` and `ETag`.
+pub fn created(location: String, etag: Option<String>, body: impl serde::Serialize) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    response.insert_header((actix_web::http::header::LOCATION, location));
+    if let Some(etag) = etag {
+        response.insert_header((actix_web::http::header::ETAG, etag));
+    }
+    response.json(body)
+}
+
+/// A 200 response with an `ETag`.
+pub fn with_etag(etag: String, body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag))
+        .json(body)
+}

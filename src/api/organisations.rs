@@ -1,0 +1,135 @@
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::etag::{IfMatch, etag};
+use super::pagination::{Keyset, Page};
+use super::{created, with_etag};
+use crate::auth::{Caller, RequireAdmin};
+use crate::domain::category::Category;
+use crate::domain::organisation::{
+    self, NewOrganisation, Organisation, OrganisationFilter, OrganisationPatch,
+};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_organisations)
+        .service(create_organisation)
+        .service(get_organisation)
+        .service(update_organisation);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganisationQuery {
+    pub category: Option<Category>,
+    /// Exact region.
+    pub region: Option<String>,
+    /// Case-insensitive part of the name.
+    pub q: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List organisations (public: who takes part is public).
+#[utoipa::path(tag = "organisations", params(OrganisationQuery), responses(
+    (status = 200, body = Page<Organisation>),
+    (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/organisations")]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    query: web::Query<OrganisationQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let mut conn = state.conn().await?;
+    let filter = OrganisationFilter {
+        category: query.category,
+        region: query.region,
+        q: query.q,
+    };
+    let rows = organisation::list(&mut conn, filter, keyset).await?;
+    Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Organisation::from)))
+}
+
+/// Create an organisation (admin).
+#[utoipa::path(tag = "organisations", request_body = NewOrganisation, responses(
+    (status = 201, body = Organisation, headers(("Location" = String), ("ETag" = String))),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/organisations")]
+pub async fn create_organisation(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    body: web::Json<NewOrganisation>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let row = organisation::create(&mut conn, body.into_inner()).await?;
+    Ok(created(
+        format!("/api/v1/organisations/{}", row.id),
+        Some(etag(row.version)),
+        Organisation::from(row),
+    ))
+}
+
+/// Get an organisation (staff; a partner its own).
+#[utoipa::path(tag = "organisations", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Organisation, headers(("ETag" = String))),
+    (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "neither staff nor this organisation's partner", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such organisation", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[get("/organisations/{id}")]
+pub async fn get_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    match caller.principal() {
+        None => return Err(ApiError::unauthorized("This endpoint requires a bearer token.")),
+        Some(p) if p.is_staff() || p.partner_organisation() == Some(id) => {}
+        Some(_) => return Err(ApiError::forbidden("A partner may read only its own organisation.")),
+    }
+    let mut conn = state.conn().await?;
+    let row = organisation::find(&mut conn, id).await?;
+    Ok(with_etag(etag(row.version), Organisation::from(row)))
+}
+
+/// Change an organisation (admin); honours `If-Match`.
+#[utoipa::path(tag = "organisations", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    request_body = OrganisationPatch, responses(
+    (status = 200, body = Organisation, headers(("ETag" = String))),
+    (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such organisation", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[patch("/organisations/{id}")]
+pub async fn update_organisation(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<OrganisationPatch>,
+) -> ApiResult<HttpResponse> {
+    let if_match = IfMatch::from_request(&req)?;
+    let mut conn = state.conn().await?;
+    let row = organisation::update(&mut conn, id.into_inner(), if_match, body.into_inner()).await?;
+    Ok(with_etag(etag(row.version), Organisation::from(row)))
+}

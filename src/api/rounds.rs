@@ -1,0 +1,124 @@
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::etag::{IfMatch, etag};
+use super::pagination::{Keyset, Page};
+use super::{created, with_etag};
+use crate::auth::{Caller, RequireAdmin};
+use crate::domain::consultation;
+use crate::domain::round::{self, NewRound, Round, RoundPatch};
+use crate::error::{ApiResult, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_rounds)
+        .service(create_round)
+        .service(get_round)
+        .service(update_round);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoundQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the rounds of a consultation, with live seat counts.
+#[utoipa::path(tag = "rounds", params(("id" = String, Path, description = "consultation id or slug"), RoundQuery), responses(
+    (status = 200, body = Page<Round>),
+    (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such (visible) consultation", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/consultations/{id}/rounds")]
+pub async fn list_rounds(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<RoundQuery>,
+) -> ApiResult<HttpResponse> {
+    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let mut conn = state.conn().await?;
+    let consultation = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;
+    let rows = round::list(&mut conn, consultation.id, keyset).await?;
+    Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Round::from)))
+}
+
+/// Add a round to a consultation (admin).
+#[utoipa::path(tag = "rounds", params(("id" = String, Path, description = "consultation id or slug")), request_body = NewRound, responses(
+    (status = 201, body = Round, headers(("Location" = String), ("ETag" = String))),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`consultation_archived`", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields: times out of order, capacity below 1, …", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/consultations/{id}/rounds")]
+pub async fn create_round(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    id: web::Path<String>,
+    body: web::Json<NewRound>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let consultation = consultation::find_visible(&mut conn, &id, true).await?;
+    let row = round::create(&mut conn, &consultation, body.into_inner()).await?;
+    Ok(created(
+        format!("/api/v1/rounds/{}", row.id),
+        Some(etag(row.version)),
+        Round::from(row),
+    ))
+}
+
+/// Get a round with its live seat counts.
+#[utoipa::path(tag = "rounds", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Round, headers(("ETag" = String))),
+    (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such (visible) round", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/rounds/{id}")]
+pub async fn get_round(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let row = round::find_visible(&mut conn, id.into_inner(), caller.is_staff()).await?;
+    Ok(with_etag(etag(row.version), Round::from(row)))
+}
+
+/// Change a round (admin); honours `If-Match`.
+#[utoipa::path(tag = "rounds",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    request_body = RoundPatch, responses(
+    (status = 200, body = Round, headers(("ETag" = String))),
+    (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such round", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`capacity_below_confirmed`", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[patch("/rounds/{id}")]
+pub async fn update_round(
+    state: web::Data<AppState>,
+    _admin: RequireAdmin,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<RoundPatch>,
+) -> ApiResult<HttpResponse> {
+    let if_match = IfMatch::from_request(&req)?;
+    let mut conn = state.conn().await?;
+    let row = round::update(&mut conn, id.into_inner(), if_match, body.into_inner()).await?;
+    Ok(with_etag(etag(row.version), Round::from(row)))
+}

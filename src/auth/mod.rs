@@ -1,0 +1,44 @@
+//! Who is calling: JWT issuing and checking, the extractors handlers use to demand a
+//! role, and API client secrets.
+
+pub mod extract;
+pub mod jwt;
+pub mod secret;
+
+use uuid::Uuid;
+
+pub use extract::{Caller, RequireAdmin, RequireStaff};
+pub use jwt::TokenService;
+
+crate::text_enum! {
+    /// The role a token grants.
+    Role {
+        Admin = "admin",
+        Moderator = "moderator",
+        Partner = "partner",
+    }
+}
+
+/// An authenticated caller, from a valid token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// The token's `sub`: an API client id or the name given to `beteiligung token`.
+    pub subject: String,
+    pub role: Role,
+    /// The organisation a partner acts for.
+    pub organisation_id: Option<Uuid>,
+}
+
+impl Principal {
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Moderator)
+    }
+
+    /// The organisation of a partner; `None` for staff.
+    pub fn partner_organisation(&self) -> Option<Uuid> {
+        match self.role {
+            Role::Partner => self.organisation_id,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Configuration, read from environment variables only:
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/beteiligung` | PostgreSQL; the database is created if missing |
+//! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
+//! | `JWT_SECRET` | — (required, ≥ 32 bytes; `serve --demo` generates one) | HMAC key signing and checking tokens |
+//! | `JWT_ISSUER` | `beteiligung` | `iss` of issued tokens, required on received ones |
+//! | `JWT_AUDIENCE` | `beteiligung-api` | `aud` of issued tokens, required on received ones |
+//! | `TOKEN_TTL` | `1h` | lifetime of tokens from `/api/v1/auth/token` (e.g. `15m`, `8h`) |
+//! | `DB_POOL_SIZE` | `10` | maximum database connections of this process |
+//! | `DB_STATEMENT_TIMEOUT` | `10s` | PostgreSQL `statement_timeout` on every pooled connection |
+//! | `HTTP_WORKERS` | number of cores | actix worker threads |
+//! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/beteiligung";
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind_addr: String,
+    pub jwt: JwtConfig,
+    pub db_pool_size: usize,
+    pub db_statement_timeout: Duration,
+    pub http_workers: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtConfig {
+    pub secret: SecretString,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl: Duration,
+}
+
+/// A configuration problem, naming the variable, shown as one line at start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn invalid(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        message: message.into(),
+    }
+}
+
+/// What to do when `JWT_SECRET` is not set.
+pub enum MissingSecret {
+    Refuse,
+    /// Demo mode: generate a random secret (tokens die with the process).
+    Generate,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env(missing_secret: MissingSecret) -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok(), missing_secret)
+    }
+
+    pub fn from_lookup(
+        var: impl Fn(&str) -> Option<String>,
+        missing_secret: MissingSecret,
+    ) -> Result<Self, ConfigError> {
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must be a postgres:// or postgresql:// URL",
+            ));
+        }
+        let bind_addr = var("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind_addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid("BIND_ADDR", "must be host:port, e.g. 0.0.0.0:8080"));
+        }
+        let secret = match (var("JWT_SECRET"), missing_secret) {
+            (Some(secret), _) if secret.len() >= MIN_SECRET_BYTES => secret,
+            (Some(_), _) => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                ));
+            }
+            (None, MissingSecret::Generate) => random_secret(),
+            (None, MissingSecret::Refuse) => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!(
+                        "is required (at least {MIN_SECRET_BYTES} bytes, e.g. from `openssl rand -hex 32`)"
+                    ),
+                ));
+            }
+        };
+        let non_empty = |name: &'static str, default: &str| match var(name) {
+            Some(value) if value.trim().is_empty() => Err(invalid(name, "must not be empty")),
+            Some(value) => Ok(value),
+            None => Ok(default.to_string()),
+        };
+        let jwt = JwtConfig {
+            secret: SecretString::from(secret),
+            issuer: non_empty("JWT_ISSUER", "beteiligung")?,
+            audience: non_empty("JWT_AUDIENCE", "beteiligung-api")?,
+            token_ttl: duration(&var, "TOKEN_TTL", "1h")?,
+        };
+        let db_pool_size = number(&var, "DB_POOL_SIZE", 10, 1..=1000)?;
+        let http_workers = number(
+            &var,
+            "HTTP_WORKERS",
+            std::thread::available_parallelism().map_or(2, usize::from),
+            1..=256,
+        )?;
+        Ok(Self {
+            database_url,
+            bind_addr,
+            jwt,
+            db_pool_size,
+            db_statement_timeout: duration(&var, "DB_STATEMENT_TIMEOUT", "10s")?,
+            http_workers,
+        })
+    }
+}
+
+impl JwtConfig {
+    pub fn secret_bytes(&self) -> &[u8] {
+        self.secret.expose_secret().as_bytes()
+    }
+}
+
+fn duration(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Duration, ConfigError> {
+    let raw = var(name).unwrap_or_else(|| default.to_string());
+    match humantime::parse_duration(&raw) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(invalid(
+            name,
+            format!("must be a positive duration like 30s, 15m or 1h, got {raw:?}"),
+        )),
+    }
+}
+
+fn number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    let Some(raw) = var(name) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(invalid(
+            name,
+            format!(
+                "must be a whole number from {} to {}, got {raw:?}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
+}
+
+fn random_secret() -> String {
+    use rand::Rng;
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn defaults_apply_when_only_the_secret_is_set() {
+        let config =
+            Config::from_lookup(lookup(&[("JWT_SECRET", SECRET)]), MissingSecret::Refuse).unwrap();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.bind_addr, "127.0.0.1:8080");
+        assert_eq!(config.jwt.token_ttl, Duration::from_secs(3600));
+        assert_eq!(config.db_pool_size, 10);
+    }
+
+    #[test]
+    fn each_invalid_variable_is_named() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[], "JWT_SECRET"),
+            (&[("JWT_SECRET", "short")], "JWT_SECRET"),
+            (&[("JWT_SECRET", SECRET), ("TOKEN_TTL", "soon")], "TOKEN_TTL"),
+            (&[("JWT_SECRET", SECRET), ("DB_POOL_SIZE", "0")], "DB_POOL_SIZE"),
+            (&[("JWT_SECRET", SECRET), ("BIND_ADDR", "localhost")], "BIND_ADDR"),
+            (&[("JWT_SECRET", SECRET), ("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (&[("JWT_SECRET", SECRET), ("JWT_ISSUER", " ")], "JWT_ISSUER"),
+        ];
+        for (vars, variable) in cases {
+            let error = Config::from_lookup(lookup(vars), MissingSecret::Refuse).unwrap_err();
+            assert_eq!(error.variable, *variable, "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn demo_mode_generates_a_secret() {
+        let config = Config::from_lookup(lookup(&[]), MissingSecret::Generate).unwrap();
+        assert!(config.jwt.secret_bytes().len() >= MIN_SECRET_BYTES);
+    }
+}

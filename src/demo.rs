@@ -1,0 +1,190 @@
+//! The example consultation loaded by `serve --demo`: the 2019 participation process for the
+//! integration concept of Saxony-Anhalt. Loading is idempotent (fixed ids, inserts that skip
+//! existing rows).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::{Uuid, uuid};
+
+use crate::db::schema::{consultations, organisations, rounds};
+use crate::domain::category::Category;
+use crate::domain::consultation::{ConsultationRow, ConsultationStatus, Topic};
+use crate::domain::organisation::OrganisationRow;
+use crate::domain::round::{RoundKind, RoundRow};
+
+pub const CONSULTATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000001");
+pub const CONSULTATION_SLUG: &str = "integrationskonzept-sachsen-anhalt";
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+fn topics() -> Vec<Topic> {
+    [
+        ("sprache", "Sprache und Sprachkurse"),
+        ("arbeitsmarkt", "Arbeitsmarktintegration"),
+        ("qualifizierung", "Bildung und Qualifizierung"),
+        ("beratung", "Beratung und Information"),
+        ("wohnen", "Wohnen und Zusammenleben"),
+        ("kita-schule", "Kita und Schule"),
+    ]
+    .into_iter()
+    .map(|(key, label)| Topic {
+        key: key.into(),
+        label: label.into(),
+    })
+    .collect()
+}
+
+struct DemoRound {
+    id: Uuid,
+    kind: RoundKind,
+    title: &'static str,
+    venue: &'static str,
+    postal_code: &'static str,
+    city: &'static str,
+    region: &'static str,
+    starts_at: &'static str,
+    ends_at: &'static str,
+    capacity: i32,
+}
+
+const ROUNDS: &[DemoRound] = &[
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000101"),
+        kind: RoundKind::Kickoff,
+        title: "Auftaktkonferenz Integrationskonzept",
+        venue: "Ministerium für Arbeit, Soziales und Integration",
+        postal_code: "39104",
+        city: "Magdeburg",
+        region: "Magdeburg",
+        starts_at: "2019-09-12T10:00:00+02:00",
+        ends_at: "2019-09-12T16:00:00+02:00",
+        capacity: 130,
+    },
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000102"),
+        kind: RoundKind::Regional,
+        title: "Regionalkonferenz Dessau",
+        venue: "Rathaus Dessau-Roßlau",
+        postal_code: "06844",
+        city: "Dessau-Roßlau",
+        region: "Anhalt",
+        starts_at: "2019-10-09T10:00:00+02:00",
+        ends_at: "2019-10-09T15:00:00+02:00",
+        capacity: 80,
+    },
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000103"),
+        kind: RoundKind::Regional,
+        title: "Regionalkonferenz Stendal",
+        venue: "Landratsamt Stendal",
+        postal_code: "39576",
+        city: "Stendal",
+        region: "Altmark",
+        starts_at: "2019-10-23T10:00:00+02:00",
+        ends_at: "2019-10-23T15:00:00+02:00",
+        capacity: 80,
+    },
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000104"),
+        kind: RoundKind::Regional,
+        title: "Regionalkonferenz Halle",
+        venue: "Stadthaus Halle (Saale)",
+        postal_code: "06108",
+        city: "Halle (Saale)",
+        region: "Halle",
+        starts_at: "2019-11-06T10:00:00+01:00",
+        ends_at: "2019-11-06T15:00:00+01:00",
+        capacity: 80,
+    },
+];
+
+const ORGANISATIONS: &[(Uuid, &str, Category, &str)] = &[
+    (uuid!("0190f1a0-0000-7000-8000-000000000201"), "Landeshauptstadt Magdeburg", Category::Municipality, "Magdeburg"),
+    (uuid!("0190f1a0-0000-7000-8000-000000000202"), "Industrie- und Handelskammer Halle-Dessau", Category::ChamberOrBusinessAssociation, "Halle"),
+    (uuid!("0190f1a0-0000-7000-8000-000000000203"), "Landesnetzwerk der Migrantenorganisationen Sachsen-Anhalt", Category::MigrantOrganisation, "Sachsen-Anhalt"),
+    (uuid!("0190f1a0-0000-7000-8000-000000000204"), "Caritasverband für das Bistum Magdeburg", Category::WelfareAssociation, "Magdeburg"),
+    (uuid!("0190f1a0-0000-7000-8000-000000000205"), "Jobcenter Landkreis Stendal", Category::EmploymentAgency, "Altmark"),
+    (uuid!("0190f1a0-0000-7000-8000-000000000206"), "Netzwerk Integration Dessau-Roßlau", Category::IntegrationNetwork, "Anhalt"),
+    (uuid!("0190f1a0-0000-7000-8000-000000000207"), "Koordinierungsstelle Integration Landkreis Stendal", Category::MunicipalCoordinationOffice, "Altmark"),
+];
+
+/// Inserts the example consultation, its rounds and organisations where they are missing.
+pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let consultation = ConsultationRow {
+        id: CONSULTATION_ID,
+        slug: CONSULTATION_SLUG.into(),
+        title: "Integrationskonzept Sachsen-Anhalt".into(),
+        summary: "Offener Beteiligungsprozess des Ministeriums für Arbeit, Soziales und Integration: \
+Kommunen, Migrantenorganisationen, Verbände und Engagierte erarbeiten Bedarfe und Handlungsansätze \
+für das neue Integrationskonzept des Landes."
+            .into(),
+        status: ConsultationStatus::Open,
+        topics: serde_json::to_value(topics())?,
+        starts_on: NaiveDate::from_ymd_opt(2019, 9, 12),
+        ends_on: NaiveDate::from_ymd_opt(2020, 6, 30),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(consultations::table)
+        .values(&consultation)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    for r in ROUNDS {
+        let starts_at = at(r.starts_at);
+        let row = RoundRow {
+            id: r.id,
+            consultation_id: CONSULTATION_ID,
+            kind: r.kind,
+            title: r.title.into(),
+            venue_name: Some(r.venue.into()),
+            venue_street: None,
+            venue_postal_code: Some(r.postal_code.into()),
+            venue_city: Some(r.city.into()),
+            region: Some(r.region.into()),
+            starts_at,
+            ends_at: at(r.ends_at),
+            capacity: r.capacity,
+            registration_opens_at: Some(starts_at - chrono::Duration::days(42)),
+            registration_closes_at: Some(starts_at - chrono::Duration::days(2)),
+            submissions_open_at: Some(starts_at - chrono::Duration::days(14)),
+            submissions_close_at: Some(starts_at + chrono::Duration::days(28)),
+            cancelled: false,
+            confirmed_count: 0,
+            waitlisted_count: 0,
+            attended_count: 0,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(rounds::table)
+            .values(&row)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    for &(id, name, category, region) in ORGANISATIONS {
+        let row = OrganisationRow {
+            id,
+            name: name.into(),
+            category,
+            region: Some(region.into()),
+            website: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(organisations::table)
+            .values(&row)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

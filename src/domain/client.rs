@@ -1,0 +1,176 @@
+//! API clients: partner systems and staff tools that obtain tokens with the OAuth2
+//! client-credentials grant.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::organisation;
+use super::validate::Violations;
+use crate::api::pagination::Keyset;
+use crate::auth::{Principal, Role, secret};
+use crate::db::schema::api_clients;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_clients)]
+pub struct ClientRow {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    pub secret_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ClientRow {
+    pub fn principal(&self) -> Principal {
+        Principal {
+            subject: self.id.to_string(),
+            role: self.role,
+            organisation_id: self.organisation_id,
+        }
+    }
+}
+
+/// An API client (its secret is never shown again after creation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Client {
+    /// The `client_id` for `/api/v1/auth/token`.
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ClientRow> for Client {
+    fn from(row: ClientRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            role: row.role,
+            organisation_id: row.organisation_id,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+/// A newly created client with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    pub client: Client,
+    pub client_id: Uuid,
+    pub client_secret: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    /// 1–200 characters, e.g. the partner system's name.
+    #[schema(example = "Caritas Magdeburg Fachverfahren")]
+    pub name: String,
+    pub role: Role,
+    /// Required for `partner` (the organisation it acts for), not allowed otherwise.
+    pub organisation_id: Option<Uuid>,
+}
+
+pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> ApiResult<CreatedClient> {
+    let mut v = Violations::new();
+    v.text("name", &new.name, 1, 200);
+    match (new.role, new.organisation_id) {
+        (Role::Partner, None) => v.add("organisation_id", "is required for a partner client"),
+        (Role::Admin | Role::Moderator, Some(_)) => {
+            v.add("organisation_id", "is only for partner clients")
+        }
+        (Role::Partner, Some(org)) if !organisation::exists(conn, org).await? => {
+            v.add("organisation_id", "is not a known organisation")
+        }
+        _ => {}
+    }
+    v.into_result()?;
+    let client_secret = secret::generate();
+    let to_hash = client_secret.clone();
+    let secret_hash = tokio::task::spawn_blocking(move || secret::hash(&to_hash))
+        .await?
+        .map_err(|e| {
+            log::error!("hashing a client secret: {e}");
+            ApiError::internal()
+        })?;
+    let row = ClientRow {
+        id: Uuid::now_v7(),
+        name: new.name,
+        role: new.role,
+        organisation_id: new.organisation_id,
+        secret_hash,
+        created_at: Utc::now(),
+        revoked_at: None,
+    };
+    let row: ClientRow = diesel::insert_into(api_clients::table)
+        .values(&row)
+        .returning(ClientRow::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok(CreatedClient {
+        client_id: row.id,
+        client: row.into(),
+        client_secret,
+    })
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, keyset: Keyset) -> ApiResult<Vec<ClientRow>> {
+    let mut query = api_clients::table
+        .select(ClientRow::as_select())
+        .order(api_clients::id)
+        .limit(keyset.fetch())
+        .into_boxed();
+    if let Some(after) = keyset.after {
+        query = query.filter(api_clients::id.gt(after));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// Revokes a client: it gets no new tokens. Revoking twice is harmless.
+pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
+    let found = diesel::update(api_clients::table.find(id))
+        .set(api_clients::revoked_at.eq(Some(Utc::now())))
+        .filter(api_clients::revoked_at.is_null())
+        .execute(conn)
+        .await?;
+    if found == 0 {
+        let exists: bool = diesel::select(diesel::dsl::exists(api_clients::table.find(id)))
+            .get_result(conn)
+            .await?;
+        if !exists {
+            return Err(ApiError::not_found("client"));
+        }
+    }
+    Ok(())
+}
+
+/// The active client with this id and secret, if any.
+pub async fn authenticate(
+    conn: &mut AsyncPgConnection,
+    client_id: Uuid,
+    client_secret: String,
+) -> ApiResult<Option<ClientRow>> {
+    let row: Option<ClientRow> = api_clients::table
+        .find(client_id)
+        .filter(api_clients::revoked_at.is_null())
+        .select(ClientRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    let stored = row.as_ref().map(|r| r.secret_hash.clone());
+    let valid =
+        tokio::task::spawn_blocking(move || secret::verify(&client_secret, stored.as_deref()))
+            .await?;
+    Ok(row.filter(|_| valid))
+}

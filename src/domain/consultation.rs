@@ -1,0 +1,323 @@
+//! Consultations (Beteiligungsprozesse) and their status machine.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::validate::{Violations, double_option};
+use crate::api::etag::IfMatch;
+use crate::api::pagination::Keyset;
+use crate::db::schema::consultations;
+use crate::error::{ApiError, ApiResult};
+
+crate::text_enum! {
+    /// Lifecycle of a consultation; it only moves forward, one step at a time.
+    ConsultationStatus {
+        Draft = "draft",
+        Open = "open",
+        Closed = "closed",
+        Archived = "archived",
+    }
+}
+
+impl ConsultationStatus {
+    /// The one status this one may move to.
+    pub fn next(self) -> Option<Self> {
+        match self {
+            Self::Draft => Some(Self::Open),
+            Self::Open => Some(Self::Closed),
+            Self::Closed => Some(Self::Archived),
+            Self::Archived => None,
+        }
+    }
+
+    pub fn can_become(self, to: Self) -> bool {
+        self == to || self.next() == Some(to)
+    }
+
+    /// Drafts are visible to staff only.
+    pub fn is_public(self) -> bool {
+        self != Self::Draft
+    }
+}
+
+/// A topic (Handlungsfeld) of a consultation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// Stable key, lowercase letters, digits and dashes (1–50).
+    #[schema(example = "sprache")]
+    pub key: String,
+    /// Display label (1–200).
+    #[schema(example = "Sprache und Sprachkurse")]
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = consultations, treat_none_as_null = true)]
+pub struct ConsultationRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub status: ConsultationStatus,
+    pub topics: serde_json::Value,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ConsultationRow {
+    pub fn topics(&self) -> Vec<Topic> {
+        serde_json::from_value(self.topics.clone()).unwrap_or_default()
+    }
+
+    pub fn has_topic(&self, key: &str) -> bool {
+        self.topics().iter().any(|t| t.key == key)
+    }
+
+    fn validate(&self, topics: &[Topic]) -> ApiResult<()> {
+        let mut v = Violations::new();
+        v.slug("slug", &self.slug, 100);
+        v.text("title", &self.title, 1, 300);
+        v.text("summary", &self.summary, 0, 5000);
+        v.check(topics.len() <= 50, "topics", "must not have more than 50 entries");
+        for (i, topic) in topics.iter().enumerate() {
+            v.slug(&format!("topics[{i}].key"), &topic.key, 50);
+            v.text(&format!("topics[{i}].label"), &topic.label, 1, 200);
+            if topics[..i].iter().any(|t| t.key == topic.key) {
+                v.add(&format!("topics[{i}].key"), "is used twice");
+            }
+        }
+        if let (Some(starts), Some(ends)) = (self.starts_on, self.ends_on) {
+            v.check(ends >= starts, "ends_on", "must not be before starts_on");
+        }
+        v.into_result()
+    }
+}
+
+/// A consultation (Beteiligungsprozess).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Consultation {
+    pub id: Uuid,
+    #[schema(example = "integrationskonzept-sachsen-anhalt")]
+    pub slug: String,
+    #[schema(example = "Integrationskonzept Sachsen-Anhalt")]
+    pub title: String,
+    pub summary: String,
+    pub status: ConsultationStatus,
+    pub topics: Vec<Topic>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ConsultationRow> for Consultation {
+    fn from(row: ConsultationRow) -> Self {
+        Self {
+            topics: row.topics(),
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            status: row.status,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A new consultation; it starts as `draft`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConsultation {
+    /// Unique, lowercase letters, digits and dashes (1–100); usable instead of the id.
+    pub slug: String,
+    /// 1–300 characters.
+    pub title: String,
+    /// At most 5000 characters.
+    #[serde(default)]
+    pub summary: String,
+    /// At most 50 topics with unique keys.
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// Changes to a consultation; absent fields stay. `status` may move one step forward
+/// (`draft → open → closed → archived`); anything else is 409 `invalid_transition`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationPatch {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub status: Option<ConsultationStatus>,
+    pub topics: Option<Vec<Topic>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub starts_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ends_on: Option<Option<NaiveDate>>,
+}
+
+fn slug_taken(error: diesel::result::Error) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            ApiError::conflict("slug_taken", "Another consultation already has this slug.")
+        }
+        other => other.into(),
+    }
+}
+
+pub async fn create(conn: &mut AsyncPgConnection, new: NewConsultation) -> ApiResult<ConsultationRow> {
+    let now = Utc::now();
+    let row = ConsultationRow {
+        id: Uuid::now_v7(),
+        slug: new.slug,
+        title: new.title,
+        summary: new.summary,
+        status: ConsultationStatus::Draft,
+        topics: serde_json::to_value(&new.topics).map_err(|_| ApiError::internal())?,
+        starts_on: new.starts_on,
+        ends_on: new.ends_on,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    row.validate(&new.topics)?;
+    diesel::insert_into(consultations::table)
+        .values(&row)
+        .returning(ConsultationRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(slug_taken)
+}
+
+/// Looks a consultation up by id or slug; drafts only for staff.
+pub async fn find_visible(
+    conn: &mut AsyncPgConnection,
+    id_or_slug: &str,
+    staff: bool,
+) -> ApiResult<ConsultationRow> {
+    let mut query = consultations::table
+        .select(ConsultationRow::as_select())
+        .into_boxed();
+    query = match Uuid::parse_str(id_or_slug) {
+        Ok(id) => query.filter(consultations::id.eq(id)),
+        Err(_) => query.filter(consultations::slug.eq(id_or_slug.to_string())),
+    };
+    if !staff {
+        query = query.filter(consultations::status.ne(ConsultationStatus::Draft));
+    }
+    query
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("consultation"))
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    status: Option<ConsultationStatus>,
+    staff: bool,
+    keyset: Keyset,
+) -> ApiResult<Vec<ConsultationRow>> {
+    let mut query = consultations::table
+        .select(ConsultationRow::as_select())
+        .order(consultations::id)
+        .limit(keyset.fetch())
+        .into_boxed();
+    if let Some(after) = keyset.after {
+        query = query.filter(consultations::id.gt(after));
+    }
+    if let Some(status) = status {
+        query = query.filter(consultations::status.eq(status));
+    }
+    if !staff {
+        query = query.filter(consultations::status.ne(ConsultationStatus::Draft));
+    }
+    Ok(query.load(conn).await?)
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id_or_slug: &str,
+    if_match: IfMatch,
+    patch: ConsultationPatch,
+) -> ApiResult<ConsultationRow> {
+    let found = find_visible(conn, id_or_slug, true).await?;
+    conn.transaction(async |conn| {
+        let mut row: ConsultationRow = consultations::table
+            .find(found.id)
+            .select(ConsultationRow::as_select())
+            .for_update()
+            .first(conn)
+            .await?;
+        if_match.check(row.version)?;
+        if let Some(status) = patch.status {
+            if !row.status.can_become(status) {
+                return Err(ApiError::invalid_transition(row.status.as_str(), status.as_str()));
+            }
+            row.status = status;
+        }
+        if let Some(slug) = patch.slug {
+            row.slug = slug;
+        }
+        if let Some(title) = patch.title {
+            row.title = title;
+        }
+        if let Some(summary) = patch.summary {
+            row.summary = summary;
+        }
+        if let Some(starts_on) = patch.starts_on {
+            row.starts_on = starts_on;
+        }
+        if let Some(ends_on) = patch.ends_on {
+            row.ends_on = ends_on;
+        }
+        let topics = match patch.topics {
+            Some(topics) => {
+                row.topics = serde_json::to_value(&topics).map_err(|_| ApiError::internal())?;
+                topics
+            }
+            None => row.topics(),
+        };
+        row.validate(&topics)?;
+        row.version += 1;
+        row.updated_at = Utc::now();
+        diesel::update(consultations::table.find(row.id))
+            .set(&row)
+            .returning(ConsultationRow::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(slug_taken)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConsultationStatus::*;
+
+    #[test]
+    fn status_moves_forward_one_step_only() {
+        assert!(Draft.can_become(Open));
+        assert!(Open.can_become(Closed));
+        assert!(Closed.can_become(Archived));
+        assert!(!Draft.can_become(Closed));
+        assert!(!Open.can_become(Draft));
+        assert!(!Archived.can_become(Closed));
+    }
+}

@@ -1,0 +1,10 @@
+//! The rules of the domain, each in the module named after what it governs, with the
+//! queries that enforce them.
+
+pub mod category;
+pub mod client;
+pub mod consultation;
+pub mod organisation;
+pub mod round;
+pub mod text_enum;
+pub mod validate;

@@ -1,0 +1,210 @@
+//! Organisations taking part in consultations.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::category::Category;
+use super::validate::{Violations, double_option};
+use crate::api::pagination::Keyset;
+use crate::db::schema::organisations;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = organisations, treat_none_as_null = true)]
+pub struct OrganisationRow {
+    pub id: Uuid,
+    pub name: String,
+    pub category: Category,
+    pub region: Option<String>,
+    pub website: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organisation (municipality, chamber, association, …).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organisation {
+    pub id: Uuid,
+    #[schema(example = "Landkreis Stendal")]
+    pub name: String,
+    pub category: Category,
+    #[schema(example = "Altmark")]
+    pub region: Option<String>,
+    pub website: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<OrganisationRow> for Organisation {
+    fn from(row: OrganisationRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            category: row.category,
+            region: row.region,
+            website: row.website,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    /// 1–200 characters.
+    #[schema(example = "Caritasverband für das Bistum Magdeburg")]
+    pub name: String,
+    pub category: Category,
+    /// At most 100 characters.
+    pub region: Option<String>,
+    /// http(s) URL, at most 500 characters.
+    pub website: Option<String>,
+}
+
+/// Changes to an organisation; absent fields stay, `null` clears an optional field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationPatch {
+    pub name: Option<String>,
+    pub category: Option<Category>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub region: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+}
+
+impl OrganisationRow {
+    fn validate(&self) -> ApiResult<()> {
+        let mut v = Violations::new();
+        v.text("name", &self.name, 1, 200);
+        v.optional_text("region", self.region.as_deref(), 100);
+        v.url("website", self.website.as_deref());
+        v.into_result()
+    }
+}
+
+pub struct OrganisationFilter {
+    pub category: Option<Category>,
+    pub region: Option<String>,
+    pub q: Option<String>,
+}
+
+pub async fn create(conn: &mut AsyncPgConnection, new: NewOrganisation) -> ApiResult<OrganisationRow> {
+    let now = Utc::now();
+    let row = OrganisationRow {
+        id: Uuid::now_v7(),
+        name: new.name,
+        category: new.category,
+        region: new.region,
+        website: new.website,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    row.validate()?;
+    Ok(diesel::insert_into(organisations::table)
+        .values(&row)
+        .returning(OrganisationRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<OrganisationRow> {
+    organisations::table
+        .find(id)
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("organisation"))
+}
+
+pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(organisations::table.find(id)))
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: OrganisationFilter,
+    keyset: Keyset,
+) -> ApiResult<Vec<OrganisationRow>> {
+    let mut query = organisations::table
+        .select(OrganisationRow::as_select())
+        .order(organisations::id)
+        .limit(keyset.fetch())
+        .into_boxed();
+    if let Some(after) = keyset.after {
+        query = query.filter(organisations::id.gt(after));
+    }
+    if let Some(category) = filter.category {
+        query = query.filter(organisations::category.eq(category));
+    }
+    if let Some(region) = filter.region {
+        query = query.filter(organisations::region.eq(region));
+    }
+    if let Some(q) = filter.q {
+        query = query.filter(organisations::name.ilike(like_pattern(&q)));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// `%q%` with LIKE's wildcards in `q` escaped.
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Applies a patch to the locked row, with If-Match checked against its version.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    if_match: crate::api::etag::IfMatch,
+    patch: OrganisationPatch,
+) -> ApiResult<OrganisationRow> {
+    use diesel_async::AsyncConnection;
+    conn.transaction(async |conn| {
+        let mut row: OrganisationRow = organisations::table
+            .find(id)
+            .select(OrganisationRow::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("organisation"))?;
+        if_match.check(row.version)?;
+        if let Some(name) = patch.name {
+            row.name = name;
+        }
+        if let Some(category) = patch.category {
+            row.category = category;
+        }
+        if let Some(region) = patch.region {
+            row.region = region;
+        }
+        if let Some(website) = patch.website {
+            row.website = website;
+        }
+        row.validate()?;
+        row.version += 1;
+        row.updated_at = Utc::now();
+        Ok(diesel::update(organisations::table.find(id))
+            .set(&row)
+            .returning(OrganisationRow::as_returning())
+            .get_result(conn)
+            .await?)
+    })
+    .await
+}

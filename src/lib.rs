@@ -1,0 +1,11 @@
+//! Beteiligung: a REST/JSON API for stakeholder consultations of German state ministries.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod startup;

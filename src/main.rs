@@ -1,0 +1,175 @@
+//! The `beteiligung` command: serve the API, migrate, mint tokens, create API clients,
+//! print the OpenAPI document.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use beteiligung::auth::{Principal, Role, TokenService};
+use beteiligung::config::{Config, MissingSecret};
+use beteiligung::domain::client::{self, NewClient};
+use beteiligung::{db, demo, openapi, startup};
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "beteiligung", version, about = "Beteiligung: consultations API (configuration: see README, environment variables)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create and migrate the database, then serve the API on BIND_ADDR.
+    Serve {
+        /// Load the example consultation "Integrationskonzept Sachsen-Anhalt" and print an
+        /// admin token (generates a JWT_SECRET when none is set).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create and migrate the database, then exit.
+    Migrate,
+    /// Print a signed access token (and nothing else).
+    Token {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The token's subject, e.g. the name of the person or tool using it.
+        #[arg(long)]
+        subject: String,
+        /// The organisation a partner token acts for.
+        #[arg(long)]
+        org: Option<Uuid>,
+        /// Lifetime, e.g. 15m, 1h, 7d.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+    },
+    /// Manage API clients.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create an API client and print its client_id and client_secret.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        org: Option<Uuid>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Openapi => {
+            print!("{}", openapi::spec_json());
+            Ok(())
+        }
+        Command::Token {
+            role,
+            subject,
+            org,
+            ttl,
+        } => token(role, subject, org, ttl),
+        command => actix_web::rt::System::new().block_on(run(command)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn token(role: Role, subject: String, org: Option<Uuid>, ttl: Duration) -> anyhow::Result<()> {
+    match (role, org) {
+        (Role::Partner, None) => anyhow::bail!("a partner token needs --org"),
+        (Role::Admin | Role::Moderator, Some(_)) => anyhow::bail!("--org is only for partner tokens"),
+        _ => {}
+    }
+    let config = Config::from_env(MissingSecret::Refuse)?;
+    let principal = Principal {
+        subject,
+        role,
+        organisation_id: org,
+    };
+    println!("{}", TokenService::new(&config.jwt).issue(&principal, ttl)?);
+    Ok(())
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo } => serve(demo).await,
+        Command::Migrate => {
+            let config = Config::from_env(MissingSecret::Generate)?;
+            startup::prepare_database(&config).await
+        }
+        Command::Client {
+            command: ClientCommand::Create { name, role, org },
+        } => {
+            let config = Config::from_env(MissingSecret::Generate)?;
+            startup::prepare_database(&config).await?;
+            let pool = db::pool(&config.database_url, 1, config.db_statement_timeout)?;
+            let mut conn = pool.get().await?;
+            let new = NewClient {
+                name,
+                role,
+                organisation_id: org,
+            };
+            let created = client::create(&mut conn, new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            println!("client_id={}", created.client_id);
+            println!("client_secret={}", created.client_secret);
+            Ok(())
+        }
+        Command::Openapi | Command::Token { .. } => unreachable!("handled without a runtime"),
+    }
+}
+
+async fn serve(demo: bool) -> anyhow::Result<()> {
+    let missing = if demo {
+        MissingSecret::Generate
+    } else {
+        MissingSecret::Refuse
+    };
+    let generated_secret = std::env::var_os("JWT_SECRET").is_none();
+    let config = Config::from_env(missing)?;
+    startup::prepare_database(&config).await?;
+    let listener = std::net::TcpListener::bind(&config.bind_addr)
+        .map_err(|e| anyhow::anyhow!("BIND_ADDR {}: {e}", config.bind_addr))?;
+    let address = listener.local_addr()?;
+    if demo {
+        let pool = db::pool(&config.database_url, 1, config.db_statement_timeout)?;
+        let mut conn = pool.get().await?;
+        demo::load(&mut conn).await?;
+        let admin = Principal {
+            subject: "demo-admin".into(),
+            role: Role::Admin,
+            organisation_id: None,
+        };
+        let token = TokenService::new(&config.jwt).issue(&admin, Duration::from_secs(8 * 3600))?;
+        if generated_secret {
+            println!("JWT_SECRET was not set: generated one for this process; its tokens end with it.");
+        }
+        println!("Demo consultation loaded: Integrationskonzept Sachsen-Anhalt");
+        println!("Admin token (8h): {token}");
+        println!("API docs: http://{address}/docs/");
+    }
+    log::info!("listening on http://{address}");
+    startup::run(&config, listener)?.await?;
+    Ok(())
+}
