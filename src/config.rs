@@ -71,8 +71,7 @@ impl Config {
         missing_secret: MissingSecret,
     ) -> Result<Self, ConfigError> {
         let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
-        {
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(invalid(
                 "DATABASE_URL",
                 "must be a postgres:// or postgresql:// URL",
@@ -208,10 +207,22 @@ mod tests {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[], "JWT_SECRET"),
             (&[("JWT_SECRET", "short")], "JWT_SECRET"),
-            (&[("JWT_SECRET", SECRET), ("TOKEN_TTL", "soon")], "TOKEN_TTL"),
-            (&[("JWT_SECRET", SECRET), ("DB_POOL_SIZE", "0")], "DB_POOL_SIZE"),
-            (&[("JWT_SECRET", SECRET), ("BIND_ADDR", "localhost")], "BIND_ADDR"),
-            (&[("JWT_SECRET", SECRET), ("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (
+                &[("JWT_SECRET", SECRET), ("TOKEN_TTL", "soon")],
+                "TOKEN_TTL",
+            ),
+            (
+                &[("JWT_SECRET", SECRET), ("DB_POOL_SIZE", "0")],
+                "DB_POOL_SIZE",
+            ),
+            (
+                &[("JWT_SECRET", SECRET), ("BIND_ADDR", "localhost")],
+                "BIND_ADDR",
+            ),
+            (
+                &[("JWT_SECRET", SECRET), ("DATABASE_URL", "mysql://x")],
+                "DATABASE_URL",
+            ),
             (&[("JWT_SECRET", SECRET), ("JWT_ISSUER", " ")], "JWT_ISSUER"),
         ];
         for (vars, variable) in cases {

@@ -103,13 +103,48 @@ const ROUNDS: &[DemoRound] = &[
 ];
 
 const ORGANISATIONS: &[(Uuid, &str, Category, &str)] = &[
-    (uuid!("0190f1a0-0000-7000-8000-000000000201"), "Landeshauptstadt Magdeburg", Category::Municipality, "Magdeburg"),
-    (uuid!("0190f1a0-0000-7000-8000-000000000202"), "Industrie- und Handelskammer Halle-Dessau", Category::ChamberOrBusinessAssociation, "Halle"),
-    (uuid!("0190f1a0-0000-7000-8000-000000000203"), "Landesnetzwerk der Migrantenorganisationen Sachsen-Anhalt", Category::MigrantOrganisation, "Sachsen-Anhalt"),
-    (uuid!("0190f1a0-0000-7000-8000-000000000204"), "Caritasverband für das Bistum Magdeburg", Category::WelfareAssociation, "Magdeburg"),
-    (uuid!("0190f1a0-0000-7000-8000-000000000205"), "Jobcenter Landkreis Stendal", Category::EmploymentAgency, "Altmark"),
-    (uuid!("0190f1a0-0000-7000-8000-000000000206"), "Netzwerk Integration Dessau-Roßlau", Category::IntegrationNetwork, "Anhalt"),
-    (uuid!("0190f1a0-0000-7000-8000-000000000207"), "Koordinierungsstelle Integration Landkreis Stendal", Category::MunicipalCoordinationOffice, "Altmark"),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000201"),
+        "Landeshauptstadt Magdeburg",
+        Category::Municipality,
+        "Magdeburg",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000202"),
+        "Industrie- und Handelskammer Halle-Dessau",
+        Category::ChamberOrBusinessAssociation,
+        "Halle",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000203"),
+        "Landesnetzwerk der Migrantenorganisationen Sachsen-Anhalt",
+        Category::MigrantOrganisation,
+        "Sachsen-Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000204"),
+        "Caritasverband für das Bistum Magdeburg",
+        Category::WelfareAssociation,
+        "Magdeburg",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000205"),
+        "Jobcenter Landkreis Stendal",
+        Category::EmploymentAgency,
+        "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000206"),
+        "Netzwerk Integration Dessau-Roßlau",
+        Category::IntegrationNetwork,
+        "Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000207"),
+        "Koordinierungsstelle Integration Landkreis Stendal",
+        Category::MunicipalCoordinationOffice,
+        "Altmark",
+    ),
 ];
 
 /// Inserts the example consultation, its rounds and organisations where they are missing.
@@ -119,10 +154,11 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
         id: CONSULTATION_ID,
         slug: CONSULTATION_SLUG.into(),
         title: "Integrationskonzept Sachsen-Anhalt".into(),
-        summary: "Offener Beteiligungsprozess des Ministeriums für Arbeit, Soziales und Integration: \
+        summary:
+            "Offener Beteiligungsprozess des Ministeriums für Arbeit, Soziales und Integration: \
 Kommunen, Migrantenorganisationen, Verbände und Engagierte erarbeiten Bedarfe und Handlungsansätze \
 für das neue Integrationskonzept des Landes."
-            .into(),
+                .into(),
         status: ConsultationStatus::Open,
         topics: serde_json::to_value(topics())?,
         starts_on: NaiveDate::from_ymd_opt(2019, 9, 12),

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
 #[derive(Parser)]
-#[command(name = "beteiligung", version, about = "Beteiligung: consultations API (configuration: see README, environment variables)")]
+#[command(
+    name = "beteiligung",
+    version,
+    about = "Beteiligung: consultations API (configuration: see README, environment variables)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,6 +54,9 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Exit 0 when the server on BIND_ADDR answers /healthz with 200 (for container
+    /// health checks, without curl in the image).
+    Healthcheck,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +90,7 @@ fn main() -> ExitCode {
             org,
             ttl,
         } => token(role, subject, org, ttl),
+        Command::Healthcheck => healthcheck(),
         command => actix_web::rt::System::new().block_on(run(command)),
     };
     match result {
@@ -97,7 +105,9 @@ fn main() -> ExitCode {
 fn token(role: Role, subject: String, org: Option<Uuid>, ttl: Duration) -> anyhow::Result<()> {
     match (role, org) {
         (Role::Partner, None) => anyhow::bail!("a partner token needs --org"),
-        (Role::Admin | Role::Moderator, Some(_)) => anyhow::bail!("--org is only for partner tokens"),
+        (Role::Admin | Role::Moderator, Some(_)) => {
+            anyhow::bail!("--org is only for partner tokens")
+        }
         _ => {}
     }
     let config = Config::from_env(MissingSecret::Refuse)?;
@@ -107,6 +117,27 @@ fn token(role: Role, subject: String, org: Option<Uuid>, ttl: Duration) -> anyho
         organisation_id: org,
     };
     println!("{}", TokenService::new(&config.jwt).issue(&principal, ttl)?);
+    Ok(())
+}
+
+fn healthcheck() -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let mut address: std::net::SocketAddr = bind.parse()?;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let timeout = Duration::from_secs(3);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    anyhow::ensure!(
+        response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"),
+        "unhealthy: {}",
+        response.lines().next().unwrap_or("no response")
+    );
     Ok(())
 }
 
@@ -136,7 +167,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("client_secret={}", created.client_secret);
             Ok(())
         }
-        Command::Openapi | Command::Token { .. } => unreachable!("handled without a runtime"),
+        Command::Openapi | Command::Token { .. } | Command::Healthcheck => {
+            unreachable!("handled without a runtime")
+        }
     }
 }
 
@@ -163,7 +196,9 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         };
         let token = TokenService::new(&config.jwt).issue(&admin, Duration::from_secs(8 * 3600))?;
         if generated_secret {
-            println!("JWT_SECRET was not set: generated one for this process; its tokens end with it.");
+            println!(
+                "JWT_SECRET was not set: generated one for this process; its tokens end with it."
+            );
         }
         println!("Demo consultation loaded: Integrationskonzept Sachsen-Anhalt");
         println!("Admin token (8h): {token}");

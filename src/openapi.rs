@@ -34,9 +34,8 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
-        scheme.description = Some(
-            "A token from `POST /api/v1/auth/token` or `beteiligung token`.".into(),
-        );
+        scheme.description =
+            Some("A token from `POST /api/v1/auth/token` or `beteiligung token`.".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }

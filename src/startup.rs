@@ -65,6 +65,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
             .configure(configure_api)
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+            .service(web::redirect("/docs", "/docs/").permanent())
             .default_service(web::to(crate::api::not_found))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap(Logger::new("%r %s %b %Dms"))
@@ -90,9 +91,17 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
     }
     let status = res.status();
     let error = match status.as_u16() {
-        413 => ApiError::new(status, "payload_too_large", "The request body exceeds 64 KiB."),
+        413 => ApiError::new(
+            status,
+            "payload_too_large",
+            "The request body exceeds 64 KiB.",
+        ),
         404 => ApiError::new(status, "not_found", "No such resource."),
-        405 => ApiError::new(status, "method_not_allowed", "This method is not allowed here."),
+        405 => ApiError::new(
+            status,
+            "method_not_allowed",
+            "This method is not allowed here.",
+        ),
         400..=499 => ApiError::new(status, "bad_request", "The request could not be processed."),
         _ => ApiError::new(status, "internal_error", "An unexpected error occurred."),
     };

@@ -21,7 +21,9 @@ impl IfMatch {
             Some(value) => value
                 .to_str()
                 .map(|v| Self(Some(v.to_string())))
-                .map_err(|_| ApiError::invalid_parameter("If-Match", "is not a valid header value")),
+                .map_err(|_| {
+                    ApiError::invalid_parameter("If-Match", "is not a valid header value")
+                }),
         }
     }
 

@@ -18,7 +18,9 @@ pub struct Health {
 #[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into() })
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    })
 }
 
 #[derive(diesel::QueryableByName)]
@@ -42,12 +44,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let Ok(mut conn) = state.pool.get().await else {
         return unavailable("database unreachable");
     };
-    let applied = diesel::sql_query("SELECT max(version) AS version FROM __diesel_schema_migrations")
-        .get_result::<AppliedVersion>(&mut conn)
-        .await;
+    let applied =
+        diesel::sql_query("SELECT max(version) AS version FROM __diesel_schema_migrations")
+            .get_result::<AppliedVersion>(&mut conn)
+            .await;
     match applied {
         Ok(AppliedVersion { version: Some(v) }) if v >= state.latest_migration => {
-            HttpResponse::Ok().json(Health { status: "ok".into() })
+            HttpResponse::Ok().json(Health {
+                status: "ok".into(),
+            })
         }
         Ok(_) => unavailable("migrations pending"),
         Err(_) => unavailable("database unreachable"),

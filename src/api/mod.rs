@@ -42,12 +42,14 @@ pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
             .error_handler(|e, _| form_error(e).into()),
     )
     .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
-    .app_data(web::PathConfig::default().error_handler(|e, _| {
-        ApiError::invalid_parameter("path", path_message(&e)).into()
-    }))
-    .app_data(web::QueryConfig::default().error_handler(|e, _| {
-        ApiError::invalid_parameter("query", query_message(&e)).into()
-    }));
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|e, _| ApiError::invalid_parameter("path", path_message(&e)).into()),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| ApiError::invalid_parameter("query", query_message(&e)).into()),
+    );
 }
 
 fn too_large() -> ApiError {
@@ -128,7 +130,11 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 /// A 201 response with `Location` and `ETag`.
-pub fn created(location: String, etag: Option<String>, body: impl serde::Serialize) -> HttpResponse {
+pub fn created(
+    location: String,
+    etag: Option<String>,
+    body: impl serde::Serialize,
+) -> HttpResponse {
     let mut response = HttpResponse::Created();
     response.insert_header((actix_web::http::header::LOCATION, location));
     if let Some(etag) = etag {

@@ -100,9 +100,17 @@ pub async fn get_organisation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     match caller.principal() {
-        None => return Err(ApiError::unauthorized("This endpoint requires a bearer token.")),
+        None => {
+            return Err(ApiError::unauthorized(
+                "This endpoint requires a bearer token.",
+            ));
+        }
         Some(p) if p.is_staff() || p.partner_organisation() == Some(id) => {}
-        Some(_) => return Err(ApiError::forbidden("A partner may read only its own organisation.")),
+        Some(_) => {
+            return Err(ApiError::forbidden(
+                "A partner may read only its own organisation.",
+            ));
+        }
     }
     let mut conn = state.conn().await?;
     let row = organisation::find(&mut conn, id).await?;

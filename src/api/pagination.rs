@@ -38,7 +38,12 @@ impl Keyset {
     }
 
     /// Cuts the fetched rows to the page and computes the cursor of the next one.
-    pub fn page<T, V>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> Uuid, view: impl Fn(T) -> V) -> Page<V> {
+    pub fn page<T, V>(
+        &self,
+        mut rows: Vec<T>,
+        id: impl Fn(&T) -> Uuid,
+        view: impl Fn(T) -> V,
+    ) -> Page<V> {
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         let next_cursor = if rows.len() > limit {
             rows.truncate(limit);

@@ -77,13 +77,10 @@ pub async fn issue_token(
         .await?
         .ok_or_else(invalid_client)?;
     let ttl = state.tokens.default_ttl;
-    let access_token = state
-        .tokens
-        .issue(&client.principal(), ttl)
-        .map_err(|e| {
-            log::error!("signing a token: {e}");
-            ApiError::internal()
-        })?;
+    let access_token = state.tokens.issue(&client.principal(), ttl).map_err(|e| {
+        log::error!("signing a token: {e}");
+        ApiError::internal()
+    })?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {

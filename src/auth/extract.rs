@@ -60,18 +60,16 @@ fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
         })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <token>`."))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
+        })?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(ApiError::internal)?;
-    state
-        .tokens
-        .verify(token)
-        .map(Some)
-        .map_err(|e| match e {
-            TokenError::Expired => ApiError::unauthorized("The token has expired."),
-            TokenError::Invalid => ApiError::unauthorized("The token is invalid."),
-        })
+    state.tokens.verify(token).map(Some).map_err(|e| match e {
+        TokenError::Expired => ApiError::unauthorized("The token has expired."),
+        TokenError::Invalid => ApiError::unauthorized("The token is invalid."),
+    })
 }
 
 fn require(
@@ -80,7 +78,9 @@ fn require(
     what: &str,
 ) -> Result<Principal, ApiError> {
     match authenticate(req)? {
-        None => Err(ApiError::unauthorized("This endpoint requires a bearer token.")),
+        None => Err(ApiError::unauthorized(
+            "This endpoint requires a bearer token.",
+        )),
         Some(p) if allowed(&p) => Ok(p),
         Some(p) => Err(ApiError::forbidden(format!(
             "The role {} may not {what}.",
@@ -109,9 +109,7 @@ impl FromRequest for RequireAdmin {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            require(req, |p| p.role == Role::Admin, "do this; admins only").map(RequireAdmin),
-        )
+        ready(require(req, |p| p.role == Role::Admin, "do this; admins only").map(RequireAdmin))
     }
 }
 
@@ -119,8 +117,6 @@ impl FromRequest for RequireStaff {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            require(req, Principal::is_staff, "do this; ministry staff only").map(RequireStaff),
-        )
+        ready(require(req, Principal::is_staff, "do this; ministry staff only").map(RequireStaff))
     }
 }

@@ -20,7 +20,8 @@ struct Claims {
     aud: String,
     iat: u64,
     exp: u64,
-    jti: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<Uuid>,
 }
 
 #[derive(Clone)]
@@ -69,7 +70,7 @@ impl TokenService {
             aud: self.audience.clone(),
             iat: now,
             exp: now + ttl.as_secs(),
-            jti: Uuid::new_v4(),
+            jti: Some(Uuid::new_v4()),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),

@@ -1,7 +1,7 @@
 //! API client secrets: random, shown once, stored as argon2id hashes.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::Rng;
 
 /// A new random client secret (256 bits, URL-safe base64).

@@ -62,7 +62,10 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()
     let (client, connection) = maintenance.connect(tokio_postgres::NoTls).await?;
     let driver = tokio::spawn(connection);
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-    match client.batch_execute(&format!("CREATE DATABASE {quoted}")).await {
+    match client
+        .batch_execute(&format!("CREATE DATABASE {quoted}"))
+        .await
+    {
         Ok(()) => log::info!("created database {name}"),
         // Another replica created it in the meantime.
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
@@ -80,12 +83,18 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
         use diesel::Connection;
         use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
         let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)?;
-        SimpleConnection::batch_execute(&mut conn, &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+        SimpleConnection::batch_execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
+        )?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.len())
             .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
-        SimpleConnection::batch_execute(&mut conn, &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+        SimpleConnection::batch_execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"),
+        )?;
         let applied = applied?;
         if applied > 0 {
             log::info!("applied {applied} migration(s)");

@@ -28,9 +28,18 @@ impl Category {
     pub fn labels(self) -> (&'static str, &'static str) {
         use Category::*;
         match self {
-            Municipality => ("Kommunalpolitik und -verwaltung", "Municipal politics and administration"),
-            ChamberOrBusinessAssociation => ("Kammern und Wirtschaftsverbände", "Chambers and business associations"),
-            MunicipalCoordinationOffice => ("Kommunale Koordinierungsstelle", "Municipal coordination office"),
+            Municipality => (
+                "Kommunalpolitik und -verwaltung",
+                "Municipal politics and administration",
+            ),
+            ChamberOrBusinessAssociation => (
+                "Kammern und Wirtschaftsverbände",
+                "Chambers and business associations",
+            ),
+            MunicipalCoordinationOffice => (
+                "Kommunale Koordinierungsstelle",
+                "Municipal coordination office",
+            ),
             IntegrationCommissioner => ("Beauftragte für Integration", "Integration commissioner"),
             CivilSociety => ("Zivilgesellschaft", "Civil society"),
             Association => ("Verein", "Association"),
@@ -41,7 +50,10 @@ impl Category {
             ReligiousCommunity => ("Religionsgemeinschaft", "Religious community"),
             MigrantOrganisation => ("Migrantenorganisation", "Migrant organisation"),
             WelfareAssociation => ("Wohlfahrtsverband", "Welfare association"),
-            EmploymentAgency => ("Jobcenter, Agentur für Arbeit", "Job centre, employment agency"),
+            EmploymentAgency => (
+                "Jobcenter, Agentur für Arbeit",
+                "Job centre, employment agency",
+            ),
             Company => ("Unternehmen", "Company"),
             Other => ("Sonstige", "Other"),
         }

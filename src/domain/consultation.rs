@@ -86,7 +86,11 @@ impl ConsultationRow {
         v.slug("slug", &self.slug, 100);
         v.text("title", &self.title, 1, 300);
         v.text("summary", &self.summary, 0, 5000);
-        v.check(topics.len() <= 50, "topics", "must not have more than 50 entries");
+        v.check(
+            topics.len() <= 50,
+            "topics",
+            "must not have more than 50 entries",
+        );
         for (i, topic) in topics.iter().enumerate() {
             v.slug(&format!("topics[{i}].key"), &topic.key, 50);
             v.text(&format!("topics[{i}].label"), &topic.label, 1, 200);
@@ -181,7 +185,10 @@ fn slug_taken(error: diesel::result::Error) -> ApiError {
     }
 }
 
-pub async fn create(conn: &mut AsyncPgConnection, new: NewConsultation) -> ApiResult<ConsultationRow> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    new: NewConsultation,
+) -> ApiResult<ConsultationRow> {
     let now = Utc::now();
     let row = ConsultationRow {
         id: Uuid::now_v7(),
@@ -268,7 +275,10 @@ pub async fn update(
         if_match.check(row.version)?;
         if let Some(status) = patch.status {
             if !row.status.can_become(status) {
-                return Err(ApiError::invalid_transition(row.status.as_str(), status.as_str()));
+                return Err(ApiError::invalid_transition(
+                    row.status.as_str(),
+                    status.as_str(),
+                ));
             }
             row.status = status;
         }

@@ -97,7 +97,10 @@ pub struct OrganisationFilter {
     pub q: Option<String>,
 }
 
-pub async fn create(conn: &mut AsyncPgConnection, new: NewOrganisation) -> ApiResult<OrganisationRow> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    new: NewOrganisation,
+) -> ApiResult<OrganisationRow> {
     let now = Utc::now();
     let row = OrganisationRow {
         id: Uuid::now_v7(),
@@ -128,9 +131,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Organisat
 }
 
 pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(organisations::table.find(id)))
-        .get_result(conn)
-        .await?)
+    Ok(
+        diesel::select(diesel::dsl::exists(organisations::table.find(id)))
+            .get_result(conn)
+            .await?,
+    )
 }
 
 pub async fn list(

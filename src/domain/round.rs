@@ -178,19 +178,41 @@ impl RoundRow {
             v.text("venue.city", city, 1, 100);
         }
         v.optional_text("region", self.region.as_deref(), 100);
-        v.check(self.ends_at > self.starts_at, "ends_at", "must be after starts_at");
+        v.check(
+            self.ends_at > self.starts_at,
+            "ends_at",
+            "must be after starts_at",
+        );
         v.check(self.capacity >= 1, "capacity", "must be at least 1");
-        if let (Some(opens), Some(closes)) = (self.registration_opens_at, self.registration_closes_at) {
-            v.check(closes > opens, "registration_closes_at", "must be after registration_opens_at");
+        if let (Some(opens), Some(closes)) =
+            (self.registration_opens_at, self.registration_closes_at)
+        {
+            v.check(
+                closes > opens,
+                "registration_closes_at",
+                "must be after registration_opens_at",
+            );
         }
         if let Some(closes) = self.registration_closes_at {
-            v.check(closes <= self.ends_at, "registration_closes_at", "must not be after ends_at");
+            v.check(
+                closes <= self.ends_at,
+                "registration_closes_at",
+                "must not be after ends_at",
+            );
         }
         if let Some(opens) = self.registration_opens_at {
-            v.check(opens < self.ends_at, "registration_opens_at", "must be before ends_at");
+            v.check(
+                opens < self.ends_at,
+                "registration_opens_at",
+                "must be before ends_at",
+            );
         }
         if let (Some(opens), Some(closes)) = (self.submissions_open_at, self.submissions_close_at) {
-            v.check(closes > opens, "submissions_close_at", "must be after submissions_open_at");
+            v.check(
+                closes > opens,
+                "submissions_close_at",
+                "must be after submissions_open_at",
+            );
         }
         v.into_result()
     }
@@ -297,7 +319,11 @@ pub async fn create(
 }
 
 /// A round, unless its consultation is a draft and the caller is not staff.
-pub async fn find_visible(conn: &mut AsyncPgConnection, id: Uuid, staff: bool) -> ApiResult<RoundRow> {
+pub async fn find_visible(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    staff: bool,
+) -> ApiResult<RoundRow> {
     let mut query = rounds::table
         .inner_join(consultations::table)
         .filter(rounds::id.eq(id))

@@ -40,9 +40,12 @@ impl Violations {
     pub fn slug(&mut self, field: &str, value: &str, max: usize) {
         let ok = !value.is_empty()
             && value.len() <= max
-            && value
-                .split('-')
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            && value.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
         self.check(
             ok,
             field,
@@ -56,7 +59,11 @@ impl Violations {
                 && value.len() > 8
                 && value.len() <= 500
                 && !value.chars().any(char::is_whitespace);
-            self.check(ok, field, "must be an http(s) URL of at most 500 characters");
+            self.check(
+                ok,
+                field,
+                "must be an http(s) URL of at most 500 characters",
+            );
         }
     }
 

@@ -1,0 +1,287 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_problem, id, spawn_app};
+
+#[tokio::test]
+async fn an_admin_creates_a_draft_consultation_with_location_and_etag() {
+    let app = spawn_app().await;
+    let response = app
+        .post(
+            "/api/v1/consultations",
+            Some(&app.admin()),
+            &json!({"slug": "integrationskonzept-sachsen-anhalt", "title": "Integrationskonzept Sachsen-Anhalt",
+                    "topics": [{"key": "sprache", "label": "Sprache"}], "starts_on": "2019-09-12"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["etag"], "\"1\"");
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/consultations/{}", id(&body)));
+    assert_eq!(body["status"], "draft");
+    assert_eq!(
+        body["topics"],
+        json!([{"key": "sprache", "label": "Sprache"}])
+    );
+    assert_eq!(body["starts_on"], "2019-09-12");
+    assert_eq!(body["ends_on"], Value::Null);
+
+    let by_slug = app
+        .get(
+            "/api/v1/consultations/integrationskonzept-sachsen-anhalt",
+            Some(&app.admin()),
+        )
+        .await;
+    assert_eq!(by_slug.status(), 200);
+    assert_eq!(by_slug.json::<Value>().await.unwrap()["id"], body["id"]);
+
+    let again = app
+        .post(
+            "/api/v1/consultations",
+            Some(&app.admin()),
+            &json!({"slug": "integrationskonzept-sachsen-anhalt", "title": "Zweiter"}),
+        )
+        .await;
+    assert_problem(again, 409, "slug_taken").await;
+}
+
+#[tokio::test]
+async fn invalid_consultations_name_every_bad_field_and_store_nothing() {
+    let app = spawn_app().await;
+    let response = app
+        .post(
+            "/api/v1/consultations",
+            Some(&app.admin()),
+            &json!({"slug": "Nicht Gültig", "title": "", "starts_on": "2020-01-02", "ends_on": "2020-01-01",
+                    "topics": [{"key": "a", "label": "A"}, {"key": "a", "label": "B"}]}),
+        )
+        .await;
+    let body = assert_problem(response, 422, "validation_failed").await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["slug", "title", "topics[1].key", "ends_on"]);
+    let count: i64 = app
+        .db()
+        .await
+        .query_one("SELECT count(*) FROM consultations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn drafts_are_invisible_to_anonymous_and_partner_callers() {
+    let app = spawn_app().await;
+    let draft = app.consultation("entwurf", "draft").await;
+    let open = app.consultation("offen", "open").await;
+    let org = app
+        .organisation("Stadt Halle (Saale)", "municipality", "Halle")
+        .await;
+    let partner = app.partner(id(&org).parse().unwrap());
+    for token in [None, Some(partner.as_str())] {
+        let list: Value = app
+            .get("/api/v1/consultations", token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&Value> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["id"])
+            .collect();
+        assert_eq!(ids, [&open["id"]]);
+        let filtered: Value = app
+            .get("/api/v1/consultations?status=draft", token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(filtered["items"], json!([]));
+        assert_problem(
+            app.get(&format!("/api/v1/consultations/{}", id(&draft)), token)
+                .await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_problem(
+            app.get("/api/v1/consultations/entwurf", token).await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_problem(
+            app.get(
+                &format!("/api/v1/consultations/{}/rounds", id(&draft)),
+                token,
+            )
+            .await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_eq!(
+            app.get("/api/v1/consultations/offen", token).await.status(),
+            200
+        );
+    }
+    let staff: Value = app
+        .get("/api/v1/consultations?status=draft", Some(&app.moderator()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staff["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn status_only_moves_forward_one_step() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let c = app.consultation("prozess", "draft").await;
+    let path = format!("/api/v1/consultations/{}", id(&c));
+    assert_problem(
+        app.patch(&path, Some(&admin), &json!({"status": "closed"}))
+            .await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    assert_eq!(
+        app.patch(&path, Some(&admin), &json!({"status": "open"}))
+            .await
+            .status(),
+        200
+    );
+    assert_problem(
+        app.patch(&path, Some(&admin), &json!({"status": "draft"}))
+            .await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    assert_eq!(
+        app.patch(&path, Some(&admin), &json!({"status": "closed"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.patch(&path, Some(&admin), &json!({"status": "archived"}))
+            .await
+            .status(),
+        200
+    );
+    assert_problem(
+        app.patch(&path, Some(&admin), &json!({"status": "open"}))
+            .await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    let stored: String = app
+        .db()
+        .await
+        .query_one("SELECT status FROM consultations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, "archived");
+    assert_problem(
+        app.patch(&path, Some(&admin), &json!({"status": "finished"}))
+            .await,
+        400,
+        "invalid_body",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn patch_honours_if_match_and_clears_nullable_fields() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let c = app.consultation("etag-test", "draft").await;
+    let path = format!("/api/v1/consultations/{}", id(&c));
+    let current = app.get(&path, Some(&admin)).await;
+    let etag = current.headers()["etag"].to_str().unwrap().to_string();
+
+    let stale = app
+        .request(reqwest::Method::PATCH, &path, Some(&admin))
+        .header("if-match", "\"999\"")
+        .json(&json!({"title": "Neu"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(stale, 412, "precondition_failed").await;
+
+    let fresh = app
+        .request(reqwest::Method::PATCH, &path, Some(&admin))
+        .header("if-match", &etag)
+        .json(&json!({"title": "Integrationskonzept 2.0", "ends_on": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), 200);
+    assert_ne!(fresh.headers()["etag"].to_str().unwrap(), etag);
+    let body: Value = fresh.json().await.unwrap();
+    assert_eq!(body["title"], "Integrationskonzept 2.0");
+    assert_eq!(body["ends_on"], Value::Null);
+    assert_eq!(body["starts_on"], "2019-09-12");
+
+    // The old ETag no longer applies.
+    let replay = app
+        .request(reqwest::Method::PATCH, &path, Some(&admin))
+        .header("if-match", &etag)
+        .json(&json!({"title": "Alt"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(replay, 412, "precondition_failed").await;
+    let stored: String = app
+        .db()
+        .await
+        .query_one("SELECT title FROM consultations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, "Integrationskonzept 2.0");
+}
+
+#[tokio::test]
+async fn lists_page_with_keyset_cursors() {
+    let app = spawn_app().await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        created.push(app.consultation(&format!("prozess-{i}"), "open").await["id"].clone());
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/consultations?limit=2".to_string();
+    loop {
+        let page: Value = app.get(&path, None).await.json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|c| c["id"].clone()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/consultations?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, created);
+    for bad in [
+        "limit=0",
+        "limit=201",
+        "limit=abc",
+        "cursor=%%%",
+        "cursor=AAAA",
+    ] {
+        let response = app.get(&format!("/api/v1/consultations?{bad}"), None).await;
+        assert_problem(response, 400, "invalid_parameter").await;
+    }
+}

@@ -1,0 +1,360 @@
+//! Spawns the real server on a free port against its own PostgreSQL database, cloned from a
+//! migrated template, and offers a client that speaks to it like a user would.
+
+use std::sync::OnceLock;
+
+use beteiligung::auth::{Principal, Role, TokenService};
+use beteiligung::config::{Config, MissingSecret};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+
+/// The PostgreSQL server the tests use (any database on it; tests create their own).
+fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn database_url(name: &str) -> String {
+    let mut config: tokio_postgres::Config = server_url().parse().expect("TEST_DATABASE_URL");
+    config.dbname(name);
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("postgres");
+    let password = config
+        .get_password()
+        .map(|p| format!(":{}", String::from_utf8_lossy(p)))
+        .unwrap_or_default();
+    format!("postgres://{user}{password}@{host}:{port}/{name}")
+}
+
+async fn admin_connection() -> tokio_postgres::Client {
+    let (client, connection) =
+        tokio_postgres::connect(&database_url("postgres"), tokio_postgres::NoTls)
+            .await
+            .expect("PostgreSQL must be running (see README)");
+    tokio::spawn(connection);
+    client
+}
+
+/// Template name derived from the migrations, so a changed migration gets a new template.
+fn template_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<_> = walk(&dir);
+        files.sort();
+        let mut hasher = Sha256::new();
+        for file in files {
+            hasher.update(file.to_string_lossy().as_bytes());
+            hasher.update(std::fs::read(&file).unwrap_or_default());
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("beteiligung_tpl_{hex}")
+    })
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Creates the migrated template once per migration set, safely across test processes.
+async fn ensure_template(admin: &tokio_postgres::Client) {
+    let template = template_name();
+    admin
+        .execute("SELECT pg_advisory_lock(7215)", &[])
+        .await
+        .expect("advisory lock");
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
+        .await
+        .expect("pg_database")
+        .is_some();
+    if !exists {
+        let building = format!("{template}_building");
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"),
+            format!("CREATE DATABASE {building}"),
+        ] {
+            admin
+                .batch_execute(&statement)
+                .await
+                .expect("create template");
+        }
+        beteiligung::db::migrate(&database_url(&building))
+            .await
+            .expect("migrate template");
+        admin
+            .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .await
+            .expect("rename template");
+    }
+    admin
+        .execute("SELECT pg_advisory_unlock(7215)", &[])
+        .await
+        .expect("advisory unlock");
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db_name: String,
+    tokens: TokenService,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let name = self.db_name.clone();
+        // Drop runs inside the test's runtime; use a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin = admin_connection().await;
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+            });
+        })
+        .join();
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let admin = admin_connection().await;
+    ensure_template(&admin).await;
+    let db_name = format!("t_{}", Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {db_name} TEMPLATE {}",
+            template_name()
+        ))
+        .await
+        .expect("clone template");
+    let url = database_url(&db_name);
+    let vars = [
+        ("DATABASE_URL", url.as_str()),
+        ("BIND_ADDR", "127.0.0.1:0"),
+        ("JWT_SECRET", SECRET),
+        ("DB_POOL_SIZE", "40"),
+        ("HTTP_WORKERS", "2"),
+    ];
+    let config = Config::from_lookup(
+        |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        },
+        MissingSecret::Refuse,
+    )
+    .expect("test config");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = beteiligung::startup::run(&config, listener).expect("server");
+    tokio::spawn(server);
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db_name,
+        tokens: TokenService::new(&config.jwt),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn token(&self, role: Role, organisation_id: Option<Uuid>) -> String {
+        let principal = Principal {
+            subject: format!("test-{role}"),
+            role,
+            organisation_id,
+        };
+        self.tokens
+            .issue(&principal, std::time::Duration::from_secs(600))
+            .expect("token")
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(Role::Admin, None)
+    }
+
+    pub fn moderator(&self) -> String {
+        self.token(Role::Moderator, None)
+    }
+
+    pub fn partner(&self, organisation_id: Uuid) -> String {
+        self.token(Role::Partner, Some(organisation_id))
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PATCH, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::DELETE, path, token)
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    /// A direct connection to this test's database, to check what is stored.
+    pub async fn db(&self) -> tokio_postgres::Client {
+        let (client, connection) =
+            tokio_postgres::connect(&database_url(&self.db_name), tokio_postgres::NoTls)
+                .await
+                .expect("test database");
+        tokio::spawn(connection);
+        client
+    }
+
+    // --- fixtures -------------------------------------------------------------------
+
+    /// Creates a consultation with the given status (moving it forward step by step).
+    pub async fn consultation(&self, slug: &str, status: &str) -> Value {
+        let admin = self.admin();
+        let created = self
+            .post(
+                "/api/v1/consultations",
+                Some(&admin),
+                &json!({
+                    "slug": slug,
+                    "title": "Integrationskonzept Sachsen-Anhalt",
+                    "summary": "Beteiligungsprozess zum Integrationskonzept",
+                    "topics": [
+                        {"key": "sprache", "label": "Sprache und Sprachkurse"},
+                        {"key": "arbeitsmarkt", "label": "Arbeitsmarktintegration"},
+                        {"key": "wohnen", "label": "Wohnen"}
+                    ],
+                    "starts_on": "2019-09-12",
+                    "ends_on": "2020-06-30"
+                }),
+            )
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let mut body: Value = created.json().await.expect("json");
+        let order = ["draft", "open", "closed", "archived"];
+        let target = order.iter().position(|s| *s == status).expect("status");
+        for next in &order[1..=target] {
+            let response = self
+                .patch(
+                    &format!("/api/v1/consultations/{}", body["id"].as_str().expect("id")),
+                    Some(&admin),
+                    &json!({"status": next}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::OK);
+            body = response.json().await.expect("json");
+        }
+        body
+    }
+
+    /// Creates a round of `consultation_id` with the given capacity, registration open now.
+    pub async fn round(&self, consultation_id: &str, capacity: i32) -> Value {
+        let now = chrono::Utc::now();
+        let response = self
+            .post(
+                &format!("/api/v1/consultations/{consultation_id}/rounds"),
+                Some(&self.admin()),
+                &json!({
+                    "kind": "regional",
+                    "title": "Regionalkonferenz Stendal",
+                    "venue": {"name": "Landratsamt Stendal", "street": "Hospitalstraße 1-2", "postal_code": "39576", "city": "Stendal"},
+                    "region": "Altmark",
+                    "starts_at": now + chrono::Duration::days(30),
+                    "ends_at": now + chrono::Duration::days(30) + chrono::Duration::hours(5),
+                    "capacity": capacity,
+                    "registration_opens_at": now - chrono::Duration::days(1),
+                    "registration_closes_at": now + chrono::Duration::days(28),
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("json")
+    }
+
+    pub async fn organisation(&self, name: &str, category: &str, region: &str) -> Value {
+        let response = self
+            .post(
+                "/api/v1/organisations",
+                Some(&self.admin()),
+                &json!({"name": name, "category": category, "region": region}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("json")
+    }
+}
+
+/// Asserts a problem response with `status` and `code`, and returns its body.
+pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    body
+}
+
+pub fn id(value: &Value) -> String {
+    value["id"].as_str().expect("id").to_string()
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real server over HTTP against a real PostgreSQL database, one
+//! database per test (cloned from a migrated template).
+
+mod auth;
+mod clients;
+mod consultations;
+mod errors;
+mod helpers;
+mod operations;
+mod organisations;
+mod rounds;

@@ -1,0 +1,93 @@
+use beteiligung::config::{Config, MissingSecret};
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_ok_when_the_database_is_migrated() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn readyz_is_503_when_the_database_is_unreachable() {
+    let vars = [
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
+        ("JWT_SECRET", "test-secret-that-is-long-enough-0123456789"),
+        ("HTTP_WORKERS", "1"),
+    ];
+    let config = Config::from_lookup(
+        |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        },
+        MissingSecret::Refuse,
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(beteiligung::startup::run(&config, listener).unwrap());
+    let base = format!("http://127.0.0.1:{port}");
+    let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let alive = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(alive.status(), 200);
+    // An API call needing the database is a 503 problem, not a 500.
+    let list = reqwest::get(format!("{base}/api/v1/consultations"))
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 503);
+    let body: Value = list.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable");
+}
+
+#[tokio::test]
+async fn the_spec_and_swagger_ui_are_served_from_the_binary() {
+    let app = spawn_app().await;
+    let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["paths"]["/api/v1/consultations"]["post"].is_object());
+    let docs = app.get("/docs/", None).await;
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.unwrap().contains("swagger-ui"));
+    let redirect = app.get("/docs", None).await;
+    assert_eq!(redirect.status(), 308);
+}
+
+/// The committed spec must be what the code generates.
+#[test]
+fn committed_openapi_matches_the_code() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let generated = beteiligung::openapi::spec_json();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is out of date; regenerate it with:\n    cargo run -- openapi > openapi/openapi.json"
+    );
+}
+
+#[test]
+fn every_operation_documents_its_problems_and_security() {
+    let spec: Value = serde_json::from_str(&beteiligung::openapi::spec_json()).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            if path.starts_with("/api/v1") && path != "/api/v1/categories" {
+                assert!(
+                    responses.keys().any(|code| code.starts_with('4')),
+                    "{method} {path} documents no 4xx"
+                );
+                assert!(
+                    operation.get("security").is_some() || path == "/api/v1/auth/token",
+                    "{method} {path} has no security"
+                );
+            }
+        }
+    }
+}
