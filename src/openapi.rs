@@ -22,6 +22,7 @@ approaches) and their review. Errors are RFC 9457 problems with a stable `code`.
         (name = "consultations", description = "Consultations (Beteiligungsprozesse)"),
         (name = "rounds", description = "Rounds: conferences and workshops of a consultation"),
         (name = "organisations", description = "Participating organisations and their categories"),
+        (name = "registrations", description = "Registrations for rounds: seats, waitlist, check-in"),
         (name = "operations", description = "Health and readiness"),
     ),
 )]

@@ -3,10 +3,13 @@
 pub mod categories;
 pub mod clients;
 pub mod consultations;
+pub mod csv_cell;
 pub mod etag;
 pub mod health;
+pub mod idempotency;
 pub mod organisations;
 pub mod pagination;
+pub mod registrations;
 pub mod rounds;
 pub mod token;
 
@@ -26,7 +29,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(categories::routes)
         .configure(organisations::routes)
         .configure(consultations::routes)
-        .configure(rounds::routes);
+        .configure(rounds::routes)
+        .configure(registrations::routes);
 }
 
 /// Extractor settings that turn actix's own errors into problems instead of plain text.

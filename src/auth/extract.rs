@@ -41,6 +41,13 @@ impl Caller {
         self.0.as_ref().is_some_and(|p| p.role == Role::Admin)
     }
 
+    /// How this caller appears in event logs.
+    pub fn actor(&self) -> String {
+        self.0
+            .as_ref()
+            .map_or_else(|| "anonymous".to_string(), Principal::actor)
+    }
+
     /// The organisation a partner caller acts for.
     pub fn partner_organisation(&self) -> Option<uuid::Uuid> {
         self.0.as_ref().and_then(Principal::partner_organisation)

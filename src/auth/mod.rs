@@ -34,6 +34,11 @@ impl Principal {
         matches!(self.role, Role::Admin | Role::Moderator)
     }
 
+    /// How this caller appears in event logs, e.g. `partner:0190…` or `admin:jane`.
+    pub fn actor(&self) -> String {
+        format!("{}:{}", self.role, self.subject)
+    }
+
     /// The organisation of a partner; `None` for staff.
     pub fn partner_organisation(&self) -> Option<Uuid> {
         match self.role {

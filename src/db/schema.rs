@@ -71,4 +71,59 @@ diesel::table! {
 
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(rounds -> consultations (consultation_id));
-diesel::allow_tables_to_appear_in_same_query!(organisations, api_clients, consultations, rounds);
+
+diesel::table! {
+    registrations (id) {
+        id -> Uuid,
+        round_id -> Uuid,
+        name -> Text,
+        email -> Text,
+        organisation_id -> Nullable<Uuid>,
+        organisation_name -> Nullable<Text>,
+        category -> Nullable<Text>,
+        needs -> Nullable<Text>,
+        status -> Text,
+        waitlist_seq -> Int8,
+        registered_by_org -> Nullable<Uuid>,
+        cancel_token_hash -> Bytea,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Int8,
+        entity -> Text,
+        entity_id -> Uuid,
+        at -> Timestamptz,
+        actor -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        status_code -> Nullable<Int2>,
+        location -> Nullable<Text>,
+        response_body -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(registrations -> rounds (round_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    api_clients,
+    consultations,
+    rounds,
+    registrations,
+    events,
+    idempotency_keys,
+);

@@ -4,7 +4,9 @@
 pub mod category;
 pub mod client;
 pub mod consultation;
+pub mod event;
 pub mod organisation;
+pub mod registration;
 pub mod round;
 pub mod text_enum;
 pub mod validate;

@@ -157,7 +157,7 @@ pub async fn spawn_app() -> TestApp {
         ("DATABASE_URL", url.as_str()),
         ("BIND_ADDR", "127.0.0.1:0"),
         ("JWT_SECRET", SECRET),
-        ("DB_POOL_SIZE", "40"),
+        ("DB_POOL_SIZE", "20"),
         ("HTTP_WORKERS", "2"),
     ];
     let config = Config::from_lookup(

@@ -8,4 +8,5 @@ mod errors;
 mod helpers;
 mod operations;
 mod organisations;
+mod registrations;
 mod rounds;

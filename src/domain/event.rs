@@ -1,0 +1,103 @@
+//! The event log: every status change of a registration or submission, with who and when.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::schema::events;
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Entity {
+    Registration,
+    Submission,
+}
+
+impl Entity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Entity::Registration => "registration",
+            Entity::Submission => "submission",
+        }
+    }
+}
+
+/// One change, as recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Change<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+struct NewEvent<'a> {
+    entity: &'a str,
+    entity_id: Uuid,
+    actor: &'a str,
+    action: &'a str,
+    from_status: Option<&'a str>,
+    to_status: Option<&'a str>,
+    reason: Option<&'a str>,
+}
+
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    entity: Entity,
+    entity_id: Uuid,
+    change: Change<'_>,
+) -> QueryResult<()> {
+    diesel::insert_into(events::table)
+        .values(NewEvent {
+            entity: entity.as_str(),
+            entity_id,
+            actor: change.actor,
+            action: change.action,
+            from_status: change.from_status,
+            to_status: change.to_status,
+            reason: change.reason,
+        })
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// An entry of a history.
+#[derive(Debug, Serialize, ToSchema, Queryable)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    /// `role:subject` of the caller, `anonymous`, or `system` for automatic changes.
+    pub actor: String,
+    /// e.g. `created`, `edited`, `reviewed`, `withdrawn`, `cancelled`, `promoted`.
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub reason: Option<String>,
+}
+
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    entity: Entity,
+    entity_id: Uuid,
+) -> QueryResult<Vec<Event>> {
+    events::table
+        .filter(events::entity.eq(entity.as_str()))
+        .filter(events::entity_id.eq(entity_id))
+        .order(events::id)
+        .select((
+            events::at,
+            events::actor,
+            events::action,
+            events::from_status,
+            events::to_status,
+            events::reason,
+        ))
+        .load(conn)
+        .await
+}

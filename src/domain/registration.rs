@@ -1,0 +1,564 @@
+//! Registrations (Anmeldungen) for rounds: seats, waitlist, cancellation and check-in.
+//!
+//! Seats are counted on the round row (`confirmed_count`, `waitlisted_count`,
+//! `attended_count`), guarded by `CHECK (confirmed_count + attended_count <= capacity)`.
+//! Every change of a registration's status first takes that round row's lock — by the
+//! conditional `UPDATE rounds …` that claims a seat, or by `SELECT … FOR UPDATE` — so the
+//! counters and the registrations change together and a round is never overbooked.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::category::Category;
+use super::event::{self, Change, Entity};
+use super::organisation;
+use super::round::RoundRow;
+use super::validate::Violations;
+use crate::api::idempotency::{self, IdempotencyKey, StoredResponse};
+use crate::api::pagination::Keyset;
+use crate::auth::{Caller, secret};
+use crate::db::schema::{registrations, rounds};
+use crate::error::{ApiError, ApiResult};
+
+crate::text_enum! {
+    /// Status of a registration.
+    RegistrationStatus {
+        Confirmed = "confirmed",
+        Waitlisted = "waitlisted",
+        Cancelled = "cancelled",
+        Attended = "attended",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = registrations)]
+pub struct RegistrationRow {
+    pub id: Uuid,
+    pub round_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub organisation_id: Option<Uuid>,
+    pub organisation_name: Option<String>,
+    pub category: Option<Category>,
+    pub needs: Option<String>,
+    pub status: RegistrationStatus,
+    #[diesel(skip_insertion)]
+    pub waitlist_seq: i64,
+    pub registered_by_org: Option<Uuid>,
+    pub cancel_token_hash: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A registration for a round. Personal data: shown to staff, to the partner that made it
+/// and to the registrant (with the cancel token).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registration {
+    pub id: Uuid,
+    pub round_id: Uuid,
+    #[schema(example = "Aylin Demir")]
+    pub name: String,
+    #[schema(example = "a.demir@example.org")]
+    pub email: String,
+    pub organisation_id: Option<Uuid>,
+    pub organisation_name: Option<String>,
+    pub category: Option<Category>,
+    /// Accessibility or other needs for the event.
+    pub needs: Option<String>,
+    pub status: RegistrationStatus,
+    /// 1 for the next to be promoted; only while `waitlisted`.
+    pub waitlist_position: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The 201 body: the registration and its cancel token, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedRegistration {
+    #[serde(flatten)]
+    pub registration: Registration,
+    /// Send as `X-Cancel-Token` to cancel; stored only as a hash.
+    pub cancel_token: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistration {
+    /// 1–200 characters.
+    pub name: String,
+    /// At most 254 characters; one active registration per email and round.
+    pub email: String,
+    /// For partners: their own organisation (the default); anyone else may name one.
+    pub organisation_id: Option<Uuid>,
+    /// Free text when the organisation is not registered here (≤ 200).
+    pub organisation_name: Option<String>,
+    /// Defaults to the organisation's category.
+    pub category: Option<Category>,
+    /// Accessibility or other needs (≤ 2000).
+    pub needs: Option<String>,
+    /// Must be `true`: consent to processing the personal data for this event.
+    #[serde(default)]
+    pub privacy_consent: bool,
+}
+
+/// The waitlist position, computed where it is read.
+fn waitlist_position() -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
+    sql::<Nullable<BigInt>>(
+        "CASE WHEN registrations.status = 'waitlisted' THEN \
+         (SELECT count(*) FROM registrations w WHERE w.round_id = registrations.round_id \
+          AND w.status = 'waitlisted' AND w.waitlist_seq <= registrations.waitlist_seq) END",
+    )
+}
+
+type RowWithPosition = (RegistrationRow, Option<i64>);
+
+fn view((row, waitlist_position): RowWithPosition) -> Registration {
+    Registration {
+        id: row.id,
+        round_id: row.round_id,
+        name: row.name,
+        email: row.email,
+        organisation_id: row.organisation_id,
+        organisation_name: row.organisation_name,
+        category: row.category,
+        needs: row.needs,
+        status: row.status,
+        waitlist_position,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<RowWithPosition> {
+    registrations::table
+        .find(id)
+        .select((RegistrationRow::as_select(), waitlist_position()))
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("registration"))
+}
+
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+impl NewRegistration {
+    fn validate(&self) -> ApiResult<()> {
+        let mut v = Violations::new();
+        v.text("name", &self.name, 1, 200);
+        v.check(
+            self.email.chars().count() <= 254 && is_email(&self.email),
+            "email",
+            "must be an email address of at most 254 characters",
+        );
+        v.optional_text("organisation_name", self.organisation_name.as_deref(), 200);
+        if let Some(needs) = &self.needs {
+            v.text("needs", needs, 0, 2000);
+        }
+        v.check(
+            self.privacy_consent,
+            "privacy_consent",
+            "must be true: registration needs consent to process the personal data",
+        );
+        v.into_result()
+    }
+}
+
+fn already_registered(error: diesel::result::Error) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
+            "already_registered",
+            "This email address is already registered for this round.",
+        ),
+        other => other.into(),
+    }
+}
+
+fn registration_closed() -> ApiError {
+    ApiError::conflict(
+        "registration_closed",
+        "Registration for this round is not open (outside its window, or the round is cancelled).",
+    )
+}
+
+/// Registers a person for `round`: confirmed while seats are left, else waitlisted.
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    round: &RoundRow,
+    mut new: NewRegistration,
+    caller: &Caller,
+    key: Option<&IdempotencyKey>,
+) -> ApiResult<StoredResponse> {
+    new.validate()?;
+    let partner_org = caller.partner_organisation();
+    if let Some(org) = partner_org {
+        match new.organisation_id {
+            Some(other) if other != org => {
+                return Err(ApiError::forbidden(
+                    "A partner registers people for its own organisation only.",
+                ));
+            }
+            _ => new.organisation_id = Some(org),
+        }
+    }
+    if let Some(org) = new.organisation_id {
+        let organisation = organisation::find(conn, org)
+            .await
+            .map_err(|_| ApiError::field("organisation_id", "is not a known organisation"))?;
+        new.category = new.category.or(Some(organisation.category));
+        new.organisation_name = new.organisation_name.or(Some(organisation.name));
+    }
+    if !round.registration_open(Utc::now()) {
+        return Err(registration_closed());
+    }
+    let cancel_token = secret::generate();
+    let actor = caller.actor();
+    let round_id = round.id;
+    conn.transaction(async |conn| {
+        let status = claim_seat(conn, round_id).await?;
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        diesel::insert_into(registrations::table)
+            .values((
+                registrations::id.eq(id),
+                registrations::round_id.eq(round_id),
+                registrations::name.eq(new.name.trim()),
+                registrations::email.eq(new.email.trim()),
+                registrations::organisation_id.eq(new.organisation_id),
+                registrations::organisation_name.eq(&new.organisation_name),
+                registrations::category.eq(new.category),
+                registrations::needs.eq(&new.needs),
+                registrations::status.eq(status),
+                registrations::registered_by_org.eq(partner_org),
+                registrations::cancel_token_hash.eq(hash_token(&cancel_token)),
+                registrations::created_at.eq(now),
+                registrations::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await
+            .map_err(already_registered)?;
+        event::record(
+            conn,
+            Entity::Registration,
+            id,
+            Change {
+                actor: &actor,
+                action: "registered",
+                to_status: Some(status.as_str()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let created = CreatedRegistration {
+            registration: view(load(conn, id).await?),
+            cancel_token: cancel_token.clone(),
+        };
+        let response = StoredResponse::created(format!("/api/v1/registrations/{id}"), &created)?;
+        if let Some(key) = key {
+            idempotency::complete(conn, key, &response).await?;
+        }
+        Ok(response)
+    })
+    .await
+}
+
+/// Takes a seat if one is left, else a waitlist place, in one conditional statement each:
+/// the round row lock serialises concurrent registrations.
+async fn claim_seat(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<RegistrationStatus> {
+    let seat = diesel::update(rounds::table.find(round_id))
+        .filter(rounds::cancelled.eq(false))
+        .filter((rounds::confirmed_count + rounds::attended_count).lt(rounds::capacity))
+        .set(rounds::confirmed_count.eq(rounds::confirmed_count + 1))
+        .execute(conn)
+        .await?;
+    if seat == 1 {
+        return Ok(RegistrationStatus::Confirmed);
+    }
+    let waitlisted = diesel::update(rounds::table.find(round_id))
+        .filter(rounds::cancelled.eq(false))
+        .set(rounds::waitlisted_count.eq(rounds::waitlisted_count + 1))
+        .execute(conn)
+        .await?;
+    if waitlisted == 1 {
+        Ok(RegistrationStatus::Waitlisted)
+    } else {
+        Err(registration_closed())
+    }
+}
+
+/// Who cancels: an admin, or the registrant with the cancel token.
+pub enum Canceller<'a> {
+    Admin(String),
+    Token(&'a str),
+}
+
+/// Locks the round of a registration, then the registration itself (always in this order).
+async fn lock_for_change(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<RegistrationRow> {
+    let round_id: Uuid = registrations::table
+        .find(id)
+        .select(registrations::round_id)
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("registration"))?;
+    rounds::table
+        .find(round_id)
+        .select(rounds::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .await?;
+    Ok(registrations::table
+        .find(id)
+        .select(RegistrationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await?)
+}
+
+async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: RegistrationStatus,
+) -> QueryResult<()> {
+    diesel::update(registrations::table.find(id))
+        .set((
+            registrations::status.eq(status),
+            registrations::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Cancels a registration; a freed seat goes to the first on the waitlist in the same
+/// transaction. Cancelling a cancelled registration changes nothing.
+pub async fn cancel(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    canceller: Canceller<'_>,
+) -> ApiResult<Registration> {
+    conn.transaction(async |conn| {
+        let row = lock_for_change(conn, id).await?;
+        let actor = match canceller {
+            Canceller::Admin(actor) => actor,
+            Canceller::Token(token) if hash_token(token) == row.cancel_token_hash => {
+                "registrant".to_string()
+            }
+            Canceller::Token(_) => {
+                return Err(ApiError::forbidden("The cancel token does not match."));
+            }
+        };
+        match row.status {
+            RegistrationStatus::Cancelled => return Ok(view(load(conn, id).await?)),
+            RegistrationStatus::Attended => {
+                return Err(ApiError::invalid_transition("attended", "cancelled"));
+            }
+            RegistrationStatus::Confirmed | RegistrationStatus::Waitlisted => {}
+        }
+        set_status(conn, id, RegistrationStatus::Cancelled).await?;
+        event::record(
+            conn,
+            Entity::Registration,
+            id,
+            Change {
+                actor: &actor,
+                action: "cancelled",
+                from_status: Some(row.status.as_str()),
+                to_status: Some("cancelled"),
+                ..Default::default()
+            },
+        )
+        .await?;
+        if row.status == RegistrationStatus::Confirmed {
+            diesel::update(rounds::table.find(row.round_id))
+                .set(rounds::confirmed_count.eq(rounds::confirmed_count - 1))
+                .execute(conn)
+                .await?;
+            promote_next(conn, row.round_id).await?;
+        } else {
+            diesel::update(rounds::table.find(row.round_id))
+                .set(rounds::waitlisted_count.eq(rounds::waitlisted_count - 1))
+                .execute(conn)
+                .await?;
+        }
+        Ok(view(load(conn, id).await?))
+    })
+    .await
+}
+
+/// Moves the first waitlisted registration of a round to `confirmed`, if a seat is free.
+/// Runs under the round lock.
+async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<()> {
+    let next: Option<Uuid> = registrations::table
+        .filter(registrations::round_id.eq(round_id))
+        .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
+        .order(registrations::waitlist_seq)
+        .select(registrations::id)
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(next) = next else {
+        return Ok(());
+    };
+    let seat = diesel::update(rounds::table.find(round_id))
+        .filter((rounds::confirmed_count + rounds::attended_count).lt(rounds::capacity))
+        .set((
+            rounds::confirmed_count.eq(rounds::confirmed_count + 1),
+            rounds::waitlisted_count.eq(rounds::waitlisted_count - 1),
+        ))
+        .execute(conn)
+        .await?;
+    if seat == 1 {
+        set_status(conn, next, RegistrationStatus::Confirmed).await?;
+        event::record(
+            conn,
+            Entity::Registration,
+            next,
+            Change {
+                actor: "system",
+                action: "promoted",
+                from_status: Some("waitlisted"),
+                to_status: Some("confirmed"),
+                reason: Some("a confirmed seat was cancelled"),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Marks a confirmed registration as attended. Checking in twice changes nothing.
+pub async fn check_in(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    actor: &str,
+) -> ApiResult<Registration> {
+    conn.transaction(async |conn| {
+        let row = lock_for_change(conn, id).await?;
+        match row.status {
+            RegistrationStatus::Attended => return Ok(view(load(conn, id).await?)),
+            RegistrationStatus::Waitlisted | RegistrationStatus::Cancelled => {
+                return Err(ApiError::invalid_transition(
+                    row.status.as_str(),
+                    "attended",
+                ));
+            }
+            RegistrationStatus::Confirmed => {}
+        }
+        diesel::update(rounds::table.find(row.round_id))
+            .set((
+                rounds::confirmed_count.eq(rounds::confirmed_count - 1),
+                rounds::attended_count.eq(rounds::attended_count + 1),
+            ))
+            .execute(conn)
+            .await?;
+        set_status(conn, id, RegistrationStatus::Attended).await?;
+        event::record(
+            conn,
+            Entity::Registration,
+            id,
+            Change {
+                actor,
+                action: "checked_in",
+                from_status: Some("confirmed"),
+                to_status: Some("attended"),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(view(load(conn, id).await?))
+    })
+    .await
+}
+
+/// Who may read a registration.
+pub enum Reader<'a> {
+    Staff,
+    Partner(Uuid),
+    Registrant(&'a str),
+}
+
+pub async fn find_for(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reader: Reader<'_>,
+) -> ApiResult<Registration> {
+    let found = load(conn, id).await?;
+    let allowed = match reader {
+        Reader::Staff => true,
+        Reader::Partner(org) => found.0.registered_by_org == Some(org),
+        Reader::Registrant(token) => hash_token(token) == found.0.cancel_token_hash,
+    };
+    if allowed {
+        Ok(view(found))
+    } else {
+        Err(ApiError::not_found("registration"))
+    }
+}
+
+pub struct RegistrationFilter {
+    pub status: Option<RegistrationStatus>,
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Only those a partner organisation made.
+    pub registered_by_org: Option<Uuid>,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    round_id: Uuid,
+    filter: &RegistrationFilter,
+    keyset: Keyset,
+) -> ApiResult<Vec<Registration>> {
+    let mut query = registrations::table
+        .filter(registrations::round_id.eq(round_id))
+        .select((RegistrationRow::as_select(), waitlist_position()))
+        .order(registrations::id)
+        .limit(keyset.fetch())
+        .into_boxed();
+    if let Some(after) = keyset.after {
+        query = query.filter(registrations::id.gt(after));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(registrations::status.eq(status));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(registrations::updated_at.ge(since));
+    }
+    if let Some(org) = filter.registered_by_org {
+        query = query.filter(registrations::registered_by_org.eq(org));
+    }
+    let rows: Vec<RowWithPosition> = query.load(conn).await?;
+    Ok(rows.into_iter().map(view).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn email_addresses_are_checked_for_shape() {
+        assert!(super::is_email("a.demir@example.org"));
+        assert!(!super::is_email("a.demir"));
+        assert!(!super::is_email("a demir@example.org"));
+        assert!(!super::is_email("@example.org"));
+        assert!(!super::is_email("a@localhost"));
+    }
+}
