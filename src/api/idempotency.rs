@@ -15,6 +15,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::auth::Caller;
 use crate::db::schema::idempotency_keys;
 use crate::error::{ApiError, ApiResult};
 
@@ -31,11 +32,12 @@ pub struct IdempotencyKey {
 }
 
 impl IdempotencyKey {
-    /// Reads the header. `actor` scopes keys per caller; the body is hashed in canonical
-    /// JSON form, so that key order and white space do not count as a different body.
+    /// Reads the header. Keys are scoped per caller (and a partner's organisation); the body
+    /// is hashed in canonical JSON form, so that key order and white space do not count as a
+    /// different body.
     pub fn from_request(
         req: &HttpRequest,
-        actor: &str,
+        caller: &Caller,
         body: &impl Serialize,
     ) -> ApiResult<Option<Self>> {
         let Some(value) = req.headers().get(HEADER) else {
@@ -55,7 +57,16 @@ impl IdempotencyKey {
             serde_json::to_vec(&serde_json::to_value(body).map_err(|_| ApiError::internal())?)
                 .map_err(|_| ApiError::internal())?;
         Ok(Some(Self {
-            scope: format!("{actor} {} {}", req.method(), req.path()),
+            scope: format!(
+                "{} {} {} {}",
+                caller.actor(),
+                caller
+                    .partner_organisation()
+                    .map(|o| o.to_string())
+                    .unwrap_or_default(),
+                req.method(),
+                req.path()
+            ),
             key: key.to_string(),
             request_hash: Sha256::digest(&canonical).to_vec(),
         }))

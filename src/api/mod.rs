@@ -11,6 +11,7 @@ pub mod organisations;
 pub mod pagination;
 pub mod registrations;
 pub mod rounds;
+pub mod submissions;
 pub mod token;
 
 use actix_web::http::StatusCode;
@@ -30,7 +31,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(organisations::routes)
         .configure(consultations::routes)
         .configure(rounds::routes)
-        .configure(registrations::routes);
+        .configure(registrations::routes)
+        .configure(submissions::routes);
 }
 
 /// Extractor settings that turn actix's own errors into problems instead of plain text.

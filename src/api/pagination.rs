@@ -17,6 +17,21 @@ pub const MAX_LIMIT: i64 = 200;
 pub struct Keyset {
     pub limit: i64,
     pub after: Option<Uuid>,
+    /// For lists ordered by search rank (descending), the rank of the last row seen.
+    pub after_rank: Option<f32>,
+}
+
+/// Position of the last row of a page: its id, and its rank in ranked lists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cursor {
+    pub id: Uuid,
+    pub rank: Option<f32>,
+}
+
+impl From<Uuid> for Cursor {
+    fn from(id: Uuid) -> Self {
+        Self { id, rank: None }
+    }
 }
 
 impl Keyset {
@@ -29,7 +44,11 @@ impl Keyset {
             ));
         }
         let after = cursor.map(decode_cursor).transpose()?;
-        Ok(Self { limit, after })
+        Ok(Self {
+            limit,
+            after: after.map(|c| c.id),
+            after_rank: after.and_then(|c| c.rank),
+        })
     }
 
     /// How many rows to fetch: one more than the page, to learn whether another page follows.
@@ -38,16 +57,16 @@ impl Keyset {
     }
 
     /// Cuts the fetched rows to the page and computes the cursor of the next one.
-    pub fn page<T, V>(
+    pub fn page<T, V, C: Into<Cursor>>(
         &self,
         mut rows: Vec<T>,
-        id: impl Fn(&T) -> Uuid,
+        cursor: impl Fn(&T) -> C,
         view: impl Fn(T) -> V,
     ) -> Page<V> {
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         let next_cursor = if rows.len() > limit {
             rows.truncate(limit);
-            rows.last().map(|row| encode_cursor(id(row)))
+            rows.last().map(|row| encode_cursor(cursor(row).into()))
         } else {
             None
         };
@@ -58,16 +77,28 @@ impl Keyset {
     }
 }
 
-pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+/// 16 bytes of id, then for ranked lists 4 bytes of rank, URL-safe base64.
+pub fn encode_cursor(cursor: Cursor) -> String {
+    let mut bytes = cursor.id.as_bytes().to_vec();
+    if let Some(rank) = cursor.rank {
+        bytes.extend(rank.to_be_bytes());
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn decode_cursor(cursor: &str) -> Result<Uuid, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::invalid_parameter("cursor", "is not a cursor this API issued"))
+fn decode_cursor(cursor: &str) -> Result<Cursor, ApiError> {
+    let invalid = || ApiError::invalid_parameter("cursor", "is not a cursor this API issued");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let (id, rank) = match bytes.len() {
+        16 => (&bytes[..], None),
+        20 => {
+            let rank = f32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+            (&bytes[..16], Some(rank).filter(|r| r.is_finite()))
+        }
+        _ => return Err(invalid()),
+    };
+    let id = Uuid::from_slice(id).map_err(|_| invalid())?;
+    Ok(Cursor { id, rank })
 }
 
 /// One page of a list.
@@ -93,8 +124,14 @@ mod tests {
     #[test]
     fn a_cursor_round_trips_and_garbage_is_rejected() {
         let id = Uuid::now_v7();
-        let keyset = Keyset::parse(None, Some(&encode_cursor(id))).unwrap();
+        let keyset = Keyset::parse(None, Some(&encode_cursor(id.into()))).unwrap();
         assert_eq!(keyset.after, Some(id));
+        let ranked = Cursor {
+            id,
+            rank: Some(0.25),
+        };
+        let keyset = Keyset::parse(None, Some(&encode_cursor(ranked))).unwrap();
+        assert_eq!((keyset.after, keyset.after_rank), (Some(id), Some(0.25)));
         assert!(Keyset::parse(None, Some("not a cursor")).is_err());
     }
 
@@ -104,7 +141,7 @@ mod tests {
         let keyset = Keyset::parse(Some(2), None).unwrap();
         let page = keyset.page(ids.clone(), |id| *id, |id| id);
         assert_eq!(page.items, ids[..2]);
-        assert_eq!(page.next_cursor, Some(encode_cursor(ids[1])));
+        assert_eq!(page.next_cursor, Some(encode_cursor(ids[1].into())));
         let last = keyset.page(ids[..2].to_vec(), |id| *id, |id| id);
         assert_eq!(last.next_cursor, None);
     }

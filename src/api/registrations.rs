@@ -54,7 +54,7 @@ pub async fn register(
     body: web::Json<NewRegistration>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let key = IdempotencyKey::from_request(&req, &caller.actor(), &body)?;
+    let key = IdempotencyKey::from_request(&req, &caller, &body)?;
     let mut conn = state.conn().await?;
     idempotency::run_once(&mut conn, key, async |conn, key| {
         let round = round::find_visible(conn, *id, caller.is_staff()).await?;
@@ -166,6 +166,7 @@ pub async fn export_registrations(
             let keyset = Keyset {
                 limit: EXPORT_CHUNK,
                 after,
+                after_rank: None,
             };
             let filter = RegistrationFilter {
                 status: None,

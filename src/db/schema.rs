@@ -117,7 +117,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    submissions (id) {
+        id -> Uuid,
+        consultation_id -> Uuid,
+        round_id -> Nullable<Uuid>,
+        organisation_id -> Nullable<Uuid>,
+        author_name -> Nullable<Text>,
+        author_email -> Nullable<Text>,
+        kind -> Text,
+        topic -> Text,
+        title -> Text,
+        body -> Text,
+        status -> Text,
+        decision_reason -> Nullable<Text>,
+        duplicate_of -> Nullable<Uuid>,
+        external_ref -> Nullable<Text>,
+        source -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    submission_addresses (action_approach_id, need_id) {
+        action_approach_id -> Uuid,
+        need_id -> Uuid,
+    }
+}
+
 diesel::joinable!(registrations -> rounds (round_id));
+diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     api_clients,
@@ -126,4 +159,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     registrations,
     events,
     idempotency_keys,
+    submissions,
+    submission_addresses,
 );

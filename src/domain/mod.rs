@@ -8,5 +8,6 @@ pub mod event;
 pub mod organisation;
 pub mod registration;
 pub mod round;
+pub mod submission;
 pub mod text_enum;
 pub mod validate;

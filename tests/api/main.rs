@@ -10,3 +10,4 @@ mod operations;
 mod organisations;
 mod registrations;
 mod rounds;
+mod submissions;

@@ -1,0 +1,257 @@
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::etag::{IfMatch, etag};
+use super::idempotency::{self, IdempotencyKey};
+use super::pagination::{Keyset, Page};
+use super::with_etag;
+use crate::auth::extract::Authenticated;
+use crate::auth::{Caller, RequireStaff};
+use crate::domain::category::Category;
+use crate::domain::consultation;
+use crate::domain::event::Event;
+use crate::domain::submission::{
+    self, NewSubmission, Review, Submission, SubmissionFilter, SubmissionKind, SubmissionPatch,
+    SubmissionStatus, Viewer,
+};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_submission)
+        .service(list_submissions)
+        .service(get_submission)
+        .service(update_submission)
+        .service(withdraw_submission)
+        .service(review_submission)
+        .service(submission_history);
+}
+
+/// Hand in a submission: a partner for its own organisation, staff e.g. to record a
+/// conference's results (`source: conference`, `round_id`). Accepts `Idempotency-Key`.
+#[utoipa::path(tag = "submissions",
+    params(("id" = String, Path, description = "consultation id or slug"),
+           ("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; a retry with the same key and body replays the first response for 24 h")),
+    request_body = NewSubmission, responses(
+    (status = 201, body = Submission, headers(("Location" = String))),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "a partner naming another organisation", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such (visible) consultation", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`submissions_closed`, `duplicate_external_ref` or `idempotency_key_in_use`", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields (topic, addresses, round, …) or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/consultations/{id}/submissions")]
+pub async fn create_submission(
+    state: web::Data<AppState>,
+    _auth: Authenticated,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<NewSubmission>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let key = IdempotencyKey::from_request(&req, &caller, &body)?;
+    let mut conn = state.conn().await?;
+    idempotency::run_once(&mut conn, key, async |conn, key| {
+        let consultation = consultation::find_visible(conn, &id, caller.is_staff()).await?;
+        submission::create(conn, &consultation, body, &caller, key).await
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubmissionQuery {
+    pub round_id: Option<Uuid>,
+    pub kind: Option<SubmissionKind>,
+    /// A topic key of the consultation.
+    pub topic: Option<String>,
+    pub status: Option<SubmissionStatus>,
+    pub organisation_id: Option<Uuid>,
+    /// Category of the submitting organisation.
+    pub category: Option<Category>,
+    /// Region of the submitting organisation.
+    pub region: Option<String>,
+    /// Only submissions changed at or after this instant (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// German full-text search over title and body: words are matched as stemmed prefixes
+    /// (`Sprachkurs` finds `Sprachkurse`) and must all occur; `OR` between two words, `-word`
+    /// excludes. Results are ranked, best first, with their `rank`.
+    pub q: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl SubmissionQuery {
+    pub fn filter(&self) -> ApiResult<SubmissionFilter> {
+        let q = match self.q.as_deref().map(str::trim) {
+            Some(q) if q.chars().count() > 200 => {
+                return Err(ApiError::invalid_parameter(
+                    "q",
+                    "must not be longer than 200 characters",
+                ));
+            }
+            Some("") | None => None,
+            Some(q) => Some(submission::search_terms(q).ok_or_else(|| {
+                ApiError::invalid_parameter("q", "contains no word to search for")
+            })?),
+        };
+        Ok(SubmissionFilter {
+            round_id: self.round_id,
+            kind: self.kind,
+            topic: self.topic.clone(),
+            status: self.status,
+            organisation_id: self.organisation_id,
+            category: self.category,
+            region: self.region.clone(),
+            updated_since: self.updated_since,
+            q,
+        })
+    }
+}
+
+/// List a consultation's submissions. Anonymous callers see accepted ones without author
+/// names; a partner also its own organisation's in every status; staff see all.
+#[utoipa::path(tag = "submissions", params(("id" = String, Path, description = "consultation id or slug"), SubmissionQuery), responses(
+    (status = 200, body = Page<Submission>),
+    (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such (visible) consultation", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/consultations/{id}/submissions")]
+pub async fn list_submissions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<SubmissionQuery>,
+) -> ApiResult<HttpResponse> {
+    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let filter = query.filter()?;
+    let mut conn = state.conn().await?;
+    let consultation = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;
+    let items = submission::list(
+        &mut conn,
+        consultation.id,
+        &filter,
+        Viewer::of(&caller),
+        keyset,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(keyset.page(items, Submission::cursor, |s| s)))
+}
+
+/// Get a submission (404 when the caller may not see it).
+#[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Submission, headers(("ETag" = String))),
+    (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such submission visible to the caller", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/submissions/{id}")]
+pub async fn get_submission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let found = submission::find_visible(&mut conn, *id, Viewer::of(&caller)).await?;
+    Ok(with_etag(etag(found.version), found))
+}
+
+/// Change a submission (its organisation, while `submitted`); honours `If-Match`.
+#[utoipa::path(tag = "submissions",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    request_body = SubmissionPatch, responses(
+    (status = 200, body = Submission, headers(("ETag" = String))),
+    (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not the submitting organisation", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such submission visible to the caller", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`not_editable`: no longer submitted; `duplicate_external_ref`", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[patch("/submissions/{id}")]
+pub async fn update_submission(
+    state: web::Data<AppState>,
+    _auth: Authenticated,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<SubmissionPatch>,
+) -> ApiResult<HttpResponse> {
+    let if_match = IfMatch::from_request(&req)?;
+    let mut conn = state.conn().await?;
+    let updated = submission::update(&mut conn, *id, &caller, if_match, body.into_inner()).await?;
+    Ok(with_etag(etag(updated.version), updated))
+}
+
+/// Withdraw a submission (its organisation, while `submitted` or `in_review`).
+#[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "withdrawn", body = Submission),
+    (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not the submitting organisation", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such submission visible to the caller", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`invalid_transition`: already decided or withdrawn", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[delete("/submissions/{id}")]
+pub async fn withdraw_submission(
+    state: web::Data<AppState>,
+    _auth: Authenticated,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let withdrawn = submission::withdraw(&mut conn, *id, &caller).await?;
+    Ok(HttpResponse::Ok().json(withdrawn))
+}
+
+/// Review a submission (moderator, admin): `submitted → in_review → accepted | rejected |
+/// merged`. Of concurrent reviews exactly one wins; the others get 409.
+#[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), request_body = Review, responses(
+    (status = 200, body = Submission),
+    (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such submission", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`rejected` without reason, `merged` without a valid `duplicate_of`", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/submissions/{id}/review")]
+pub async fn review_submission(
+    state: web::Data<AppState>,
+    staff: RequireStaff,
+    id: web::Path<Uuid>,
+    body: web::Json<Review>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let reviewed = submission::review(&mut conn, *id, body.into_inner(), &staff.0.actor()).await?;
+    Ok(with_etag(etag(reviewed.version), reviewed))
+}
+
+/// Every event of a submission: creation, edits, each status change, withdrawal.
+#[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<Event>),
+    (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such submission visible to the caller", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/submissions/{id}/history")]
+pub async fn submission_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let events = submission::history(&mut conn, *id, Viewer::of(&caller)).await?;
+    Ok(HttpResponse::Ok().json(events))
+}
