@@ -24,6 +24,7 @@ approaches) and their review. Errors are RFC 9457 problems with a stable `code`.
         (name = "organisations", description = "Participating organisations and their categories"),
         (name = "registrations", description = "Registrations for rounds: seats, waitlist, check-in"),
         (name = "submissions", description = "Needs, action approaches and statements, and their review"),
+        (name = "reports", description = "Breadth of participation, open needs, exports"),
         (name = "operations", description = "Health and readiness"),
     ),
 )]

@@ -1,11 +1,9 @@
 use actix_web::{HttpResponse, delete, get, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::created;
-use super::pagination::{Keyset, Page};
+use super::pagination::{Page, PageQuery};
 use crate::auth::RequireAdmin;
 use crate::domain::client::{self, Client, CreatedClient, NewClient};
 use crate::error::{ApiResult, Problem};
@@ -40,17 +38,8 @@ pub async fn create_client(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ClientQuery {
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// List API clients (admin), revoked ones included.
-#[utoipa::path(tag = "auth", params(ClientQuery), responses(
+#[utoipa::path(tag = "auth", params(PageQuery), responses(
     (status = 200, body = Page<Client>),
     (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -60,9 +49,9 @@ pub struct ClientQuery {
 pub async fn list_clients(
     state: web::Data<AppState>,
     _admin: RequireAdmin,
-    query: web::Query<ClientQuery>,
+    page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let rows = client::list(&mut conn, keyset).await?;
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Client::from)))

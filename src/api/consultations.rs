@@ -4,7 +4,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::etag::{IfMatch, etag};
-use super::pagination::{Keyset, Page};
+use super::pagination::{Page, PageQuery};
 use super::{created, with_etag};
 use crate::auth::{Caller, RequireAdmin};
 use crate::domain::consultation::{
@@ -24,14 +24,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ConsultationQuery {
     pub status: Option<ConsultationStatus>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List consultations. Drafts are listed for staff only.
-#[utoipa::path(tag = "consultations", params(ConsultationQuery), responses(
+#[utoipa::path(tag = "consultations", params(ConsultationQuery, PageQuery), responses(
     (status = 200, body = Page<Consultation>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
@@ -41,8 +37,9 @@ pub async fn list_consultations(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ConsultationQuery>,
+    page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let rows = consultation::list(&mut conn, query.status, caller.is_staff(), keyset).await?;
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Consultation::from)))

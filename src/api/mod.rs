@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod organisations;
 pub mod pagination;
 pub mod registrations;
+pub mod reports;
 pub mod rounds;
 pub mod submissions;
 pub mod token;
@@ -32,7 +33,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(consultations::routes)
         .configure(rounds::routes)
         .configure(registrations::routes)
-        .configure(submissions::routes);
+        .configure(submissions::routes)
+        .configure(reports::routes);
 }
 
 /// Extractor settings that turn actix's own errors into problems instead of plain text.

@@ -5,7 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::etag::{IfMatch, etag};
-use super::pagination::{Keyset, Page};
+use super::pagination::{Page, PageQuery};
 use super::{created, with_etag};
 use crate::auth::{Caller, RequireAdmin};
 use crate::domain::category::Category;
@@ -30,14 +30,10 @@ pub struct OrganisationQuery {
     pub region: Option<String>,
     /// Case-insensitive part of the name.
     pub q: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List organisations (public: who takes part is public).
-#[utoipa::path(tag = "organisations", params(OrganisationQuery), responses(
+#[utoipa::path(tag = "organisations", params(OrganisationQuery, PageQuery), responses(
     (status = 200, body = Page<Organisation>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
@@ -47,9 +43,10 @@ pub async fn list_organisations(
     state: web::Data<AppState>,
     _caller: Caller,
     query: web::Query<OrganisationQuery>,
+    page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let filter = OrganisationFilter {
         category: query.category,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::csv_cell::safe;
 use super::idempotency::{self, IdempotencyKey};
-use super::pagination::{Keyset, Page};
+use super::pagination::{Keyset, Page, PageQuery};
 use crate::auth::{Caller, RequireAdmin};
 use crate::domain::registration::{
     self, Canceller, CreatedRegistration, NewRegistration, Reader, Registration,
@@ -69,10 +69,6 @@ pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
     /// Only registrations changed at or after this instant (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// Staff see every registration of the round, a partner those it made.
@@ -87,7 +83,7 @@ fn reader_filter(caller: &Caller) -> ApiResult<Option<Uuid>> {
 }
 
 /// List a round's registrations (staff; a partner sees those it made).
-#[utoipa::path(tag = "registrations", params(("id" = Uuid, Path, description = "round id"), RegistrationQuery), responses(
+#[utoipa::path(tag = "registrations", params(("id" = Uuid, Path, description = "round id"), RegistrationQuery, PageQuery), responses(
     (status = 200, body = Page<Registration>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -99,9 +95,10 @@ pub async fn list_registrations(
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<RegistrationQuery>,
+    page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let registered_by_org = reader_filter(&caller)?;
-    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let round = round::find_visible(&mut conn, *id, caller.is_staff()).await?;
     let filter = RegistrationFilter {

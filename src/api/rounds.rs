@@ -1,11 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::etag::{IfMatch, etag};
-use super::pagination::{Keyset, Page};
+use super::pagination::{Page, PageQuery};
 use super::{created, with_etag};
 use crate::auth::{Caller, RequireAdmin};
 use crate::domain::consultation;
@@ -20,17 +18,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update_round);
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RoundQuery {
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// List the rounds of a consultation, with live seat counts.
-#[utoipa::path(tag = "rounds", params(("id" = String, Path, description = "consultation id or slug"), RoundQuery), responses(
+#[utoipa::path(tag = "rounds", params(("id" = String, Path, description = "consultation id or slug"), PageQuery), responses(
     (status = 200, body = Page<Round>),
     (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
@@ -41,9 +30,9 @@ pub async fn list_rounds(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    query: web::Query<RoundQuery>,
+    page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let consultation = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;
     let rows = round::list(&mut conn, consultation.id, keyset).await?;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::etag::{IfMatch, etag};
 use super::idempotency::{self, IdempotencyKey};
-use super::pagination::{Keyset, Page};
+use super::pagination::{Page, PageQuery};
 use super::with_etag;
 use crate::auth::extract::Authenticated;
 use crate::auth::{Caller, RequireStaff};
@@ -84,10 +84,6 @@ pub struct SubmissionQuery {
     /// (`Sprachkurs` finds `Sprachkurse`) and must all occur; `OR` between two words, `-word`
     /// excludes. Results are ranked, best first, with their `rank`.
     pub q: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 impl SubmissionQuery {
@@ -120,7 +116,7 @@ impl SubmissionQuery {
 
 /// List a consultation's submissions. Anonymous callers see accepted ones without author
 /// names; a partner also its own organisation's in every status; staff see all.
-#[utoipa::path(tag = "submissions", params(("id" = String, Path, description = "consultation id or slug"), SubmissionQuery), responses(
+#[utoipa::path(tag = "submissions", params(("id" = String, Path, description = "consultation id or slug"), SubmissionQuery, PageQuery), responses(
     (status = 200, body = Page<Submission>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
@@ -132,8 +128,9 @@ pub async fn list_submissions(
     caller: Caller,
     id: web::Path<String>,
     query: web::Query<SubmissionQuery>,
+    page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let keyset = Keyset::parse(query.limit, query.cursor.as_deref())?;
+    let keyset = page.keyset()?;
     let filter = query.filter()?;
     let mut conn = state.conn().await?;
     let consultation = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;

@@ -7,6 +7,7 @@ pub mod consultation;
 pub mod event;
 pub mod organisation;
 pub mod registration;
+pub mod report;
 pub mod round;
 pub mod submission;
 pub mod text_enum;

@@ -9,5 +9,6 @@ mod helpers;
 mod operations;
 mod organisations;
 mod registrations;
+mod reports;
 mod rounds;
 mod submissions;

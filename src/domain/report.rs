@@ -1,0 +1,313 @@
+//! The ministry's report on a consultation: how much came in, how broad participation was
+//! per round and stakeholder category, and which accepted needs no accepted action approach
+//! answers yet. Every figure is an aggregate computed in PostgreSQL.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::category::Category;
+use super::consultation::ConsultationRow;
+use super::submission::{SubmissionKind, SubmissionStatus};
+use crate::error::ApiResult;
+
+/// The report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Report {
+    pub consultation_id: Uuid,
+    pub generated_at: DateTime<Utc>,
+    pub totals: Totals,
+    /// Submissions counted by round (`null`: not tied to a round) × kind × topic × status;
+    /// combinations without submissions are left out.
+    pub submissions: Vec<SubmissionCount>,
+    /// Per round and every organisation category, including those with zero.
+    pub coverage: Vec<RoundCoverage>,
+    /// Accepted needs that no accepted action approach addresses.
+    pub open_needs: Vec<OpenNeed>,
+    /// Per topic of the consultation, including those with zero.
+    pub topics: Vec<TopicSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema, QueryableByName)]
+pub struct Totals {
+    /// All submissions, withdrawn ones included.
+    #[diesel(sql_type = BigInt)]
+    pub submissions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub accepted: i64,
+    /// Organisations with at least one submission.
+    #[diesel(sql_type = BigInt)]
+    pub organisations: i64,
+    /// Registrations that are not cancelled (confirmed, waitlisted, attended).
+    #[diesel(sql_type = BigInt)]
+    pub registered: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema, QueryableByName)]
+pub struct SubmissionCount {
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub round_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub kind: SubmissionKind,
+    #[diesel(sql_type = Text)]
+    pub topic: String,
+    #[diesel(sql_type = Text)]
+    pub status: SubmissionStatus,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundCoverage {
+    pub round_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    /// One entry per category, in the order of `/api/v1/categories`.
+    pub categories: Vec<CategoryCoverage>,
+    /// Categories with neither a registration nor a submission in this round.
+    pub absent_categories: Vec<Category>,
+    /// Registrations and submissions without a category (e.g. no organisation named).
+    pub uncategorised: CategoryCounts,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryCoverage {
+    pub category: Category,
+    #[serde(flatten)]
+    pub counts: CategoryCounts,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema, PartialEq)]
+pub struct CategoryCounts {
+    /// Registrations that are not cancelled.
+    pub registered: i64,
+    pub attended: i64,
+    /// Submissions of the round (withdrawn ones not counted).
+    pub submissions: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema, QueryableByName)]
+pub struct OpenNeed {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub topic: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub round_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub organisation_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicSummary {
+    pub topic: String,
+    pub label: String,
+    /// Accepted needs.
+    pub needs: i64,
+    /// Accepted action approaches.
+    pub action_approaches: i64,
+    /// Accepted needs no accepted action approach addresses.
+    pub open_needs: i64,
+}
+
+#[derive(QueryableByName)]
+struct CoverageRow {
+    #[diesel(sql_type = SqlUuid)]
+    round_id: Uuid,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    starts_at: DateTime<Utc>,
+    /// NULL for the uncategorised bucket.
+    #[diesel(sql_type = Nullable<Text>)]
+    category: Option<Category>,
+    #[diesel(sql_type = BigInt)]
+    registered: i64,
+    #[diesel(sql_type = BigInt)]
+    attended: i64,
+    #[diesel(sql_type = BigInt)]
+    submissions: i64,
+}
+
+#[derive(QueryableByName)]
+struct TopicRow {
+    #[diesel(sql_type = Text)]
+    topic: String,
+    #[diesel(sql_type = BigInt)]
+    needs: i64,
+    #[diesel(sql_type = BigInt)]
+    action_approaches: i64,
+}
+
+const TOTALS: &str = "
+SELECT
+  (SELECT count(*) FROM submissions WHERE consultation_id = $1) AS submissions,
+  (SELECT count(*) FROM submissions WHERE consultation_id = $1 AND status = 'accepted') AS accepted,
+  (SELECT count(DISTINCT organisation_id) FROM submissions WHERE consultation_id = $1) AS organisations,
+  (SELECT count(*) FROM registrations r JOIN rounds ro ON ro.id = r.round_id
+    WHERE ro.consultation_id = $1 AND r.status <> 'cancelled') AS registered,
+  (SELECT count(*) FROM registrations r JOIN rounds ro ON ro.id = r.round_id
+    WHERE ro.consultation_id = $1 AND r.status = 'attended') AS attended";
+
+const SUBMISSION_COUNTS: &str = "
+SELECT round_id, kind, topic, status, count(*) AS count
+FROM submissions WHERE consultation_id = $1
+GROUP BY round_id, kind, topic, status
+ORDER BY round_id NULLS FIRST, kind, topic, status";
+
+/// Every round × every category (plus NULL for uncategorised), left-joined to the counts.
+const COVERAGE: &str = "
+WITH categories(category, position) AS (
+  SELECT c, p FROM unnest($2::text[]) WITH ORDINALITY AS u(c, p)
+  UNION ALL SELECT NULL, 2147483647
+),
+registered AS (
+  SELECT r.round_id, r.category,
+         count(*) FILTER (WHERE r.status <> 'cancelled') AS registered,
+         count(*) FILTER (WHERE r.status = 'attended') AS attended
+  FROM registrations r JOIN rounds ro ON ro.id = r.round_id
+  WHERE ro.consultation_id = $1
+  GROUP BY r.round_id, r.category
+),
+submitted AS (
+  SELECT s.round_id, o.category, count(*) AS submissions
+  FROM submissions s LEFT JOIN organisations o ON o.id = s.organisation_id
+  WHERE s.consultation_id = $1 AND s.round_id IS NOT NULL AND s.status <> 'withdrawn'
+  GROUP BY s.round_id, o.category
+)
+SELECT ro.id AS round_id, ro.title, ro.starts_at, c.category,
+       coalesce(r.registered, 0) AS registered, coalesce(r.attended, 0) AS attended,
+       coalesce(s.submissions, 0) AS submissions
+FROM rounds ro
+CROSS JOIN categories c
+LEFT JOIN registered r ON r.round_id = ro.id AND r.category IS NOT DISTINCT FROM c.category
+LEFT JOIN submitted s ON s.round_id = ro.id AND s.category IS NOT DISTINCT FROM c.category
+WHERE ro.consultation_id = $1
+ORDER BY ro.starts_at, ro.id, c.position";
+
+/// An accepted need is open while no accepted action approach addresses it.
+const OPEN_NEEDS: &str = "
+SELECT n.id, n.title, n.topic, n.round_id, n.organisation_id
+FROM submissions n
+WHERE n.consultation_id = $1 AND n.kind = 'need' AND n.status = 'accepted'
+  AND NOT EXISTS (
+    SELECT 1 FROM submission_addresses a
+    JOIN submissions approach ON approach.id = a.action_approach_id
+    WHERE a.need_id = n.id AND approach.status = 'accepted')
+ORDER BY n.topic, n.id";
+
+const TOPICS: &str = "
+SELECT topic,
+       count(*) FILTER (WHERE kind = 'need') AS needs,
+       count(*) FILTER (WHERE kind = 'action_approach') AS action_approaches
+FROM submissions
+WHERE consultation_id = $1 AND status = 'accepted'
+GROUP BY topic";
+
+pub async fn build(
+    conn: &mut AsyncPgConnection,
+    consultation: &ConsultationRow,
+) -> ApiResult<Report> {
+    let id = consultation.id;
+    let totals: Totals = diesel::sql_query(TOTALS)
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)
+        .await?;
+    let submissions: Vec<SubmissionCount> = diesel::sql_query(SUBMISSION_COUNTS)
+        .bind::<SqlUuid, _>(id)
+        .load(conn)
+        .await?;
+    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+    let coverage_rows: Vec<CoverageRow> = diesel::sql_query(COVERAGE)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Array<Text>, _>(categories)
+        .load(conn)
+        .await?;
+    let open_needs: Vec<OpenNeed> = diesel::sql_query(OPEN_NEEDS)
+        .bind::<SqlUuid, _>(id)
+        .load(conn)
+        .await?;
+    let topic_rows: Vec<TopicRow> = diesel::sql_query(TOPICS)
+        .bind::<SqlUuid, _>(id)
+        .load(conn)
+        .await?;
+    Ok(Report {
+        consultation_id: id,
+        generated_at: Utc::now(),
+        totals,
+        submissions,
+        coverage: coverage(coverage_rows),
+        topics: topics(consultation, &topic_rows, &open_needs),
+        open_needs,
+    })
+}
+
+/// Groups the round × category rows (already in round order) into one entry per round.
+fn coverage(rows: Vec<CoverageRow>) -> Vec<RoundCoverage> {
+    let mut rounds: Vec<RoundCoverage> = Vec::new();
+    for row in rows {
+        if rounds.last().is_none_or(|r| r.round_id != row.round_id) {
+            rounds.push(RoundCoverage {
+                round_id: row.round_id,
+                title: row.title.clone(),
+                starts_at: row.starts_at,
+                categories: Vec::new(),
+                absent_categories: Vec::new(),
+                uncategorised: CategoryCounts::default(),
+            });
+        }
+        let Some(round) = rounds.last_mut() else {
+            continue;
+        };
+        let counts = CategoryCounts {
+            registered: row.registered,
+            attended: row.attended,
+            submissions: row.submissions,
+        };
+        match row.category {
+            Some(category) => {
+                if counts.registered == 0 && counts.submissions == 0 {
+                    round.absent_categories.push(category);
+                }
+                round.categories.push(CategoryCoverage { category, counts });
+            }
+            None => round.uncategorised = counts,
+        }
+    }
+    rounds
+}
+
+fn topics(
+    consultation: &ConsultationRow,
+    rows: &[TopicRow],
+    open: &[OpenNeed],
+) -> Vec<TopicSummary> {
+    let mut open_per_topic: BTreeMap<&str, i64> = BTreeMap::new();
+    for need in open {
+        *open_per_topic.entry(need.topic.as_str()).or_default() += 1;
+    }
+    consultation
+        .topics()
+        .into_iter()
+        .map(|topic| {
+            let row = rows.iter().find(|r| r.topic == topic.key);
+            TopicSummary {
+                needs: row.map_or(0, |r| r.needs),
+                action_approaches: row.map_or(0, |r| r.action_approaches),
+                open_needs: open_per_topic.get(topic.key.as_str()).copied().unwrap_or(0),
+                topic: topic.key,
+                label: topic.label,
+            }
+        })
+        .collect()
+}
