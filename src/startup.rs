@@ -7,6 +7,7 @@ use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{App, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Newest embedded migration, expected by `/readyz`.
     pub latest_migration: String,
+    /// Request counters and latency histograms, served at `/metrics`.
+    pub metrics: prometheus::Registry,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
 pub fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(crate::api::health::healthz)
         .service(crate::api::health::readyz)
+        .service(crate::api::health::metrics)
         .service(utoipa_actix_web::scope("/api/v1").configure(crate::api::routes));
 }
 
@@ -51,10 +55,16 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         config.db_pool_size,
         config.db_statement_timeout,
     )?;
+    let request_metrics = PrometheusMetricsBuilder::new("beteiligung")
+        .mask_unmatched_patterns("UNKNOWN")
+        .exclude("/metrics")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     let state = web::Data::new(AppState {
         pool,
         tokens: TokenService::new(&config.jwt),
         latest_migration: db::latest_migration_version(),
+        metrics: request_metrics.registry.clone(),
     });
     let server = HttpServer::new(move || {
         let (app, api) = App::new()
@@ -69,6 +79,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
             .default_service(web::to(crate::api::not_found))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap(Logger::new("%r %s %b %Dms"))
+            .wrap(request_metrics.clone())
     })
     .workers(config.http_workers)
     .shutdown_timeout(30)

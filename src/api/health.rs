@@ -58,3 +58,21 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Err(_) => unavailable("database unreachable"),
     }
 }
+
+/// Request counts and latencies in the Prometheus text format.
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, description = "Prometheus text exposition format", content_type = "text/plain; version=0.0.4", body = String),
+))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    use prometheus::Encoder;
+    let encoder = prometheus::TextEncoder::new();
+    let mut buffer = Vec::new();
+    if let Err(e) = encoder.encode(&state.metrics.gather(), &mut buffer) {
+        log::error!("encoding metrics: {e}");
+        return HttpResponse::InternalServerError().finish();
+    }
+    HttpResponse::Ok()
+        .content_type(encoder.format_type())
+        .body(buffer)
+}

@@ -91,3 +91,19 @@ fn every_operation_documents_its_problems_and_security() {
         }
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern() {
+    let app = spawn_app().await;
+    app.get("/api/v1/categories", None).await;
+    app.get(&format!("/api/v1/rounds/{}", uuid::Uuid::now_v7()), None)
+        .await;
+    let response = app.get("/metrics", None).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("beteiligung_http_requests_total{endpoint=\"/api/v1/categories\",method=\"GET\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("endpoint=\"/api/v1/rounds/{id}\""),
+        "ids are not labels: {text}"
+    );
+}
