@@ -5,7 +5,9 @@ pub mod schema;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
@@ -20,10 +22,13 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 const MIGRATION_LOCK: i64 = 0x6265_7465_696c_6967; // "beteilig"
 
 /// Builds the pool. Every connection gets a `statement_timeout`, so that a runaway query
-/// cannot hold a connection forever.
+/// cannot hold a connection forever. Connections are recycled by checking diesel-async's
+/// own broken flag (`Fast`) instead of a `SELECT 1` round trip on every checkout (the
+/// default): a connection that died fails its next query (503) and is then discarded.
 pub fn pool(database_url: &str, size: usize, statement_timeout: Duration) -> anyhow::Result<Pool> {
     let timeout_ms = statement_timeout.as_millis();
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
         async move {

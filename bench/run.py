@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Load benchmark of the service against the PostgreSQL ceiling of the same SQL, in one run.
+
+Starts PostgreSQL if needed, builds the release binary, starts the service on a fresh
+database, seeds it (bench/seed.sql), then per scenario drives the service with wrk over
+loopback and pgbench (-M prepared, same client count) with the SQL the service runs
+(bench/sql/*.sql). Writes bench/RESULTS.md. No assertions: this measures.
+
+Environment: BENCH_CLIENTS (16), BENCH_SECONDS (10), BENCH_SUBMISSIONS (200000; half of them in
+the consultation that is exported and loaded).
+"""
+
+import json
+import os
+import pathlib
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+BINARY = ROOT / "target" / "release" / "beteiligung"
+DATABASE = "beteiligung_bench"
+PORT = 18080
+BASE = f"http://127.0.0.1:{PORT}"
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "200000"))
+SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+
+
+def bench_id(kind, n):
+    return f"00000000-0000-7000-800{kind}-{n:012d}"
+
+
+CONSULTATION = bench_id(2, 1)
+ORGANISATION = bench_id(1, 1)
+ROUND = bench_id(3, 11)
+
+
+def run(cmd, **kwargs):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def sql(query, database=DATABASE):
+    return run(PSQL + ["-d", database, "-Atc", query]).strip()
+
+
+def rss_kib(pid, field="VmRSS"):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def http_status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status
+    except Exception:
+        return None
+
+
+def prepare():
+    subprocess.run([str(ROOT / ".ci" / "ensure-postgres")], check=True)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    print("building the release binary", flush=True)
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
+    sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", database="postgres")
+
+
+def start_service():
+    env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+               BIND_ADDR=f"127.0.0.1:{PORT}", JWT_SECRET=SECRET, RUST_LOG="warn",
+               DB_POOL_SIZE=str(CLIENTS + 4))
+    started = time.monotonic()
+    process = subprocess.Popen([str(BINARY), "serve"], env=env, stdout=subprocess.DEVNULL)
+    while http_status(f"{BASE}/readyz") != 200:
+        if process.poll() is not None:
+            sys.exit("the service exited during start-up")
+        time.sleep(0.002)
+    return process, (time.monotonic() - started) * 1000
+
+
+def token():
+    env = dict(os.environ, JWT_SECRET=SECRET)
+    return run([str(BINARY), "token", "--role", "partner", "--subject", "bench",
+                "--org", ORGANISATION, "--ttl", "2h"], env=env).strip()
+
+
+def wrk(scenario, prefix, partner_token, connections=CLIENTS, delay_ms=0, seconds=SECONDS):
+    env = dict(os.environ, SCENARIO=scenario, TOKEN=partner_token, PREFIX=prefix,
+               MAX_N=str(SUBMISSIONS), DELAY_MS=str(delay_ms))
+    out = run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+               "-s", str(BENCH / "wrk.lua"), BASE], env=env)
+    data = json.loads(re.search(r"BENCH_JSON (\{.*\})", out).group(1))
+    return {
+        "rps": data["requests"] / (data["duration_us"] / 1e6),
+        "p50_ms": data["p50_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+        "non2xx": data["non2xx"] + data["errors"],
+        "requests": data["requests"],
+    }
+
+
+def pgbench(script, variables):
+    with tempfile.TemporaryDirectory() as logs:
+        args = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-M", "prepared",
+                "-c", str(CLIENTS), "-j", "2", "-T", str(SECONDS), "-l", "--log-prefix",
+                f"{logs}/tx", "-f", str(BENCH / "sql" / script)]
+        for name, value in variables.items():
+            args += ["-D", f"{name}={value}"]
+        out = run(args + [DATABASE], cwd=logs)
+        tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+        failed = int(re.search(r"number of failed transactions: (\d+)", out).group(1)) \
+            if "failed transactions" in out else 0
+        latencies = []
+        for log in pathlib.Path(logs).glob("tx*"):
+            for line in log.read_text().splitlines():
+                latencies.append(int(line.split()[2]) / 1000)
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+    return {"rps": tps, "p50_ms": pick(0.50), "p99_ms": pick(0.99), "non2xx": failed,
+            "requests": len(latencies)}
+
+
+def export_memory(pid, admin_token):
+    """Peak RSS while streaming every submission of a consultation as CSV."""
+    idle = rss_kib(pid)
+    peak = idle
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss_kib(pid))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    request = urllib.request.Request(
+        f"{BASE}/api/v1/consultations/{CONSULTATION}/submissions/export?format=csv",
+        headers={"Authorization": f"Bearer {admin_token}"})
+    size = rows = 0
+    started = time.monotonic()
+    with urllib.request.urlopen(request) as response:
+        while chunk := response.read(65536):
+            size += len(chunk)
+            rows += chunk.count(b"\n")
+    elapsed = time.monotonic() - started
+    done.set()
+    sampler.join()
+    return {"idle_kib": idle, "peak_kib": peak, "rows": rows - 1, "mib": size / 2**20,
+            "seconds": elapsed}
+
+
+def machine():
+    cpu = "unknown CPU"
+    for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = int(re.search(r"MemTotal:\s+(\d+)", pathlib.Path("/proc/meminfo").read_text()).group(1))
+    postgres = sql("SHOW server_version", database="postgres")
+    return (f"{os.cpu_count()} cores ({cpu}), {memory / 2**20:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, PostgreSQL {postgres}; service, "
+            f"PostgreSQL and load generator share the machine")
+
+
+def main():
+    prepare()
+    service, ready_ms = start_service()
+    try:
+        print(f"ready after {ready_ms:.0f} ms; seeding {SUBMISSIONS} submissions", flush=True)
+        run(PSQL + ["-d", DATABASE, "-v", f"submissions={SUBMISSIONS}", "-f", str(BENCH / "seed.sql")])
+        time.sleep(1)
+        idle_kib = rss_kib(service.pid)
+        partner = token()
+        admin = run([str(BINARY), "token", "--role", "admin", "--subject", "bench"],
+                    env=dict(os.environ, JWT_SECRET=SECRET)).strip()
+        export = export_memory(service.pid, admin)
+        print(f"export: {export}", flush=True)
+        page_ids = sql(
+            "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM submissions "
+            f"WHERE (status = 'accepted' OR organisation_id = '{ORGANISATION}') AND "
+            f"consultation_id = '{CONSULTATION}' AND kind = 'need' ORDER BY id LIMIT 50) page")
+        variables = {"consultation": CONSULTATION, "org": ORGANISATION,
+                     "max_n": SUBMISSIONS, "page_ids": page_ids}
+        consultation_prefix = f"/api/v1/consultations/{CONSULTATION}"
+        scenarios = [
+            ("1. POST submission (new Idempotency-Key each)", "post_submission", consultation_prefix, "post.sql", 0.40),
+            ("2. GET submissions page (limit=50, kind=need) as partner", "list", consultation_prefix, "list.sql", 0.50),
+            ("3. GET single submission", "get", consultation_prefix, "get.sql", 0.50),
+        ]
+        results = []
+        for title, scenario, prefix, script, target in scenarios:
+            print(f"{title}: service", flush=True)
+            wrk(scenario, prefix, partner, seconds=2)  # warm-up
+            service_result = wrk(scenario, prefix, partner)
+            print(f"{title}: ceiling", flush=True)
+            ceiling = pgbench(script, variables)
+            half_rate = service_result["rps"] / 2
+            connections = 8
+            delay = max(1, round(connections * 1000 / half_rate))
+            paced = wrk(scenario, prefix, partner, connections=connections, delay_ms=delay)
+            results.append((title, service_result, ceiling, target, paced))
+            print(f"  service {service_result}\n  ceiling {ceiling}\n  paced {paced}", flush=True)
+        print("4. registration burst", flush=True)
+        sql(f"UPDATE rounds SET capacity = 500 WHERE id = '{ROUND}'")
+        burst = wrk("register", f"/api/v1/rounds/{ROUND}", partner, seconds=5)
+        seats = sql(f"SELECT confirmed_count || ' confirmed, ' || waitlisted_count || ' waitlisted' FROM rounds WHERE id = '{ROUND}'")
+        peak_kib = rss_kib(service.pid, "VmHWM")
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+    write_results(ready_ms, idle_kib, peak_kib, export, results, burst, seats)
+
+
+def write_results(ready_ms, idle_kib, peak_kib, export, results, burst, seats):
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Command: `python3 bench/run.py` "
+        f"(BENCH_CLIENTS={CLIENTS}, BENCH_SECONDS={SECONDS}, BENCH_SUBMISSIONS={SUBMISSIONS}); "
+        f"written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        f"Load: wrk, 2 threads, {CLIENTS} connections, {SECONDS} s per run over loopback. Ceiling: "
+        f"pgbench -M prepared, {CLIENTS} clients, 2 threads, {SECONDS} s, running the SQL the "
+        "service runs for the scenario (bench/sql/). Paced: wrk with 8 connections at about half "
+        "the measured maximum rate.",
+        "",
+        "| scenario | service req/s | p50 ms | p99 ms | non-2xx | ceiling tx/s | ceiling p50 / p99 ms | service / ceiling | target | paced req/s | paced p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for title, s, c, target, paced in results:
+        ratio = s["rps"] / c["rps"] if c["rps"] else 0
+        mark = "met" if ratio >= target else "missed"
+        lines.append(
+            f"| {title} | {s['rps']:.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['non2xx']} | "
+            f"{c['rps']:.0f} | {c['p50_ms']:.2f} / {c['p99_ms']:.2f} | {ratio:.0%} | ≥ {target:.0%} ({mark}) | "
+            f"{paced['rps']:.0f} | {paced['p99_ms']:.2f} |")
+    lines += [
+        f"| 4. registration burst (round with limited seats) | {burst['rps']:.0f} | {burst['p50_ms']:.2f} | "
+        f"{burst['p99_ms']:.2f} | {burst['non2xx']} | – | – | – | – | – | – |",
+        "",
+        f"After the burst the round had {seats} (capacity 500): never overbooked.",
+        "",
+        f"- Start to `/readyz` = 200 (fresh database: created and migrated): {ready_ms:.0f} ms (target ≤ 500 ms).",
+        f"- Idle RSS after start and seeding: {idle_kib / 1024:.1f} MiB (target ≤ 30 MiB).",
+        f"- Peak RSS over the whole run (VmHWM): {peak_kib / 1024:.1f} MiB.",
+        f"- CSV export of {export['rows']} submissions ({export['mib']:.0f} MiB in {export['seconds']:.1f} s): "
+        f"RSS {export['idle_kib'] / 1024:.1f} MiB before, peak {export['peak_kib'] / 1024:.1f} MiB during "
+        f"(+{(export['peak_kib'] - export['idle_kib']) / 1024:.1f} MiB).",
+        "",
+    ]
+    (BENCH / "RESULTS.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
