@@ -3,14 +3,18 @@
 //! existing rows).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::ExpressionMethods;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::{Uuid, uuid};
 
-use crate::db::schema::{consultations, organisations, rounds};
+use crate::db::schema::{consultations, organisations, rounds, submission_addresses, submissions};
 use crate::domain::category::Category;
 use crate::domain::consultation::{ConsultationRow, ConsultationStatus, Topic};
 use crate::domain::organisation::OrganisationRow;
 use crate::domain::round::{RoundKind, RoundRow};
+use crate::domain::submission::{
+    SubmissionKind, SubmissionRow, SubmissionSource, SubmissionStatus,
+};
 
 pub const CONSULTATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000001");
 pub const CONSULTATION_SLUG: &str = "integrationskonzept-sachsen-anhalt";
@@ -147,7 +151,83 @@ const ORGANISATIONS: &[(Uuid, &str, Category, &str)] = &[
     ),
 ];
 
-/// Inserts the example consultation, its rounds and organisations where they are missing.
+/// Needs and action approaches as they came out of the Regionalkonferenzen:
+/// (id, round, organisation, kind, topic, title, status, addressed need).
+#[allow(clippy::type_complexity)]
+const SUBMISSIONS: &[(
+    Uuid,
+    Uuid,
+    Uuid,
+    SubmissionKind,
+    &str,
+    &str,
+    SubmissionStatus,
+    Option<Uuid>,
+)] = &[
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000301"),
+        ROUNDS[1].id,
+        ORGANISATIONS[2].0,
+        SubmissionKind::Need,
+        "sprache",
+        "Sprachkurse mit Kinderbetreuung",
+        SubmissionStatus::Accepted,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000302"),
+        ROUNDS[1].id,
+        ORGANISATIONS[1].0,
+        SubmissionKind::ActionApproach,
+        "sprache",
+        "Berufsbegleitende Deutschkurse in Betrieben mit Kita-Kooperation",
+        SubmissionStatus::Accepted,
+        Some(uuid!("0190f1a0-0000-7000-8000-000000000301")),
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000303"),
+        ROUNDS[2].id,
+        ORGANISATIONS[4].0,
+        SubmissionKind::Need,
+        "arbeitsmarkt",
+        "Schnellere Anerkennung ausländischer Abschlüsse",
+        SubmissionStatus::Accepted,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000304"),
+        ROUNDS[2].id,
+        ORGANISATIONS[6].0,
+        SubmissionKind::Need,
+        "beratung",
+        "Unbürokratische Beratung in Herkunftssprachen",
+        SubmissionStatus::InReview,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000305"),
+        ROUNDS[3].id,
+        ORGANISATIONS[3].0,
+        SubmissionKind::Need,
+        "wohnen",
+        "Bezahlbarer Wohnraum für große Familien",
+        SubmissionStatus::Submitted,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000306"),
+        ROUNDS[3].id,
+        ORGANISATIONS[0].0,
+        SubmissionKind::ActionApproach,
+        "arbeitsmarkt",
+        "Anerkennungslotsen in den Kommunen",
+        SubmissionStatus::Submitted,
+        Some(uuid!("0190f1a0-0000-7000-8000-000000000303")),
+    ),
+];
+
+/// Inserts the example consultation, its rounds, organisations and submissions where they
+/// are missing.
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     let now = Utc::now();
     let consultation = ConsultationRow {
@@ -221,6 +301,43 @@ für das neue Integrationskonzept des Landes."
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
+    }
+    for &(id, round_id, organisation_id, kind, topic, title, status, need) in SUBMISSIONS {
+        let row = SubmissionRow {
+            id,
+            consultation_id: CONSULTATION_ID,
+            round_id: Some(round_id),
+            organisation_id: Some(organisation_id),
+            author_name: None,
+            author_email: None,
+            kind,
+            topic: topic.into(),
+            title: title.into(),
+            body: format!("Ergebnis der Regionalkonferenz: {title}."),
+            status,
+            decision_reason: None,
+            duplicate_of: None,
+            external_ref: None,
+            source: SubmissionSource::Conference,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(submissions::table)
+            .values(&row)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        if let Some(need) = need {
+            diesel::insert_into(submission_addresses::table)
+                .values((
+                    submission_addresses::action_approach_id.eq(id),
+                    submission_addresses::need_id.eq(need),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+        }
     }
     Ok(())
 }

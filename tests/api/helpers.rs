@@ -250,6 +250,10 @@ impl TestApp {
             .expect("DELETE")
     }
 
+    pub fn database_url(&self) -> String {
+        database_url(&self.db_name)
+    }
+
     /// A direct connection to this test's database, to check what is stored.
     pub async fn db(&self) -> tokio_postgres::Client {
         let (client, connection) =

@@ -107,3 +107,80 @@ async fn metrics_count_requests_by_route_pattern() {
         "ids are not labels: {text}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_consultation_loads_idempotently() {
+    use diesel_async::AsyncConnection;
+    let app = spawn_app().await;
+    let mut conn = diesel_async::AsyncPgConnection::establish(&app.database_url())
+        .await
+        .unwrap();
+    beteiligung::demo::load(&mut conn).await.unwrap();
+    beteiligung::demo::load(&mut conn).await.unwrap();
+
+    let consultation: Value = app
+        .get(
+            "/api/v1/consultations/integrationskonzept-sachsen-anhalt",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(consultation["title"], "Integrationskonzept Sachsen-Anhalt");
+    assert_eq!(consultation["status"], "open");
+    let rounds: Value = app
+        .get(
+            "/api/v1/consultations/integrationskonzept-sachsen-anhalt/rounds",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rounds = rounds["items"].as_array().unwrap();
+    let cities: Vec<&str> = rounds
+        .iter()
+        .map(|r| r["venue"]["city"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        cities,
+        ["Magdeburg", "Dessau-Roßlau", "Stendal", "Halle (Saale)"]
+    );
+    assert_eq!(rounds[0]["kind"], "kickoff");
+    assert_eq!(rounds[0]["starts_at"], "2019-09-12T08:00:00Z");
+    let organisations: Value = app
+        .get("/api/v1/organisations", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let categories: std::collections::HashSet<&str> = organisations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categories.len(),
+        7,
+        "organisations of different categories, loaded once"
+    );
+    let report: Value = app
+        .get(
+            "/api/v1/consultations/integrationskonzept-sachsen-anhalt/report",
+            Some(&app.admin()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["totals"]["submissions"], 6);
+    let open: Vec<&str> = report["open_needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(open, ["Schnellere Anerkennung ausländischer Abschlüsse"]);
+}
