@@ -25,6 +25,7 @@ approaches) and their review. Errors are RFC 9457 problems with a stable `code`.
         (name = "registrations", description = "Registrations for rounds: seats, waitlist, check-in"),
         (name = "submissions", description = "Needs, action approaches and statements, and their review"),
         (name = "reports", description = "Breadth of participation, open needs, exports"),
+        (name = "privacy", description = "Data-protection requests (DSGVO)"),
         (name = "operations", description = "Health and readiness"),
     ),
 )]

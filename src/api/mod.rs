@@ -9,6 +9,7 @@ pub mod health;
 pub mod idempotency;
 pub mod organisations;
 pub mod pagination;
+pub mod privacy;
 pub mod registrations;
 pub mod reports;
 pub mod rounds;
@@ -34,7 +35,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(rounds::routes)
         .configure(registrations::routes)
         .configure(submissions::routes)
-        .configure(reports::routes);
+        .configure(reports::routes)
+        .configure(privacy::routes);
 }
 
 /// Extractor settings that turn actix's own errors into problems instead of plain text.

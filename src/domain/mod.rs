@@ -6,6 +6,7 @@ pub mod client;
 pub mod consultation;
 pub mod event;
 pub mod organisation;
+pub mod privacy;
 pub mod registration;
 pub mod report;
 pub mod round;

@@ -8,6 +8,7 @@ mod errors;
 mod helpers;
 mod operations;
 mod organisations;
+mod privacy;
 mod registrations;
 mod reports;
 mod rounds;

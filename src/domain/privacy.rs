@@ -1,0 +1,130 @@
+//! Data-protection requests (DSGVO Art. 15 and 17): everything held for an email address,
+//! and its anonymisation. Submission content stays, as the process needs it; names and
+//! addresses go.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::event::{self, Change, Entity};
+use super::registration::{self, Reader, Registration};
+use super::submission::{self, Submission, Viewer};
+use super::validate::Violations;
+use crate::db::schema::{registrations, submissions};
+use crate::error::ApiResult;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyRequest {
+    /// The data subject's email address (matched case-insensitively).
+    pub email: String,
+}
+
+/// Every personal record held for an email address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonalData {
+    pub email: String,
+    pub registrations: Vec<Registration>,
+    /// Submissions whose author gave this email address.
+    pub submissions: Vec<Submission>,
+}
+
+/// What an erasure anonymised.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Erasure {
+    pub registrations: usize,
+    pub submissions: usize,
+}
+
+fn email_of(request: &PrivacyRequest) -> ApiResult<String> {
+    let mut v = Violations::new();
+    v.text("email", &request.email, 3, 254);
+    v.into_result()?;
+    Ok(request.email.trim().to_lowercase())
+}
+
+async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
+    registrations::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(registrations.email) = ").bind::<diesel::sql_types::Text, _>(email.to_string()))
+        .order(registrations::id)
+        .select(registrations::id)
+        .load(conn)
+        .await
+}
+
+async fn submission_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
+    submissions::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(submissions.author_email) = ").bind::<diesel::sql_types::Text, _>(email.to_string()))
+        .order(submissions::id)
+        .select(submissions::id)
+        .load(conn)
+        .await
+}
+
+pub async fn export(conn: &mut AsyncPgConnection, request: PrivacyRequest) -> ApiResult<PersonalData> {
+    let email = email_of(&request)?;
+    let mut found_registrations = Vec::new();
+    for id in registration_ids(conn, &email).await? {
+        found_registrations.push(registration::find_for(conn, id, Reader::Staff).await?);
+    }
+    let mut found_submissions = Vec::new();
+    for id in submission_ids(conn, &email).await? {
+        found_submissions.push(submission::find_visible(conn, id, Viewer::Staff).await?);
+    }
+    Ok(PersonalData {
+        email,
+        registrations: found_registrations,
+        submissions: found_submissions,
+    })
+}
+
+/// Anonymises registrations (name, email, needs) and submission authors (name, email) of an
+/// email address, each recorded as an event.
+pub async fn erase(conn: &mut AsyncPgConnection, request: PrivacyRequest, actor: &str) -> ApiResult<Erasure> {
+    let email = email_of(&request)?;
+    conn.transaction(async |conn| {
+        let registration_ids = registration_ids(conn, &email).await?;
+        for id in &registration_ids {
+            diesel::update(registrations::table.find(id))
+                .set((
+                    registrations::name.eq("(gelöscht)"),
+                    // Unique per registration, so the one-email-per-round index still holds.
+                    registrations::email.eq(format!("erased-{id}@invalid")),
+                    registrations::needs.eq(None::<String>),
+                    registrations::updated_at.eq(chrono::Utc::now()),
+                ))
+                .execute(conn)
+                .await?;
+            event::record(conn, Entity::Registration, *id, erased(actor)).await?;
+        }
+        let submission_ids = submission_ids(conn, &email).await?;
+        for id in &submission_ids {
+            diesel::update(submissions::table.find(id))
+                .set((
+                    submissions::author_name.eq(None::<String>),
+                    submissions::author_email.eq(None::<String>),
+                    submissions::version.eq(submissions::version + 1),
+                    submissions::updated_at.eq(chrono::Utc::now()),
+                ))
+                .execute(conn)
+                .await?;
+            event::record(conn, Entity::Submission, *id, erased(actor)).await?;
+        }
+        Ok(Erasure {
+            registrations: registration_ids.len(),
+            submissions: submission_ids.len(),
+        })
+    })
+    .await
+}
+
+fn erased(actor: &str) -> Change<'_> {
+    Change {
+        actor,
+        action: "personal_data_erased",
+        reason: Some("data-protection erasure request"),
+        ..Default::default()
+    }
+}
