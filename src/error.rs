@@ -205,6 +205,19 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::conflict("conflict", "A concurrent change won; retry the request.")
             }
+            // PostgreSQL refuses text it cannot store (a NUL character in a field, a query
+            // parameter or a path): the caller's input, not our fault.
+            Error::DatabaseError(_, info)
+                if info
+                    .message()
+                    .starts_with("invalid byte sequence for encoding") =>
+            {
+                Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_text",
+                    "The request contains characters that cannot be stored (e.g. NUL).",
+                )
+            }
             other => {
                 log::error!("database error: {other:?}");
                 Self::internal()

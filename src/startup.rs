@@ -55,6 +55,14 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         config.db_pool_size,
         config.db_statement_timeout,
     )?;
+    let purge_pool = pool.clone();
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            crate::api::idempotency::purge_expired(&purge_pool).await;
+        }
+    });
     let request_metrics = PrometheusMetricsBuilder::new("beteiligung")
         .mask_unmatched_patterns("UNKNOWN")
         .exclude("/metrics")
@@ -93,11 +101,12 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
 fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem {
+    // Problems, and JSON bodies of our own (the /readyz 503), pass unchanged.
+    let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/problem+json")
+            || v.as_bytes().starts_with(b"application/json")
+    });
+    if is_json {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

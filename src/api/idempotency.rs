@@ -242,3 +242,22 @@ pub async fn run_once(
         }
     }
 }
+
+/// Deletes records past their 24 hours: their responses may hold personal data and cancel
+/// tokens, which are kept no longer than a retry needs them.
+pub async fn purge_expired(pool: &crate::db::Pool) {
+    let result = match pool.get().await {
+        Ok(mut conn) => diesel::delete(idempotency_keys::table.filter(
+            idempotency_keys::created_at.lt(chrono::Utc::now() - chrono::Duration::hours(24)),
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(0) => {}
+        Ok(n) => log::info!("purged {n} expired idempotency keys"),
+        Err(e) => log::warn!("purging idempotency keys: {e}"),
+    }
+}

@@ -7,7 +7,8 @@ use crate::error::{ApiResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(export_personal_data).service(erase_personal_data);
+    cfg.service(export_personal_data)
+        .service(erase_personal_data);
 }
 
 /// Every personal record held for an email address (admin; DSGVO Art. 15).

@@ -72,10 +72,12 @@ pub async fn issue_token(
         ));
     }
     let client_id = Uuid::parse_str(&request.client_id).map_err(|_| invalid_client())?;
-    let mut conn = state.conn().await?;
-    let client = client::authenticate(&mut conn, client_id, request.client_secret)
-        .await?
-        .ok_or_else(invalid_client)?;
+    // The connection goes back to the pool before the slow hash check.
+    let client = client::find_active(&mut *state.conn().await?, client_id).await?;
+    if !client::verify_secret(client.as_ref(), request.client_secret).await? {
+        return Err(invalid_client());
+    }
+    let client = client.ok_or_else(invalid_client)?;
     let ttl = state.tokens.default_ttl;
     let access_token = state.tokens.issue(&client.principal(), ttl).map_err(|e| {
         log::error!("signing a token: {e}");

@@ -155,22 +155,30 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
     Ok(())
 }
 
-/// The active client with this id and secret, if any.
-pub async fn authenticate(
+/// The active client with this id, if any (its secret still to be checked).
+pub async fn find_active(
     conn: &mut AsyncPgConnection,
     client_id: Uuid,
-    client_secret: String,
 ) -> ApiResult<Option<ClientRow>> {
-    let row: Option<ClientRow> = api_clients::table
+    Ok(api_clients::table
         .find(client_id)
         .filter(api_clients::revoked_at.is_null())
         .select(ClientRow::as_select())
         .first(conn)
         .await
-        .optional()?;
-    let stored = row.as_ref().map(|r| r.secret_hash.clone());
-    let valid =
-        tokio::task::spawn_blocking(move || secret::verify(&client_secret, stored.as_deref()))
-            .await?;
-    Ok(row.filter(|_| valid))
+        .optional()?)
+}
+
+/// At most this many argon2 verifications (about 19 MiB each) run at once; further token
+/// requests wait for a slot instead of exhausting memory and threads.
+static VERIFICATIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Whether `secret` is the client's secret; the same work also for unknown clients.
+pub async fn verify_secret(client: Option<&ClientRow>, secret: String) -> ApiResult<bool> {
+    let _slot = VERIFICATIONS
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let stored = client.map(|c| c.secret_hash.clone());
+    Ok(tokio::task::spawn_blocking(move || secret::verify(&secret, stored.as_deref())).await?)
 }

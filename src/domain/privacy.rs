@@ -47,7 +47,10 @@ fn email_of(request: &PrivacyRequest) -> ApiResult<String> {
 
 async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
     registrations::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(registrations.email) = ").bind::<diesel::sql_types::Text, _>(email.to_string()))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(registrations.email) = ")
+                .bind::<diesel::sql_types::Text, _>(email.to_string()),
+        )
         .order(registrations::id)
         .select(registrations::id)
         .load(conn)
@@ -56,14 +59,20 @@ async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryRes
 
 async fn submission_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
     submissions::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(submissions.author_email) = ").bind::<diesel::sql_types::Text, _>(email.to_string()))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(submissions.author_email) = ")
+                .bind::<diesel::sql_types::Text, _>(email.to_string()),
+        )
         .order(submissions::id)
         .select(submissions::id)
         .load(conn)
         .await
 }
 
-pub async fn export(conn: &mut AsyncPgConnection, request: PrivacyRequest) -> ApiResult<PersonalData> {
+pub async fn export(
+    conn: &mut AsyncPgConnection,
+    request: PrivacyRequest,
+) -> ApiResult<PersonalData> {
     let email = email_of(&request)?;
     let mut found_registrations = Vec::new();
     for id in registration_ids(conn, &email).await? {
@@ -82,7 +91,11 @@ pub async fn export(conn: &mut AsyncPgConnection, request: PrivacyRequest) -> Ap
 
 /// Anonymises registrations (name, email, needs) and submission authors (name, email) of an
 /// email address, each recorded as an event.
-pub async fn erase(conn: &mut AsyncPgConnection, request: PrivacyRequest, actor: &str) -> ApiResult<Erasure> {
+pub async fn erase(
+    conn: &mut AsyncPgConnection,
+    request: PrivacyRequest,
+    actor: &str,
+) -> ApiResult<Erasure> {
     let email = email_of(&request)?;
     conn.transaction(async |conn| {
         let registration_ids = registration_ids(conn, &email).await?;

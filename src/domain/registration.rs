@@ -222,9 +222,13 @@ pub async fn register(
         }
     }
     if let Some(org) = new.organisation_id {
-        let organisation = organisation::find(conn, org)
-            .await
-            .map_err(|_| ApiError::field("organisation_id", "is not a known organisation"))?;
+        let organisation = organisation::find(conn, org).await.map_err(|e| {
+            if e.code == "not_found" {
+                ApiError::field("organisation_id", "is not a known organisation")
+            } else {
+                e
+            }
+        })?;
         new.category = new.category.or(Some(organisation.category));
         new.organisation_name = new.organisation_name.or(Some(organisation.name));
     }
@@ -282,11 +286,27 @@ pub async fn register(
     .await
 }
 
-/// Takes a seat if one is left, else a waitlist place, in one conditional statement each:
-/// the round row lock serialises concurrent registrations.
+/// Takes a seat if one is left and nobody is waiting, else a waitlist place, in one
+/// conditional statement each: the round row lock serialises concurrent registrations. The
+/// registration window is checked again here, under the lock.
 async fn claim_seat(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<RegistrationStatus> {
+    let now = Utc::now();
+    let open = rounds::cancelled
+        .eq(false)
+        .and(
+            rounds::registration_opens_at
+                .is_null()
+                .or(rounds::registration_opens_at.le(now)),
+        )
+        .and(
+            rounds::registration_closes_at
+                .is_null()
+                .or(rounds::registration_closes_at.gt(now)),
+        )
+        .and(rounds::ends_at.gt(now));
     let seat = diesel::update(rounds::table.find(round_id))
-        .filter(rounds::cancelled.eq(false))
+        .filter(open)
+        .filter(rounds::waitlisted_count.eq(0))
         .filter((rounds::confirmed_count + rounds::attended_count).lt(rounds::capacity))
         .set(rounds::confirmed_count.eq(rounds::confirmed_count + 1))
         .execute(conn)
@@ -295,7 +315,7 @@ async fn claim_seat(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<R
         return Ok(RegistrationStatus::Confirmed);
     }
     let waitlisted = diesel::update(rounds::table.find(round_id))
-        .filter(rounds::cancelled.eq(false))
+        .filter(open)
         .set(rounds::waitlisted_count.eq(rounds::waitlisted_count + 1))
         .execute(conn)
         .await?;
@@ -321,10 +341,12 @@ async fn lock_for_change(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Re
         .await
         .optional()?
         .ok_or_else(|| ApiError::not_found("registration"))?;
+    // NO KEY UPDATE: serialises with seat claims (which update the round) without blocking
+    // inserts whose foreign keys merely reference it.
     rounds::table
         .find(round_id)
         .select(rounds::id)
-        .for_update()
+        .for_no_key_update()
         .first::<Uuid>(conn)
         .await?;
     Ok(registrations::table
@@ -406,9 +428,16 @@ pub async fn cancel(
     .await
 }
 
-/// Moves the first waitlisted registration of a round to `confirmed`, if a seat is free.
-/// Runs under the round lock.
-async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<()> {
+/// Moves waitlisted registrations to `confirmed`, first come first served, while seats are
+/// free (after a capacity increase). Runs under the round lock.
+pub async fn promote_while_free(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<()> {
+    while promote_next(conn, round_id).await? {}
+    Ok(())
+}
+
+/// Moves the first waitlisted registration of a round to `confirmed`, if a seat is free;
+/// says whether it did. Runs under the round lock.
+async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<bool> {
     let next: Option<Uuid> = registrations::table
         .filter(registrations::round_id.eq(round_id))
         .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
@@ -418,7 +447,7 @@ async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult
         .await
         .optional()?;
     let Some(next) = next else {
-        return Ok(());
+        return Ok(false);
     };
     let seat = diesel::update(rounds::table.find(round_id))
         .filter((rounds::confirmed_count + rounds::attended_count).lt(rounds::capacity))
@@ -439,12 +468,12 @@ async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult
                 action: "promoted",
                 from_status: Some("waitlisted"),
                 to_status: Some("confirmed"),
-                reason: Some("a confirmed seat was cancelled"),
+                reason: Some("a seat became free"),
             },
         )
         .await?;
     }
-    Ok(())
+    Ok(seat == 1)
 }
 
 /// Marks a confirmed registration as attended. Checking in twice changes nothing.

@@ -386,10 +386,16 @@ pub async fn update(
         }
         row.version += 1;
         row.updated_at = Utc::now();
-        Ok(diesel::update(rounds::table.find(id))
+        diesel::update(rounds::table.find(id))
             .set(&row)
-            .returning(RoundRow::as_returning())
-            .get_result(conn)
+            .execute(conn)
+            .await?;
+        // More seats: the waitlist moves up in the same transaction.
+        super::registration::promote_while_free(conn, id).await?;
+        Ok(rounds::table
+            .find(id)
+            .select(RoundRow::as_select())
+            .first(conn)
             .await?)
     })
     .await

@@ -216,13 +216,17 @@ fn view(row: SubmissionRow, addresses: Vec<Uuid>, viewer: Viewer, rank: Option<f
     }
 }
 
-/// The needs each of `ids` addresses, in one query.
+/// The needs each of `ids` addresses that `viewer` may see, in one query: the ids of another
+/// organisation's non-public needs are not disclosed either.
 async fn addresses_of(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
+    viewer: Viewer,
 ) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
+    let visible_needs = visible(submissions::table.into_boxed(), viewer).select(submissions::id);
     let pairs: Vec<(Uuid, Uuid)> = submission_addresses::table
         .filter(submission_addresses::action_approach_id.eq_any(ids))
+        .filter(submission_addresses::need_id.eq_any(visible_needs))
         .order((
             submission_addresses::action_approach_id,
             submission_addresses::need_id,
@@ -246,11 +250,24 @@ async fn views(
     viewer: Viewer,
 ) -> QueryResult<Vec<Submission>> {
     let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
-    let mut addresses = addresses_of(conn, &ids).await?;
+    let mut addresses = addresses_of(conn, &ids, viewer).await?;
+    let duplicates: Vec<Uuid> = rows.iter().filter_map(|(r, _)| r.duplicate_of).collect();
+    let visible_duplicates: HashSet<Uuid> = if duplicates.is_empty() || viewer == Viewer::Staff {
+        duplicates.into_iter().collect()
+    } else {
+        visible(submissions::table.into_boxed(), viewer)
+            .filter(submissions::id.eq_any(duplicates))
+            .select(submissions::id)
+            .load::<Uuid>(conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
     Ok(rows
         .into_iter()
-        .map(|(row, rank)| {
+        .map(|(mut row, rank)| {
             let needs = addresses.remove(&row.id).unwrap_or_default();
+            row.duplicate_of = row.duplicate_of.filter(|d| visible_duplicates.contains(d));
             view(row, needs, viewer, rank)
         })
         .collect())
@@ -435,10 +452,11 @@ pub async fn create(
     v.optional_text("external_ref", new.external_ref.as_deref(), 200);
     let round = match new.round_id {
         Some(round_id) => {
-            let found = round::find_visible(conn, round_id, true)
-                .await
-                .ok()
-                .filter(|r| r.consultation_id == consultation.id);
+            let found = match round::find_visible(conn, round_id, true).await {
+                Ok(round) => Some(round).filter(|r| r.consultation_id == consultation.id),
+                Err(e) if e.code == "not_found" => None,
+                Err(e) => return Err(e),
+            };
             if found.is_none() {
                 v.add("round_id", "is not a round of this consultation");
             }
@@ -1013,7 +1031,16 @@ pub async fn history(
     viewer: Viewer,
 ) -> ApiResult<Vec<event::Event>> {
     find_row(conn, id, viewer).await?;
-    Ok(event::history(conn, Entity::Submission, id).await?)
+    let mut events = event::history(conn, Entity::Submission, id).await?;
+    if viewer != Viewer::Staff {
+        // Who exactly acted (client ids, staff names) is for staff; others see the role.
+        for event in &mut events {
+            if let Some((role, _)) = event.actor.split_once(':') {
+                event.actor = role.to_string();
+            }
+        }
+    }
+    Ok(events)
 }
 
 #[cfg(test)]

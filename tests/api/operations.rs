@@ -36,6 +36,10 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
     let base = format!("http://127.0.0.1:{port}");
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 503);
+    assert_eq!(
+        ready.json::<Value>().await.unwrap()["status"],
+        "database unreachable"
+    );
     let alive = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(alive.status(), 200);
     // An API call needing the database is a 503 problem, not a 500.

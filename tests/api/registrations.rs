@@ -891,3 +891,94 @@ async fn two_hundred_concurrent_registrations_never_overbook_twenty_seats() {
         json!({"confirmed": 20, "waitlisted": 180, "attended": 0, "capacity": 20})
     );
 }
+
+#[tokio::test]
+async fn more_seats_move_the_waitlist_up_before_newcomers() {
+    let app = spawn_app().await;
+    let round = open_round(&app, 1).await;
+    let first: Value = register(&app, &round, &person("Erste", "1@example.org"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = register(&app, &round, &person("Zweite", "2@example.org"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let third: Value = register(&app, &round, &person("Dritte", "3@example.org"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            first["status"].as_str(),
+            second["status"].as_str(),
+            third["status"].as_str()
+        ),
+        (Some("confirmed"), Some("waitlisted"), Some("waitlisted"))
+    );
+
+    let raised = app
+        .patch(
+            &format!("/api/v1/rounds/{round}"),
+            Some(&app.admin()),
+            &json!({"capacity": 2}),
+        )
+        .await;
+    assert_eq!(raised.status(), 200);
+    assert_eq!(
+        raised.json::<Value>().await.unwrap()["seats"],
+        json!({"confirmed": 2, "waitlisted": 1, "attended": 0, "capacity": 2})
+    );
+    let promoted: Value = app
+        .get(
+            &format!("/api/v1/registrations/{}", id(&second)),
+            Some(&app.admin()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(promoted["status"], "confirmed");
+    // A newcomer does not overtake the one still waiting.
+    let fourth: Value = register(&app, &round, &person("Vierte", "4@example.org"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            fourth["status"].as_str(),
+            fourth["waitlist_position"].as_i64()
+        ),
+        (Some("waitlisted"), Some(2))
+    );
+}
+
+#[tokio::test]
+async fn text_postgresql_cannot_store_is_a_400_not_a_500() {
+    let app = spawn_app().await;
+    let round = open_round(&app, 5).await;
+    let nul = register(
+        &app,
+        &round,
+        &json!({"name": "A\u{0}B", "email": "nul@example.org", "privacy_consent": true}),
+    )
+    .await;
+    assert_problem(nul, 400, "invalid_text").await;
+    assert_problem(
+        app.get("/api/v1/organisations?region=%00", None).await,
+        400,
+        "invalid_text",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/consultations/a%00b", None).await,
+        400,
+        "invalid_text",
+    )
+    .await;
+    assert_eq!(seats(&app, &round).await["confirmed"], 0);
+}

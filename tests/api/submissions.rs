@@ -1028,13 +1028,8 @@ async fn history_lists_every_event_with_actor_and_reason() {
         ]
     );
     assert_eq!(history[3]["reason"], "Bereits im Konzept");
-    assert_eq!(history[3]["actor"], "moderator:test-moderator");
-    assert!(
-        history[0]["actor"]
-            .as_str()
-            .unwrap()
-            .starts_with("partner:")
-    );
+    assert_eq!(history[3]["actor"], "moderator", "who exactly is for staff");
+    assert_eq!(history[0]["actor"], "partner");
     assert!(history.iter().all(|e| e["at"].is_string()));
     let withdrawn_need = s.need(&s.caritas_token, "Zwei", "b").await;
     s.app
@@ -1054,6 +1049,7 @@ async fn history_lists_every_event_with_actor_and_reason() {
         .await
         .unwrap();
     assert_eq!(history[1]["action"], "withdrawn");
+    assert_eq!(history[1]["actor"], "partner:test-partner");
 }
 
 #[tokio::test]
@@ -1153,4 +1149,76 @@ async fn a_partner_retrying_after_a_timeout_never_creates_a_duplicate() {
         .unwrap()
         .get(0);
     assert_eq!(stored, 2);
+}
+
+#[tokio::test]
+async fn addresses_and_duplicates_show_only_what_the_caller_may_see() {
+    let s = setup().await;
+    let hidden_need = s
+        .need(&s.lamsa_token, "Interner Bedarf", "nicht öffentlich")
+        .await;
+    let public_need = s
+        .need(&s.lamsa_token, "Öffentlicher Bedarf", "angenommen")
+        .await;
+    s.accept(&id(&public_need)).await;
+    let approach: Value = s
+        .submit(
+            &s.lamsa_token,
+            json!({"kind": "action_approach", "topic": "sprache", "title": "Ansatz", "body": "a",
+            "addresses": [id(&hidden_need), id(&public_need)]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        approach["addresses"].as_array().unwrap().len(),
+        2,
+        "the own organisation sees both"
+    );
+    s.accept(&id(&approach)).await;
+    for token in [Some(s.caritas_token.as_str()), None] {
+        let seen: Value = s
+            .app
+            .get(&format!("/api/v1/submissions/{}", id(&approach)), token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(seen["addresses"], json!([public_need["id"]]), "{token:?}");
+    }
+    let staff: Value = s
+        .app
+        .get(
+            &format!("/api/v1/submissions/{}", id(&approach)),
+            Some(&s.app.moderator()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staff["addresses"].as_array().unwrap().len(), 2);
+
+    // A caritas need merged into lamsa's hidden need: caritas does not learn that need's id.
+    let own = s.need(&s.caritas_token, "Doppelt", "d").await;
+    s.review(&id(&own), json!({"status": "in_review"})).await;
+    s.review(
+        &id(&own),
+        json!({"status": "merged", "duplicate_of": id(&hidden_need)}),
+    )
+    .await;
+    let merged: Value = s
+        .app
+        .get(
+            &format!("/api/v1/submissions/{}", id(&own)),
+            Some(&s.caritas_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (merged["status"].as_str(), &merged["duplicate_of"]),
+        (Some("merged"), &Value::Null)
+    );
 }
