@@ -967,18 +967,26 @@ pub async fn review(
             v.add("duplicate_of", "must be another submission")
         }
         (SubmissionStatus::Merged, Some(dup)) => {
-            let same_consultation: bool = diesel::select(diesel::dsl::exists(
-                submissions::table
-                    .filter(submissions::id.eq(dup))
-                    .filter(submissions::consultation_id.eq(current.consultation_id)),
-            ))
-            .get_result(conn)
-            .await?;
-            v.check(
-                same_consultation,
-                "duplicate_of",
-                "is not a submission of this consultation",
-            );
+            let target: Option<SubmissionStatus> = submissions::table
+                .filter(submissions::id.eq(dup))
+                .filter(submissions::consultation_id.eq(current.consultation_id))
+                .select(submissions::status)
+                .first(conn)
+                .await
+                .optional()?;
+            match target {
+                None => v.add("duplicate_of", "is not a submission of this consultation"),
+                // A merge target must itself stand: this also rules out merge cycles.
+                Some(
+                    SubmissionStatus::Merged
+                    | SubmissionStatus::Withdrawn
+                    | SubmissionStatus::Rejected,
+                ) => v.add(
+                    "duplicate_of",
+                    "must not be merged, withdrawn or rejected itself",
+                ),
+                Some(_) => {}
+            }
         }
         (_, Some(_)) => v.add("duplicate_of", "is only for merged"),
         (_, None) => {}

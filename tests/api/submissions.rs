@@ -915,9 +915,14 @@ async fn reviews_follow_the_status_machine() {
         "invalid_transition",
     )
     .await;
+    // Nothing merges into a merged submission (so no merge cycles).
+    s.review(&id(&other), json!({"status": "in_review"})).await;
+    let into_merged = s
+        .review(&id(&other), json!({"status": "merged", "duplicate_of": n}))
+        .await;
+    assert_problem(into_merged, 422, "validation_failed").await;
 
     let o = id(&other);
-    s.review(&o, json!({"status": "in_review"})).await;
     let rejected: Value = s
         .review(
             &o,
