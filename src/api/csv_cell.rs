@@ -11,6 +11,16 @@ pub fn safe(value: &str) -> Cow<'_, str> {
     }
 }
 
+/// One CSV record (RFC 4180, CRLF line end), every cell spreadsheet-safe.
+pub fn record(cells: &[&str]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = writer.write_record(cells.iter().map(|c| safe(c).into_owned()));
+    writer.into_inner().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -5,6 +5,7 @@ pub mod clients;
 pub mod consultations;
 pub mod csv_cell;
 pub mod etag;
+pub mod export;
 pub mod health;
 pub mod idempotency;
 pub mod organisations;

@@ -1,5 +1,3 @@
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -7,9 +5,9 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::csv_cell::safe;
 use super::idempotency::{self, IdempotencyKey};
 use super::pagination::{Keyset, Page, PageQuery};
+use super::{csv_cell, export};
 use crate::auth::{Caller, RequireAdmin};
 use crate::domain::registration::{
     self, Canceller, CreatedRegistration, NewRegistration, Reader, Registration,
@@ -146,7 +144,7 @@ pub async fn export_registrations(
         let mut conn = state.conn().await?;
         round::find_visible(&mut conn, *id, true).await?
     };
-    let header_row = csv_record(&[
+    let header = csv_cell::record(&[
         "id",
         "name",
         "email",
@@ -156,83 +154,36 @@ pub async fn export_registrations(
         "waitlist_position",
         "registered_at",
     ]);
-    let chunks = futures_util::stream::unfold(Some(None), move |after: Option<Option<Uuid>>| {
-        let state = state.clone();
-        async move {
-            let after = after?;
-            let keyset = Keyset {
-                limit: EXPORT_CHUNK,
-                after,
-                after_rank: None,
-            };
-            let filter = RegistrationFilter {
-                status: None,
-                updated_since: None,
-                registered_by_org: None,
-            };
-            let rows = match state.conn().await {
-                Ok(mut conn) => registration::list(&mut conn, round.id, &filter, keyset).await,
-                Err(e) => Err(e),
-            };
-            let rows = match rows {
-                Ok(rows) => rows,
-                Err(e) => {
-                    log::error!("registration export of round {} failed: {e}", round.id);
-                    return Some((
-                        Err(actix_web::error::ErrorInternalServerError("export failed")),
-                        None,
-                    ));
-                }
-            };
-            // `list` fetched one row beyond the chunk to tell whether more follow.
-            let more = rows.len() as i64 > EXPORT_CHUNK;
-            let rows = &rows[..rows.len().min(EXPORT_CHUNK as usize)];
-            let next = if more {
-                rows.last().map(|r| Some(r.id))
-            } else {
-                None
-            };
-            let mut out = Vec::new();
-            for r in rows {
-                out.extend(csv_record(&[
-                    &r.id.to_string(),
-                    &r.name,
-                    &r.email,
-                    r.organisation_name.as_deref().unwrap_or(""),
-                    r.category.map(|c| c.as_str()).unwrap_or(""),
-                    r.status.as_str(),
-                    &r.waitlist_position
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                    &r.created_at.to_rfc3339(),
-                ]));
-            }
-            Some((Ok::<_, actix_web::Error>(Bytes::from(out)), next))
-        }
-    });
-    let body = futures_util::stream::once(async move { Ok(Bytes::from(header_row)) }).chain(chunks);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(format!(
-                "teilnehmende-{}.csv",
-                round.id
-            ))],
-        })
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+    let round_id = round.id;
+    let fetch = move |state: web::Data<AppState>, keyset: Keyset| async move {
+        let filter = RegistrationFilter {
+            status: None,
+            updated_since: None,
+            registered_by_org: None,
+        };
+        registration::list(&mut *state.conn().await?, round_id, &filter, keyset).await
+    };
+    let body = export::rows(state, EXPORT_CHUNK, header, fetch, |r| r.id.into(), csv_row);
+    Ok(export::attachment(
+        "text/csv; charset=utf-8",
+        format!("teilnehmende-{round_id}.csv"),
+        body,
+    ))
 }
 
-use futures_util::StreamExt;
-
-/// One CSV record (RFC 4180, CRLF), every cell spreadsheet-safe.
-pub fn csv_record(cells: &[&str]) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let _ = writer.write_record(cells.iter().map(|c| safe(c).into_owned()));
-    writer.into_inner().unwrap_or_default()
+fn csv_row(r: &Registration, out: &mut Vec<u8>) {
+    out.extend(csv_cell::record(&[
+        &r.id.to_string(),
+        &r.name,
+        &r.email,
+        r.organisation_name.as_deref().unwrap_or(""),
+        r.category.map(|c| c.as_str()).unwrap_or(""),
+        r.status.as_str(),
+        &r.waitlist_position
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        &r.created_at.to_rfc3339(),
+    ]));
 }
 
 fn cancel_token(req: &HttpRequest) -> Option<&str> {

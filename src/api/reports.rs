@@ -1,16 +1,13 @@
 //! The consultation report and the streamed submission export.
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::pagination::{Cursor, Keyset};
-use super::registrations::csv_record;
+use super::pagination::Keyset;
 use super::submissions::SubmissionQuery;
+use super::{csv_cell, export};
 use crate::auth::RequireStaff;
 use crate::domain::consultation;
 use crate::domain::report::{self, Report};
@@ -80,10 +77,10 @@ const CSV_HEADER: &[&str] = &[
     "updated_at",
 ];
 
-fn csv_row(s: &Submission) -> Vec<u8> {
+fn csv_row(s: &Submission, out: &mut Vec<u8>) {
     let opt = |v: Option<uuid::Uuid>| v.map(|u| u.to_string()).unwrap_or_default();
     let addresses: Vec<String> = s.addresses.iter().map(ToString::to_string).collect();
-    csv_record(&[
+    out.extend(csv_cell::record(&[
         &s.id.to_string(),
         &s.consultation_id.to_string(),
         &opt(s.round_id),
@@ -101,7 +98,7 @@ fn csv_row(s: &Submission) -> Vec<u8> {
         s.source.as_str(),
         &s.created_at.to_rfc3339(),
         &s.updated_at.to_rfc3339(),
-    ])
+    ]));
 }
 
 /// Export a consultation's submissions with every filter of the list (staff), streamed from
@@ -132,66 +129,35 @@ pub async fn export_submissions(
         consultation::find_visible(&mut conn, &id, true).await?.id
     };
     let format = format.format;
-    let chunks = futures_util::stream::unfold(Some(None::<Cursor>), move |after| {
-        let state = state.clone();
+    let fetch = move |state: web::Data<AppState>, keyset: Keyset| {
         let filter = filter.clone();
         async move {
-            let after = after?;
-            let keyset = Keyset {
-                limit: CHUNK,
-                after: after.map(|c| c.id),
-                after_rank: after.and_then(|c| c.rank),
-            };
-            let rows = match state.conn().await {
-                Ok(mut conn) => {
-                    submission::list(&mut conn, consultation_id, &filter, Viewer::Staff, keyset)
-                        .await
-                }
-                Err(e) => Err(e),
-            };
-            let mut rows = match rows {
-                Ok(rows) => rows,
-                Err(e) => {
-                    log::error!("submission export of {consultation_id} failed: {e}");
-                    let error = actix_web::error::ErrorInternalServerError("export failed");
-                    return Some((Err(error), None));
-                }
-            };
-            // `list` fetched one row beyond the chunk to tell whether more follow.
-            let more = rows.len() as i64 > CHUNK;
-            rows.truncate(CHUNK as usize);
-            let next = if more {
-                rows.last().map(|s| Some(s.cursor()))
-            } else {
-                None
-            };
-            let mut out = Vec::with_capacity(rows.len() * 512);
-            for s in &rows {
-                match format {
-                    SubmissionExportFormat::Csv => out.extend(csv_row(s)),
-                    SubmissionExportFormat::Ndjson => {
-                        if serde_json::to_writer(&mut out, s).is_ok() {
-                            out.push(b'\n');
-                        }
-                    }
-                }
-            }
-            Some((Ok::<_, actix_web::Error>(Bytes::from(out)), next))
+            let mut conn = state.conn().await?;
+            submission::list(&mut conn, consultation_id, &filter, Viewer::Staff, keyset).await
         }
-    });
-    let (content_type, extension, head) = match format {
-        SubmissionExportFormat::Csv => ("text/csv; charset=utf-8", "csv", csv_record(CSV_HEADER)),
-        SubmissionExportFormat::Ndjson => ("application/x-ndjson", "ndjson", Vec::new()),
     };
-    let body = futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(chunks);
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(format!(
-                "beitraege-{consultation_id}.{extension}"
-            ))],
-        })
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+    let (content_type, extension, head, encode): (_, _, _, fn(&Submission, &mut Vec<u8>)) =
+        match format {
+            SubmissionExportFormat::Csv => (
+                "text/csv; charset=utf-8",
+                "csv",
+                csv_cell::record(CSV_HEADER),
+                csv_row,
+            ),
+            SubmissionExportFormat::Ndjson => {
+                ("application/x-ndjson", "ndjson", Vec::new(), json_line)
+            }
+        };
+    let body = export::rows(state, CHUNK, head, fetch, Submission::cursor, encode);
+    Ok(export::attachment(
+        content_type,
+        format!("beitraege-{consultation_id}.{extension}"),
+        body,
+    ))
+}
+
+fn json_line(s: &Submission, out: &mut Vec<u8>) {
+    if serde_json::to_writer(&mut *out, s).is_ok() {
+        out.push(b'\n');
+    }
 }
