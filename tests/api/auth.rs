@@ -245,12 +245,6 @@ async fn roles_are_enforced_on_admin_endpoints() {
         )
         .await;
     }
-    let stored: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM consultations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let stored = app.count("consultations").await;
     assert_eq!(stored, 0);
 }

@@ -64,13 +64,7 @@ async fn invalid_consultations_name_every_bad_field_and_store_nothing() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["slug", "title", "topics[1].key", "ends_on"]);
-    let count: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM consultations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count = app.count("consultations").await;
     assert_eq!(count, 0);
 }
 
@@ -213,21 +207,18 @@ async fn patch_honours_if_match_and_clears_nullable_fields() {
     let etag = current.headers()["etag"].to_str().unwrap().to_string();
 
     let stale = app
-        .request(reqwest::Method::PATCH, &path, Some(&admin))
-        .header("if-match", "\"999\"")
-        .json(&json!({"title": "Neu"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&path, &admin, "\"999\"", &json!({"title": "Neu"}))
+        .await;
     assert_problem(stale, 412, "precondition_failed").await;
 
     let fresh = app
-        .request(reqwest::Method::PATCH, &path, Some(&admin))
-        .header("if-match", &etag)
-        .json(&json!({"title": "Integrationskonzept 2.0", "ends_on": null}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(
+            &path,
+            &admin,
+            &etag,
+            &json!({"title": "Integrationskonzept 2.0", "ends_on": null}),
+        )
+        .await;
     assert_eq!(fresh.status(), 200);
     assert_ne!(fresh.headers()["etag"].to_str().unwrap(), etag);
     let body: Value = fresh.json().await.unwrap();
@@ -237,12 +228,8 @@ async fn patch_honours_if_match_and_clears_nullable_fields() {
 
     // The old ETag no longer applies.
     let replay = app
-        .request(reqwest::Method::PATCH, &path, Some(&admin))
-        .header("if-match", &etag)
-        .json(&json!({"title": "Alt"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&path, &admin, &etag, &json!({"title": "Alt"}))
+        .await;
     assert_problem(replay, 412, "precondition_failed").await;
     let stored: String = app
         .db()

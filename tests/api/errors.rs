@@ -81,13 +81,7 @@ async fn actix_extractor_errors_are_problems() {
     .await;
     assert_problem(app.get("/nowhere", None).await, 404, "not_found").await;
 
-    let stored: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM organisations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let stored = app.count("organisations").await;
     assert_eq!(stored, 0);
 }
 

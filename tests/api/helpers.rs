@@ -254,6 +254,32 @@ impl TestApp {
         database_url(&self.db_name)
     }
 
+    /// PATCH with an `If-Match` header.
+    pub async fn patch_if_match(
+        &self,
+        path: &str,
+        token: &str,
+        etag: &str,
+        body: &Value,
+    ) -> Response {
+        self.request(Method::PATCH, path, Some(token))
+            .header("if-match", etag)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
+    }
+
+    /// How many rows `table` holds in this test's database.
+    pub async fn count(&self, table: &str) -> i64 {
+        self.db()
+            .await
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .expect("count")
+            .get(0)
+    }
+
     /// A direct connection to this test's database, to check what is stored.
     pub async fn db(&self) -> tokio_postgres::Client {
         let (client, connection) =

@@ -164,24 +164,21 @@ async fn a_partner_reads_only_its_own_organisation_and_admins_edit() {
     )
     .await;
     let patched = app
-        .request(reqwest::Method::PATCH, &path, Some(&app.admin()))
-        .header("if-match", "\"1\"")
-        .json(&json!({"website": "https://integration-dessau.de", "region": null}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(
+            &path,
+            &app.admin(),
+            "\"1\"",
+            &json!({"website": "https://integration-dessau.de", "region": null}),
+        )
+        .await;
     assert_eq!(patched.status(), 200);
     assert_eq!(patched.headers()["etag"], "\"2\"");
     let body: Value = patched.json().await.unwrap();
     assert_eq!(body["website"], "https://integration-dessau.de");
     assert_eq!(body["region"], Value::Null);
     let stale = app
-        .request(reqwest::Method::PATCH, &path, Some(&app.admin()))
-        .header("if-match", "\"1\"")
-        .json(&json!({"name": "Y"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&path, &app.admin(), "\"1\"", &json!({"name": "Y"}))
+        .await;
     assert_problem(stale, 412, "precondition_failed").await;
     let invalid = app
         .patch(&path, Some(&app.admin()), &json!({"name": " "}))

@@ -124,13 +124,7 @@ async fn consent_and_fields_are_required_and_nothing_is_stored_otherwise() {
         "not_found",
     )
     .await;
-    let count: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM registrations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count = app.count("registrations").await;
     assert_eq!(count, 0);
     assert_eq!(seats(&app, &round).await["confirmed"], 0);
 }
@@ -772,13 +766,7 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
     let other = send(person("Lena Koch", "lena.koch@example.org"), "anmeldung-1").await;
     assert_problem(other, 422, "idempotency_key_reused").await;
-    let stored: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM registrations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let stored = app.count("registrations").await;
     assert_eq!(stored, 1);
 
     // A failure is replayed too: the same request fails the same way.
@@ -830,13 +818,7 @@ async fn concurrent_retries_with_one_key_create_one_registration() {
         }
     }
     assert_eq!(ids.len(), 1, "every 201 is the same registration");
-    let stored: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM registrations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let stored = app.count("registrations").await;
     assert_eq!(stored, 1);
 }
 

@@ -66,13 +66,7 @@ async fn round_times_and_capacity_are_validated() {
         .post(&format!("/api/v1/consultations/{}/rounds", id(&c)), Some(&app.admin()), &json!({"kind": "party", "title": "X", "starts_at": "2019-09-12T10:00:00Z", "ends_at": "2019-09-12T12:00:00Z", "capacity": 5}))
         .await;
     assert_problem(bad_kind, 400, "invalid_body").await;
-    let stored: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM rounds", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let stored = app.count("rounds").await;
     assert_eq!(stored, 0);
 }
 
@@ -159,11 +153,7 @@ async fn capacity_cannot_drop_below_the_seats_taken() {
         .await;
     assert_problem(invalid, 422, "validation_failed").await;
     let stale = app
-        .request(reqwest::Method::PATCH, &path, Some(&app.admin()))
-        .header("if-match", "\"1\"")
-        .json(&json!({"title": "X"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&path, &app.admin(), "\"1\"", &json!({"title": "X"}))
+        .await;
     assert_problem(stale, 412, "precondition_failed").await;
 }

@@ -674,21 +674,18 @@ async fn the_organisation_edits_while_submitted_with_if_match() {
         .to_string();
     let stale = s
         .app
-        .request(reqwest::Method::PATCH, &path, Some(&s.caritas_token))
-        .header("if-match", "\"7\"")
-        .json(&json!({"body": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(&path, &s.caritas_token, "\"7\"", &json!({"body": "x"}))
+        .await;
     assert_problem(stale, 412, "precondition_failed").await;
     let edited = s
         .app
-        .request(reqwest::Method::PATCH, &path, Some(&s.caritas_token))
-        .header("if-match", &etag)
-        .json(&json!({"body": "Zweite Fassung mit Kinderbetreuung.", "topic": "arbeitsmarkt"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if_match(
+            &path,
+            &s.caritas_token,
+            &etag,
+            &json!({"body": "Zweite Fassung mit Kinderbetreuung.", "topic": "arbeitsmarkt"}),
+        )
+        .await;
     assert_eq!(edited.status(), 200);
     assert_ne!(edited.headers()["etag"].to_str().unwrap(), etag);
     let edited: Value = edited.json().await.unwrap();
