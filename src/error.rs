@@ -1,14 +1,14 @@
-//! The one error type of the API: every failure a handler can meet becomes an
-//! RFC 9457 problem (`application/problem+json`) with a stable `code`.
+//! The one error type of the service: every failure a request can meet is an [`AppError`]
+//! with a [`ErrorKind`] and a stable `code`; `src/api/problem.rs` answers it as an RFC 9457
+//! problem (`application/problem+json`). The domain uses it without knowing HTTP.
 //!
-//! Use [`ApiError`] constructors for rule violations the caller can fix (4xx). Database
-//! and pool errors convert with `?`: a missing row is 404, an unreachable database or
-//! exhausted pool is 503, anything else is logged with its cause and answered as a bare
-//! 500 that discloses nothing.
+//! Use [`AppError`] constructors for rule violations the caller can fix. Database and pool
+//! errors convert with `?`: a missing row is `NotFound`, data PostgreSQL cannot store is
+//! `BadRequest`, an unreachable, restarting or timed-out database is `Unavailable`; anything
+//! else is logged with its cause and answered as a bare internal error that discloses nothing.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
+use std::borrow::Cow;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -16,9 +16,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "https://beteiligung.example/problems/validation_failed",
-    "title": "Validation failed",
+    "title": "Unprocessable Entity",
     "status": 422,
-    "detail": "The request body has invalid fields.",
+    "detail": "capacity: must be at least 1",
     "code": "validation_failed",
     "errors": [{"field": "capacity", "message": "must be at least 1"}]
 }))]
@@ -37,7 +37,7 @@ pub struct Problem {
 }
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -52,30 +52,108 @@ impl FieldError {
     }
 }
 
+/// What went wrong, as far as the caller is concerned. Each kind has one HTTP status
+/// (mapped in `src/api/problem.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Malformed input: syntax, types, parameters (400).
+    BadRequest,
+    /// No or an invalid credential (401).
+    Unauthorized,
+    /// Known caller, not allowed (403).
+    Forbidden,
+    /// Absent, or not visible to the caller (404).
+    NotFound,
+    /// A method the resource does not serve (405).
+    MethodNotAllowed,
+    /// The state of the resource does not allow it (409).
+    Conflict,
+    /// `If-Match` does not match (412).
+    PreconditionFailed,
+    /// Body too large (413).
+    PayloadTooLarge,
+    /// Body of a type the operation does not take (415).
+    UnsupportedMediaType,
+    /// Well-formed input that breaks the rules (422).
+    Invalid,
+    /// Too many requests (429).
+    RateLimited,
+    /// Our fault (500).
+    Internal,
+    /// The database is unreachable, restarting or too slow (503).
+    Unavailable,
+}
+
+impl ErrorKind {
+    const NAMES: [(Self, &'static str); 13] = [
+        (Self::BadRequest, "bad_request"),
+        (Self::Unauthorized, "unauthorized"),
+        (Self::Forbidden, "forbidden"),
+        (Self::NotFound, "not_found"),
+        (Self::MethodNotAllowed, "method_not_allowed"),
+        (Self::Conflict, "conflict"),
+        (Self::PreconditionFailed, "precondition_failed"),
+        (Self::PayloadTooLarge, "payload_too_large"),
+        (Self::UnsupportedMediaType, "unsupported_media_type"),
+        (Self::Invalid, "invalid"),
+        (Self::RateLimited, "rate_limited"),
+        (Self::Internal, "internal"),
+        (Self::Unavailable, "unavailable"),
+    ];
+
+    /// The name under which a kind is stored (e.g. with an idempotent refusal).
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map_or("internal", |(_, name)| name)
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(kind, _)| *kind)
+    }
+
+    /// Whether the same request would always fail the same way: such outcomes are stored
+    /// for idempotent replay; time- and state-dependent ones are not.
+    pub fn is_deterministic(self) -> bool {
+        matches!(
+            self,
+            Self::BadRequest | Self::PayloadTooLarge | Self::Invalid
+        )
+    }
+}
+
 /// Base URI of the problem types; each `code` is a path below it.
-const PROBLEM_BASE: &str = "https://beteiligung.example/problems/";
+pub const PROBLEM_BASE: &str = "https://beteiligung.example/problems/";
 
 #[derive(Debug, thiserror::Error)]
-#[error("{status} {code}: {detail}")]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+#[error("{kind:?} {code}: {detail}")]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub code: Cow<'static, str>,
     pub detail: String,
     pub errors: Vec<FieldError>,
 }
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+impl AppError {
+    pub fn new(
+        kind: ErrorKind,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
-            status,
-            code,
+            kind,
+            code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
         }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+        Self::new(ErrorKind::BadRequest, "bad_request", detail)
     }
 
     /// A request parameter (query, path, header) that is malformed: 400.
@@ -84,7 +162,7 @@ impl ApiError {
         Self {
             errors: vec![FieldError::new(field, message.clone())],
             ..Self::new(
-                StatusCode::BAD_REQUEST,
+                ErrorKind::BadRequest,
                 "invalid_parameter",
                 format!("{field}: {message}"),
             )
@@ -100,11 +178,7 @@ impl ApiError {
             .join("; ");
         Self {
             errors,
-            ..Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                detail,
-            )
+            ..Self::new(ErrorKind::Invalid, "validation_failed", detail)
         }
     }
 
@@ -113,23 +187,23 @@ impl ApiError {
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(ErrorKind::Unauthorized, "unauthorized", detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(ErrorKind::Forbidden, "forbidden", detail)
     }
 
     pub fn not_found(what: &str) -> Self {
         Self::new(
-            StatusCode::NOT_FOUND,
+            ErrorKind::NotFound,
             "not_found",
             format!("{what} not found"),
         )
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        Self::new(ErrorKind::Conflict, code, detail)
     }
 
     pub fn invalid_transition(from: &str, to: &str) -> Self {
@@ -141,64 +215,37 @@ impl ApiError {
 
     pub fn precondition_failed() -> Self {
         Self::new(
-            StatusCode::PRECONDITION_FAILED,
+            ErrorKind::PreconditionFailed,
             "precondition_failed",
             "If-Match does not match the current ETag of the resource",
         )
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+        Self::new(ErrorKind::Unavailable, "unavailable", detail)
     }
 
     pub fn internal() -> Self {
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Internal,
             "internal_error",
             "An unexpected error occurred.",
         )
     }
 
-    pub fn problem(&self) -> Problem {
-        Problem {
-            type_: format!("{PROBLEM_BASE}{}", self.code),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
-            status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            code: self.code.to_string(),
-            errors: self.errors.clone(),
-        }
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
     }
 }
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
-        response.content_type("application/problem+json");
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"beteiligung\""),
-            ));
-        }
-        response.json(self.problem())
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
+impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             Error::NotFound => Self::not_found("resource"),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => {
                 log::warn!("database connection closed: {error}");
                 Self::unavailable("The database is not reachable.")
             }
@@ -213,7 +260,7 @@ impl From<diesel::result::Error> for ApiError {
                     .starts_with("invalid byte sequence for encoding") =>
             {
                 Self::new(
-                    StatusCode::BAD_REQUEST,
+                    ErrorKind::BadRequest,
                     "invalid_text",
                     "The request contains characters that cannot be stored (e.g. NUL).",
                 )
@@ -226,18 +273,32 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-impl From<crate::db::PoolError> for ApiError {
+impl From<crate::db::PoolError> for AppError {
     fn from(error: crate::db::PoolError) -> Self {
         log::warn!("database pool: {error}");
         Self::unavailable("The database is not reachable.")
     }
 }
 
-impl From<tokio::task::JoinError> for ApiError {
+impl From<tokio::task::JoinError> for AppError {
     fn from(error: tokio::task::JoinError) -> Self {
         log::error!("background task failed: {error}");
         Self::internal()
     }
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    #[test]
+    fn every_kind_is_stored_under_its_own_name() {
+        for (kind, name) in ErrorKind::NAMES {
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(ErrorKind::parse(name), Some(kind));
+        }
+        assert_eq!(ErrorKind::parse("teapot"), None);
+    }
+}

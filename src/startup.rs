@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::TokenService;
 use crate::config::Config;
 use crate::db::{self, Conn, Pool};
-use crate::error::ApiError;
+use crate::error::{AppError, ErrorKind};
 use crate::openapi::ApiDoc;
 
 /// What every handler shares.
@@ -29,7 +29,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn conn(&self) -> Result<Conn, ApiError> {
+    pub async fn conn(&self) -> Result<Conn, AppError> {
         Ok(self.pool.get().await?)
     }
 }
@@ -60,7 +60,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
-            crate::api::idempotency::purge_expired(&purge_pool).await;
+            purge_idempotency_records(&purge_pool).await;
         }
     });
     let request_metrics = PrometheusMetricsBuilder::new("beteiligung")
@@ -96,7 +96,21 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     Ok(server)
 }
 
-/// Error responses that did not come from [`ApiError`] (actix's own: a body that is too
+async fn purge_idempotency_records(pool: &Pool) {
+    let result = match pool.get().await {
+        Ok(mut conn) => crate::domain::idempotency::purge_expired(&mut conn)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(0) => {}
+        Ok(n) => log::info!("purged {n} expired idempotency records"),
+        Err(e) => log::warn!("purging idempotency records: {e}"),
+    }
+}
+
+/// Error responses that did not come from [`AppError`] (actix's own: a body that is too
 /// large for a raw payload, a method that is not allowed, …) become problems too.
 fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
@@ -110,23 +124,37 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let error = match status.as_u16() {
-        413 => ApiError::new(
-            status,
+    let (kind, code, detail) = match status.as_u16() {
+        413 => (
+            ErrorKind::PayloadTooLarge,
             "payload_too_large",
             "The request body exceeds 64 KiB.",
         ),
-        404 => ApiError::new(status, "not_found", "No such resource."),
-        405 => ApiError::new(
-            status,
+        404 => (ErrorKind::NotFound, "not_found", "No such resource."),
+        405 => (
+            ErrorKind::MethodNotAllowed,
             "method_not_allowed",
             "This method is not allowed here.",
         ),
-        400..=499 => ApiError::new(status, "bad_request", "The request could not be processed."),
-        _ => ApiError::new(status, "internal_error", "An unexpected error occurred."),
+        400..=499 => (
+            ErrorKind::BadRequest,
+            "bad_request",
+            "The request could not be processed.",
+        ),
+        _ => (
+            ErrorKind::Internal,
+            "internal_error",
+            "An unexpected error occurred.",
+        ),
     };
+    // The status stays what it was (e.g. 431); the body says it as a problem.
+    let mut body = crate::api::problem::problem(&AppError::new(kind, code, detail));
+    body.status = status.as_u16();
+    body.title = status.canonical_reason().unwrap_or("Error").to_string();
     let (req, _) = res.into_parts();
-    let response = actix_web::ResponseError::error_response(&error);
+    let response = actix_web::HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .json(body);
     let response: ServiceResponse<EitherBody<B, BoxBody>> =
         ServiceResponse::new(req, response).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(response))

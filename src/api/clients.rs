@@ -3,10 +3,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::created;
-use super::pagination::{Page, PageQuery};
-use crate::auth::RequireAdmin;
+use crate::auth::{Allowed, may};
 use crate::domain::client::{self, Client, CreatedClient, NewClient};
-use crate::error::{ApiResult, Problem};
+use crate::domain::page::{Page, PageQuery};
+use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -26,9 +26,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/clients")]
 pub async fn create_client(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageClients>,
     body: web::Json<NewClient>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let created_client = client::create(&mut conn, body.into_inner()).await?;
     Ok(created(
@@ -48,9 +48,9 @@ pub async fn create_client(
 #[get("/clients")]
 pub async fn list_clients(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageClients>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let rows = client::list(&mut conn, keyset).await?;
@@ -68,9 +68,9 @@ pub async fn list_clients(
 #[delete("/clients/{id}")]
 pub async fn revoke_client(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageClients>,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     client::revoke(&mut conn, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

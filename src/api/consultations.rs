@@ -3,14 +3,16 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::etag::{IfMatch, etag};
-use super::pagination::{Page, PageQuery};
+use super::etag::if_match;
 use super::{created, with_etag};
-use crate::auth::{Caller, RequireAdmin};
+use crate::auth::{Allowed, Caller, may};
 use crate::domain::consultation::{
     self, Consultation, ConsultationPatch, ConsultationStatus, NewConsultation,
 };
-use crate::error::{ApiResult, Problem};
+use crate::domain::page::{Page, PageQuery};
+use crate::domain::policy::{Action, Party, permits};
+use crate::domain::precondition::tag;
+use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -38,10 +40,16 @@ pub async fn list_consultations(
     caller: Caller,
     query: web::Query<ConsultationQuery>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
-    let rows = consultation::list(&mut conn, query.status, caller.is_staff(), keyset).await?;
+    let rows = consultation::list(
+        &mut conn,
+        query.status,
+        permits(Party::of(&caller), Action::ReadDrafts),
+        keyset,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Consultation::from)))
 }
 
@@ -58,14 +66,14 @@ pub async fn list_consultations(
 #[post("/consultations")]
 pub async fn create_consultation(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageConsultations>,
     body: web::Json<NewConsultation>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = consultation::create(&mut conn, body.into_inner()).await?;
     Ok(created(
         format!("/api/v1/consultations/{}", row.id),
-        Some(etag(row.version)),
+        Some(tag(row.version)),
         Consultation::from(row),
     ))
 }
@@ -81,10 +89,15 @@ pub async fn get_consultation(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let row = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;
-    Ok(with_etag(etag(row.version), Consultation::from(row)))
+    let row = consultation::find_visible(
+        &mut conn,
+        &id,
+        permits(Party::of(&caller), Action::ReadDrafts),
+    )
+    .await?;
+    Ok(with_etag(tag(row.version), Consultation::from(row)))
 }
 
 /// Change a consultation (admin), including its status; honours `If-Match`.
@@ -103,13 +116,13 @@ pub async fn get_consultation(
 #[patch("/consultations/{id}")]
 pub async fn update_consultation(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageConsultations>,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<ConsultationPatch>,
-) -> ApiResult<HttpResponse> {
-    let if_match = IfMatch::from_request(&req)?;
+) -> AppResult<HttpResponse> {
+    let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;
     let row = consultation::update(&mut conn, &id, if_match, body.into_inner()).await?;
-    Ok(with_etag(etag(row.version), Consultation::from(row)))
+    Ok(with_etag(tag(row.version), Consultation::from(row)))
 }

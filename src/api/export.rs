@@ -8,34 +8,37 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::web::{self, Bytes};
 use futures_util::{Stream, StreamExt};
 
-use super::pagination::{Cursor, Keyset};
-use crate::error::ApiResult;
+use crate::domain::page::{Cursor, Keyset};
+use crate::error::AppResult;
 use crate::startup::AppState;
 
 /// `head`, then every row `fetch` returns page by page (it fetches one row beyond the page,
 /// like every list, to tell whether more follow), each written by `encode`.
-pub fn rows<T, Fetch, Fut>(
+pub fn rows<T, Fetch, Fut, Encode>(
     state: web::Data<AppState>,
     chunk: i64,
     head: Vec<u8>,
     fetch: Fetch,
     cursor: fn(&T) -> Cursor,
-    encode: fn(&T, &mut Vec<u8>),
+    encode: Encode,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static
 where
     T: 'static,
     Fetch: Fn(web::Data<AppState>, Keyset) -> Fut + Clone + 'static,
-    Fut: Future<Output = ApiResult<Vec<T>>>,
+    Fut: Future<Output = AppResult<Vec<T>>>,
+    Encode: Fn(&T, &mut Vec<u8>) + Clone + 'static,
 {
     let pages = futures_util::stream::unfold(Some(None::<Cursor>), move |after| {
         let state = state.clone();
         let fetch = fetch.clone();
+        let encode = encode.clone();
         async move {
             let after = after?;
             let keyset = Keyset {
                 limit: chunk,
                 after: after.map(|c| c.id),
                 after_rank: after.and_then(|c| c.rank),
+                watermark: None,
             };
             let mut rows = match fetch(state, keyset).await {
                 Ok(rows) => rows,

@@ -7,21 +7,20 @@ pub mod csv_cell;
 pub mod etag;
 pub mod export;
 pub mod health;
-pub mod idempotency;
+pub mod idempotent;
 pub mod organisations;
-pub mod pagination;
 pub mod privacy;
+pub mod problem;
 pub mod registrations;
 pub mod reports;
 pub mod rounds;
 pub mod submissions;
 pub mod token;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, error, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::ApiError;
+use crate::error::{AppError, ErrorKind};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -55,65 +54,65 @@ pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
     .app_data(
         web::PathConfig::default()
-            .error_handler(|e, _| ApiError::invalid_parameter("path", path_message(&e)).into()),
+            .error_handler(|e, _| AppError::invalid_parameter("path", path_message(&e)).into()),
     )
     .app_data(
         web::QueryConfig::default()
-            .error_handler(|e, _| ApiError::invalid_parameter("query", query_message(&e)).into()),
+            .error_handler(|e, _| AppError::invalid_parameter("query", query_message(&e)).into()),
     );
 }
 
-fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
+fn too_large() -> AppError {
+    AppError::new(
+        ErrorKind::PayloadTooLarge,
         "payload_too_large",
         format!("The request body exceeds {MAX_BODY_BYTES} bytes."),
     )
 }
 
-fn unsupported_media_type(expected: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+fn unsupported_media_type(expected: &str) -> AppError {
+    AppError::new(
+        ErrorKind::UnsupportedMediaType,
         "unsupported_media_type",
         format!("The request body must be {expected}."),
     )
 }
 
-pub fn json_error(e: error::JsonPayloadError) -> ApiError {
+pub fn json_error(e: error::JsonPayloadError) -> AppError {
     use error::JsonPayloadError as E;
     match e {
         E::Overflow { .. } | E::OverflowKnownLength { .. } => too_large(),
         E::ContentType => unsupported_media_type("application/json"),
         E::Deserialize(e) => body_error(&e),
         E::Payload(error::PayloadError::Overflow) => too_large(),
-        other => ApiError::bad_request(format!("The request body could not be read: {other}")),
+        other => AppError::bad_request(format!("The request body could not be read: {other}")),
     }
 }
 
 /// A JSON body that is malformed (400 `malformed_json`) or of the wrong shape: wrong types,
 /// unknown or missing fields (400 `invalid_body`).
-pub fn body_error(e: &serde_json::Error) -> ApiError {
+pub fn body_error(e: &serde_json::Error) -> AppError {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => ApiError::new(
-            StatusCode::BAD_REQUEST,
+        Category::Syntax | Category::Eof | Category::Io => AppError::new(
+            ErrorKind::BadRequest,
             "malformed_json",
             format!("The request body is not valid JSON: {e}"),
         ),
-        Category::Data => ApiError::new(
-            StatusCode::BAD_REQUEST,
+        Category::Data => AppError::new(
+            ErrorKind::BadRequest,
             "invalid_body",
             format!("The request body does not match the schema: {e}"),
         ),
     }
 }
 
-fn form_error(e: error::UrlencodedError) -> ApiError {
+fn form_error(e: error::UrlencodedError) -> AppError {
     use error::UrlencodedError as E;
     match e {
         E::Overflow { .. } => too_large(),
         E::ContentType => unsupported_media_type("application/x-www-form-urlencoded"),
-        other => ApiError::bad_request(format!("The form body is invalid: {other}")),
+        other => AppError::bad_request(format!("The form body is invalid: {other}")),
     }
 }
 
@@ -133,8 +132,8 @@ fn query_message(e: &error::QueryPayloadError) -> String {
 
 /// Unknown routes: a 404 problem, not an empty body.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    error::ResponseError::error_response(&ApiError::new(
-        StatusCode::NOT_FOUND,
+    error::ResponseError::error_response(&AppError::new(
+        ErrorKind::NotFound,
         "not_found",
         format!("No resource at {} {}", req.method(), req.path()),
     ))

@@ -4,15 +4,17 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::etag::{IfMatch, etag};
-use super::pagination::{Page, PageQuery};
+use super::etag::if_match;
 use super::{created, with_etag};
-use crate::auth::{Caller, RequireAdmin};
+use crate::auth::{Allowed, Caller, may};
 use crate::domain::category::Category;
 use crate::domain::organisation::{
     self, NewOrganisation, Organisation, OrganisationFilter, OrganisationPatch,
 };
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::domain::page::{Page, PageQuery};
+use crate::domain::policy::{self, Party};
+use crate::domain::precondition::tag;
+use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -44,7 +46,7 @@ pub async fn list_organisations(
     _caller: Caller,
     query: web::Query<OrganisationQuery>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let query = query.into_inner();
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
@@ -69,14 +71,14 @@ pub async fn list_organisations(
 #[post("/organisations")]
 pub async fn create_organisation(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageOrganisations>,
     body: web::Json<NewOrganisation>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = organisation::create(&mut conn, body.into_inner()).await?;
     Ok(created(
         format!("/api/v1/organisations/{}", row.id),
-        Some(etag(row.version)),
+        Some(tag(row.version)),
         Organisation::from(row),
     ))
 }
@@ -94,24 +96,15 @@ pub async fn get_organisation(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    match caller.principal() {
-        None => {
-            return Err(ApiError::unauthorized(
-                "This endpoint requires a bearer token.",
-            ));
-        }
-        Some(p) if p.is_staff() || p.partner_organisation() == Some(id) => {}
-        Some(_) => {
-            return Err(ApiError::forbidden(
-                "A partner may read only its own organisation.",
-            ));
-        }
-    }
+    policy::require(
+        &caller,
+        policy::may_read_organisation(Party::of(&caller), id),
+    )?;
     let mut conn = state.conn().await?;
     let row = organisation::find(&mut conn, id).await?;
-    Ok(with_etag(etag(row.version), Organisation::from(row)))
+    Ok(with_etag(tag(row.version), Organisation::from(row)))
 }
 
 /// Change an organisation (admin); honours `If-Match`.
@@ -128,13 +121,13 @@ pub async fn get_organisation(
 #[patch("/organisations/{id}")]
 pub async fn update_organisation(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageOrganisations>,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<OrganisationPatch>,
-) -> ApiResult<HttpResponse> {
-    let if_match = IfMatch::from_request(&req)?;
+) -> AppResult<HttpResponse> {
+    let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;
     let row = organisation::update(&mut conn, id.into_inner(), if_match, body.into_inner()).await?;
-    Ok(with_etag(etag(row.version), Organisation::from(row)))
+    Ok(with_etag(tag(row.version), Organisation::from(row)))
 }

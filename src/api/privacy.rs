@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::RequireAdmin;
+use crate::auth::{Allowed, may};
 use crate::domain::privacy::{self, Erasure, PersonalData, PrivacyRequest};
-use crate::error::{ApiResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -22,9 +22,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/privacy/export")]
 pub async fn export_personal_data(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::HandlePrivacyRequests>,
     body: web::Json<PrivacyRequest>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     Ok(HttpResponse::Ok().json(privacy::export(&mut conn, body.into_inner()).await?))
 }
@@ -41,10 +41,10 @@ pub async fn export_personal_data(
 #[post("/privacy/erasure")]
 pub async fn erase_personal_data(
     state: web::Data<AppState>,
-    admin: RequireAdmin,
+    admin: Allowed<may::HandlePrivacyRequests>,
     body: web::Json<PrivacyRequest>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let erased = privacy::erase(&mut conn, body.into_inner(), &admin.0.actor()).await?;
+    let erased = privacy::erase(&mut conn, body.into_inner(), &admin.actor()).await?;
     Ok(HttpResponse::Ok().json(erased))
 }

@@ -5,16 +5,18 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::idempotency::{self, IdempotencyKey};
-use super::pagination::{Keyset, Page, PageQuery};
-use super::{csv_cell, export};
-use crate::auth::{Caller, RequireAdmin};
+use super::csv_cell::{self, Dialect};
+use super::{export, idempotent};
+use crate::auth::{Allowed, Caller, may};
+use crate::domain::event::Event;
+use crate::domain::page::{self, Keyset, PageQuery, SyncPage};
+use crate::domain::policy::{self, Action, Party, RegistrationReader, permits};
 use crate::domain::registration::{
-    self, Canceller, CreatedRegistration, NewRegistration, Reader, Registration,
-    RegistrationFilter, RegistrationStatus,
+    self, Canceller, CreatedRegistration, NewRegistration, Registration, RegistrationFilter,
+    RegistrationStatus,
 };
 use crate::domain::round;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::startup::AppState;
 
 pub const CANCEL_TOKEN_HEADER: &str = "X-Cancel-Token";
@@ -24,6 +26,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_registrations)
         .service(export_registrations)
         .service(get_registration)
+        .service(registration_history)
         .service(cancel_registration)
         .service(check_in);
 }
@@ -50,39 +53,26 @@ pub async fn register(
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<NewRegistration>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let key = IdempotencyKey::from_request(&req, &caller, &body)?;
+    let key = idempotent::key(&req, &caller, "registration.create", &body)?;
     let mut conn = state.conn().await?;
-    idempotency::run_once(&mut conn, key, async |conn, key| {
-        let round = round::find_visible(conn, *id, caller.is_staff()).await?;
-        registration::register(conn, &round, body, &caller, key).await
-    })
-    .await
+    let outcome = registration::register(&mut conn, *id, body, &caller, key.as_ref()).await?;
+    Ok(idempotent::respond(outcome))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
-    /// Only registrations changed at or after this instant (RFC 3339).
+    /// Only registrations created or changed at or after this instant (RFC 3339); pass the
+    /// `sync_watermark` of the previous listing to sync.
     pub updated_since: Option<DateTime<Utc>>,
-}
-
-/// Staff see every registration of the round, a partner those it made.
-fn reader_filter(caller: &Caller) -> ApiResult<Option<Uuid>> {
-    match caller.principal() {
-        None => Err(ApiError::unauthorized(
-            "This endpoint requires a bearer token.",
-        )),
-        Some(p) if p.is_staff() => Ok(None),
-        Some(p) => Ok(p.partner_organisation()),
-    }
 }
 
 /// List a round's registrations (staff; a partner sees those it made).
 #[utoipa::path(tag = "registrations", params(("id" = Uuid, Path, description = "round id"), RegistrationQuery, PageQuery), responses(
-    (status = 200, body = Page<Registration>),
+    (status = 200, body = SyncPage<Registration>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such (visible) round", body = Problem, content_type = "application/problem+json"),
@@ -90,22 +80,26 @@ fn reader_filter(caller: &Caller) -> ApiResult<Option<Uuid>> {
 #[get("/rounds/{id}/registrations")]
 pub async fn list_registrations(
     state: web::Data<AppState>,
-    caller: Caller,
+    allowed: Allowed<may::ListRegistrations>,
     id: web::Path<Uuid>,
     query: web::Query<RegistrationQuery>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let registered_by_org = reader_filter(&caller)?;
+) -> AppResult<HttpResponse> {
+    let party = allowed.party;
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
-    let round = round::find_visible(&mut conn, *id, caller.is_staff()).await?;
+    let watermark = match keyset.watermark {
+        Some(watermark) => watermark,
+        None => page::sync_watermark(&mut conn).await?,
+    };
+    let round = round::find_visible(&mut conn, *id, permits(party, Action::ReadDrafts)).await?;
     let filter = RegistrationFilter {
         status: query.status,
         updated_since: query.updated_since,
-        registered_by_org,
+        registered_by_org: policy::registration_list_scope(party),
     };
     let items = registration::list(&mut conn, round.id, &filter, keyset).await?;
-    Ok(HttpResponse::Ok().json(keyset.page(items, |r| r.id, |r| r)))
+    Ok(HttpResponse::Ok().json(keyset.sync_page(items, watermark, |r| r.id, |r| r)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -113,6 +107,9 @@ pub async fn list_registrations(
 pub struct ExportQuery {
     /// Only `csv`.
     pub format: ExportFormat,
+    /// Write it as German Excel opens it (UTF-8 BOM, `;`, every field quoted).
+    #[serde(default)]
+    pub excel: bool,
 }
 
 crate::text_enum! {
@@ -136,24 +133,29 @@ const EXPORT_CHUNK: i64 = 500;
 #[get("/rounds/{id}/registrations/export")]
 pub async fn export_registrations(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ExportAttendance>,
     id: web::Path<Uuid>,
-    _query: web::Query<ExportQuery>,
-) -> ApiResult<HttpResponse> {
+    query: web::Query<ExportQuery>,
+) -> AppResult<HttpResponse> {
     let round = {
         let mut conn = state.conn().await?;
         round::find_visible(&mut conn, *id, true).await?
     };
-    let header = csv_cell::record(&[
-        "id",
-        "name",
-        "email",
-        "organisation",
-        "category",
-        "status",
-        "waitlist_position",
-        "registered_at",
-    ]);
+    let dialect = Dialect::excel(query.excel);
+    let mut header = dialect.preamble().to_vec();
+    header.extend(csv_cell::record(
+        &[
+            "id",
+            "name",
+            "email",
+            "organisation",
+            "category",
+            "status",
+            "waitlist_position",
+            "registered_at",
+        ],
+        dialect,
+    ));
     let round_id = round.id;
     let fetch = move |state: web::Data<AppState>, keyset: Keyset| async move {
         let filter = RegistrationFilter {
@@ -163,7 +165,14 @@ pub async fn export_registrations(
         };
         registration::list(&mut *state.conn().await?, round_id, &filter, keyset).await
     };
-    let body = export::rows(state, EXPORT_CHUNK, header, fetch, |r| r.id.into(), csv_row);
+    let body = export::rows(
+        state,
+        EXPORT_CHUNK,
+        header,
+        fetch,
+        |r| r.id.into(),
+        move |r, out| csv_row(r, dialect, out),
+    );
     Ok(export::attachment(
         "text/csv; charset=utf-8",
         format!("teilnehmende-{round_id}.csv"),
@@ -171,19 +180,36 @@ pub async fn export_registrations(
     ))
 }
 
-fn csv_row(r: &Registration, out: &mut Vec<u8>) {
-    out.extend(csv_cell::record(&[
-        &r.id.to_string(),
-        &r.name,
-        &r.email,
-        r.organisation_name.as_deref().unwrap_or(""),
-        r.category.map(|c| c.as_str()).unwrap_or(""),
-        r.status.as_str(),
-        &r.waitlist_position
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
-        &r.created_at.to_rfc3339(),
-    ]));
+fn csv_row(r: &Registration, dialect: Dialect, out: &mut Vec<u8>) {
+    out.extend(csv_cell::record(
+        &[
+            &r.id.to_string(),
+            &r.name,
+            &r.email,
+            r.organisation_name.as_deref().unwrap_or(""),
+            r.category.map(|c| c.as_str()).unwrap_or(""),
+            r.status.as_str(),
+            &r.waitlist_position
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            &r.created_at.to_rfc3339(),
+        ],
+        dialect,
+    ));
+}
+
+/// Staff and partners read with their token, the registrant with the cancel token.
+fn reader<'r>(caller: &Caller, req: &'r HttpRequest) -> AppResult<RegistrationReader<'r>> {
+    match (Party::of(caller), cancel_token(req)) {
+        (party, _) if permits(party, Action::ReadAnyRegistration) => {
+            Ok(RegistrationReader::Party(party))
+        }
+        (_, Some(token)) => Ok(RegistrationReader::Token(token)),
+        (Party::Anonymous, None) => Err(AppError::unauthorized(
+            "Send a bearer token or the registration's X-Cancel-Token.",
+        )),
+        (party, None) => Ok(RegistrationReader::Party(party)),
+    }
 }
 
 fn cancel_token(req: &HttpRequest) -> Option<&str> {
@@ -207,22 +233,35 @@ pub async fn get_registration(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    let reader = match (caller.principal(), cancel_token(&req)) {
-        (Some(p), _) if p.is_staff() => Reader::Staff,
-        (_, Some(token)) => Reader::Registrant(token),
-        (Some(p), None) => {
-            Reader::Partner(p.partner_organisation().ok_or_else(ApiError::internal)?)
-        }
-        (None, None) => {
-            return Err(ApiError::unauthorized(
-                "Send a bearer token or the registration's X-Cancel-Token.",
-            ));
-        }
-    };
+) -> AppResult<HttpResponse> {
+    let reader = reader(&caller, &req)?;
     let mut conn = state.conn().await?;
     let found = registration::find_for(&mut conn, *id, reader).await?;
     Ok(HttpResponse::Ok().json(found))
+}
+
+/// The events of a registration (registered, cancelled, promoted, checked in, …), for
+/// whoever may read it: staff, the partner that made it, the registrant with the cancel
+/// token. Who exactly acted is shown to staff only.
+#[utoipa::path(tag = "registrations",
+    params(("id" = Uuid, Path), ("X-Cancel-Token" = Option<String>, Header, description = "the registrant's cancel token")),
+    responses(
+    (status = 200, body = Vec<Event>),
+    (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "neither a token nor a cancel token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such registration visible to the caller", body = Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
+#[get("/registrations/{id}/history")]
+pub async fn registration_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let reader = reader(&caller, &req)?;
+    let mut conn = state.conn().await?;
+    let events = registration::history(&mut conn, *id, reader).await?;
+    Ok(HttpResponse::Ok().json(events))
 }
 
 /// Cancel a registration, with its `X-Cancel-Token` or as admin. A freed seat goes to the
@@ -243,17 +282,18 @@ pub async fn cancel_registration(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    let canceller = match (caller.is_admin(), cancel_token(&req)) {
+) -> AppResult<HttpResponse> {
+    let may_cancel_any = permits(Party::of(&caller), Action::CancelAnyRegistration);
+    let canceller = match (may_cancel_any, cancel_token(&req)) {
         (true, _) => Canceller::Admin(caller.actor()),
         (false, Some(token)) => Canceller::Token(token),
         (false, None) if caller.principal().is_some() => {
-            return Err(ApiError::forbidden(
+            return Err(AppError::forbidden(
                 "Only admins cancel without the cancel token.",
             ));
         }
         (false, None) => {
-            return Err(ApiError::unauthorized(
+            return Err(AppError::unauthorized(
                 "Send the X-Cancel-Token header (or an admin token).",
             ));
         }
@@ -275,10 +315,10 @@ pub async fn cancel_registration(
 #[post("/registrations/{id}/check-in")]
 pub async fn check_in(
     state: web::Data<AppState>,
-    admin: RequireAdmin,
+    admin: Allowed<may::CheckIn>,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let attended = registration::check_in(&mut conn, *id, &admin.0.actor()).await?;
+    let attended = registration::check_in(&mut conn, *id, &admin.actor()).await?;
     Ok(HttpResponse::Ok().json(attended))
 }

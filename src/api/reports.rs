@@ -5,14 +5,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::pagination::Keyset;
+use super::csv_cell::{self, Dialect};
+use super::export;
 use super::submissions::SubmissionQuery;
-use super::{csv_cell, export};
-use crate::auth::RequireStaff;
+use crate::auth::{Allowed, may};
 use crate::domain::consultation;
+use crate::domain::page::Keyset;
 use crate::domain::report::{self, Report};
-use crate::domain::submission::{self, Submission, Viewer};
-use crate::error::{ApiResult, Problem};
+use crate::domain::submission::{self, Submission};
+use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -30,9 +31,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[get("/consultations/{id}/report")]
 pub async fn get_report(
     state: web::Data<AppState>,
-    _staff: RequireStaff,
+    _staff: Allowed<may::ReadReports>,
     id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let consultation = consultation::find_visible(&mut conn, &id, true).await?;
     Ok(HttpResponse::Ok().json(report::build(&mut conn, &consultation).await?))
@@ -52,6 +53,9 @@ crate::text_enum! {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     pub format: SubmissionExportFormat,
+    /// For CSV: write it as German Excel opens it (UTF-8 BOM, `;`, every field quoted).
+    #[serde(default)]
+    pub excel: bool,
 }
 
 /// Rows fetched per database round trip: memory stays flat whatever the export's size.
@@ -77,28 +81,31 @@ const CSV_HEADER: &[&str] = &[
     "updated_at",
 ];
 
-fn csv_row(s: &Submission, out: &mut Vec<u8>) {
+fn csv_row(s: &Submission, dialect: Dialect, out: &mut Vec<u8>) {
     let opt = |v: Option<uuid::Uuid>| v.map(|u| u.to_string()).unwrap_or_default();
     let addresses: Vec<String> = s.addresses.iter().map(ToString::to_string).collect();
-    out.extend(csv_cell::record(&[
-        &s.id.to_string(),
-        &s.consultation_id.to_string(),
-        &opt(s.round_id),
-        &opt(s.organisation_id),
-        s.author_name.as_deref().unwrap_or(""),
-        s.kind.as_str(),
-        &s.topic,
-        &s.title,
-        &s.body,
-        &addresses.join(" "),
-        s.status.as_str(),
-        s.decision_reason.as_deref().unwrap_or(""),
-        &opt(s.duplicate_of),
-        s.external_ref.as_deref().unwrap_or(""),
-        s.source.as_str(),
-        &s.created_at.to_rfc3339(),
-        &s.updated_at.to_rfc3339(),
-    ]));
+    out.extend(csv_cell::record(
+        &[
+            &s.id.to_string(),
+            &s.consultation_id.to_string(),
+            &opt(s.round_id),
+            &opt(s.organisation_id),
+            s.author_name.as_deref().unwrap_or(""),
+            s.kind.as_str(),
+            &s.topic,
+            &s.title,
+            &s.body,
+            &addresses.join(" "),
+            s.status.as_str(),
+            s.decision_reason.as_deref().unwrap_or(""),
+            &opt(s.duplicate_of),
+            s.external_ref.as_deref().unwrap_or(""),
+            s.source.as_str(),
+            &s.created_at.to_rfc3339(),
+            &s.updated_at.to_rfc3339(),
+        ],
+        dialect,
+    ));
 }
 
 /// Export a consultation's submissions with every filter of the list (staff), streamed from
@@ -118,36 +125,38 @@ fn csv_row(s: &Submission, out: &mut Vec<u8>) {
 #[get("/consultations/{id}/submissions/export")]
 pub async fn export_submissions(
     state: web::Data<AppState>,
-    _staff: RequireStaff,
+    staff: Allowed<may::ReadReports>,
     id: web::Path<String>,
     format: web::Query<ExportQuery>,
     query: web::Query<SubmissionQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let filter = query.filter()?;
     let consultation_id = {
         let mut conn = state.conn().await?;
         consultation::find_visible(&mut conn, &id, true).await?.id
     };
+    let party = staff.party;
+    let dialect = Dialect::excel(format.excel);
     let format = format.format;
     let fetch = move |state: web::Data<AppState>, keyset: Keyset| {
         let filter = filter.clone();
         async move {
             let mut conn = state.conn().await?;
-            submission::list(&mut conn, consultation_id, &filter, Viewer::Staff, keyset).await
+            submission::list(&mut conn, consultation_id, &filter, party, keyset).await
         }
     };
-    let (content_type, extension, head, encode): (_, _, _, fn(&Submission, &mut Vec<u8>)) =
-        match format {
-            SubmissionExportFormat::Csv => (
-                "text/csv; charset=utf-8",
-                "csv",
-                csv_cell::record(CSV_HEADER),
-                csv_row,
-            ),
-            SubmissionExportFormat::Ndjson => {
-                ("application/x-ndjson", "ndjson", Vec::new(), json_line)
-            }
-        };
+    let (content_type, extension, head) = match format {
+        SubmissionExportFormat::Csv => ("text/csv; charset=utf-8", "csv", {
+            let mut head = dialect.preamble().to_vec();
+            head.extend(csv_cell::record(CSV_HEADER, dialect));
+            head
+        }),
+        SubmissionExportFormat::Ndjson => ("application/x-ndjson", "ndjson", Vec::new()),
+    };
+    let encode = move |s: &Submission, out: &mut Vec<u8>| match format {
+        SubmissionExportFormat::Csv => csv_row(s, dialect, out),
+        SubmissionExportFormat::Ndjson => json_line(s, out),
+    };
     let body = export::rows(state, CHUNK, head, fetch, Submission::cursor, encode);
     Ok(export::attachment(
         content_type,

@@ -2,13 +2,14 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::etag::{IfMatch, etag};
-use super::pagination::{Page, PageQuery};
+use super::etag::if_match;
 use super::{created, with_etag};
-use crate::auth::{Caller, RequireAdmin};
+use crate::auth::{Allowed, Caller, may};
 use crate::domain::consultation;
+use crate::domain::page::{Page, PageQuery};
+use crate::domain::policy::{Action, Party, permits};
 use crate::domain::round::{self, NewRound, Round, RoundPatch};
-use crate::error::{ApiResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -31,10 +32,15 @@ pub async fn list_rounds(
     caller: Caller,
     id: web::Path<String>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
-    let consultation = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;
+    let consultation = consultation::find_visible(
+        &mut conn,
+        &id,
+        permits(Party::of(&caller), Action::ReadDrafts),
+    )
+    .await?;
     let rows = round::list(&mut conn, consultation.id, keyset).await?;
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Round::from)))
 }
@@ -53,16 +59,16 @@ pub async fn list_rounds(
 #[post("/consultations/{id}/rounds")]
 pub async fn create_round(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageRounds>,
     id: web::Path<String>,
     body: web::Json<NewRound>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let consultation = consultation::find_visible(&mut conn, &id, true).await?;
     let row = round::create(&mut conn, &consultation, body.into_inner()).await?;
     Ok(created(
         format!("/api/v1/rounds/{}", row.id),
-        Some(etag(row.version)),
+        Some(row.etag()),
         Round::from(row),
     ))
 }
@@ -79,10 +85,15 @@ pub async fn get_round(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let row = round::find_visible(&mut conn, id.into_inner(), caller.is_staff()).await?;
-    Ok(with_etag(etag(row.version), Round::from(row)))
+    let row = round::find_visible(
+        &mut conn,
+        id.into_inner(),
+        permits(Party::of(&caller), Action::ReadDrafts),
+    )
+    .await?;
+    Ok(with_etag(row.etag(), Round::from(row)))
 }
 
 /// Change a round (admin); honours `If-Match`.
@@ -101,13 +112,13 @@ pub async fn get_round(
 #[patch("/rounds/{id}")]
 pub async fn update_round(
     state: web::Data<AppState>,
-    _admin: RequireAdmin,
+    _admin: Allowed<may::ManageRounds>,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<RoundPatch>,
-) -> ApiResult<HttpResponse> {
-    let if_match = IfMatch::from_request(&req)?;
+) -> AppResult<HttpResponse> {
+    let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;
     let row = round::update(&mut conn, id.into_inner(), if_match, body.into_inner()).await?;
-    Ok(with_etag(etag(row.version), Round::from(row)))
+    Ok(with_etag(row.etag(), Round::from(row)))
 }

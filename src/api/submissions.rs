@@ -5,20 +5,20 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::etag::{IfMatch, etag};
-use super::idempotency::{self, IdempotencyKey};
-use super::pagination::{Page, PageQuery};
-use super::with_etag;
-use crate::auth::extract::Authenticated;
-use crate::auth::{Caller, RequireStaff};
+use super::etag::if_match;
+use super::{idempotent, with_etag};
+use crate::auth::{Allowed, Caller, may};
 use crate::domain::category::Category;
 use crate::domain::consultation;
 use crate::domain::event::Event;
+use crate::domain::page::{self, PageQuery, SyncPage};
+use crate::domain::policy::{Action, Party, permits};
+use crate::domain::precondition::tag;
 use crate::domain::submission::{
     self, NewSubmission, Review, Submission, SubmissionFilter, SubmissionKind, SubmissionPatch,
-    SubmissionStatus, Viewer,
+    SubmissionStatus,
 };
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -49,20 +49,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/consultations/{id}/submissions")]
 pub async fn create_submission(
     state: web::Data<AppState>,
-    _auth: Authenticated,
-    caller: Caller,
+    allowed: Allowed<may::Submit>,
     req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<NewSubmission>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let key = IdempotencyKey::from_request(&req, &caller, &body)?;
+    let caller = allowed.caller;
+    let key = idempotent::key(&req, &caller, "submission.create", &body)?;
     let mut conn = state.conn().await?;
-    idempotency::run_once(&mut conn, key, async |conn, key| {
-        let consultation = consultation::find_visible(conn, &id, caller.is_staff()).await?;
-        submission::create(conn, &consultation, body, &caller, key).await
-    })
-    .await
+    let outcome = submission::create(&mut conn, &id, body, &caller, key.as_ref()).await?;
+    Ok(idempotent::respond(outcome))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,7 +75,10 @@ pub struct SubmissionQuery {
     pub category: Option<Category>,
     /// Region of the submitting organisation.
     pub region: Option<String>,
-    /// Only submissions changed at or after this instant (RFC 3339).
+    /// The partner's own id of a submission.
+    pub external_ref: Option<String>,
+    /// Only submissions created or changed at or after this instant (RFC 3339); pass the
+    /// `sync_watermark` of the previous listing to sync.
     pub updated_since: Option<DateTime<Utc>>,
     /// German full-text search over title and body: words are matched as stemmed prefixes
     /// (`Sprachkurs` finds `Sprachkurse`) and must all occur; `OR` between two words, `-word`
@@ -87,18 +87,10 @@ pub struct SubmissionQuery {
 }
 
 impl SubmissionQuery {
-    pub fn filter(&self) -> ApiResult<SubmissionFilter> {
-        let q = match self.q.as_deref().map(str::trim) {
-            Some(q) if q.chars().count() > 200 => {
-                return Err(ApiError::invalid_parameter(
-                    "q",
-                    "must not be longer than 200 characters",
-                ));
-            }
-            Some("") | None => None,
-            Some(q) => Some(submission::search_terms(q).ok_or_else(|| {
-                ApiError::invalid_parameter("q", "contains no word to search for")
-            })?),
+    pub fn filter(&self) -> AppResult<SubmissionFilter> {
+        let q = match self.q.as_deref() {
+            Some(q) => submission::search_terms(q)?,
+            None => None,
         };
         Ok(SubmissionFilter {
             round_id: self.round_id,
@@ -108,6 +100,7 @@ impl SubmissionQuery {
             organisation_id: self.organisation_id,
             category: self.category,
             region: self.region.clone(),
+            external_ref: self.external_ref.clone(),
             updated_since: self.updated_since,
             q,
         })
@@ -117,7 +110,7 @@ impl SubmissionQuery {
 /// List a consultation's submissions. Anonymous callers see accepted ones without author
 /// names; a partner also its own organisation's in every status; staff see all.
 #[utoipa::path(tag = "submissions", params(("id" = String, Path, description = "consultation id or slug"), SubmissionQuery, PageQuery), responses(
-    (status = 200, body = Page<Submission>),
+    (status = 200, body = SyncPage<Submission>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such (visible) consultation", body = Problem, content_type = "application/problem+json"),
@@ -129,20 +122,19 @@ pub async fn list_submissions(
     id: web::Path<String>,
     query: web::Query<SubmissionQuery>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let keyset = page.keyset()?;
     let filter = query.filter()?;
+    let party = Party::of(&caller);
     let mut conn = state.conn().await?;
-    let consultation = consultation::find_visible(&mut conn, &id, caller.is_staff()).await?;
-    let items = submission::list(
-        &mut conn,
-        consultation.id,
-        &filter,
-        Viewer::of(&caller),
-        keyset,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(keyset.page(items, Submission::cursor, |s| s)))
+    let watermark = match keyset.watermark {
+        Some(watermark) => watermark,
+        None => page::sync_watermark(&mut conn).await?,
+    };
+    let consultation =
+        consultation::find_visible(&mut conn, &id, permits(party, Action::ReadDrafts)).await?;
+    let items = submission::list(&mut conn, consultation.id, &filter, party, keyset).await?;
+    Ok(HttpResponse::Ok().json(keyset.sync_page(items, watermark, Submission::cursor, |s| s)))
 }
 
 /// Get a submission (404 when the caller may not see it).
@@ -157,10 +149,10 @@ pub async fn get_submission(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let found = submission::find_visible(&mut conn, *id, Viewer::of(&caller)).await?;
-    Ok(with_etag(etag(found.version), found))
+    let found = submission::find_visible(&mut conn, *id, Party::of(&caller)).await?;
+    Ok(with_etag(tag(found.version), found))
 }
 
 /// Change a submission (its organisation, while `submitted`); honours `If-Match`.
@@ -179,16 +171,22 @@ pub async fn get_submission(
 #[patch("/submissions/{id}")]
 pub async fn update_submission(
     state: web::Data<AppState>,
-    _auth: Authenticated,
-    caller: Caller,
+    allowed: Allowed<may::Submit>,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<SubmissionPatch>,
-) -> ApiResult<HttpResponse> {
-    let if_match = IfMatch::from_request(&req)?;
+) -> AppResult<HttpResponse> {
+    let precondition = if_match(&req)?;
     let mut conn = state.conn().await?;
-    let updated = submission::update(&mut conn, *id, &caller, if_match, body.into_inner()).await?;
-    Ok(with_etag(etag(updated.version), updated))
+    let updated = submission::update(
+        &mut conn,
+        *id,
+        &allowed.caller,
+        precondition,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(with_etag(tag(updated.version), updated))
 }
 
 /// Withdraw a submission (its organisation, while `submitted` or `in_review`).
@@ -203,12 +201,11 @@ pub async fn update_submission(
 #[delete("/submissions/{id}")]
 pub async fn withdraw_submission(
     state: web::Data<AppState>,
-    _auth: Authenticated,
-    caller: Caller,
+    allowed: Allowed<may::Submit>,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let withdrawn = submission::withdraw(&mut conn, *id, &caller).await?;
+    let withdrawn = submission::withdraw(&mut conn, *id, &allowed.caller).await?;
     Ok(HttpResponse::Ok().json(withdrawn))
 }
 
@@ -226,13 +223,13 @@ pub async fn withdraw_submission(
 #[post("/submissions/{id}/review")]
 pub async fn review_submission(
     state: web::Data<AppState>,
-    staff: RequireStaff,
+    staff: Allowed<may::Review>,
     id: web::Path<Uuid>,
     body: web::Json<Review>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let reviewed = submission::review(&mut conn, *id, body.into_inner(), &staff.0.actor()).await?;
-    Ok(with_etag(etag(reviewed.version), reviewed))
+    let reviewed = submission::review(&mut conn, *id, body.into_inner(), &staff.actor()).await?;
+    Ok(with_etag(tag(reviewed.version), reviewed))
 }
 
 /// Every event of a submission: creation, edits, each status change, withdrawal.
@@ -247,8 +244,8 @@ pub async fn submission_history(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let events = submission::history(&mut conn, *id, Viewer::of(&caller)).await?;
+    let events = submission::history(&mut conn, *id, Party::of(&caller)).await?;
     Ok(HttpResponse::Ok().json(events))
 }

@@ -1,7 +1,6 @@
 //! `POST /api/v1/auth/token`: the OAuth2 client-credentials grant (RFC 6749 §4.4), with the
 //! parameters as a form or as JSON.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::domain::client;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{AppError, AppResult, ErrorKind, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -36,9 +35,9 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
-fn invalid_client() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
+fn invalid_client() -> AppError {
+    AppError::new(
+        ErrorKind::Unauthorized,
         "invalid_client",
         "Unknown client, wrong secret or revoked client.",
     )
@@ -62,11 +61,11 @@ pub async fn issue_token(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
-) -> ApiResult<HttpResponse> {
+) -> AppResult<HttpResponse> {
     let request = parse(&req, &body)?;
     if request.grant_type != "client_credentials" {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+        return Err(AppError::new(
+            ErrorKind::BadRequest,
             "unsupported_grant_type",
             "Only grant_type=client_credentials is supported.",
         ));
@@ -81,7 +80,7 @@ pub async fn issue_token(
     let ttl = state.tokens.default_ttl;
     let access_token = state.tokens.issue(&client.principal(), ttl).map_err(|e| {
         log::error!("signing a token: {e}");
-        ApiError::internal()
+        AppError::internal()
     })?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -92,7 +91,7 @@ pub async fn issue_token(
         }))
 }
 
-fn parse(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
+fn parse(req: &HttpRequest, body: &[u8]) -> AppResult<TokenRequest> {
     let mime = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -107,15 +106,15 @@ fn parse(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
         serde_json::from_slice(body).map_err(|e| super::body_error(&e))
     } else if mime == ContentType::form_url_encoded().0.essence_str() {
         serde_urlencoded::from_bytes(body).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
+            AppError::new(
+                ErrorKind::BadRequest,
                 "invalid_body",
                 format!("The form body is invalid: {e}"),
             )
         })
     } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Err(AppError::new(
+            ErrorKind::UnsupportedMediaType,
             "unsupported_media_type",
             "Send application/x-www-form-urlencoded or application/json.",
         ))

@@ -7,7 +7,8 @@ pub mod secret;
 
 use uuid::Uuid;
 
-pub use extract::{Caller, RequireAdmin, RequireStaff};
+pub use extract::{Allowed, may};
+
 pub use jwt::TokenService;
 
 crate::text_enum! {
@@ -45,5 +46,27 @@ impl Principal {
             Role::Partner => self.organisation_id,
             _ => None,
         }
+    }
+}
+
+/// The caller, authenticated or anonymous.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<Principal>);
+
+impl Caller {
+    pub fn principal(&self) -> Option<&Principal> {
+        self.0.as_ref()
+    }
+
+    /// How this caller appears in event logs.
+    pub fn actor(&self) -> String {
+        self.0
+            .as_ref()
+            .map_or_else(|| "anonymous".to_string(), Principal::actor)
+    }
+
+    /// The organisation a partner caller acts for.
+    pub fn partner_organisation(&self) -> Option<Uuid> {
+        self.0.as_ref().and_then(Principal::partner_organisation)
     }
 }

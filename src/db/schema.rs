@@ -110,10 +110,11 @@ diesel::table! {
         scope -> Text,
         key -> Text,
         request_hash -> Bytea,
-        status_code -> Nullable<Int2>,
         location -> Nullable<Text>,
-        response_body -> Nullable<Jsonb>,
+        response_body -> Jsonb,
         created_at -> Timestamptz,
+        error_kind -> Nullable<Text>,
+        personal_email -> Nullable<Text>,
     }
 }
 

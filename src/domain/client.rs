@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use super::organisation;
 use super::validate::Violations;
-use crate::api::pagination::Keyset;
 use crate::auth::{Principal, Role, secret};
 use crate::db::schema::api_clients;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::page::Keyset;
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_clients)]
@@ -82,7 +82,7 @@ pub struct NewClient {
     pub organisation_id: Option<Uuid>,
 }
 
-pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> ApiResult<CreatedClient> {
+pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> AppResult<CreatedClient> {
     let mut v = Violations::new();
     v.text("name", &new.name, 1, 200);
     match (new.role, new.organisation_id) {
@@ -102,7 +102,7 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> ApiResult<C
         .await?
         .map_err(|e| {
             log::error!("hashing a client secret: {e}");
-            ApiError::internal()
+            AppError::internal()
         })?;
     let row = ClientRow {
         id: Uuid::now_v7(),
@@ -125,7 +125,7 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> ApiResult<C
     })
 }
 
-pub async fn list(conn: &mut AsyncPgConnection, keyset: Keyset) -> ApiResult<Vec<ClientRow>> {
+pub async fn list(conn: &mut AsyncPgConnection, keyset: Keyset) -> AppResult<Vec<ClientRow>> {
     let mut query = api_clients::table
         .select(ClientRow::as_select())
         .order(api_clients::id)
@@ -138,7 +138,7 @@ pub async fn list(conn: &mut AsyncPgConnection, keyset: Keyset) -> ApiResult<Vec
 }
 
 /// Revokes a client: it gets no new tokens. Revoking twice is harmless.
-pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
+pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
     let found = diesel::update(api_clients::table.find(id))
         .set(api_clients::revoked_at.eq(Some(Utc::now())))
         .filter(api_clients::revoked_at.is_null())
@@ -149,7 +149,7 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
             .get_result(conn)
             .await?;
         if !exists {
-            return Err(ApiError::not_found("client"));
+            return Err(AppError::not_found("client"));
         }
     }
     Ok(())
@@ -159,7 +159,7 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<()> {
 pub async fn find_active(
     conn: &mut AsyncPgConnection,
     client_id: Uuid,
-) -> ApiResult<Option<ClientRow>> {
+) -> AppResult<Option<ClientRow>> {
     Ok(api_clients::table
         .find(client_id)
         .filter(api_clients::revoked_at.is_null())
@@ -174,11 +174,11 @@ pub async fn find_active(
 static VERIFICATIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 /// Whether `secret` is the client's secret; the same work also for unknown clients.
-pub async fn verify_secret(client: Option<&ClientRow>, secret: String) -> ApiResult<bool> {
+pub async fn verify_secret(client: Option<&ClientRow>, secret: String) -> AppResult<bool> {
     let _slot = VERIFICATIONS
         .acquire()
         .await
-        .map_err(|_| ApiError::internal())?;
+        .map_err(|_| AppError::internal())?;
     let stored = client.map(|c| c.secret_hash.clone());
     Ok(tokio::task::spawn_blocking(move || secret::verify(&secret, stored.as_deref())).await?)
 }

@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::precondition::{Precondition, tag};
 use super::validate::{Violations, double_option};
-use crate::api::etag::IfMatch;
-use crate::api::pagination::Keyset;
 use crate::db::schema::consultations;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::page::Keyset;
+use crate::error::{AppError, AppResult};
 
 crate::text_enum! {
     /// Lifecycle of a consultation; it only moves forward, one step at a time.
@@ -81,7 +81,7 @@ impl ConsultationRow {
         self.topics().iter().any(|t| t.key == key)
     }
 
-    fn validate(&self, topics: &[Topic]) -> ApiResult<()> {
+    fn validate(&self, topics: &[Topic]) -> AppResult<()> {
         let mut v = Violations::new();
         v.slug("slug", &self.slug, 100);
         v.text("title", &self.title, 1, 300);
@@ -175,11 +175,11 @@ pub struct ConsultationPatch {
     pub ends_on: Option<Option<NaiveDate>>,
 }
 
-fn slug_taken(error: diesel::result::Error) -> ApiError {
+fn slug_taken(error: diesel::result::Error) -> AppError {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-            ApiError::conflict("slug_taken", "Another consultation already has this slug.")
+            AppError::conflict("slug_taken", "Another consultation already has this slug.")
         }
         other => other.into(),
     }
@@ -188,7 +188,7 @@ fn slug_taken(error: diesel::result::Error) -> ApiError {
 pub async fn create(
     conn: &mut AsyncPgConnection,
     new: NewConsultation,
-) -> ApiResult<ConsultationRow> {
+) -> AppResult<ConsultationRow> {
     let now = Utc::now();
     let row = ConsultationRow {
         id: Uuid::now_v7(),
@@ -196,7 +196,7 @@ pub async fn create(
         title: new.title,
         summary: new.summary,
         status: ConsultationStatus::Draft,
-        topics: serde_json::to_value(&new.topics).map_err(|_| ApiError::internal())?,
+        topics: serde_json::to_value(&new.topics).map_err(|_| AppError::internal())?,
         starts_on: new.starts_on,
         ends_on: new.ends_on,
         version: 1,
@@ -217,7 +217,7 @@ pub async fn find_visible(
     conn: &mut AsyncPgConnection,
     id_or_slug: &str,
     staff: bool,
-) -> ApiResult<ConsultationRow> {
+) -> AppResult<ConsultationRow> {
     let mut query = consultations::table
         .select(ConsultationRow::as_select())
         .into_boxed();
@@ -232,7 +232,41 @@ pub async fn find_visible(
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("consultation"))
+        .ok_or_else(|| AppError::not_found("consultation"))
+}
+
+/// Like [`find_visible`], and holds the consultation for the rest of the transaction: a
+/// `KEY SHARE` lock, which concurrent writers of submissions share, but which a change of
+/// the consultation (taken `FOR UPDATE` in [`update`]) waits for, and vice versa. So a
+/// submission written under it sees the status the consultation has until it commits.
+pub async fn hold(
+    conn: &mut AsyncPgConnection,
+    id_or_slug: &str,
+    include_drafts: bool,
+) -> AppResult<ConsultationRow> {
+    type ByRef = Box<
+        dyn BoxableExpression<
+                consultations::table,
+                diesel::pg::Pg,
+                SqlType = diesel::sql_types::Bool,
+            >,
+    >;
+    let by_ref: ByRef = match Uuid::parse_str(id_or_slug) {
+        Ok(id) => Box::new(consultations::id.eq(id)),
+        Err(_) => Box::new(consultations::slug.eq(id_or_slug.to_string())),
+    };
+    let statuses = ConsultationStatus::ALL
+        .iter()
+        .filter(|s| include_drafts || s.is_public());
+    consultations::table
+        .filter(by_ref)
+        .filter(consultations::status.eq_any(statuses))
+        .select(ConsultationRow::as_select())
+        .for_key_share()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::not_found("consultation"))
 }
 
 pub async fn list(
@@ -240,7 +274,7 @@ pub async fn list(
     status: Option<ConsultationStatus>,
     staff: bool,
     keyset: Keyset,
-) -> ApiResult<Vec<ConsultationRow>> {
+) -> AppResult<Vec<ConsultationRow>> {
     let mut query = consultations::table
         .select(ConsultationRow::as_select())
         .order(consultations::id)
@@ -261,21 +295,23 @@ pub async fn list(
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id_or_slug: &str,
-    if_match: IfMatch,
+    precondition: Precondition,
     patch: ConsultationPatch,
-) -> ApiResult<ConsultationRow> {
+) -> AppResult<ConsultationRow> {
     let found = find_visible(conn, id_or_slug, true).await?;
     conn.transaction(async |conn| {
+        // FOR UPDATE (not the weaker lock a plain UPDATE takes): it waits for submissions
+        // being written under [`hold`], so none lands after a close.
         let mut row: ConsultationRow = consultations::table
             .find(found.id)
             .select(ConsultationRow::as_select())
             .for_update()
             .first(conn)
             .await?;
-        if_match.check(row.version)?;
+        precondition.check(&tag(row.version))?;
         if let Some(status) = patch.status {
             if !row.status.can_become(status) {
-                return Err(ApiError::invalid_transition(
+                return Err(AppError::invalid_transition(
                     row.status.as_str(),
                     status.as_str(),
                 ));
@@ -299,7 +335,7 @@ pub async fn update(
         }
         let topics = match patch.topics {
             Some(topics) => {
-                row.topics = serde_json::to_value(&topics).map_err(|_| ApiError::internal())?;
+                row.topics = serde_json::to_value(&topics).map_err(|_| AppError::internal())?;
                 topics
             }
             None => row.topics(),

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::policy::{self, Action, Party};
 use crate::db::schema::events;
 
 /// What an event is about.
@@ -100,4 +101,20 @@ pub async fn history(
         ))
         .load(conn)
         .await
+}
+
+/// A history as `party` may see it: events about personal data only for staff, and for
+/// others the role that acted instead of the exact actor (client ids, staff names).
+pub fn as_seen_by(events: Vec<Event>, party: Party) -> Vec<Event> {
+    let identities = policy::permits(party, Action::ReadActorIdentity);
+    events
+        .into_iter()
+        .filter(|e| policy::may_see_event(party, &e.action))
+        .map(|mut e| {
+            if !identities && let Some((role, _)) = e.actor.split_once(':') {
+                e.actor = role.to_string();
+            }
+            e
+        })
+        .collect()
 }

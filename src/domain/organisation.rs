@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::category::Category;
 use super::validate::{Violations, double_option};
-use crate::api::pagination::Keyset;
 use crate::db::schema::organisations;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::page::Keyset;
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = organisations, treat_none_as_null = true)]
@@ -82,7 +82,7 @@ pub struct OrganisationPatch {
 }
 
 impl OrganisationRow {
-    fn validate(&self) -> ApiResult<()> {
+    fn validate(&self) -> AppResult<()> {
         let mut v = Violations::new();
         v.text("name", &self.name, 1, 200);
         v.optional_text("region", self.region.as_deref(), 100);
@@ -100,7 +100,7 @@ pub struct OrganisationFilter {
 pub async fn create(
     conn: &mut AsyncPgConnection,
     new: NewOrganisation,
-) -> ApiResult<OrganisationRow> {
+) -> AppResult<OrganisationRow> {
     let now = Utc::now();
     let row = OrganisationRow {
         id: Uuid::now_v7(),
@@ -120,17 +120,17 @@ pub async fn create(
         .await?)
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<OrganisationRow> {
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<OrganisationRow> {
     organisations::table
         .find(id)
         .select(OrganisationRow::as_select())
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("organisation"))
+        .ok_or_else(|| AppError::not_found("organisation"))
 }
 
-pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<bool> {
+pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<bool> {
     Ok(
         diesel::select(diesel::dsl::exists(organisations::table.find(id)))
             .get_result(conn)
@@ -142,7 +142,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: OrganisationFilter,
     keyset: Keyset,
-) -> ApiResult<Vec<OrganisationRow>> {
+) -> AppResult<Vec<OrganisationRow>> {
     let mut query = organisations::table
         .select(OrganisationRow::as_select())
         .order(organisations::id)
@@ -176,9 +176,9 @@ fn like_pattern(q: &str) -> String {
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    if_match: crate::api::etag::IfMatch,
+    precondition: super::precondition::Precondition,
     patch: OrganisationPatch,
-) -> ApiResult<OrganisationRow> {
+) -> AppResult<OrganisationRow> {
     use diesel_async::AsyncConnection;
     conn.transaction(async |conn| {
         let mut row: OrganisationRow = organisations::table
@@ -188,8 +188,8 @@ pub async fn update(
             .first(conn)
             .await
             .optional()?
-            .ok_or_else(|| ApiError::not_found("organisation"))?;
-        if_match.check(row.version)?;
+            .ok_or_else(|| AppError::not_found("organisation"))?;
+        precondition.check(&super::precondition::tag(row.version))?;
         if let Some(name) = patch.name {
             row.name = name;
         }

@@ -9,11 +9,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::event::{self, Change, Entity};
-use super::registration::{self, Reader, Registration};
-use super::submission::{self, Submission, Viewer};
+use super::idempotency;
+use super::policy::{Party, RegistrationReader};
+use super::registration::{self, Registration};
+use super::submission::{self, Submission};
 use super::validate::Violations;
 use crate::db::schema::{registrations, submissions};
-use crate::error::ApiResult;
+use crate::error::AppResult;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,11 +40,11 @@ pub struct Erasure {
     pub submissions: usize,
 }
 
-fn email_of(request: &PrivacyRequest) -> ApiResult<String> {
+fn email_of(request: &PrivacyRequest) -> AppResult<String> {
     let mut v = Violations::new();
     v.text("email", &request.email, 3, 254);
     v.into_result()?;
-    Ok(request.email.trim().to_lowercase())
+    Ok(super::validate::normalise_email(&request.email).to_lowercase())
 }
 
 async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
@@ -72,15 +74,16 @@ async fn submission_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResul
 pub async fn export(
     conn: &mut AsyncPgConnection,
     request: PrivacyRequest,
-) -> ApiResult<PersonalData> {
+) -> AppResult<PersonalData> {
     let email = email_of(&request)?;
     let mut found_registrations = Vec::new();
     for id in registration_ids(conn, &email).await? {
-        found_registrations.push(registration::find_for(conn, id, Reader::Staff).await?);
+        found_registrations
+            .push(registration::find_for(conn, id, RegistrationReader::Party(Party::Admin)).await?);
     }
     let mut found_submissions = Vec::new();
     for id in submission_ids(conn, &email).await? {
-        found_submissions.push(submission::find_visible(conn, id, Viewer::Staff).await?);
+        found_submissions.push(submission::find_visible(conn, id, Party::Admin).await?);
     }
     Ok(PersonalData {
         email,
@@ -95,7 +98,7 @@ pub async fn erase(
     conn: &mut AsyncPgConnection,
     request: PrivacyRequest,
     actor: &str,
-) -> ApiResult<Erasure> {
+) -> AppResult<Erasure> {
     let email = email_of(&request)?;
     conn.transaction(async |conn| {
         let registration_ids = registration_ids(conn, &email).await?;
@@ -106,7 +109,6 @@ pub async fn erase(
                     // Unique per registration, so the one-email-per-round index still holds.
                     registrations::email.eq(format!("erased-{id}@invalid")),
                     registrations::needs.eq(None::<String>),
-                    registrations::updated_at.eq(chrono::Utc::now()),
                 ))
                 .execute(conn)
                 .await?;
@@ -119,12 +121,13 @@ pub async fn erase(
                     submissions::author_name.eq(None::<String>),
                     submissions::author_email.eq(None::<String>),
                     submissions::version.eq(submissions::version + 1),
-                    submissions::updated_at.eq(chrono::Utc::now()),
                 ))
                 .execute(conn)
                 .await?;
             event::record(conn, Entity::Submission, *id, erased(actor)).await?;
         }
+        // Stored responses for replay hold the person's data too (names, cancel tokens).
+        idempotency::erase(conn, &email).await?;
         Ok(Erasure {
             registrations: registration_ids.len(),
             submissions: submission_ids.len(),

@@ -18,14 +18,15 @@ use uuid::Uuid;
 
 use super::category::Category;
 use super::event::{self, Change, Entity};
+use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
 use super::organisation;
-use super::round::RoundRow;
-use super::validate::Violations;
-use crate::api::idempotency::{self, IdempotencyKey, StoredResponse};
-use crate::api::pagination::Keyset;
+use super::page::Keyset;
+use super::policy::{self, Action, Party, RegistrationReader};
+use super::round;
+use super::validate::{Violations, normalise_email};
 use crate::auth::{Caller, secret};
 use crate::db::schema::{registrations, rounds};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 crate::text_enum! {
     /// Status of a registration.
@@ -136,40 +137,25 @@ fn view((row, waitlist_position): RowWithPosition) -> Registration {
     }
 }
 
-async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<RowWithPosition> {
+async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<RowWithPosition> {
     registrations::table
         .find(id)
         .select((RegistrationRow::as_select(), waitlist_position()))
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("registration"))
+        .ok_or_else(|| AppError::not_found("registration"))
 }
 
 pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn is_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 impl NewRegistration {
-    fn validate(&self) -> ApiResult<()> {
+    fn validate(&self) -> AppResult<()> {
         let mut v = Violations::new();
         v.text("name", &self.name, 1, 200);
-        v.check(
-            self.email.chars().count() <= 254 && is_email(&self.email),
-            "email",
-            "must be an email address of at most 254 characters",
-        );
+        v.email("email", &self.email);
         v.optional_text("organisation_name", self.organisation_name.as_deref(), 200);
         if let Some(needs) = &self.needs {
             v.text("needs", needs, 0, 2000);
@@ -183,10 +169,10 @@ impl NewRegistration {
     }
 }
 
-fn already_registered(error: diesel::result::Error) -> ApiError {
+fn already_registered(error: diesel::result::Error) -> AppError {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::conflict(
             "already_registered",
             "This email address is already registered for this round.",
         ),
@@ -194,27 +180,53 @@ fn already_registered(error: diesel::result::Error) -> ApiError {
     }
 }
 
-fn registration_closed() -> ApiError {
-    ApiError::conflict(
+fn registration_closed() -> AppError {
+    AppError::conflict(
         "registration_closed",
         "Registration for this round is not open (outside its window, or the round is cancelled).",
     )
 }
 
-/// Registers a person for `round`: confirmed while seats are left, else waitlisted.
+/// Registers a person for a round, once per idempotency key: confirmed while seats are
+/// left and nobody waits, else waitlisted. The window and the seats are checked by the
+/// statement that claims the seat, under the round's lock, in the writing transaction.
 pub async fn register(
     conn: &mut AsyncPgConnection,
-    round: &RoundRow,
-    mut new: NewRegistration,
+    round_id: Uuid,
+    new: NewRegistration,
     caller: &Caller,
     key: Option<&IdempotencyKey>,
-) -> ApiResult<StoredResponse> {
+) -> AppResult<Outcome> {
+    let party = Party::of(caller);
+    let actor = caller.actor();
+    conn.transaction(async |conn| {
+        let round =
+            round::find_visible(conn, round_id, policy::permits(party, Action::ReadDrafts)).await?;
+        let claim = match idempotency::claim(conn, key, round.id).await? {
+            Ok(claim) => claim,
+            Err(stored) => return Ok(stored),
+        };
+        let result = insert(conn, round.id, new, party, &actor).await;
+        idempotency::settle(conn, claim, result).await
+    })
+    .await
+}
+
+/// Checks and writes a registration; refusals of the request itself come before any write.
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    round_id: Uuid,
+    mut new: NewRegistration,
+    party: Party,
+    actor: &str,
+) -> AppResult<StoredResponse> {
+    new.email = normalise_email(&new.email);
     new.validate()?;
-    let partner_org = caller.partner_organisation();
+    let partner_org = party.organisation();
     if let Some(org) = partner_org {
         match new.organisation_id {
             Some(other) if other != org => {
-                return Err(ApiError::forbidden(
+                return Err(AppError::forbidden(
                     "A partner registers people for its own organisation only.",
                 ));
             }
@@ -223,8 +235,8 @@ pub async fn register(
     }
     if let Some(org) = new.organisation_id {
         let organisation = organisation::find(conn, org).await.map_err(|e| {
-            if e.code == "not_found" {
-                ApiError::field("organisation_id", "is not a known organisation")
+            if e.is_not_found() {
+                AppError::field("organisation_id", "is not a known organisation")
             } else {
                 e
             }
@@ -232,64 +244,54 @@ pub async fn register(
         new.category = new.category.or(Some(organisation.category));
         new.organisation_name = new.organisation_name.or(Some(organisation.name));
     }
-    if !round.registration_open(Utc::now()) {
-        return Err(registration_closed());
-    }
     let cancel_token = secret::generate();
-    let actor = caller.actor();
-    let round_id = round.id;
-    conn.transaction(async |conn| {
-        let status = claim_seat(conn, round_id).await?;
-        let now = Utc::now();
-        let id = Uuid::now_v7();
-        diesel::insert_into(registrations::table)
-            .values((
-                registrations::id.eq(id),
-                registrations::round_id.eq(round_id),
-                registrations::name.eq(new.name.trim()),
-                registrations::email.eq(new.email.trim()),
-                registrations::organisation_id.eq(new.organisation_id),
-                registrations::organisation_name.eq(&new.organisation_name),
-                registrations::category.eq(new.category),
-                registrations::needs.eq(&new.needs),
-                registrations::status.eq(status),
-                registrations::registered_by_org.eq(partner_org),
-                registrations::cancel_token_hash.eq(hash_token(&cancel_token)),
-                registrations::created_at.eq(now),
-                registrations::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await
-            .map_err(already_registered)?;
-        event::record(
-            conn,
-            Entity::Registration,
-            id,
-            Change {
-                actor: &actor,
-                action: "registered",
-                to_status: Some(status.as_str()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        let created = CreatedRegistration {
-            registration: view(load(conn, id).await?),
-            cancel_token: cancel_token.clone(),
-        };
-        let response = StoredResponse::created(format!("/api/v1/registrations/{id}"), &created)?;
-        if let Some(key) = key {
-            idempotency::complete(conn, key, &response).await?;
-        }
-        Ok(response)
-    })
-    .await
+    let status = claim_seat(conn, round_id).await?;
+    let row: RegistrationRow = diesel::insert_into(registrations::table)
+        .values((
+            registrations::id.eq(Uuid::now_v7()),
+            registrations::round_id.eq(round_id),
+            registrations::name.eq(new.name.trim()),
+            registrations::email.eq(&new.email),
+            registrations::organisation_id.eq(new.organisation_id),
+            registrations::organisation_name.eq(&new.organisation_name),
+            registrations::category.eq(new.category),
+            registrations::needs.eq(&new.needs),
+            registrations::status.eq(status),
+            registrations::registered_by_org.eq(partner_org),
+            registrations::cancel_token_hash.eq(hash_token(&cancel_token)),
+        ))
+        .returning(RegistrationRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(already_registered)?;
+    event::record(
+        conn,
+        Entity::Registration,
+        row.id,
+        Change {
+            actor,
+            action: "registered",
+            to_status: Some(status.as_str()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let waitlist_position = match status {
+        RegistrationStatus::Waitlisted => load(conn, row.id).await?.1,
+        _ => None,
+    };
+    let location = format!("/api/v1/registrations/{}", row.id);
+    let created = CreatedRegistration {
+        registration: view((row, waitlist_position)),
+        cancel_token,
+    };
+    Ok(StoredResponse::created(location, &created)?.naming(Some(&new.email)))
 }
 
 /// Takes a seat if one is left and nobody is waiting, else a waitlist place, in one
 /// conditional statement each: the round row lock serialises concurrent registrations. The
 /// registration window is checked again here, under the lock.
-async fn claim_seat(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<RegistrationStatus> {
+async fn claim_seat(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<RegistrationStatus> {
     let now = Utc::now();
     let open = rounds::cancelled
         .eq(false)
@@ -333,14 +335,14 @@ pub enum Canceller<'a> {
 }
 
 /// Locks the round of a registration, then the registration itself (always in this order).
-async fn lock_for_change(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<RegistrationRow> {
+async fn lock_for_change(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<RegistrationRow> {
     let round_id: Uuid = registrations::table
         .find(id)
         .select(registrations::round_id)
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("registration"))?;
+        .ok_or_else(|| AppError::not_found("registration"))?;
     // NO KEY UPDATE: serialises with seat claims (which update the round) without blocking
     // inserts whose foreign keys merely reference it.
     rounds::table
@@ -363,10 +365,7 @@ async fn set_status(
     status: RegistrationStatus,
 ) -> QueryResult<()> {
     diesel::update(registrations::table.find(id))
-        .set((
-            registrations::status.eq(status),
-            registrations::updated_at.eq(Utc::now()),
-        ))
+        .set(registrations::status.eq(status))
         .execute(conn)
         .await
         .map(drop)
@@ -378,7 +377,7 @@ pub async fn cancel(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     canceller: Canceller<'_>,
-) -> ApiResult<Registration> {
+) -> AppResult<Registration> {
     conn.transaction(async |conn| {
         let row = lock_for_change(conn, id).await?;
         let actor = match canceller {
@@ -387,13 +386,13 @@ pub async fn cancel(
                 "registrant".to_string()
             }
             Canceller::Token(_) => {
-                return Err(ApiError::forbidden("The cancel token does not match."));
+                return Err(AppError::forbidden("The cancel token does not match."));
             }
         };
         match row.status {
             RegistrationStatus::Cancelled => return Ok(view(load(conn, id).await?)),
             RegistrationStatus::Attended => {
-                return Err(ApiError::invalid_transition("attended", "cancelled"));
+                return Err(AppError::invalid_transition("attended", "cancelled"));
             }
             RegistrationStatus::Confirmed | RegistrationStatus::Waitlisted => {}
         }
@@ -430,14 +429,14 @@ pub async fn cancel(
 
 /// Moves waitlisted registrations to `confirmed`, first come first served, while seats are
 /// free (after a capacity increase). Runs under the round lock.
-pub async fn promote_while_free(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<()> {
+pub async fn promote_while_free(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<()> {
     while promote_next(conn, round_id).await? {}
     Ok(())
 }
 
 /// Moves the first waitlisted registration of a round to `confirmed`, if a seat is free;
 /// says whether it did. Runs under the round lock.
-async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> ApiResult<bool> {
+async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<bool> {
     let next: Option<Uuid> = registrations::table
         .filter(registrations::round_id.eq(round_id))
         .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
@@ -481,13 +480,13 @@ pub async fn check_in(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     actor: &str,
-) -> ApiResult<Registration> {
+) -> AppResult<Registration> {
     conn.transaction(async |conn| {
         let row = lock_for_change(conn, id).await?;
         match row.status {
             RegistrationStatus::Attended => return Ok(view(load(conn, id).await?)),
             RegistrationStatus::Waitlisted | RegistrationStatus::Cancelled => {
-                return Err(ApiError::invalid_transition(
+                return Err(AppError::invalid_transition(
                     row.status.as_str(),
                     "attended",
                 ));
@@ -520,29 +519,36 @@ pub async fn check_in(
     .await
 }
 
-/// Who may read a registration.
-pub enum Reader<'a> {
-    Staff,
-    Partner(Uuid),
-    Registrant(&'a str),
-}
-
+/// A registration as `reader` may see it; 404 when it may not.
 pub async fn find_for(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    reader: Reader<'_>,
-) -> ApiResult<Registration> {
+    reader: RegistrationReader<'_>,
+) -> AppResult<Registration> {
     let found = load(conn, id).await?;
-    let allowed = match reader {
-        Reader::Staff => true,
-        Reader::Partner(org) => found.0.registered_by_org == Some(org),
-        Reader::Registrant(token) => hash_token(token) == found.0.cancel_token_hash,
-    };
+    let allowed = policy::may_read_registration(reader, found.0.registered_by_org, |token| {
+        hash_token(token) == found.0.cancel_token_hash
+    });
     if allowed {
         Ok(view(found))
     } else {
-        Err(ApiError::not_found("registration"))
+        Err(AppError::not_found("registration"))
     }
+}
+
+/// The events of a registration, for whoever may read it.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reader: RegistrationReader<'_>,
+) -> AppResult<Vec<event::Event>> {
+    find_for(conn, id, reader).await?;
+    let events = event::history(conn, Entity::Registration, id).await?;
+    let party = match reader {
+        RegistrationReader::Party(party) => party,
+        RegistrationReader::Token(_) => Party::Anonymous,
+    };
+    Ok(event::as_seen_by(events, party))
 }
 
 pub struct RegistrationFilter {
@@ -557,7 +563,7 @@ pub async fn list(
     round_id: Uuid,
     filter: &RegistrationFilter,
     keyset: Keyset,
-) -> ApiResult<Vec<Registration>> {
+) -> AppResult<Vec<Registration>> {
     let mut query = registrations::table
         .filter(registrations::round_id.eq(round_id))
         .select((RegistrationRow::as_select(), waitlist_position()))
@@ -578,16 +584,4 @@ pub async fn list(
     }
     let rows: Vec<RowWithPosition> = query.load(conn).await?;
     Ok(rows.into_iter().map(view).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn email_addresses_are_checked_for_shape() {
-        assert!(super::is_email("a.demir@example.org"));
-        assert!(!super::is_email("a.demir"));
-        assert!(!super::is_email("a demir@example.org"));
-        assert!(!super::is_email("@example.org"));
-        assert!(!super::is_email("a@localhost"));
-    }
 }

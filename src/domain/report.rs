@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::category::Category;
 use super::consultation::ConsultationRow;
 use super::submission::{SubmissionKind, SubmissionStatus};
-use crate::error::ApiResult;
+use crate::error::AppResult;
 
 /// The report.
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,32 +214,42 @@ FROM submissions
 WHERE consultation_id = $1 AND status = 'accepted'
 GROUP BY topic";
 
+/// The report, from one snapshot: its five statements run in one `REPEATABLE READ READ
+/// ONLY` transaction, so totals and sections count the same rows.
 pub async fn build(
     conn: &mut AsyncPgConnection,
     consultation: &ConsultationRow,
-) -> ApiResult<Report> {
+) -> AppResult<Report> {
     let id = consultation.id;
-    let totals: Totals = diesel::sql_query(TOTALS)
-        .bind::<SqlUuid, _>(id)
-        .get_result(conn)
-        .await?;
-    let submissions: Vec<SubmissionCount> = diesel::sql_query(SUBMISSION_COUNTS)
-        .bind::<SqlUuid, _>(id)
-        .load(conn)
-        .await?;
-    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-    let coverage_rows: Vec<CoverageRow> = diesel::sql_query(COVERAGE)
-        .bind::<SqlUuid, _>(id)
-        .bind::<Array<Text>, _>(categories)
-        .load(conn)
-        .await?;
-    let open_needs: Vec<OpenNeed> = diesel::sql_query(OPEN_NEEDS)
-        .bind::<SqlUuid, _>(id)
-        .load(conn)
-        .await?;
-    let topic_rows: Vec<TopicRow> = diesel::sql_query(TOPICS)
-        .bind::<SqlUuid, _>(id)
-        .load(conn)
+    let categories: Vec<&'static str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+    let (totals, submissions, coverage_rows, open_needs, topic_rows) = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(async |conn| {
+            let totals: Totals = diesel::sql_query(TOTALS)
+                .bind::<SqlUuid, _>(id)
+                .get_result(conn)
+                .await?;
+            let submissions: Vec<SubmissionCount> = diesel::sql_query(SUBMISSION_COUNTS)
+                .bind::<SqlUuid, _>(id)
+                .load(conn)
+                .await?;
+            let coverage_rows: Vec<CoverageRow> = diesel::sql_query(COVERAGE)
+                .bind::<SqlUuid, _>(id)
+                .bind::<Array<Text>, _>(categories)
+                .load(conn)
+                .await?;
+            let open_needs: Vec<OpenNeed> = diesel::sql_query(OPEN_NEEDS)
+                .bind::<SqlUuid, _>(id)
+                .load(conn)
+                .await?;
+            let topic_rows: Vec<TopicRow> = diesel::sql_query(TOPICS)
+                .bind::<SqlUuid, _>(id)
+                .load(conn)
+                .await?;
+            diesel::QueryResult::Ok((totals, submissions, coverage_rows, open_needs, topic_rows))
+        })
         .await?;
     Ok(Report {
         consultation_id: id,

@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::consultation::{ConsultationRow, ConsultationStatus};
+use super::precondition::Precondition;
 use super::validate::{Violations, double_option};
-use crate::api::etag::IfMatch;
-use crate::api::pagination::Keyset;
 use crate::db::schema::{consultations, rounds};
-use crate::error::{ApiError, ApiResult};
+use crate::domain::page::Keyset;
+use crate::error::{AppError, AppResult};
 
 crate::text_enum! {
     /// Format of a round.
@@ -152,6 +152,15 @@ impl RoundRow {
         self.venue_city = city;
     }
 
+    /// The entity tag: the version of the round's own fields and its live seat counts, so a
+    /// cached round is stale as soon as a seat is taken.
+    pub fn etag(&self) -> String {
+        format!(
+            "\"{}.{}.{}.{}\"",
+            self.version, self.confirmed_count, self.waitlisted_count, self.attended_count
+        )
+    }
+
     /// Whether registration is possible at `now`.
     pub fn registration_open(&self, now: DateTime<Utc>) -> bool {
         !self.cancelled
@@ -166,7 +175,7 @@ impl RoundRow {
             && self.submissions_close_at.is_none_or(|t| now < t)
     }
 
-    fn validate(&self) -> ApiResult<()> {
+    fn validate(&self) -> AppResult<()> {
         let mut v = Violations::new();
         v.text("title", &self.title, 1, 300);
         if let Some(name) = &self.venue_name {
@@ -276,9 +285,9 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     consultation: &ConsultationRow,
     new: NewRound,
-) -> ApiResult<RoundRow> {
+) -> AppResult<RoundRow> {
     if consultation.status == ConsultationStatus::Archived {
-        return Err(ApiError::conflict(
+        return Err(AppError::conflict(
             "consultation_archived",
             "An archived consultation gets no new rounds.",
         ));
@@ -323,7 +332,7 @@ pub async fn find_visible(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     staff: bool,
-) -> ApiResult<RoundRow> {
+) -> AppResult<RoundRow> {
     let mut query = rounds::table
         .inner_join(consultations::table)
         .filter(rounds::id.eq(id))
@@ -336,14 +345,32 @@ pub async fn find_visible(
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("round"))
+        .ok_or_else(|| AppError::not_found("round"))
+}
+
+/// A round of `consultation_id`, held for the rest of the transaction (`KEY SHARE`, which a
+/// change of the round, taken `FOR UPDATE` in [`update`], waits for): a submission written
+/// under it sees the round's submission window as it is until it commits.
+pub async fn hold(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    consultation_id: Uuid,
+) -> AppResult<Option<RoundRow>> {
+    Ok(rounds::table
+        .find(id)
+        .filter(rounds::consultation_id.eq(consultation_id))
+        .select(RoundRow::as_select())
+        .for_key_share()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 pub async fn list(
     conn: &mut AsyncPgConnection,
     consultation_id: Uuid,
     keyset: Keyset,
-) -> ApiResult<Vec<RoundRow>> {
+) -> AppResult<Vec<RoundRow>> {
     let mut query = rounds::table
         .filter(rounds::consultation_id.eq(consultation_id))
         .select(RoundRow::as_select())
@@ -359,9 +386,9 @@ pub async fn list(
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    if_match: IfMatch,
+    precondition: Precondition,
     patch: RoundPatch,
-) -> ApiResult<RoundRow> {
+) -> AppResult<RoundRow> {
     conn.transaction(async |conn| {
         let mut row: RoundRow = rounds::table
             .find(id)
@@ -370,12 +397,12 @@ pub async fn update(
             .first(conn)
             .await
             .optional()?
-            .ok_or_else(|| ApiError::not_found("round"))?;
-        if_match.check(row.version)?;
+            .ok_or_else(|| AppError::not_found("round"))?;
+        precondition.check(&row.etag())?;
         apply(&mut row, patch);
         row.validate()?;
         if row.capacity < row.confirmed_count + row.attended_count {
-            return Err(ApiError::conflict(
+            return Err(AppError::conflict(
                 "capacity_below_confirmed",
                 format!(
                     "capacity {} is below the {} seats already taken",

@@ -1,7 +1,7 @@
 //! Submissions (Beiträge): needs (Bedarfe), action approaches (Handlungsansätze) that answer
 //! them, and statements; who may see them, edit them, and how moderators decide on them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
@@ -14,16 +14,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::category::Category;
-use super::consultation::{ConsultationRow, ConsultationStatus};
+use super::consultation::{self, ConsultationRow, ConsultationStatus};
 use super::event::{self, Change, Entity};
-use super::validate::Violations;
+use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
+use super::page::{Cursor, Keyset};
+use super::policy::{self, Action, Party, SubmissionScope};
+use super::precondition::{Precondition, tag};
+use super::validate::{Violations, normalise_email};
 use super::{organisation, round};
-use crate::api::etag::IfMatch;
-use crate::api::idempotency::{self, IdempotencyKey, StoredResponse};
-use crate::api::pagination::{Cursor, Keyset};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::db::schema::{organisations, submission_addresses, submissions};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 crate::text_enum! {
     /// What a submission is.
@@ -75,60 +76,35 @@ impl SubmissionStatus {
     pub fn can_withdraw(self) -> bool {
         matches!(self, Self::Submitted | Self::InReview)
     }
-}
 
-/// Whose eyes a query is for. Anonymous callers see accepted submissions; a partner also
-/// its own organisation's in every status; staff see everything.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Viewer {
-    Anonymous,
-    Partner(Uuid),
-    Staff,
-}
-
-impl Viewer {
-    pub fn of(caller: &Caller) -> Self {
-        match caller.principal() {
-            None => Self::Anonymous,
-            Some(p) if p.is_staff() => Self::Staff,
-            Some(p) => p
-                .partner_organisation()
-                .map_or(Self::Anonymous, Self::Partner),
-        }
-    }
-
-    fn may_see(self, row: &SubmissionRow) -> bool {
-        match self {
-            Self::Staff => true,
-            Self::Partner(org) => {
-                row.status == SubmissionStatus::Accepted || row.organisation_id == Some(org)
-            }
-            Self::Anonymous => row.status == SubmissionStatus::Accepted,
-        }
-    }
-
-    /// Author names are personal data: for staff and the submitting organisation only.
-    fn may_see_author(self, row: &SubmissionRow) -> bool {
-        match self {
-            Self::Staff => true,
-            Self::Partner(org) => row.organisation_id == Some(org),
-            Self::Anonymous => false,
-        }
+    /// Whether a submission in this status stands, so that others may be merged into it.
+    pub fn can_be_merge_target(self) -> bool {
+        !matches!(self, Self::Merged | Self::Withdrawn | Self::Rejected)
     }
 }
 
 type BoxedSubmissions<'a> = submissions::BoxedQuery<'a, Pg>;
 
-fn visible<'a>(query: BoxedSubmissions<'a>, viewer: Viewer) -> BoxedSubmissions<'a> {
-    match viewer {
-        Viewer::Staff => query,
-        Viewer::Partner(org) => query.filter(
+/// The submissions `party` may see (see [`policy::submission_scope`]).
+fn visible<'a>(query: BoxedSubmissions<'a>, party: Party) -> BoxedSubmissions<'a> {
+    match policy::submission_scope(party) {
+        SubmissionScope::All => query,
+        SubmissionScope::AcceptedOrOwn(org) => query.filter(
             submissions::status
                 .eq(SubmissionStatus::Accepted)
                 .or(submissions::organisation_id.eq(org)),
         ),
-        Viewer::Anonymous => query.filter(submissions::status.eq(SubmissionStatus::Accepted)),
+        SubmissionScope::Accepted => {
+            query.filter(submissions::status.eq(SubmissionStatus::Accepted))
+        }
     }
+}
+
+fn may_see(party: Party, row: &SubmissionRow) -> bool {
+    policy::submission_scope(party).includes(
+        row.status == SubmissionStatus::Accepted,
+        row.organisation_id,
+    )
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
@@ -187,8 +163,8 @@ pub struct Submission {
     pub version: i32,
 }
 
-fn view(row: SubmissionRow, addresses: Vec<Uuid>, viewer: Viewer, rank: Option<f32>) -> Submission {
-    let author_name = if viewer.may_see_author(&row) {
+fn view(row: SubmissionRow, addresses: Vec<Uuid>, party: Party, rank: Option<f32>) -> Submission {
+    let author_name = if policy::may_see_author(party, row.organisation_id) {
         row.author_name
     } else {
         None
@@ -216,14 +192,14 @@ fn view(row: SubmissionRow, addresses: Vec<Uuid>, viewer: Viewer, rank: Option<f
     }
 }
 
-/// The needs each of `ids` addresses that `viewer` may see, in one query: the ids of another
+/// The needs each of `ids` addresses that `party` may see, in one query: the ids of another
 /// organisation's non-public needs are not disclosed either.
 async fn addresses_of(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
-    viewer: Viewer,
+    party: Party,
 ) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
-    let visible_needs = visible(submissions::table.into_boxed(), viewer).select(submissions::id);
+    let visible_needs = visible(submissions::table.into_boxed(), party).select(submissions::id);
     let pairs: Vec<(Uuid, Uuid)> = submission_addresses::table
         .filter(submission_addresses::action_approach_id.eq_any(ids))
         .filter(submission_addresses::need_id.eq_any(visible_needs))
@@ -247,15 +223,15 @@ async fn addresses_of(
 async fn views(
     conn: &mut AsyncPgConnection,
     rows: Vec<(SubmissionRow, Option<f32>)>,
-    viewer: Viewer,
+    party: Party,
 ) -> QueryResult<Vec<Submission>> {
     let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
-    let mut addresses = addresses_of(conn, &ids, viewer).await?;
+    let mut addresses = addresses_of(conn, &ids, party).await?;
     let duplicates: Vec<Uuid> = rows.iter().filter_map(|(r, _)| r.duplicate_of).collect();
-    let visible_duplicates: HashSet<Uuid> = if duplicates.is_empty() || viewer == Viewer::Staff {
+    let visible_duplicates: HashSet<Uuid> = if duplicates.is_empty() || party.is_staff() {
         duplicates.into_iter().collect()
     } else {
-        visible(submissions::table.into_boxed(), viewer)
+        visible(submissions::table.into_boxed(), party)
             .filter(submissions::id.eq_any(duplicates))
             .select(submissions::id)
             .load::<Uuid>(conn)
@@ -268,34 +244,34 @@ async fn views(
         .map(|(mut row, rank)| {
             let needs = addresses.remove(&row.id).unwrap_or_default();
             row.duplicate_of = row.duplicate_of.filter(|d| visible_duplicates.contains(d));
-            view(row, needs, viewer, rank)
+            view(row, needs, party, rank)
         })
         .collect())
 }
 
-/// A submission as `viewer` may see it; 404 when it may not (its existence is not disclosed).
+/// A submission as `party` may see it; 404 when it may not (its existence is not disclosed).
 pub async fn find_visible(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    viewer: Viewer,
-) -> ApiResult<Submission> {
-    let row = find_row(conn, id, viewer).await?;
-    let mut found = views(conn, vec![(row, None)], viewer).await?;
-    found.pop().ok_or_else(|| ApiError::not_found("submission"))
+    party: Party,
+) -> AppResult<Submission> {
+    let row = find_row(conn, id, party).await?;
+    let mut found = views(conn, vec![(row, None)], party).await?;
+    found.pop().ok_or_else(|| AppError::not_found("submission"))
 }
 
 async fn find_row(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    viewer: Viewer,
-) -> ApiResult<SubmissionRow> {
-    visible(submissions::table.into_boxed(), viewer)
+    party: Party,
+) -> AppResult<SubmissionRow> {
+    visible(submissions::table.into_boxed(), party)
         .filter(submissions::id.eq(id))
         .select(SubmissionRow::as_select())
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found("submission"))
+        .ok_or_else(|| AppError::not_found("submission"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -333,37 +309,44 @@ fn validate_text(v: &mut Violations, title: &str, body: &str) {
     v.text("body", body, 1, 20000);
 }
 
+/// Most needs one action approach may address.
+pub const MAX_ADDRESSES: usize = 100;
+
 /// Checks that `addresses` fit `kind` and name needs of the consultation that the caller
-/// can see (so that the answer reveals nothing about needs it cannot see).
+/// can see (so that the answer reveals nothing about needs it cannot see); returns them
+/// without repetitions, in id order (the order they are shown in).
 async fn check_addresses(
     conn: &mut AsyncPgConnection,
     v: &mut Violations,
     consultation_id: Uuid,
     kind: SubmissionKind,
     addresses: &[Uuid],
-    viewer: Viewer,
-) -> ApiResult<()> {
+    party: Party,
+) -> AppResult<Vec<Uuid>> {
     if kind != SubmissionKind::ActionApproach {
         v.check(
             addresses.is_empty(),
             "addresses",
             "only action approaches address needs",
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let wanted: HashSet<Uuid> = addresses.iter().copied().collect();
+    let wanted: BTreeSet<Uuid> = addresses.iter().copied().collect();
     if wanted.is_empty() {
         v.add(
             "addresses",
             "an action approach must address at least one need",
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
-    if wanted.len() > 100 {
-        v.add("addresses", "must not name more than 100 needs");
-        return Ok(());
+    if wanted.len() > MAX_ADDRESSES {
+        v.add(
+            "addresses",
+            format!("must not name more than {MAX_ADDRESSES} needs"),
+        );
+        return Ok(Vec::new());
     }
-    let found: Vec<Uuid> = visible(submissions::table.into_boxed(), viewer)
+    let found: Vec<Uuid> = visible(submissions::table.into_boxed(), party)
         .filter(submissions::id.eq_any(wanted.iter().copied().collect::<Vec<_>>()))
         .filter(submissions::consultation_id.eq(consultation_id))
         .filter(submissions::kind.eq(SubmissionKind::Need))
@@ -378,13 +361,13 @@ async fn check_addresses(
             );
         }
     }
-    Ok(())
+    Ok(wanted.into_iter().collect())
 }
 
-fn duplicate_external_ref(error: diesel::result::Error) -> ApiError {
+fn duplicate_external_ref(error: diesel::result::Error) -> AppError {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::conflict(
             "duplicate_external_ref",
             "This organisation already has a submission with this external_ref.",
         ),
@@ -392,55 +375,105 @@ fn duplicate_external_ref(error: diesel::result::Error) -> ApiError {
     }
 }
 
-fn submissions_closed(detail: &str) -> ApiError {
-    ApiError::conflict("submissions_closed", detail)
+fn submissions_closed(detail: &str) -> AppError {
+    AppError::conflict("submissions_closed", detail)
 }
 
-/// Creates a submission in `consultation` for the caller.
+/// Creates a submission in a consultation (by id or slug) for the caller, once per
+/// idempotency key. The consultation and the round are held in the writing transaction, so a
+/// submission never lands after the consultation is closed or the round's window changed.
 pub async fn create(
     conn: &mut AsyncPgConnection,
-    consultation: &ConsultationRow,
+    consultation_ref: &str,
     new: NewSubmission,
     caller: &Caller,
     key: Option<&IdempotencyKey>,
-) -> ApiResult<StoredResponse> {
-    let principal = caller
-        .principal()
-        .ok_or_else(|| ApiError::unauthorized("This endpoint requires a bearer token."))?;
-    let viewer = Viewer::of(caller);
+) -> AppResult<Outcome> {
+    let party = policy::authorize(caller, Action::Submit)?;
+    let actor = caller.actor();
+    conn.transaction(async |conn| {
+        let consultation = consultation::hold(
+            conn,
+            consultation_ref,
+            policy::permits(party, Action::ReadDrafts),
+        )
+        .await?;
+        let claim = match idempotency::claim(conn, key, consultation.id).await? {
+            Ok(claim) => claim,
+            Err(stored) => return Ok(stored),
+        };
+        let result = insert(conn, &consultation, new, party, &actor).await;
+        idempotency::settle(conn, claim, result).await
+    })
+    .await
+}
+
+/// Who a new submission is for and how it came in: a partner's own organisation via the
+/// API; staff name any organisation (or none) and record `staff` or `conference` input.
+async fn origin(
+    conn: &mut AsyncPgConnection,
+    v: &mut Violations,
+    new: &NewSubmission,
+    party: Party,
+) -> AppResult<(Option<Uuid>, SubmissionSource)> {
+    if !policy::permits(party, Action::RecordForOthers) {
+        let own = party.organisation();
+        if new.organisation_id.is_some() && new.organisation_id != own {
+            return Err(AppError::forbidden(
+                "A partner submits for its own organisation only.",
+            ));
+        }
+        if new.source.is_some_and(|s| s != SubmissionSource::Api) {
+            v.add("source", "partners submit with source api");
+        }
+        return Ok((own, SubmissionSource::Api));
+    }
+    let source = new.source.unwrap_or(SubmissionSource::Staff);
+    if source == SubmissionSource::Api {
+        v.add(
+            "source",
+            "staff record submissions with source staff or conference",
+        );
+    }
+    if source == SubmissionSource::Conference && new.round_id.is_none() {
+        v.add("round_id", "is required for conference results");
+    }
+    if let Some(org) = new.organisation_id
+        && !organisation::exists(conn, org).await?
+    {
+        v.add("organisation_id", "is not a known organisation");
+    }
+    Ok((new.organisation_id, source))
+}
+
+/// Whether submissions are accepted now: the consultation `open` and, with a round, the
+/// round's window open. Read from rows held by the calling transaction.
+fn check_open(consultation: &ConsultationRow, round: Option<&round::RoundRow>) -> AppResult<()> {
+    if consultation.status != ConsultationStatus::Open {
+        return Err(submissions_closed(
+            "The consultation is not open for submissions.",
+        ));
+    }
+    if let Some(round) = round
+        && !round.submissions_open(Utc::now())
+    {
+        return Err(submissions_closed(
+            "The round's submission window is not open.",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks and writes a new submission; refusals of the request itself come before any write.
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    consultation: &ConsultationRow,
+    mut new: NewSubmission,
+    party: Party,
+    actor: &str,
+) -> AppResult<StoredResponse> {
     let mut v = Violations::new();
-    let (organisation_id, source) = match principal.role {
-        Role::Partner => {
-            let own = principal.partner_organisation();
-            if new.organisation_id.is_some() && new.organisation_id != own {
-                return Err(ApiError::forbidden(
-                    "A partner submits for its own organisation only.",
-                ));
-            }
-            if new.source.is_some_and(|s| s != SubmissionSource::Api) {
-                v.add("source", "partners submit with source api");
-            }
-            (own, SubmissionSource::Api)
-        }
-        Role::Admin | Role::Moderator => {
-            let source = new.source.unwrap_or(SubmissionSource::Staff);
-            if source == SubmissionSource::Api {
-                v.add(
-                    "source",
-                    "staff record submissions with source staff or conference",
-                );
-            }
-            if source == SubmissionSource::Conference && new.round_id.is_none() {
-                v.add("round_id", "is required for conference results");
-            }
-            if let Some(org) = new.organisation_id
-                && !organisation::exists(conn, org).await?
-            {
-                v.add("organisation_id", "is not a known organisation");
-            }
-            (new.organisation_id, source)
-        }
-    };
+    let (organisation_id, source) = origin(conn, &mut v, &new, party).await?;
     validate_text(&mut v, &new.title, &new.body);
     v.check(
         consultation.has_topic(&new.topic),
@@ -448,15 +481,14 @@ pub async fn create(
         "is not a topic of this consultation",
     );
     v.optional_text("author_name", new.author_name.as_deref(), 200);
-    v.optional_text("author_email", new.author_email.as_deref(), 254);
+    new.author_email = new.author_email.as_deref().map(normalise_email);
+    if let Some(email) = &new.author_email {
+        v.email("author_email", email);
+    }
     v.optional_text("external_ref", new.external_ref.as_deref(), 200);
     let round = match new.round_id {
         Some(round_id) => {
-            let found = match round::find_visible(conn, round_id, true).await {
-                Ok(round) => Some(round).filter(|r| r.consultation_id == consultation.id),
-                Err(e) if e.code == "not_found" => None,
-                Err(e) => return Err(e),
-            };
+            let found = round::hold(conn, round_id, consultation.id).await?;
             if found.is_none() {
                 v.add("round_id", "is not a round of this consultation");
             }
@@ -464,29 +496,17 @@ pub async fn create(
         }
         None => None,
     };
-    check_addresses(
+    let addresses = check_addresses(
         conn,
         &mut v,
         consultation.id,
         new.kind,
         &new.addresses,
-        viewer,
+        party,
     )
     .await?;
     v.into_result()?;
-    if consultation.status != ConsultationStatus::Open {
-        return Err(submissions_closed(
-            "The consultation is not open for submissions.",
-        ));
-    }
-    if let Some(round) = &round
-        && !round.submissions_open(Utc::now())
-    {
-        return Err(submissions_closed(
-            "The round's submission window is not open.",
-        ));
-    }
-    let now = Utc::now();
+    check_open(consultation, round.as_ref())?;
     let row = SubmissionRow {
         id: Uuid::now_v7(),
         consultation_id: consultation.id,
@@ -504,45 +524,36 @@ pub async fn create(
         external_ref: new.external_ref,
         source,
         version: 1,
-        created_at: now,
-        updated_at: now,
+        // Stamped by the database (trigger `stamp_change`).
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
     };
-    let actor = caller.actor();
-    let addresses: Vec<Uuid> = new
-        .addresses
-        .iter()
-        .copied()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    conn.transaction(async |conn| {
-        diesel::insert_into(submissions::table)
-            .values(&row)
-            .execute(conn)
-            .await
-            .map_err(duplicate_external_ref)?;
-        link_needs(conn, row.id, &addresses).await?;
-        event::record(
-            conn,
-            Entity::Submission,
-            row.id,
-            Change {
-                actor: &actor,
-                action: "created",
-                to_status: Some(SubmissionStatus::Submitted.as_str()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        let created = find_visible(conn, row.id, viewer).await?;
-        let response =
-            StoredResponse::created(format!("/api/v1/submissions/{}", row.id), &created)?;
-        if let Some(key) = key {
-            idempotency::complete(conn, key, &response).await?;
-        }
-        Ok(response)
-    })
-    .await
+    let row: SubmissionRow = diesel::insert_into(submissions::table)
+        .values(&row)
+        .returning(SubmissionRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(duplicate_external_ref)?;
+    link_needs(conn, row.id, &addresses).await?;
+    event::record(
+        conn,
+        Entity::Submission,
+        row.id,
+        Change {
+            actor,
+            action: "created",
+            to_status: Some(SubmissionStatus::Submitted.as_str()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let email = row.author_email.clone();
+    // The addresses were checked to be needs the caller sees: the view needs no re-read.
+    let created = view(row, addresses, party, None);
+    Ok(
+        StoredResponse::created(format!("/api/v1/submissions/{}", created.id), &created)?
+            .naming(email.as_deref()),
+    )
 }
 
 async fn link_needs(
@@ -579,6 +590,7 @@ pub struct SubmissionFilter {
     pub organisation_id: Option<Uuid>,
     pub category: Option<Category>,
     pub region: Option<String>,
+    pub external_ref: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     /// German full-text search over title and body, as produced by [`search_terms`].
     pub q: Option<String>,
@@ -586,12 +598,31 @@ pub struct SubmissionFilter {
 
 type SearchExpression<T> = Box<dyn BoxableExpression<submissions::table, Pg, SqlType = T>>;
 
+/// Most words one search may have: each is a prefix match over the index.
+pub const MAX_SEARCH_TERMS: usize = 8;
+/// Shortest word searched for: a one-letter prefix matches nearly every row.
+pub const MIN_SEARCH_TERM_CHARS: usize = 2;
+/// Longest search text.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
 /// Turns what a user types into a `to_tsquery` expression: every word becomes a German-
 /// stemmed prefix (the stemmer alone maps `Sprachkurs` to `sprachkur` but `Sprachkurse` to
 /// `sprachkurs`; as a prefix the first finds the second), words are ANDed, `OR` between two
-/// words ORs them and a leading `-` excludes a word. `None` when no word is left.
-pub fn search_terms(q: &str) -> Option<String> {
+/// words ORs them and a leading `-` excludes a word. Words shorter than
+/// [`MIN_SEARCH_TERM_CHARS`] are left out; `None` for a blank text. Refused (400): a text over
+/// [`MAX_SEARCH_CHARS`], more than [`MAX_SEARCH_TERMS`] words, or no word long enough.
+pub fn search_terms(q: &str) -> AppResult<Option<String>> {
+    let invalid = |message: String| AppError::invalid_parameter("q", message);
+    if q.chars().count() > MAX_SEARCH_CHARS {
+        return Err(invalid(format!(
+            "must not be longer than {MAX_SEARCH_CHARS} characters"
+        )));
+    }
+    if q.trim().is_empty() {
+        return Ok(None);
+    }
     let mut out = String::new();
+    let mut terms = 0;
     let mut pending_or = false;
     for raw in q.split_whitespace() {
         if raw == "OR" {
@@ -605,8 +636,14 @@ pub fn search_terms(q: &str) -> Option<String> {
         // `Kita-Plätze` searches for both parts, as PostgreSQL indexes them.
         for part in word
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| !p.is_empty())
+            .filter(|p| p.chars().count() >= MIN_SEARCH_TERM_CHARS)
         {
+            terms += 1;
+            if terms > MAX_SEARCH_TERMS {
+                return Err(invalid(format!(
+                    "must not have more than {MAX_SEARCH_TERMS} words"
+                )));
+            }
             if !out.is_empty() {
                 out.push_str(if pending_or { " | " } else { " & " });
             }
@@ -618,7 +655,12 @@ pub fn search_terms(q: &str) -> Option<String> {
             out.push_str(":*");
         }
     }
-    (!out.is_empty()).then_some(out)
+    if out.is_empty() {
+        return Err(invalid(format!(
+            "contains no word of at least {MIN_SEARCH_TERM_CHARS} characters"
+        )));
+    }
+    Ok(Some(out))
 }
 
 /// `ts_rank` of a row against the terms from [`search_terms`].
@@ -642,9 +684,9 @@ fn matches(terms: &str) -> SearchExpression<Bool> {
 fn filtered<'a>(
     consultation_id: Uuid,
     filter: &SubmissionFilter,
-    viewer: Viewer,
+    party: Party,
 ) -> BoxedSubmissions<'a> {
-    let mut query = visible(submissions::table.into_boxed(), viewer)
+    let mut query = visible(submissions::table.into_boxed(), party)
         .filter(submissions::consultation_id.eq(consultation_id));
     if let Some(round_id) = filter.round_id {
         query = query.filter(submissions::round_id.eq(round_id));
@@ -679,6 +721,9 @@ fn filtered<'a>(
             ),
         );
     }
+    if let Some(external_ref) = &filter.external_ref {
+        query = query.filter(submissions::external_ref.eq(external_ref.clone()));
+    }
     if let Some(since) = filter.updated_since {
         query = query.filter(submissions::updated_at.ge(since));
     }
@@ -688,15 +733,57 @@ fn filtered<'a>(
     query
 }
 
-/// One page of submissions: by creation order, or by rank when searching.
+/// How long an anonymous search may hold a database connection.
+pub const ANONYMOUS_SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One page of submissions: by creation order, or by rank when searching. An anonymous
+/// search holds its connection at most [`ANONYMOUS_SEARCH_BUDGET`] (503 beyond): anyone can
+/// send one, and a costly one must not tie up the pool.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     consultation_id: Uuid,
     filter: &SubmissionFilter,
-    viewer: Viewer,
+    party: Party,
     keyset: Keyset,
-) -> ApiResult<Vec<Submission>> {
-    let query = filtered(consultation_id, filter, viewer).limit(keyset.fetch());
+) -> AppResult<Vec<Submission>> {
+    if filter.q.is_none() || party != Party::Anonymous {
+        let rows = load_page(conn, consultation_id, filter, party, keyset).await?;
+        return Ok(views(conn, rows, party).await?);
+    }
+    let started = std::time::Instant::now();
+    conn.transaction(async |conn| {
+        set_local_timeout(conn, ANONYMOUS_SEARCH_BUDGET).await?;
+        let rows = load_page(conn, consultation_id, filter, party, keyset).await?;
+        set_local_timeout(
+            conn,
+            ANONYMOUS_SEARCH_BUDGET.saturating_sub(started.elapsed()),
+        )
+        .await?;
+        Ok(views(conn, rows, party).await?)
+    })
+    .await
+}
+
+/// Bounds every following statement of the transaction to `budget` (at least 1 ms).
+async fn set_local_timeout(
+    conn: &mut AsyncPgConnection,
+    budget: std::time::Duration,
+) -> QueryResult<()> {
+    let ms = budget.as_millis().max(1);
+    diesel::sql_query(format!("SET LOCAL statement_timeout = {ms}"))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+async fn load_page(
+    conn: &mut AsyncPgConnection,
+    consultation_id: Uuid,
+    filter: &SubmissionFilter,
+    party: Party,
+    keyset: Keyset,
+) -> QueryResult<Vec<(SubmissionRow, Option<f32>)>> {
+    let query = filtered(consultation_id, filter, party).limit(keyset.fetch());
     let rows: Vec<(SubmissionRow, Option<f32>)> = match &filter.q {
         None => {
             let mut query = query.order(submissions::id);
@@ -730,7 +817,7 @@ pub async fn list(
                 .collect()
         }
     };
-    Ok(views(conn, rows, viewer).await?)
+    Ok(rows)
 }
 
 impl Submission {
@@ -738,6 +825,7 @@ impl Submission {
         Cursor {
             id: self.id,
             rank: self.rank,
+            watermark: None,
         }
     }
 }
@@ -758,13 +846,13 @@ pub struct SubmissionPatch {
     pub external_ref: Option<String>,
 }
 
-/// The submission a partner may change: its own organisation's, else 404 (when it cannot
-/// see it) or 403 (when it can, e.g. another organisation's accepted one).
+/// The submission a partner may change, locked: its own organisation's, else 404 (when it
+/// cannot see it) or 403 (when it can, e.g. another organisation's accepted one).
 async fn own_for_update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    caller: &Caller,
-) -> ApiResult<SubmissionRow> {
+    party: Party,
+) -> AppResult<SubmissionRow> {
     let row: SubmissionRow = submissions::table
         .find(id)
         .select(SubmissionRow::as_select())
@@ -772,31 +860,51 @@ async fn own_for_update(
         .first(conn)
         .await
         .optional()?
-        .filter(|row| Viewer::of(caller).may_see(row))
-        .ok_or_else(|| ApiError::not_found("submission"))?;
-    match caller.partner_organisation() {
-        Some(org) if row.organisation_id == Some(org) => Ok(row),
-        _ => Err(ApiError::forbidden(
+        .filter(|row| may_see(party, row))
+        .ok_or_else(|| AppError::not_found("submission"))?;
+    if policy::may_change_submission(party, row.organisation_id) {
+        Ok(row)
+    } else {
+        Err(AppError::forbidden(
             "Only the submitting organisation may change or withdraw a submission.",
-        )),
+        ))
     }
 }
 
+/// How many submissions are merged into `id`. A merge target must stand: it is not
+/// withdrawn, rejected or merged itself while others point at it. Call with `id` locked.
+async fn merged_into(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::duplicate_of.eq(id))
+        .filter(submissions::status.eq(SubmissionStatus::Merged))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+fn is_merge_target(count: i64) -> AppError {
+    AppError::conflict(
+        "merge_target",
+        format!("{count} submission(s) are merged into this one; it must stand."),
+    )
+}
+
+/// Changes by the submitting organisation while the submission is `submitted` and the
+/// consultation (and the round's window) open, all checked in the writing transaction.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     caller: &Caller,
-    if_match: IfMatch,
+    precondition: Precondition,
     patch: SubmissionPatch,
-) -> ApiResult<Submission> {
-    let viewer = Viewer::of(caller);
+) -> AppResult<Submission> {
+    let party = policy::authorize(caller, Action::Submit)?;
     let actor = caller.actor();
-    let consultations = crate::db::schema::consultations::table;
     conn.transaction(async |conn| {
-        let mut row = own_for_update(conn, id, caller).await?;
-        if_match.check(row.version)?;
+        let mut row = own_for_update(conn, id, party).await?;
+        precondition.check(&tag(row.version))?;
         if row.status != SubmissionStatus::Submitted {
-            return Err(ApiError::conflict(
+            return Err(AppError::conflict(
                 "not_editable",
                 format!(
                     "A submission can be changed while submitted, not when {}.",
@@ -804,11 +912,11 @@ pub async fn update(
                 ),
             ));
         }
-        let consultation: ConsultationRow = consultations
-            .find(row.consultation_id)
-            .select(ConsultationRow::as_select())
-            .first(conn)
-            .await?;
+        let consultation = consultation::hold(conn, &row.consultation_id.to_string(), true).await?;
+        let round = match row.round_id {
+            Some(round_id) => round::hold(conn, round_id, row.consultation_id).await?,
+            None => None,
+        };
         let mut v = Violations::new();
         if let Some(topic) = patch.topic {
             v.check(
@@ -833,37 +941,35 @@ pub async fn update(
         validate_text(&mut v, &row.title, &row.body);
         v.optional_text("author_name", row.author_name.as_deref(), 200);
         v.optional_text("external_ref", row.external_ref.as_deref(), 200);
-        if let Some(addresses) = &patch.addresses {
-            check_addresses(
-                conn,
-                &mut v,
-                row.consultation_id,
-                row.kind,
-                addresses,
-                viewer,
-            )
-            .await?;
-        }
+        let addresses = match &patch.addresses {
+            Some(addresses) => Some(
+                check_addresses(
+                    conn,
+                    &mut v,
+                    row.consultation_id,
+                    row.kind,
+                    addresses,
+                    party,
+                )
+                .await?,
+            ),
+            None => None,
+        };
         v.into_result()?;
+        check_open(&consultation, round.as_ref())?;
         row.version += 1;
-        row.updated_at = Utc::now();
         diesel::update(submissions::table.find(id))
             .set(&row)
             .execute(conn)
             .await
             .map_err(duplicate_external_ref)?;
-        if let Some(addresses) = patch.addresses {
+        if let Some(addresses) = addresses {
             diesel::delete(
                 submission_addresses::table.filter(submission_addresses::action_approach_id.eq(id)),
             )
             .execute(conn)
             .await?;
-            let unique: Vec<Uuid> = addresses
-                .into_iter()
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            link_needs(conn, id, &unique).await?;
+            link_needs(conn, id, &addresses).await?;
         }
         event::record(
             conn,
@@ -878,32 +984,36 @@ pub async fn update(
             },
         )
         .await?;
-        find_visible(conn, id, viewer).await
+        find_visible(conn, id, party).await
     })
     .await
 }
 
-/// Withdrawal by the submitting organisation, from `submitted` or `in_review`.
+/// Withdrawal by the submitting organisation, from `submitted` or `in_review`, unless other
+/// submissions are merged into it.
 pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     caller: &Caller,
-) -> ApiResult<Submission> {
-    let viewer = Viewer::of(caller);
+) -> AppResult<Submission> {
+    let party = policy::authorize(caller, Action::Submit)?;
     let actor = caller.actor();
     conn.transaction(async |conn| {
-        let row = own_for_update(conn, id, caller).await?;
+        let row = own_for_update(conn, id, party).await?;
         if !row.status.can_withdraw() {
-            return Err(ApiError::invalid_transition(
+            return Err(AppError::invalid_transition(
                 row.status.as_str(),
                 "withdrawn",
             ));
+        }
+        let merged = merged_into(conn, id).await?;
+        if merged > 0 {
+            return Err(is_merge_target(merged));
         }
         diesel::update(submissions::table.find(id))
             .set((
                 submissions::status.eq(SubmissionStatus::Withdrawn),
                 submissions::version.eq(submissions::version + 1),
-                submissions::updated_at.eq(Utc::now()),
             ))
             .execute(conn)
             .await?;
@@ -920,7 +1030,7 @@ pub async fn withdraw(
             },
         )
         .await?;
-        find_visible(conn, id, viewer).await
+        find_visible(conn, id, party).await
     })
     .await
 }
@@ -932,89 +1042,109 @@ pub struct Review {
     /// `in_review`, `accepted`, `rejected` (needs `reason`) or `merged` (needs `duplicate_of`).
     pub status: SubmissionStatus,
     /// Required for `rejected` (≤ 2000).
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
-    /// Required for `merged`: another submission of the same consultation.
+    /// Required for `merged`: another submission of the same consultation that stands
+    /// (not merged, withdrawn or rejected).
     pub duplicate_of: Option<Uuid>,
 }
 
-/// Applies a review as one conditional UPDATE, so of two concurrent reviews exactly one
-/// finds the status it expects.
+impl Review {
+    /// The checks that need no database: the status a decision needs, reason, target.
+    fn validate(&self, id: Uuid) -> AppResult<SubmissionStatus> {
+        let Some(required) = SubmissionStatus::review_source(self.status) else {
+            return Err(AppError::field(
+                "status",
+                "must be in_review, accepted, rejected or merged",
+            ));
+        };
+        let mut v = Violations::new();
+        if self.status == SubmissionStatus::Rejected {
+            match &self.reason {
+                Some(reason) => v.text("reason", reason, 1, 2000),
+                None => v.add("reason", "is required to reject"),
+            }
+        } else {
+            v.optional_text("reason", self.reason.as_deref(), 2000);
+        }
+        match (self.status, self.duplicate_of) {
+            (SubmissionStatus::Merged, None) => v.add("duplicate_of", "is required to merge"),
+            (SubmissionStatus::Merged, Some(dup)) if dup == id => {
+                v.add("duplicate_of", "must be another submission")
+            }
+            (SubmissionStatus::Merged, Some(_)) | (_, None) => {}
+            (_, Some(_)) => v.add("duplicate_of", "is only for merged"),
+        }
+        v.into_result().map(|()| required)
+    }
+}
+
+/// Applies a review. The submission and its merge target are locked in id order in the
+/// deciding transaction, so two crossing merges (A into B, B into A) or a merge racing the
+/// target's withdrawal cannot both succeed: the second sees the first's outcome.
 pub async fn review(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     review: Review,
     actor: &str,
-) -> ApiResult<Submission> {
-    let current = find_row(conn, id, Viewer::Staff).await?;
-    let Some(required) = SubmissionStatus::review_source(review.status) else {
-        return Err(ApiError::field(
-            "status",
-            "must be in_review, accepted, rejected or merged",
-        ));
-    };
-    let mut v = Violations::new();
-    if review.status == SubmissionStatus::Rejected {
-        match &review.reason {
-            Some(reason) => v.text("reason", reason, 1, 2000),
-            None => v.add("reason", "is required to reject"),
+) -> AppResult<Submission> {
+    let required = review.validate(id)?;
+    conn.transaction(async |conn| {
+        let locked: Vec<SubmissionRow> = submissions::table
+            .filter(submissions::id.eq_any([Some(id), review.duplicate_of].into_iter().flatten()))
+            .order(submissions::id)
+            .select(SubmissionRow::as_select())
+            .for_update()
+            .load(conn)
+            .await?;
+        let current = locked
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| AppError::not_found("submission"))?;
+        if current.status != required {
+            return Err(AppError::invalid_transition(
+                current.status.as_str(),
+                review.status.as_str(),
+            ));
         }
-    } else {
-        v.optional_text("reason", review.reason.as_deref(), 2000);
-    }
-    match (review.status, review.duplicate_of) {
-        (SubmissionStatus::Merged, None) => v.add("duplicate_of", "is required to merge"),
-        (SubmissionStatus::Merged, Some(dup)) if dup == id => {
-            v.add("duplicate_of", "must be another submission")
-        }
-        (SubmissionStatus::Merged, Some(dup)) => {
-            let target: Option<SubmissionStatus> = submissions::table
-                .filter(submissions::id.eq(dup))
-                .filter(submissions::consultation_id.eq(current.consultation_id))
-                .select(submissions::status)
-                .first(conn)
-                .await
-                .optional()?;
-            match target {
-                None => v.add("duplicate_of", "is not a submission of this consultation"),
-                // A merge target must itself stand: this also rules out merge cycles.
-                Some(
-                    SubmissionStatus::Merged
-                    | SubmissionStatus::Withdrawn
-                    | SubmissionStatus::Rejected,
-                ) => v.add(
-                    "duplicate_of",
-                    "must not be merged, withdrawn or rejected itself",
-                ),
+        if let Some(dup) = review.duplicate_of {
+            match locked.iter().find(|r| r.id == dup) {
+                Some(target) if target.consultation_id != current.consultation_id => {
+                    return Err(AppError::field(
+                        "duplicate_of",
+                        "is not a submission of this consultation",
+                    ));
+                }
+                None => {
+                    return Err(AppError::field(
+                        "duplicate_of",
+                        "is not a submission of this consultation",
+                    ));
+                }
+                Some(target) if !target.status.can_be_merge_target() => {
+                    return Err(AppError::field(
+                        "duplicate_of",
+                        "must not be merged, withdrawn or rejected itself",
+                    ));
+                }
                 Some(_) => {}
             }
         }
-        (_, Some(_)) => v.add("duplicate_of", "is only for merged"),
-        (_, None) => {}
-    }
-    v.into_result()?;
-    conn.transaction(async |conn| {
-        let changed = diesel::update(submissions::table.find(id))
-            .filter(submissions::status.eq(required))
+        if !review.status.can_be_merge_target() {
+            let merged = merged_into(conn, id).await?;
+            if merged > 0 {
+                return Err(is_merge_target(merged));
+            }
+        }
+        diesel::update(submissions::table.find(id))
             .set((
                 submissions::status.eq(review.status),
                 submissions::decision_reason.eq(&review.reason),
                 submissions::duplicate_of.eq(review.duplicate_of),
                 submissions::version.eq(submissions::version + 1),
-                submissions::updated_at.eq(Utc::now()),
             ))
             .execute(conn)
             .await?;
-        if changed == 0 {
-            let now: SubmissionStatus = submissions::table
-                .find(id)
-                .select(submissions::status)
-                .first(conn)
-                .await?;
-            return Err(ApiError::invalid_transition(
-                now.as_str(),
-                review.status.as_str(),
-            ));
-        }
         event::record(
             conn,
             Entity::Submission,
@@ -1028,27 +1158,20 @@ pub async fn review(
             },
         )
         .await?;
-        find_visible(conn, id, Viewer::Staff).await
+        find_visible(conn, id, Party::Admin).await
     })
     .await
 }
 
+/// The events of a submission the caller may see it; who exactly acted only for staff.
 pub async fn history(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    viewer: Viewer,
-) -> ApiResult<Vec<event::Event>> {
-    find_row(conn, id, viewer).await?;
-    let mut events = event::history(conn, Entity::Submission, id).await?;
-    if viewer != Viewer::Staff {
-        // Who exactly acted (client ids, staff names) is for staff; others see the role.
-        for event in &mut events {
-            if let Some((role, _)) = event.actor.split_once(':') {
-                event.actor = role.to_string();
-            }
-        }
-    }
-    Ok(events)
+    party: Party,
+) -> AppResult<Vec<event::Event>> {
+    find_row(conn, id, party).await?;
+    let events = event::history(conn, Entity::Submission, id).await?;
+    Ok(event::as_seen_by(events, party))
 }
 
 #[cfg(test)]
@@ -1057,20 +1180,28 @@ mod tests {
 
     #[test]
     fn search_words_become_anded_prefixes() {
-        assert_eq!(search_terms("Sprachkurs").as_deref(), Some("Sprachkurs:*"));
+        let terms = |q| search_terms(q).unwrap();
+        assert_eq!(terms("Sprachkurs").as_deref(), Some("Sprachkurs:*"));
         assert_eq!(
-            search_terms("Sprachkurs Kita -Halle").as_deref(),
+            terms("Sprachkurs Kita -Halle").as_deref(),
             Some("Sprachkurs:* & Kita:* & !Halle:*")
         );
         assert_eq!(
-            search_terms("Kita OR Schule").as_deref(),
+            terms("Kita OR Schule").as_deref(),
             Some("Kita:* | Schule:*")
         );
-        assert_eq!(search_terms("a':*|(b) & !").as_deref(), Some("a:* & b:*"));
-        assert_eq!(
-            search_terms("Kita-Plätze").as_deref(),
-            Some("Kita:* & Plätze:*")
-        );
-        assert_eq!(search_terms(" ! & ( ) "), None);
+        assert_eq!(terms("ab':*|(cd) & !").as_deref(), Some("ab:* & cd:*"));
+        assert_eq!(terms("Kita-Plätze").as_deref(), Some("Kita:* & Plätze:*"));
+        assert_eq!(terms("Halle a. S.").as_deref(), Some("Halle:*"));
+        assert_eq!(terms("  "), None);
+    }
+
+    #[test]
+    fn searches_are_bounded() {
+        assert!(search_terms(" ! & ( ) ").is_err());
+        assert!(search_terms("a b c").is_err());
+        assert!(search_terms("eins zwei drei vier fünf sechs sieben acht").is_ok());
+        assert!(search_terms("eins zwei drei vier fünf sechs sieben acht neun").is_err());
+        assert!(search_terms(&"x".repeat(201)).is_err());
     }
 }

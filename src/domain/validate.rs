@@ -1,6 +1,6 @@
 //! Collecting field errors of a request body, so that one 422 names every invalid field.
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{AppError, FieldError};
 
 #[derive(Default)]
 pub struct Violations(Vec<FieldError>);
@@ -67,13 +67,40 @@ impl Violations {
         }
     }
 
-    pub fn into_result(self) -> Result<(), ApiError> {
+    /// An email address of at most 254 characters, already trimmed.
+    pub fn email(&mut self, field: &str, value: &str) {
+        self.check(
+            value.chars().count() <= 254 && is_email(value),
+            field,
+            "must be an email address of at most 254 characters",
+        );
+    }
+
+    pub fn into_result(self) -> Result<(), AppError> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::validation(self.0))
+            Err(AppError::validation(self.0))
         }
     }
+}
+
+/// The shape of an email address: something, `@`, a domain with a dot; no spaces or control
+/// characters. Whether it is delivered is for the mail to find out.
+pub fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Trims an email address for storage; it is compared case-insensitively everywhere.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_string()
 }
 
 /// Deserialises a PATCH field so that an absent field is `None` and an explicit `null` is
@@ -84,4 +111,17 @@ where
     D: serde::Deserializer<'de>,
 {
     serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn email_addresses_are_checked_for_shape() {
+        assert!(super::is_email("a.demir@example.org"));
+        assert!(!super::is_email("a.demir"));
+        assert!(!super::is_email("a demir@example.org"));
+        assert!(!super::is_email("@example.org"));
+        assert!(!super::is_email("a@localhost"));
+        assert_eq!(super::normalise_email(" Jane@x.de\t"), "Jane@x.de");
+    }
 }

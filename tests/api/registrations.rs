@@ -738,7 +738,10 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
     let app = spawn_app().await;
     let round = open_round(&app, 10).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
-    let send = |body: Value, key: &'static str| {
+    let key1 = uuid::Uuid::new_v4().to_string();
+    let key2 = uuid::Uuid::new_v4().to_string();
+    let send = |body: Value, key: &str| {
+        let key = key.to_string();
         let app = &app;
         let path = path.clone();
         async move {
@@ -750,34 +753,45 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
                 .unwrap()
         }
     };
-    let first = send(person("Lena Koch", "lena@example.org"), "anmeldung-1").await;
+    let first = send(person("Lena Koch", "lena@example.org"), &key1).await;
     assert_eq!(first.status(), 201);
     let location = first.headers()["location"].clone();
     let first: Value = first.json().await.unwrap();
     // Same body with other key order: the same request.
     let replay = send(
         json!({"privacy_consent": true, "email": "lena@example.org", "name": "Lena Koch"}),
-        "anmeldung-1",
+        &key1,
     )
     .await;
     assert_eq!(replay.status(), 201);
     assert_eq!(replay.headers()["location"], location);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
-    let other = send(person("Lena Koch", "lena.koch@example.org"), "anmeldung-1").await;
+    let other = send(person("Lena Koch", "lena.koch@example.org"), &key1).await;
     assert_problem(other, 422, "idempotency_key_reused").await;
     let stored = app.count("registrations").await;
     assert_eq!(stored, 1);
 
-    // A failure is replayed too: the same request fails the same way.
-    let dup = send(person("Lena Koch", "lena@example.org"), "anmeldung-2").await;
+    // A refusal of the request itself is replayed: the same request fails the same way.
+    let no_consent = json!({"name": "Lena Koch", "email": "lena@example.org"});
+    let refused = send(no_consent.clone(), &key2).await;
+    assert!(refused.headers().get("idempotent-replayed").is_none());
+    assert_problem(refused, 422, "validation_failed").await;
+    let refused_again = send(no_consent, &key2).await;
+    assert_eq!(refused_again.headers()["idempotent-replayed"], "true");
+    assert_problem(refused_again, 422, "validation_failed").await;
+
+    // A refusal that depends on state is not stored: the retry is decided anew.
+    let key3 = uuid::Uuid::new_v4().to_string();
+    let dup = send(person("Lena Koch", "LENA@example.org "), &key3).await;
     assert_problem(dup, 409, "already_registered").await;
-    assert_problem(
-        send(person("Lena Koch", "lena@example.org"), "anmeldung-2").await,
-        409,
-        "already_registered",
-    )
-    .await;
+    let retry = send(person("Lena Koch", "LENA@example.org "), &key3).await;
+    assert!(retry.headers().get("idempotent-replayed").is_none());
+    assert_problem(retry, 409, "already_registered").await;
+
+    // Callers without a token must send a UUID as key.
+    let not_uuid = send(person("Ida Roth", "ida@example.org"), "anmeldung-3").await;
+    assert_problem(not_uuid, 400, "invalid_parameter").await;
     let too_long = app
         .request(reqwest::Method::POST, &path, None)
         .header("idempotency-key", "k".repeat(256))
@@ -794,9 +808,10 @@ async fn concurrent_retries_with_one_key_create_one_registration() {
     let round = open_round(&app, 10).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
     let body = person("Paul Neumann", "paul@example.org");
+    let key = uuid::Uuid::new_v4().to_string();
     let responses = join_all((0..20).map(|_| {
         app.request(reqwest::Method::POST, &path, None)
-            .header("idempotency-key", "retry-after-timeout")
+            .header("idempotency-key", &key)
             .json(&body)
             .send()
     }))

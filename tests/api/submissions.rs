@@ -919,16 +919,13 @@ async fn reviews_follow_the_status_machine() {
         .await;
     assert_problem(into_merged, 422, "validation_failed").await;
 
+    // A merge target stands: it is not rejected while others are merged into it.
     let o = id(&other);
-    let rejected: Value = s
-        .review(
-            &o,
-            json!({"status": "rejected", "reason": "Außerhalb des Landesauftrags"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let reason = json!({"status": "rejected", "reason": "Außerhalb des Landesauftrags"});
+    assert_problem(s.review(&o, reason.clone()).await, 409, "merge_target").await;
+    let third = id(&s.need(&s.lamsa_token, "Wohnraum", "c").await);
+    s.review(&third, json!({"status": "in_review"})).await;
+    let rejected: Value = s.review(&third, reason).await.json().await.unwrap();
     assert_eq!(rejected["decision_reason"], "Außerhalb des Landesauftrags");
     assert_problem(
         s.review(

@@ -1,0 +1,66 @@
+//! `Idempotency-Key` on the wire: the header read into a domain [`IdempotencyKey`], and a
+//! creating operation's [`Outcome`] answered as the first response was.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::auth::Caller;
+use crate::domain::idempotency::{IdempotencyKey, Outcome, StoredResponse};
+use crate::error::{AppError, AppResult};
+
+pub const HEADER: &str = "Idempotency-Key";
+const REPLAYED: &str = "Idempotent-Replayed";
+
+/// The key of a request, scoped to the caller (and a partner's organisation) and the
+/// operation; `None` without the header.
+pub fn key(
+    req: &HttpRequest,
+    caller: &Caller,
+    operation: &str,
+    body: &impl Serialize,
+) -> AppResult<Option<IdempotencyKey>> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AppError::invalid_parameter(HEADER, "must be visible ASCII characters"))?;
+    let scope = format!(
+        "{} {}",
+        caller.actor(),
+        caller
+            .partner_organisation()
+            .map(|o| o.to_string())
+            .unwrap_or_default()
+    );
+    IdempotencyKey::new(&scope, caller.principal().is_none(), operation, value, body).map(Some)
+}
+
+/// 201 with `Location`; a replay says so in `Idempotent-Replayed: true`.
+pub fn respond(outcome: Outcome) -> HttpResponse {
+    match outcome {
+        Outcome::Done(response) => created(response, false),
+        Outcome::Replayed(response) => created(response, true),
+        Outcome::Refused(error) => error.error_response(),
+        Outcome::RefusedBefore(error) => {
+            let mut response = error.error_response();
+            response.headers_mut().insert(
+                header::HeaderName::from_static("idempotent-replayed"),
+                HeaderValue::from_static("true"),
+            );
+            response
+        }
+    }
+}
+
+fn created(stored: StoredResponse, replayed: bool) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    if let Some(location) = stored.location {
+        response.insert_header((header::LOCATION, location));
+    }
+    if replayed {
+        response.insert_header((REPLAYED, "true"));
+    }
+    response.json(stored.body)
+}

@@ -1,0 +1,301 @@
+//! `Idempotency-Key` for creating operations, kept in PostgreSQL so that it holds across
+//! replicas, and settled in the one transaction that does the work:
+//!
+//! 1. a transaction-scoped advisory lock on the key marks it in flight: a second request
+//!    with the key meanwhile gets 409 `idempotency_key_in_use`, for exactly as long as the
+//!    first one's transaction lasts (a crashed request releases it with its connection);
+//! 2. a stored outcome of the last 24 hours is replayed (the same request) or refused with
+//!    422 `idempotency_key_reused` (another request under the same key);
+//! 3. otherwise the work runs and its outcome is stored in the same transaction, so a
+//!    created resource and its replayable response are committed together.
+//!
+//! Only outcomes the same request would always get are stored: a success, or a refusal of
+//! the request itself (400, 413, 422, see [`ErrorKind::is_deterministic`]). A refusal that
+//! depends on time or state (`registration_closed`, `already_registered`, …) is not, so a
+//! retry after the window opens succeeds.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::db::schema::idempotency_keys;
+use crate::error::{AppError, AppResult, ErrorKind, FieldError};
+
+pub const MAX_KEY_CHARS: usize = 255;
+
+/// A key sent by a caller for one operation, with the hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    scope: String,
+    key: String,
+    body: Vec<u8>,
+}
+
+impl IdempotencyKey {
+    /// `caller_scope` names the caller (and a partner's organisation), `operation` what is
+    /// done, e.g. `submission.create`. Anonymous callers share one scope, so their keys
+    /// must be UUIDs: unguessable, and unique without coordination.
+    pub fn new(
+        caller_scope: &str,
+        anonymous: bool,
+        operation: &str,
+        key: &str,
+        body: &impl Serialize,
+    ) -> AppResult<Self> {
+        if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+            return Err(AppError::invalid_parameter(
+                "Idempotency-Key",
+                format!("must be 1 to {MAX_KEY_CHARS} characters"),
+            ));
+        }
+        if anonymous && Uuid::parse_str(key).is_err() {
+            return Err(AppError::invalid_parameter(
+                "Idempotency-Key",
+                "must be a UUID for callers without a token",
+            ));
+        }
+        // Canonical JSON: key order and white space of the body do not count.
+        let body = serde_json::to_value(body)
+            .and_then(|v| serde_json::to_vec(&v))
+            .map_err(|_| AppError::internal())?;
+        Ok(Self {
+            scope: format!("{caller_scope} {operation}"),
+            key: key.to_string(),
+            body,
+        })
+    }
+
+    /// The hash of the request: the body and the resource it is sent to (by id, so that the
+    /// same request via a slug and via the id is one request).
+    fn request_hash(&self, target: Uuid) -> Vec<u8> {
+        let mut hasher = Sha256::new();
+        hasher.update(target.as_bytes());
+        hasher.update(&self.body);
+        hasher.finalize().to_vec()
+    }
+}
+
+/// A response as stored for replay.
+/// The body of a 201 (the only success a creating operation has) as stored for replay.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub location: Option<String>,
+    pub body: serde_json::Value,
+    /// The email of the person the response names, so that an erasure finds it.
+    pub personal_email: Option<String>,
+}
+
+impl StoredResponse {
+    pub fn created(location: String, body: &impl Serialize) -> AppResult<Self> {
+        Ok(Self {
+            location: Some(location),
+            body: serde_json::to_value(body).map_err(|_| AppError::internal())?,
+            personal_email: None,
+        })
+    }
+
+    pub fn naming(mut self, email: Option<&str>) -> Self {
+        self.personal_email = email.map(str::to_lowercase);
+        self
+    }
+}
+
+/// What a creating operation answers.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The work was done now.
+    Done(StoredResponse),
+    /// The same request came before: its stored response.
+    Replayed(StoredResponse),
+    /// The request is refused now, in a way that every retry will be.
+    Refused(AppError),
+    /// The same request was refused so before.
+    RefusedBefore(AppError),
+}
+
+/// request hash, error kind (for a refusal), location, body
+type StoredRow = (Vec<u8>, Option<String>, Option<String>, serde_json::Value);
+
+/// A key bound to the resource the request is sent to.
+pub struct Claim<'k> {
+    key: &'k IdempotencyKey,
+    request_hash: Vec<u8>,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Claims `key` for a request to `target`; call first in the transaction that does the work.
+/// `Ok(Err(outcome))` is a stored outcome to answer instead of working.
+pub async fn claim<'k>(
+    conn: &mut AsyncPgConnection,
+    key: Option<&'k IdempotencyKey>,
+    target: Uuid,
+) -> AppResult<Result<Option<Claim<'k>>, Outcome>> {
+    let Some(key) = key else {
+        return Ok(Ok(None));
+    };
+    let locked = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0)) AS locked",
+    )
+    .bind::<Text, _>(&key.scope)
+    .bind::<Text, _>(&key.key)
+    .get_result::<Locked>(conn)
+    .await?;
+    if !locked.locked {
+        return Err(AppError::conflict(
+            "idempotency_key_in_use",
+            "A request with this Idempotency-Key is still being processed; retry later.",
+        ));
+    }
+    let request_hash = key.request_hash(target);
+    let stored: Option<StoredRow> = idempotency_keys::table
+        .find((&key.scope, &key.key))
+        .filter(idempotency_keys::created_at.gt(chrono::Utc::now() - chrono::Duration::hours(24)))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::error_kind,
+            idempotency_keys::location,
+            idempotency_keys::response_body,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((hash, error_kind, location, body)) = stored else {
+        return Ok(Ok(Some(Claim { key, request_hash })));
+    };
+    if hash != request_hash {
+        return Err(AppError::new(
+            ErrorKind::Invalid,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used with a different request.",
+        ));
+    }
+    let outcome = match error_kind.as_deref().and_then(ErrorKind::parse) {
+        None => Outcome::Replayed(StoredResponse {
+            location,
+            body,
+            personal_email: None,
+        }),
+        Some(kind) => {
+            let refusal: StoredRefusal =
+                serde_json::from_value(body).map_err(|_| AppError::internal())?;
+            Outcome::RefusedBefore(AppError {
+                errors: refusal.errors,
+                ..AppError::new(kind, refusal.code, refusal.detail)
+            })
+        }
+    };
+    Ok(Err(outcome))
+}
+
+/// Stores the outcome of the work under a claim, in the work's transaction. A refusal of the
+/// request itself is stored too, and the transaction is meant to commit (`Ok(Refused)`): the
+/// work must raise such refusals before it writes anything. Any other error is returned as
+/// it is, and the transaction rolls back.
+pub async fn settle(
+    conn: &mut AsyncPgConnection,
+    claim: Option<Claim<'_>>,
+    result: AppResult<StoredResponse>,
+) -> AppResult<Outcome> {
+    let Some(claim) = claim else {
+        return result.map(Outcome::Done);
+    };
+    match result {
+        Ok(response) => {
+            store(conn, &claim, Ok(&response)).await?;
+            Ok(Outcome::Done(response))
+        }
+        // Stored unless the refusal came from a statement that aborted the transaction
+        // (e.g. text PostgreSQL cannot store): then nothing is kept and a retry asks again.
+        Err(error) if error.kind.is_deterministic() => match store(conn, &claim, Err(&error)).await
+        {
+            Ok(()) => Ok(Outcome::Refused(error)),
+            Err(_) => Err(error),
+        },
+        Err(error) => Err(error),
+    }
+}
+
+/// A refusal as stored: its kind in `error_kind`, the rest in `response_body`.
+#[derive(Serialize, serde::Deserialize)]
+struct StoredRefusal {
+    code: String,
+    detail: String,
+    errors: Vec<FieldError>,
+}
+
+async fn store(
+    conn: &mut AsyncPgConnection,
+    claim: &Claim<'_>,
+    outcome: Result<&StoredResponse, &AppError>,
+) -> AppResult<()> {
+    let (error_kind, location, body, personal_email) = match outcome {
+        Ok(response) => (
+            None,
+            response.location.clone(),
+            response.body.clone(),
+            response.personal_email.clone(),
+        ),
+        Err(error) => {
+            let refusal = StoredRefusal {
+                code: error.code.to_string(),
+                detail: error.detail.clone(),
+                errors: error.errors.clone(),
+            };
+            let body = serde_json::to_value(refusal).map_err(|_| AppError::internal())?;
+            (Some(error.kind.as_str()), None, body, None)
+        }
+    };
+    let values = (
+        idempotency_keys::scope.eq(&claim.key.scope),
+        idempotency_keys::key.eq(&claim.key.key),
+        idempotency_keys::request_hash.eq(&claim.request_hash),
+        idempotency_keys::error_kind.eq(error_kind),
+        idempotency_keys::location.eq(&location),
+        idempotency_keys::response_body.eq(&body),
+        idempotency_keys::personal_email.eq(&personal_email),
+        idempotency_keys::created_at.eq(chrono::Utc::now()),
+    );
+    // A record past its 24 hours may still be there (purged hourly): it is replaced.
+    diesel::insert_into(idempotency_keys::table)
+        .values(values)
+        .on_conflict((idempotency_keys::scope, idempotency_keys::key))
+        .do_update()
+        .set((
+            idempotency_keys::request_hash.eq(&claim.request_hash),
+            idempotency_keys::error_kind.eq(error_kind),
+            idempotency_keys::location.eq(&location),
+            idempotency_keys::response_body.eq(&body),
+            idempotency_keys::personal_email.eq(&personal_email),
+            idempotency_keys::created_at.eq(chrono::Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the stored responses that name `email` (an erasure request).
+pub async fn erase(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::personal_email.eq(email)))
+        .execute(conn)
+        .await
+}
+
+/// Deletes records past their 24 hours: their responses may hold personal data and cancel
+/// tokens, which are kept no longer than a retry needs them.
+pub async fn purge_expired(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::delete(
+        idempotency_keys::table.filter(
+            idempotency_keys::created_at.lt(chrono::Utc::now() - chrono::Duration::hours(24)),
+        ),
+    )
+    .execute(conn)
+    .await
+}

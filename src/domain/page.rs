@@ -1,0 +1,263 @@
+//! Keyset pagination shared by every list. Rows are ordered by their UUIDv7 id, which
+//! sorts by creation time; the cursor is the opaque encoding of the last id of a page (and,
+//! for lists that sync, of the listing's sync watermark, so every page carries the first's).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use diesel::sql_types::Timestamptz;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+/// The paging parameters every list takes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn keyset(&self) -> Result<Keyset, AppError> {
+        Keyset::parse(self.limit, self.cursor.as_deref())
+    }
+}
+
+/// A validated page request: at most `limit` rows after `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyset {
+    pub limit: i64,
+    pub after: Option<Uuid>,
+    /// For lists ordered by search rank (descending), the rank of the last row seen.
+    pub after_rank: Option<f32>,
+    /// For lists that sync, the watermark of the listing's first page.
+    pub watermark: Option<DateTime<Utc>>,
+}
+
+/// Position of the last row of a page: its id, and its rank in ranked lists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cursor {
+    pub id: Uuid,
+    pub rank: Option<f32>,
+    pub watermark: Option<DateTime<Utc>>,
+}
+
+impl From<Uuid> for Cursor {
+    fn from(id: Uuid) -> Self {
+        Self {
+            id,
+            rank: None,
+            watermark: None,
+        }
+    }
+}
+
+impl Keyset {
+    pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> Result<Self, AppError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(AppError::invalid_parameter(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let after = cursor.map(decode_cursor).transpose()?;
+        Ok(Self {
+            limit,
+            after: after.map(|c| c.id),
+            after_rank: after.and_then(|c| c.rank),
+            watermark: after.and_then(|c| c.watermark),
+        })
+    }
+
+    /// The page of a list that syncs: its rows and the listing's watermark, which goes into
+    /// the next page's cursor too.
+    pub fn sync_page<T, V, C: Into<Cursor>>(
+        &self,
+        rows: Vec<T>,
+        watermark: DateTime<Utc>,
+        cursor: impl Fn(&T) -> C,
+        view: impl Fn(T) -> V,
+    ) -> SyncPage<V> {
+        let page = self.page(
+            rows,
+            |row| Cursor {
+                watermark: Some(watermark),
+                ..cursor(row).into()
+            },
+            view,
+        );
+        SyncPage {
+            items: page.items,
+            next_cursor: page.next_cursor,
+            sync_watermark: watermark,
+        }
+    }
+
+    /// How many rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// Cuts the fetched rows to the page and computes the cursor of the next one.
+    pub fn page<T, V, C: Into<Cursor>>(
+        &self,
+        mut rows: Vec<T>,
+        cursor: impl Fn(&T) -> C,
+        view: impl Fn(T) -> V,
+    ) -> Page<V> {
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|row| encode_cursor(cursor(row).into()))
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}
+
+/// 16 bytes of id, a flag byte (1: rank follows, 2: watermark follows), 4 bytes of rank,
+/// 8 bytes of watermark (microseconds since 1970), URL-safe base64. A plain cursor is the id.
+pub fn encode_cursor(cursor: Cursor) -> String {
+    let mut bytes = cursor.id.as_bytes().to_vec();
+    if cursor.rank.is_some() || cursor.watermark.is_some() {
+        let flags = u8::from(cursor.rank.is_some()) | (u8::from(cursor.watermark.is_some()) << 1);
+        bytes.push(flags);
+    }
+    if let Some(rank) = cursor.rank {
+        bytes.extend(rank.to_be_bytes());
+    }
+    if let Some(watermark) = cursor.watermark {
+        bytes.extend(watermark.timestamp_micros().to_be_bytes());
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn decode_cursor(cursor: &str) -> Result<Cursor, AppError> {
+    let invalid = || AppError::invalid_parameter("cursor", "is not a cursor this API issued");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let (id, rest) = bytes.split_at_checked(16).ok_or_else(invalid)?;
+    let id = Uuid::from_slice(id).map_err(|_| invalid())?;
+    let Some((&flags, mut rest)) = rest.split_first() else {
+        return Ok(id.into());
+    };
+    let mut take = |n: usize| -> Result<&[u8], AppError> {
+        let (head, tail) = rest.split_at_checked(n).ok_or_else(invalid)?;
+        rest = tail;
+        Ok(head)
+    };
+    let rank = if flags & 1 == 1 {
+        let bytes: [u8; 4] = take(4)?.try_into().map_err(|_| invalid())?;
+        Some(f32::from_be_bytes(bytes)).filter(|r| r.is_finite())
+    } else {
+        None
+    };
+    let watermark = if flags & 2 == 2 {
+        let bytes: [u8; 8] = take(8)?.try_into().map_err(|_| invalid())?;
+        Some(DateTime::from_timestamp_micros(i64::from_be_bytes(bytes)).ok_or_else(invalid)?)
+    } else {
+        None
+    };
+    if flags > 3 || !rest.is_empty() {
+        return Err(invalid());
+    }
+    Ok(Cursor {
+        id,
+        rank,
+        watermark,
+    })
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One page of a list that syncs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncPage<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Pass as `updated_since` in the next sync: it then lists every item created or changed
+    /// since this listing began, even one whose change committed late (some may come twice).
+    /// The same on every page of a listing.
+    pub sync_watermark: DateTime<Utc>,
+}
+
+/// The watermark of a listing that starts now: an instant below which every change is
+/// visible to queries that follow. Take it before the listing's query.
+pub async fn sync_watermark(conn: &mut AsyncPgConnection) -> diesel::QueryResult<DateTime<Utc>> {
+    diesel::select(diesel::dsl::sql::<Timestamptz>("sync_watermark()"))
+        .get_result(conn)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_outside_1_to_200_are_rejected() {
+        assert!(Keyset::parse(Some(0), None).is_err());
+        assert!(Keyset::parse(Some(201), None).is_err());
+        assert_eq!(Keyset::parse(None, None).unwrap().limit, 50);
+        assert_eq!(Keyset::parse(Some(200), None).unwrap().limit, 200);
+    }
+
+    #[test]
+    fn a_cursor_round_trips_and_garbage_is_rejected() {
+        let id = Uuid::now_v7();
+        let keyset = Keyset::parse(None, Some(&encode_cursor(id.into()))).unwrap();
+        assert_eq!(keyset.after, Some(id));
+        let ranked = Cursor {
+            id,
+            rank: Some(0.25),
+            watermark: None,
+        };
+        let keyset = Keyset::parse(None, Some(&encode_cursor(ranked))).unwrap();
+        assert_eq!((keyset.after, keyset.after_rank), (Some(id), Some(0.25)));
+        let watermark = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
+        let syncing = Cursor {
+            id,
+            rank: None,
+            watermark: Some(watermark),
+        };
+        let keyset = Keyset::parse(None, Some(&encode_cursor(syncing))).unwrap();
+        assert_eq!(
+            (keyset.after, keyset.watermark),
+            (Some(id), Some(watermark))
+        );
+        assert!(Keyset::parse(None, Some("not a cursor")).is_err());
+        let mut truncated = encode_cursor(syncing);
+        truncated.truncate(30);
+        assert!(Keyset::parse(None, Some(&truncated)).is_err());
+    }
+
+    #[test]
+    fn the_next_cursor_points_at_the_last_row_of_a_full_page() {
+        let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        let keyset = Keyset::parse(Some(2), None).unwrap();
+        let page = keyset.page(ids.clone(), |id| *id, |id| id);
+        assert_eq!(page.items, ids[..2]);
+        assert_eq!(page.next_cursor, Some(encode_cursor(ids[1].into())));
+        let last = keyset.page(ids[..2].to_vec(), |id| *id, |id| id);
+        assert_eq!(last.next_cursor, None);
+    }
+}
