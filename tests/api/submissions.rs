@@ -4,17 +4,17 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_problem, id, spawn_app};
 
 /// An open consultation with a round, and two partner organisations.
-struct Setup {
-    app: TestApp,
-    consultation: String,
-    round: String,
-    caritas: String,
-    lamsa: String,
-    caritas_token: String,
-    lamsa_token: String,
+pub struct Setup {
+    pub app: TestApp,
+    pub consultation: String,
+    pub round: String,
+    pub caritas: String,
+    pub lamsa: String,
+    pub caritas_token: String,
+    pub lamsa_token: String,
 }
 
-async fn setup() -> Setup {
+pub async fn setup() -> Setup {
     let app = spawn_app().await;
     let consultation = id(&app.consultation("integrationskonzept", "open").await);
     let round = id(&app.round(&consultation, 80).await);
@@ -46,21 +46,21 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
-    fn path(&self) -> String {
+    pub fn path(&self) -> String {
         format!("/api/v1/consultations/{}/submissions", self.consultation)
     }
 
-    async fn submit(&self, token: &str, body: Value) -> reqwest::Response {
+    pub async fn submit(&self, token: &str, body: Value) -> reqwest::Response {
         self.app.post(&self.path(), Some(token), &body).await
     }
 
-    async fn need(&self, token: &str, title: &str, body: &str) -> Value {
+    pub async fn need(&self, token: &str, title: &str, body: &str) -> Value {
         let response = self.submit(token, json!({"kind": "need", "topic": "sprache", "title": title, "body": body, "author_name": "Maria Schulz"})).await;
         assert_eq!(response.status(), 201);
         response.json().await.unwrap()
     }
 
-    async fn review(&self, submission: &str, body: Value) -> reqwest::Response {
+    pub async fn review(&self, submission: &str, body: Value) -> reqwest::Response {
         self.app
             .post(
                 &format!("/api/v1/submissions/{submission}/review"),
@@ -70,7 +70,7 @@ impl Setup {
             .await
     }
 
-    async fn accept(&self, submission: &str) {
+    pub async fn accept(&self, submission: &str) {
         assert_eq!(
             self.review(submission, json!({"status": "in_review"}))
                 .await
