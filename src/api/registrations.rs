@@ -35,10 +35,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// are left, else `waitlisted`. Accepts `Idempotency-Key`.
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path, description = "round id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; a retry with the same key and body replays the first response for 24 h")),
+           ("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters, a UUID without a token; a retry with the same key and body replays the first response for 24 h (a 201, or a 400/413/422 refusal)")),
     request_body = NewRegistration, responses(
     (status = 201, body = CreatedRegistration, headers(("Location" = String))),
-    (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "malformed body or id; an `Idempotency-Key` that is too long, or not a UUID from a caller without a token", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "a partner naming another organisation", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such (visible) round", body = Problem, content_type = "application/problem+json"),

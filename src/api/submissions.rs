@@ -38,7 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
            ("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; a retry with the same key and body replays the first response for 24 h")),
     request_body = NewSubmission, responses(
     (status = 201, body = Submission, headers(("Location" = String))),
-    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "malformed body or `Idempotency-Key`", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "a partner naming another organisation", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such (visible) consultation", body = Problem, content_type = "application/problem+json"),
@@ -114,6 +114,7 @@ impl SubmissionQuery {
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such (visible) consultation", body = Problem, content_type = "application/problem+json"),
+    (status = 503, description = "`unavailable`: e.g. an anonymous search that took longer than 2 s", body = Problem, content_type = "application/problem+json"),
 ), security((), ("bearer" = [])))]
 #[get("/consultations/{id}/submissions")]
 pub async fn list_submissions(
@@ -164,7 +165,7 @@ pub async fn get_submission(
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "not the submitting organisation", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such submission visible to the caller", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`not_editable`: no longer submitted; `duplicate_external_ref`", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`not_editable`: no longer submitted; `submissions_closed`: the consultation or the round's window is closed; `duplicate_external_ref`", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
@@ -196,7 +197,7 @@ pub async fn update_submission(
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "not the submitting organisation", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such submission visible to the caller", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`invalid_transition`: already decided or withdrawn", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`invalid_transition`: already decided or withdrawn; `merge_target`: others are merged into it", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[delete("/submissions/{id}")]
 pub async fn withdraw_submission(
@@ -217,7 +218,7 @@ pub async fn withdraw_submission(
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such submission", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`invalid_transition`; `merge_target`: others are merged into it, so it cannot be rejected or merged", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "`rejected` without reason, `merged` without a valid `duplicate_of`", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[post("/submissions/{id}/review")]

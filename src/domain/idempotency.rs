@@ -16,6 +16,7 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -269,12 +270,12 @@ async fn store(
         .on_conflict((idempotency_keys::scope, idempotency_keys::key))
         .do_update()
         .set((
-            idempotency_keys::request_hash.eq(&claim.request_hash),
-            idempotency_keys::error_kind.eq(error_kind),
-            idempotency_keys::location.eq(&location),
-            idempotency_keys::response_body.eq(&body),
-            idempotency_keys::personal_email.eq(&personal_email),
-            idempotency_keys::created_at.eq(chrono::Utc::now()),
+            idempotency_keys::request_hash.eq(excluded(idempotency_keys::request_hash)),
+            idempotency_keys::error_kind.eq(excluded(idempotency_keys::error_kind)),
+            idempotency_keys::location.eq(excluded(idempotency_keys::location)),
+            idempotency_keys::response_body.eq(excluded(idempotency_keys::response_body)),
+            idempotency_keys::personal_email.eq(excluded(idempotency_keys::personal_email)),
+            idempotency_keys::created_at.eq(excluded(idempotency_keys::created_at)),
         ))
         .execute(conn)
         .await?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, id};
-use crate::submissions::setup;
+use crate::submissions::{Setup, setup};
 
 /// A submission of the caller's organisation, as a partner's system sends it.
 fn need(title: &str) -> Value {
@@ -178,6 +178,17 @@ async fn a_merge_and_the_targets_withdrawal_never_both_succeed() {
     }
 }
 
+/// Caritas submits `body` while the test goes on (e.g. to commit a transaction it waits for).
+fn submit_in_background(s: &Setup, body: Value) -> tokio::task::JoinHandle<reqwest::Response> {
+    let request = s
+        .app
+        .client
+        .post(s.app.url(&s.path()))
+        .bearer_auth(&s.caritas_token)
+        .json(&body);
+    tokio::spawn(async move { request.send().await.unwrap() })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_submission_waiting_on_a_close_in_progress_is_refused() {
     let s = setup().await;
@@ -198,20 +209,7 @@ async fn a_submission_waiting_on_a_close_in_progress_is_refused() {
         )
         .await
         .unwrap();
-    let submitting = tokio::spawn({
-        let client = s.app.client.clone();
-        let url = s.app.url(&s.path());
-        let token = s.caritas_token.clone();
-        async move {
-            client
-                .post(url)
-                .bearer_auth(token)
-                .json(&need("Spät eingereicht"))
-                .send()
-                .await
-                .unwrap()
-        }
-    });
+    let submitting = submit_in_background(&s, need("Spät eingereicht"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !submitting.is_finished(),
@@ -241,22 +239,9 @@ async fn a_submission_waiting_on_a_round_change_sees_its_new_window() {
         )
         .await
         .unwrap();
-    let submitting = tokio::spawn({
-        let client = s.app.client.clone();
-        let url = s.app.url(&s.path());
-        let token = s.caritas_token.clone();
-        let mut body = need("Ergebnis der Regionalkonferenz");
-        body["round_id"] = json!(s.round);
-        async move {
-            client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-        }
-    });
+    let mut body = need("Ergebnis der Regionalkonferenz");
+    body["round_id"] = json!(s.round);
+    let submitting = submit_in_background(&s, body);
     tokio::time::sleep(Duration::from_millis(300)).await;
     changing.commit().await.unwrap();
     assert_problem(submitting.await.unwrap(), 409, "submissions_closed").await;
