@@ -64,8 +64,7 @@ pub async fn create_round(
     body: web::Json<NewRound>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let consultation = consultation::find_visible(&mut conn, &id, true).await?;
-    let row = round::create(&mut conn, &consultation, body.into_inner()).await?;
+    let row = round::create(&mut conn, &id, body.into_inner()).await?;
     Ok(created(
         format!("/api/v1/rounds/{}", row.id),
         Some(row.etag()),

@@ -281,7 +281,21 @@ pub struct RoundPatch {
     pub cancelled: Option<bool>,
 }
 
+/// Adds a round to a consultation (by id or slug) that is not archived, checked on the
+/// consultation held by the inserting transaction.
 pub async fn create(
+    conn: &mut AsyncPgConnection,
+    consultation_ref: &str,
+    new: NewRound,
+) -> AppResult<RoundRow> {
+    conn.transaction(async |conn| {
+        let consultation = super::consultation::hold(conn, consultation_ref, true).await?;
+        insert(conn, &consultation, new).await
+    })
+    .await
+}
+
+async fn insert(
     conn: &mut AsyncPgConnection,
     consultation: &ConsultationRow,
     new: NewRound,
