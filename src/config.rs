@@ -11,6 +11,11 @@
 //! | `DB_POOL_SIZE` | `10` | maximum database connections of this process |
 //! | `DB_STATEMENT_TIMEOUT` | `10s` | PostgreSQL `statement_timeout` on every pooled connection |
 //! | `HTTP_WORKERS` | number of cores | actix worker threads |
+//! | `CORS_ALLOWED_ORIGINS` | — (none) | comma-separated exact origins of browser front ends, e.g. `https://beteiligung.sachsen-anhalt.de` |
+//! | `RATE_LIMIT_ANONYMOUS` | `300/min` | requests without a token, per client address |
+//! | `RATE_LIMIT_SENSITIVE` | `30/min` | token requests, registrations and searches without a token, per client address |
+//! | `RATE_LIMIT_TOKEN` | `1200/min` | requests with a token, per token subject |
+//! | `TRUSTED_PROXIES` | — (none) | comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For` names the client |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
 use std::time::Duration;
@@ -28,6 +33,23 @@ pub struct Config {
     pub db_pool_size: usize,
     pub db_statement_timeout: Duration,
     pub http_workers: usize,
+    pub cors_allowed_origins: Vec<String>,
+    pub rate_limits: RateLimits,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A number of requests per period, e.g. `300/min`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub requests: u32,
+    pub per: Duration,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimits {
+    pub anonymous: Rate,
+    pub sensitive: Rate,
+    pub token: Rate,
 }
 
 #[derive(Clone, Debug)]
@@ -124,6 +146,13 @@ impl Config {
             db_pool_size,
             db_statement_timeout: duration(&var, "DB_STATEMENT_TIMEOUT", "10s")?,
             http_workers,
+            cors_allowed_origins: origins(&var)?,
+            rate_limits: RateLimits {
+                anonymous: rate(&var, "RATE_LIMIT_ANONYMOUS", "300/min")?,
+                sensitive: rate(&var, "RATE_LIMIT_SENSITIVE", "30/min")?,
+                token: rate(&var, "RATE_LIMIT_TOKEN", "1200/min")?,
+            },
+            trusted_proxies: proxies(&var)?,
         })
     }
 }
@@ -171,6 +200,73 @@ fn number(
     }
 }
 
+fn list(var: &impl Fn(&str) -> Option<String>, name: &str) -> Vec<String> {
+    var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Exact origins: `scheme://host[:port]`, nothing after.
+fn origins(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
+    let origins = list(var, "CORS_ALLOWED_ORIGINS");
+    for origin in &origins {
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        if !rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '*', ' '])) {
+            return Err(invalid(
+                "CORS_ALLOWED_ORIGINS",
+                format!("{origin:?} is not an origin like https://beteiligung.example.de"),
+            ));
+        }
+    }
+    Ok(origins)
+}
+
+fn proxies(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list(var, "TRUSTED_PROXIES")
+        .iter()
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "TRUSTED_PROXIES",
+                        format!("{item:?} is not an IP address or CIDR range"),
+                    )
+                })
+        })
+        .collect()
+}
+
+fn rate(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Rate, ConfigError> {
+    let raw = var(name).unwrap_or_else(|| default.to_string());
+    let parsed = raw.split_once('/').and_then(|(n, unit)| {
+        let requests = n.trim().parse::<u32>().ok().filter(|n| *n > 0)?;
+        let per = match unit.trim() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "min" | "minute" => Duration::from_secs(60),
+            "h" | "hour" => Duration::from_secs(3600),
+            _ => return None,
+        };
+        Some(Rate { requests, per })
+    });
+    parsed.ok_or_else(|| {
+        invalid(
+            name,
+            format!("must be requests per period like 300/min, 10/s or 5000/h, got {raw:?}"),
+        )
+    })
+}
+
 fn random_secret() -> String {
     use rand::Rng;
     let bytes: [u8; 32] = rand::rng().random();
@@ -200,6 +296,34 @@ mod tests {
         assert_eq!(config.bind_addr, "127.0.0.1:8080");
         assert_eq!(config.jwt.token_ttl, Duration::from_secs(3600));
         assert_eq!(config.db_pool_size, 10);
+        assert!(config.cors_allowed_origins.is_empty());
+        assert_eq!(
+            config.rate_limits.sensitive,
+            Rate {
+                requests: 30,
+                per: Duration::from_secs(60)
+            }
+        );
+    }
+
+    #[test]
+    fn lists_and_rates_are_read() {
+        let config = Config::from_lookup(
+            lookup(&[
+                ("JWT_SECRET", SECRET),
+                (
+                    "CORS_ALLOWED_ORIGINS",
+                    "https://beteiligung.sachsen-anhalt.de, http://localhost:5173",
+                ),
+                ("TRUSTED_PROXIES", "10.0.0.0/8,::1"),
+                ("RATE_LIMIT_TOKEN", "50/s"),
+            ]),
+            MissingSecret::Refuse,
+        )
+        .unwrap();
+        assert_eq!(config.cors_allowed_origins.len(), 2);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(config.rate_limits.token.requests, 50);
     }
 
     #[test]
@@ -224,6 +348,25 @@ mod tests {
                 "DATABASE_URL",
             ),
             (&[("JWT_SECRET", SECRET), ("JWT_ISSUER", " ")], "JWT_ISSUER"),
+            (
+                &[
+                    ("JWT_SECRET", SECRET),
+                    ("CORS_ALLOWED_ORIGINS", "https://a.de/path"),
+                ],
+                "CORS_ALLOWED_ORIGINS",
+            ),
+            (
+                &[("JWT_SECRET", SECRET), ("RATE_LIMIT_TOKEN", "lots")],
+                "RATE_LIMIT_TOKEN",
+            ),
+            (
+                &[("JWT_SECRET", SECRET), ("RATE_LIMIT_ANONYMOUS", "0/min")],
+                "RATE_LIMIT_ANONYMOUS",
+            ),
+            (
+                &[("JWT_SECRET", SECRET), ("TRUSTED_PROXIES", "proxy.local")],
+                "TRUSTED_PROXIES",
+            ),
         ];
         for (vars, variable) in cases {
             let error = Config::from_lookup(lookup(vars), MissingSecret::Refuse).unwrap_err();

@@ -5,13 +5,14 @@ use std::net::TcpListener;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{self, ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::ratelimit::RateLimiter;
 use crate::auth::TokenService;
 use crate::config::Config;
 use crate::db::{self, Conn, Pool};
@@ -26,6 +27,7 @@ pub struct AppState {
     pub latest_migration: String,
     /// Request counters and latency histograms, served at `/metrics`.
     pub metrics: prometheus::Registry,
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -73,7 +75,17 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         tokens: TokenService::new(&config.jwt),
         latest_migration: db::latest_migration_version(),
         metrics: request_metrics.registry.clone(),
+        rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
     });
+    let idle_state = state.clone();
+    tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            idle_state.rate_limiter.forget_idle();
+        }
+    });
+    let origins = config.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
@@ -86,6 +98,8 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
             .service(web::redirect("/docs", "/docs/").permanent())
             .default_service(web::to(crate::api::not_found))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+            .wrap(middleware::from_fn(crate::api::ratelimit::limit))
+            .wrap(cors(&origins))
             .wrap(Logger::new("%r %s %b %Dms"))
             .wrap(request_metrics.clone())
     })
@@ -94,6 +108,36 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// CORS for the configured front-end origins (none by default): preflights answered, the
+/// headers a front end reads exposed.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-cancel-token"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            header::HeaderName::from_static("idempotent-replayed"),
+            header::HeaderName::from_static("ratelimit"),
+            header::HeaderName::from_static("ratelimit-policy"),
+        ])
+        .block_on_origin_mismatch(false)
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 async fn purge_idempotency_records(pool: &Pool) {

@@ -11,6 +11,7 @@ pub mod idempotent;
 pub mod organisations;
 pub mod privacy;
 pub mod problem;
+pub mod ratelimit;
 pub mod registrations;
 pub mod reports;
 pub mod rounds;

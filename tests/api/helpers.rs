@@ -141,6 +141,14 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Limits high enough that no test but the rate-limit ones meets them.
+const UNLIMITED: &str = "1000000/min";
+
+/// The app with extra (or overriding) configuration variables.
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let admin = admin_connection().await;
     ensure_template(&admin).await;
@@ -159,10 +167,15 @@ pub async fn spawn_app() -> TestApp {
         ("JWT_SECRET", SECRET),
         ("DB_POOL_SIZE", "20"),
         ("HTTP_WORKERS", "2"),
+        ("RATE_LIMIT_ANONYMOUS", UNLIMITED),
+        ("RATE_LIMIT_SENSITIVE", UNLIMITED),
+        ("RATE_LIMIT_TOKEN", UNLIMITED),
     ];
     let config = Config::from_lookup(
         |name| {
-            vars.iter()
+            extra
+                .iter()
+                .chain(vars.iter())
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         },

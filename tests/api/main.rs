@@ -6,6 +6,7 @@ mod clients;
 mod consultations;
 mod errors;
 mod helpers;
+mod http;
 mod integrity;
 mod operations;
 mod organisations;

@@ -1,0 +1,247 @@
+//! Rate limits (IETF httpapi-ratelimit-headers): requests without a token per client
+//! address, the costly anonymous ones (token, registration, search) more strictly, requests
+//! with a token per token subject. Every limited response says its policy and what is left
+//! (`RateLimit-Policy`, `RateLimit`); beyond it, 429 `rate_limited` with `Retry-After`.
+//!
+//! The counters live in each replica's memory (GCRA, by the `governor` crate): with several
+//! replicas behind a balancer, a client gets up to the limit from each.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use governor::Quota;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use ipnet::IpNet;
+
+use crate::auth::extract::{Verified, authenticate};
+use crate::config::{Rate, RateLimits};
+use crate::error::{AppError, ErrorKind};
+use crate::startup::AppState;
+
+type Keyed = governor::RateLimiter<
+    String,
+    DefaultKeyedStateStore<String>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
+
+/// `RateLimit-Policy` and `RateLimit` of a response.
+type Headers = [(HeaderName, String); 2];
+
+/// One policy: its name in the headers, its rate, its counters per key.
+struct Policy {
+    name: &'static str,
+    rate: Rate,
+    counters: Keyed,
+}
+
+impl Policy {
+    fn new(name: &'static str, rate: Rate) -> Self {
+        let period = rate.per / rate.requests;
+        let burst = std::num::NonZeroU32::new(rate.requests).unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
+            .unwrap_or_else(|| Quota::per_second(burst))
+            .allow_burst(burst);
+        Self {
+            name,
+            rate,
+            counters: governor::RateLimiter::keyed(quota).with_middleware(),
+        }
+    }
+
+    fn policy_header(&self) -> String {
+        format!(
+            "\"{}\";q={};w={}",
+            self.name,
+            self.rate.requests,
+            self.rate.per.as_secs()
+        )
+    }
+
+    /// `Ok(headers)` when the request may pass, `Err(retry after, headers)` when not.
+    fn check(
+        &self,
+        key: &str,
+    ) -> Result<[(HeaderName, String); 2], (u64, [(HeaderName, String); 2])> {
+        let per_request = self.rate.per / self.rate.requests;
+        match self.counters.check_key(&key.to_string()) {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                let refill = per_request * (self.rate.requests - remaining.min(self.rate.requests));
+                Ok(self.headers(remaining, refill.as_secs_f64().ceil() as u64))
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                let wait = (wait.as_secs_f64().ceil() as u64).max(1);
+                Err((wait, self.headers(0, wait)))
+            }
+        }
+    }
+
+    fn headers(&self, remaining: u32, reset: u64) -> Headers {
+        [
+            (
+                HeaderName::from_static("ratelimit-policy"),
+                self.policy_header(),
+            ),
+            (
+                HeaderName::from_static("ratelimit"),
+                format!("\"{}\";r={remaining};t={reset}", self.name),
+            ),
+        ]
+    }
+}
+
+/// The counters of every policy, and whom to believe about the client address.
+pub struct RateLimiter {
+    anonymous: Policy,
+    sensitive: Policy,
+    token: Policy,
+    trusted_proxies: Vec<IpNet>,
+}
+
+impl RateLimiter {
+    pub fn new(limits: RateLimits, trusted_proxies: Vec<IpNet>) -> Self {
+        Self {
+            anonymous: Policy::new("anonymous", limits.anonymous),
+            sensitive: Policy::new("sensitive", limits.sensitive),
+            token: Policy::new("token", limits.token),
+            trusted_proxies,
+        }
+    }
+
+    /// Forgets keys whose quota is full again, so memory stays bounded.
+    pub fn forget_idle(&self) {
+        for policy in [&self.anonymous, &self.sensitive, &self.token] {
+            policy.counters.retain_recent();
+            policy.counters.shrink_to_fit();
+        }
+    }
+
+    /// The client's address: the peer, or behind a trusted proxy the last address in
+    /// `X-Forwarded-For` that is not itself a trusted proxy.
+    fn client_address(&self, req: &ServiceRequest) -> Option<IpAddr> {
+        let peer = req.peer_addr()?.ip();
+        if !self.is_trusted(peer) {
+            return Some(peer);
+        }
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        Some(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|a| !self.is_trusted(*a))
+                .unwrap_or(peer),
+        )
+    }
+
+    fn is_trusted(&self, address: IpAddr) -> bool {
+        self.trusted_proxies
+            .iter()
+            .any(|net| net.contains(&address))
+    }
+}
+
+/// Anonymous requests that cost the service most: tokens (argon2), registrations, searches.
+fn is_sensitive(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    match *req.method() {
+        Method::POST => {
+            path == "/api/v1/auth/token"
+                || path == "/api/v1/registrations/confirm"
+                || (path.starts_with("/api/v1/rounds/") && path.ends_with("/registrations"))
+        }
+        Method::GET => {
+            path.ends_with("/submissions")
+                && req
+                    .query_string()
+                    .split('&')
+                    .any(|pair| pair.starts_with("q="))
+        }
+        _ => false,
+    }
+}
+
+/// The middleware: picks the policy and key, answers 429 beyond the limit, and adds the
+/// headers to every response of the API.
+pub async fn limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    if !req.path().starts_with("/api/") || req.method() == Method::OPTIONS {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let limiter = &state.rate_limiter;
+    let caller = authenticate(req.request()).ok().flatten();
+    let (policy, key) = match &caller {
+        Some(principal) => (&limiter.token, format!("token {}", principal.actor())),
+        None => {
+            let address = limiter
+                .client_address(&req)
+                .map_or_else(|| "unknown".to_string(), |a| a.to_string());
+            if is_sensitive(&req) {
+                (&limiter.sensitive, address)
+            } else {
+                (&limiter.anonymous, address)
+            }
+        }
+    };
+    if caller.is_some() {
+        req.extensions_mut().insert(Verified(caller));
+    }
+    match policy.check(&key) {
+        Ok(headers) => {
+            let mut response = next.call(req).await?;
+            insert(response.headers_mut(), headers);
+            Ok(response.map_into_left_body())
+        }
+        Err((wait, headers)) => {
+            let error = AppError::new(
+                ErrorKind::RateLimited,
+                "rate_limited",
+                format!(
+                    "Too many requests ({} per {} s); retry in {wait} s.",
+                    policy.rate.requests,
+                    policy.rate.per.as_secs()
+                ),
+            );
+            let mut response = error.error_response();
+            insert(response.headers_mut(), headers);
+            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            Ok(req.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+fn insert(map: &mut actix_web::http::header::HeaderMap, headers: Headers) {
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            map.insert(name, value);
+        }
+    }
+}

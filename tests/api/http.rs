@@ -1,0 +1,196 @@
+//! HTTP around the resources: rate limits, CORS for browser front ends, methods a path does
+//! not serve.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_problem, id, spawn_app, spawn_app_with};
+
+fn person(n: usize) -> Value {
+    json!({"name": format!("Teilnehmende {n}"), "email": format!("person{n}@example.org"), "privacy_consent": true})
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn anonymous_registrations_are_limited_per_client_address() {
+    let app = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "3/min")]).await;
+    let c = app.consultation("integrationskonzept", "open").await;
+    let round = id(&app.round(&id(&c), 100).await);
+    let path = format!("/api/v1/rounds/{round}/registrations");
+    for n in 0..3 {
+        let response = app.post(&path, None, &person(n)).await;
+        assert_eq!(response.status(), 201);
+        assert_eq!(
+            header(&response, "ratelimit-policy"),
+            "\"sensitive\";q=3;w=60"
+        );
+        assert!(
+            header(&response, "ratelimit").starts_with(&format!("\"sensitive\";r={};t=", 2 - n)),
+            "{}",
+            header(&response, "ratelimit")
+        );
+    }
+    let refused = app.post(&path, None, &person(3)).await;
+    let retry_after: u64 = header(&refused, "retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry_after));
+    assert!(header(&refused, "ratelimit").starts_with("\"sensitive\";r=0;"));
+    assert_problem(refused, 429, "rate_limited").await;
+    assert_eq!(app.count("registrations").await, 3);
+    // Reading is limited by the (looser) anonymous policy, not the exhausted one.
+    let read = app.get(&format!("/api/v1/rounds/{round}"), None).await;
+    assert_eq!(read.status(), 200);
+    assert_eq!(
+        header(&read, "ratelimit-policy"),
+        "\"anonymous\";q=1000000;w=60"
+    );
+}
+
+#[tokio::test]
+async fn callers_with_a_token_are_limited_per_token() {
+    let app = spawn_app_with(&[("RATE_LIMIT_TOKEN", "2/min")]).await;
+    let admin = app.admin();
+    for _ in 0..2 {
+        assert_eq!(app.get("/api/v1/clients", Some(&admin)).await.status(), 200);
+    }
+    assert_problem(
+        app.get("/api/v1/clients", Some(&admin)).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    let moderator = app.moderator();
+    assert_eq!(
+        app.get("/api/v1/consultations", Some(&moderator))
+            .await
+            .status(),
+        200,
+        "another token has its own quota"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_ANONYMOUS", "1/min"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
+    let get = |forwarded: &'static str| {
+        app.request(reqwest::Method::GET, "/api/v1/categories", None)
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    assert_eq!(get("203.0.113.7").await.unwrap().status(), 200);
+    assert_eq!(get("203.0.113.8").await.unwrap().status(), 200);
+    assert_eq!(get("203.0.113.7").await.unwrap().status(), 429);
+
+    let untrusting = spawn_app_with(&[("RATE_LIMIT_ANONYMOUS", "1/min")]).await;
+    let get = |forwarded: &'static str| {
+        untrusting
+            .request(reqwest::Method::GET, "/api/v1/categories", None)
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    assert_eq!(get("203.0.113.7").await.unwrap().status(), 200);
+    assert_eq!(
+        get("203.0.113.8").await.unwrap().status(),
+        429,
+        "without a trusted proxy the header is ignored"
+    );
+}
+
+const FRONT_END: &str = "https://beteiligung.sachsen-anhalt.de";
+
+#[tokio::test]
+async fn a_configured_front_end_is_served_across_origins() {
+    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
+    let c = app.consultation("integrationskonzept", "open").await;
+    let path = format!("/api/v1/consultations/{}", id(&c));
+    let preflight = app
+        .request(reqwest::Method::OPTIONS, &path, None)
+        .header("origin", FRONT_END)
+        .header("access-control-request-method", "PATCH")
+        .header(
+            "access-control-request-headers",
+            "authorization, if-match, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(header(&preflight, "access-control-allow-origin"), FRONT_END);
+    assert!(header(&preflight, "access-control-allow-methods").contains("PATCH"));
+    assert!(
+        header(&preflight, "access-control-allow-headers")
+            .to_lowercase()
+            .contains("if-match")
+    );
+
+    let read = app
+        .request(reqwest::Method::GET, &path, None)
+        .header("origin", FRONT_END)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert_eq!(header(&read, "access-control-allow-origin"), FRONT_END);
+    let exposed = header(&read, "access-control-expose-headers").to_lowercase();
+    for name in [
+        "etag",
+        "location",
+        "idempotent-replayed",
+        "retry-after",
+        "ratelimit",
+    ] {
+        assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_origin_gets_no_cors_headers() {
+    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
+    let preflight = app
+        .request(reqwest::Method::OPTIONS, "/api/v1/consultations", None)
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let read = app
+        .request(reqwest::Method::GET, "/api/v1/consultations", None)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read.status(),
+        200,
+        "the browser, not the server, withholds it"
+    );
+    assert!(read.headers().get("access-control-allow-origin").is_none());
+
+    let default = spawn_app().await;
+    let read = default
+        .request(reqwest::Method::GET, "/api/v1/consultations", None)
+        .header("origin", FRONT_END)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        read.headers().get("access-control-allow-origin").is_none(),
+        "no origin is allowed by default"
+    );
+}
