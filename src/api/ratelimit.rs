@@ -70,7 +70,7 @@ impl Policy {
     fn check(
         &self,
         key: &str,
-    ) -> Result<[(HeaderName, String); 2], (u64, [(HeaderName, String); 2])> {
+    ) -> Result<Headers, (u64, Headers)> {
         let per_request = self.rate.per / self.rate.requests;
         match self.counters.check_key(&key.to_string()) {
             Ok(snapshot) => {
