@@ -28,6 +28,8 @@ pub struct AppState {
     /// Request counters and latency histograms, served at `/metrics`.
     pub metrics: prometheus::Registry,
     pub rate_limiter: RateLimiter,
+    /// The documented routes, for 405 with `Allow`.
+    pub routes: crate::api::Routes,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         latest_migration: db::latest_migration_version(),
         metrics: request_metrics.registry.clone(),
         rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
+        routes: crate::api::Routes::of(&crate::openapi::spec()),
     });
     let idle_state = state.clone();
     tokio::spawn(async move {

@@ -131,13 +131,82 @@ fn query_message(e: &error::QueryPayloadError) -> String {
     }
 }
 
-/// Unknown routes: a 404 problem, not an empty body.
+/// Unknown routes: a 404 problem, not an empty body; a known path with a method it does not
+/// serve: 405 with `Allow`.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    error::ResponseError::error_response(&AppError::new(
-        ErrorKind::NotFound,
-        "not_found",
-        format!("No resource at {} {}", req.method(), req.path()),
-    ))
+    let allowed = req
+        .app_data::<web::Data<crate::startup::AppState>>()
+        .map(|state| state.routes.methods_of(req.path()))
+        .unwrap_or_default();
+    if allowed.is_empty() {
+        return error::ResponseError::error_response(&AppError::new(
+            ErrorKind::NotFound,
+            "not_found",
+            format!("No resource at {} {}", req.method(), req.path()),
+        ));
+    }
+    let allow = allowed.join(", ");
+    let mut response = error::ResponseError::error_response(&AppError::new(
+        ErrorKind::MethodNotAllowed,
+        "method_not_allowed",
+        format!("{} serves {allow}, not {}.", req.path(), req.method()),
+    ));
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
+}
+
+/// Every documented path with the methods it serves, to answer 405 with `Allow`.
+#[derive(Debug, Default)]
+pub struct Routes(Vec<(Vec<String>, Vec<String>)>);
+
+impl Routes {
+    /// From the OpenAPI document, which lists every served route.
+    pub fn of(spec: &utoipa::openapi::OpenApi) -> Self {
+        Self(
+            spec.paths
+                .paths
+                .iter()
+                .map(|(path, item)| {
+                    let segments = path.split('/').map(str::to_string).collect();
+                    let methods = [
+                        ("GET", item.get.is_some()),
+                        ("POST", item.post.is_some()),
+                        ("PUT", item.put.is_some()),
+                        ("PATCH", item.patch.is_some()),
+                        ("DELETE", item.delete.is_some()),
+                    ]
+                    .into_iter()
+                    .filter(|(_, served)| *served)
+                    .map(|(method, _)| method.to_string())
+                    .collect();
+                    (segments, methods)
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods served at a concrete path; empty when no route matches it.
+    pub fn methods_of(&self, path: &str) -> Vec<String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut methods: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(pattern, _)| {
+                pattern.len() == segments.len()
+                    && pattern.iter().zip(&segments).all(|(p, s)| {
+                        (p.starts_with('{') && !s.is_empty()) || p == s
+                    })
+            })
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect();
+        methods.sort();
+        methods.dedup();
+        methods
+    }
 }
 
 /// A 201 response with `Location` and `ETag`.

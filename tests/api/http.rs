@@ -194,3 +194,23 @@ async fn a_foreign_origin_gets_no_cors_headers() {
         "no origin is allowed by default"
     );
 }
+
+#[tokio::test]
+async fn a_method_a_path_does_not_serve_is_405_with_allow() {
+    let app = spawn_app().await;
+    let response = app.delete("/api/v1/consultations", None).await;
+    assert_eq!(header(&response, "allow"), "GET, POST");
+    assert_problem(response, 405, "method_not_allowed").await;
+    let response = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/submissions/{}", uuid::Uuid::now_v7()),
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&response, "allow"), "DELETE, GET, PATCH");
+    assert_problem(response, 405, "method_not_allowed").await;
+    assert_problem(app.get("/api/v1/nothing-here", None).await, 404, "not_found").await;
+}
