@@ -197,9 +197,10 @@ impl Routes {
             .iter()
             .filter(|(pattern, _)| {
                 pattern.len() == segments.len()
-                    && pattern.iter().zip(&segments).all(|(p, s)| {
-                        (p.starts_with('{') && !s.is_empty()) || p == s
-                    })
+                    && pattern
+                        .iter()
+                        .zip(&segments)
+                        .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
             })
             .flat_map(|(_, methods)| methods.iter().cloned())
             .collect();

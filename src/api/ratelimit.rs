@@ -67,10 +67,7 @@ impl Policy {
     }
 
     /// `Ok(headers)` when the request may pass, `Err(retry after, headers)` when not.
-    fn check(
-        &self,
-        key: &str,
-    ) -> Result<Headers, (u64, Headers)> {
+    fn check(&self, key: &str) -> Result<Headers, (u64, Headers)> {
         let per_request = self.rate.per / self.rate.requests;
         match self.counters.check_key(&key.to_string()) {
             Ok(snapshot) => {

@@ -70,6 +70,21 @@ async fn client_credentials_as_form_or_json_give_a_working_token() {
     assert_problem(create, 403, "forbidden").await;
 }
 
+/// An RFC 6749 §5.2 error: `error` and `error_description` (the problem members beside).
+async fn assert_oauth_error(response: reqwest::Response, status: u16, error: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], error, "{body}");
+    assert!(body["error_description"].is_string());
+    assert_eq!(
+        (body["status"].as_u64(), body["code"].as_str()),
+        (Some(status as u64), Some(error))
+    );
+    body
+}
+
 #[tokio::test]
 async fn wrong_unknown_or_revoked_credentials_get_no_token() {
     let app = spawn_app().await;
@@ -86,24 +101,20 @@ async fn wrong_unknown_or_revoked_credentials_get_no_token() {
             .await
         }
     };
-    assert_problem(
-        attempt(client_id.clone(), "wrong".into()).await,
-        401,
-        "invalid_client",
-    )
-    .await;
-    assert_problem(
-        attempt(uuid::Uuid::now_v7().to_string(), secret.clone()).await,
-        401,
-        "invalid_client",
-    )
-    .await;
-    assert_problem(
-        attempt("not-a-uuid".into(), secret.clone()).await,
-        401,
-        "invalid_client",
-    )
-    .await;
+    for (id, secret) in [
+        (client_id.clone(), "wrong".to_string()),
+        (uuid::Uuid::now_v7().to_string(), secret.clone()),
+        ("not-a-uuid".to_string(), secret.clone()),
+    ] {
+        let refused = attempt(id, secret).await;
+        assert!(
+            refused.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
+        assert_oauth_error(refused, 401, "invalid_client").await;
+    }
 
     let grant = app
         .post(
@@ -112,7 +123,15 @@ async fn wrong_unknown_or_revoked_credentials_get_no_token() {
             &json!({"grant_type": "password", "client_id": client_id, "client_secret": secret}),
         )
         .await;
-    assert_problem(grant, 400, "unsupported_grant_type").await;
+    assert_oauth_error(grant, 400, "unsupported_grant_type").await;
+    let missing = app
+        .post(
+            "/api/v1/auth/token",
+            None,
+            &json!({"grant_type": "client_credentials"}),
+        )
+        .await;
+    assert_oauth_error(missing, 400, "invalid_request").await;
     let text = app
         .client
         .post(app.url("/api/v1/auth/token"))
@@ -121,13 +140,70 @@ async fn wrong_unknown_or_revoked_credentials_get_no_token() {
         .send()
         .await
         .unwrap();
-    assert_problem(text, 415, "unsupported_media_type").await;
+    assert_oauth_error(text, 415, "invalid_request").await;
 
     let revoke = app
         .delete(&format!("/api/v1/clients/{client_id}"), Some(&app.admin()))
         .await;
     assert_eq!(revoke.status(), 204);
-    assert_problem(attempt(client_id, secret).await, 401, "invalid_client").await;
+    assert_oauth_error(attempt(client_id, secret).await, 401, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn clients_authenticate_by_http_basic_and_may_send_a_scope() {
+    let app = spawn_app().await;
+    let (client_id, secret) =
+        create_client(&app, json!({"name": "Fachverfahren", "role": "moderator"})).await;
+    let token = |basic: Option<(&str, &str)>, form: &[(&str, &str)]| {
+        let mut request = app.client.post(app.url("/api/v1/auth/token")).form(form);
+        if let Some((id, secret)) = basic {
+            request = request.basic_auth(id, Some(secret));
+        }
+        request.send()
+    };
+    let granted = token(
+        Some((&client_id, &secret)),
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "submissions:read"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(granted.status(), 200);
+    let body: Value = granted.json().await.unwrap();
+    let reports = app
+        .get(
+            "/api/v1/consultations",
+            Some(body["access_token"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(reports.status(), 200);
+
+    let wrong = token(
+        Some((&client_id, "falsch")),
+        &[("grant_type", "client_credentials")],
+    )
+    .await
+    .unwrap();
+    assert!(
+        wrong.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    assert_oauth_error(wrong, 401, "invalid_client").await;
+    let both = token(
+        Some((&client_id, &secret)),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_oauth_error(both, 400, "invalid_request").await;
 }
 
 fn forge(claims: Value, secret: &[u8]) -> String {

@@ -212,5 +212,10 @@ async fn a_method_a_path_does_not_serve_is_405_with_allow() {
         .unwrap();
     assert_eq!(header(&response, "allow"), "DELETE, GET, PATCH");
     assert_problem(response, 405, "method_not_allowed").await;
-    assert_problem(app.get("/api/v1/nothing-here", None).await, 404, "not_found").await;
+    assert_problem(
+        app.get("/api/v1/nothing-here", None).await,
+        404,
+        "not_found",
+    )
+    .await;
 }
