@@ -252,24 +252,75 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::conflict("conflict", "A concurrent change won; retry the request.")
             }
-            // PostgreSQL refuses text it cannot store (a NUL character in a field, a query
-            // parameter or a path): the caller's input, not our fault.
-            Error::DatabaseError(_, info)
-                if info
-                    .message()
-                    .starts_with("invalid byte sequence for encoding") =>
-            {
-                Self::new(
+            Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
+                log::warn!("database is read-only (failover?): {error}");
+                Self::unavailable("The database does not accept changes right now.")
+            }
+            Error::DatabaseError(_, ref info) => match classify(info.message()) {
+                Some(DataError::Unstorable) => Self::new(
                     ErrorKind::BadRequest,
                     "invalid_text",
                     "The request contains characters that cannot be stored (e.g. NUL).",
-                )
-            }
+                ),
+                Some(DataError::Invalid) => Self::new(
+                    ErrorKind::BadRequest,
+                    "invalid_data",
+                    format!("A value cannot be stored: {}.", info.message()),
+                ),
+                Some(DataError::Unavailable) => {
+                    log::warn!("database unavailable: {}", info.message());
+                    Self::unavailable("The database is restarting or did not answer in time.")
+                }
+                None => {
+                    log::error!("database error: {error:?}");
+                    Self::internal()
+                }
+            },
             other => {
                 log::error!("database error: {other:?}");
                 Self::internal()
             }
         }
+    }
+}
+
+enum DataError {
+    Unstorable,
+    Invalid,
+    Unavailable,
+}
+
+/// What a PostgreSQL error message means for the caller. diesel-async does not pass the
+/// SQLSTATE on, so the (English, `lc_messages = C`) messages of the classes that matter are
+/// matched: 22 (data exceptions: the caller's value) and 57 (operator intervention: a
+/// statement timeout, a shutdown or restart) — both must not be a 500.
+fn classify(message: &str) -> Option<DataError> {
+    const UNAVAILABLE: &[&str] = &[
+        "canceling statement due to statement timeout",
+        "canceling statement due to user request",
+        "canceling statement due to conflict with recovery",
+        "terminating connection due to administrator command",
+        "terminating connection due to conflict with recovery",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+    ];
+    const INVALID: &[&str] = &[
+        "out of range",
+        "invalid input syntax",
+        "value too long",
+        "numeric field overflow",
+        "invalid input value",
+        "malformed",
+    ];
+    if message.starts_with("invalid byte sequence for encoding") {
+        Some(DataError::Unstorable)
+    } else if UNAVAILABLE.iter().any(|m| message.starts_with(m)) {
+        Some(DataError::Unavailable)
+    } else if INVALID.iter().any(|m| message.contains(m)) {
+        Some(DataError::Invalid)
+    } else {
+        None
     }
 }
 
@@ -292,6 +343,28 @@ pub type AppResult<T> = Result<T, AppError>;
 #[cfg(test)]
 mod tests {
     use super::ErrorKind;
+
+    #[test]
+    fn database_messages_of_classes_22_and_57_are_the_callers_or_unavailable() {
+        use super::{DataError, classify};
+        assert!(matches!(
+            classify("timestamp out of range: \"-5000-01-01\""),
+            Some(DataError::Invalid)
+        ));
+        assert!(matches!(
+            classify("canceling statement due to statement timeout"),
+            Some(DataError::Unavailable)
+        ));
+        assert!(matches!(
+            classify("terminating connection due to administrator command"),
+            Some(DataError::Unavailable)
+        ));
+        assert!(matches!(
+            classify("invalid byte sequence for encoding \"UTF8\": 0x00"),
+            Some(DataError::Unstorable)
+        ));
+        assert!(classify("relation \"x\" does not exist").is_none());
+    }
 
     #[test]
     fn every_kind_is_stored_under_its_own_name() {

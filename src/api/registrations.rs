@@ -67,6 +67,7 @@ pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
     /// Only registrations created or changed at or after this instant (RFC 3339); pass the
     /// `sync_watermark` of the previous listing to sync.
+    #[serde(default, deserialize_with = "crate::domain::calendar::optional")]
     pub updated_since: Option<DateTime<Utc>>,
 }
 

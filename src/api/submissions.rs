@@ -79,6 +79,7 @@ pub struct SubmissionQuery {
     pub external_ref: Option<String>,
     /// Only submissions created or changed at or after this instant (RFC 3339); pass the
     /// `sync_watermark` of the previous listing to sync.
+    #[serde(default, deserialize_with = "crate::domain::calendar::optional")]
     pub updated_since: Option<DateTime<Utc>>,
     /// German full-text search over title and body: words are matched as stemmed prefixes
     /// (`Sprachkurs` finds `Sprachkurse`) and must all occur; `OR` between two words, `-word`

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::calendar;
 use super::precondition::{Precondition, tag};
-use super::validate::{Violations, double_option};
+use super::validate::Violations;
 use crate::db::schema::consultations;
 use crate::domain::page::Keyset;
 use crate::error::{AppError, AppResult};
@@ -153,7 +154,9 @@ pub struct NewConsultation {
     /// At most 50 topics with unique keys.
     #[serde(default)]
     pub topics: Vec<Topic>,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub starts_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub ends_on: Option<NaiveDate>,
 }
 
@@ -167,10 +170,10 @@ pub struct ConsultationPatch {
     pub summary: Option<String>,
     pub status: Option<ConsultationStatus>,
     pub topics: Option<Vec<Topic>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<NaiveDate>)]
     pub starts_on: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Option<Option<NaiveDate>>,
 }

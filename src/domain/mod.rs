@@ -1,6 +1,7 @@
 //! The rules of the domain, each in the module named after what it governs, with the
 //! queries that enforce them.
 
+pub mod calendar;
 pub mod category;
 pub mod client;
 pub mod consultation;

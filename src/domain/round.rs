@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::calendar;
 use super::consultation::{ConsultationRow, ConsultationStatus};
 use super::precondition::Precondition;
 use super::validate::{Violations, double_option};
@@ -237,15 +238,21 @@ pub struct NewRound {
     pub title: String,
     pub venue: Option<Venue>,
     pub region: Option<String>,
+    #[serde(deserialize_with = "calendar::checked")]
     pub starts_at: DateTime<Utc>,
     /// After `starts_at`.
+    #[serde(deserialize_with = "calendar::checked")]
     pub ends_at: DateTime<Utc>,
     /// Seats, at least 1.
     #[schema(example = 130, minimum = 1)]
     pub capacity: i32,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub registration_opens_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub registration_closes_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub submissions_open_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub submissions_close_at: Option<DateTime<Utc>>,
 }
 
@@ -262,20 +269,22 @@ pub struct RoundPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub region: Option<Option<String>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
     pub ends_at: Option<DateTime<Utc>>,
     #[schema(minimum = 1)]
     pub capacity: Option<i32>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub registration_opens_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub registration_closes_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub submissions_open_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub submissions_close_at: Option<Option<DateTime<Utc>>>,
     pub cancelled: Option<bool>,

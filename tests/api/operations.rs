@@ -1,7 +1,7 @@
 use beteiligung::config::{Config, MissingSecret};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_ok_when_the_database_is_migrated() {
@@ -187,4 +187,95 @@ async fn the_demo_consultation_loads_idempotently() {
         .map(|n| n["title"].as_str().unwrap())
         .collect();
     assert_eq!(open, ["Schnellere Anerkennung ausländischer Abschlüsse"]);
+}
+
+/// What a caller sees when the database goes away under a running server: 503 with
+/// `Retry-After`, never a 500; then service resumes on fresh connections.
+#[tokio::test]
+async fn connections_terminated_by_the_database_are_503_then_recover() {
+    let app = spawn_app_with(&[("DB_POOL_SIZE", "2")]).await;
+    let warm = app.get("/api/v1/consultations", None).await;
+    assert_eq!(warm.status(), 200);
+    // What a fast shutdown or an administrator does to every backend (SQLSTATE 57P01).
+    let db = app.db().await;
+    db.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        &[],
+    )
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let response = app.get("/api/v1/consultations", None).await;
+        let status = response.status().as_u16();
+        if status == 503 {
+            assert_eq!(response.headers()["retry-after"], "5");
+            assert_problem(response, 503, "unavailable").await;
+        }
+        statuses.push(status);
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&200), "fresh connections serve again");
+}
+
+#[tokio::test]
+async fn a_statement_timeout_is_503() {
+    let app = spawn_app_with(&[("DB_STATEMENT_TIMEOUT", "200ms")]).await;
+    let c = app.consultation("integrationskonzept", "open").await;
+    let mut db = app.db().await;
+    let holding = db.transaction().await.unwrap();
+    holding
+        .execute(
+            "SELECT 1 FROM consultations WHERE slug = 'integrationskonzept' FOR UPDATE",
+            &[],
+        )
+        .await
+        .unwrap();
+    let change = app
+        .patch(
+            &format!("/api/v1/consultations/{}", c["id"].as_str().unwrap()),
+            Some(&app.admin()),
+            &json!({"title": "Integrationskonzept 2020"}),
+        )
+        .await;
+    assert_eq!(change.headers()["retry-after"], "5");
+    assert_problem(change, 503, "unavailable").await;
+    holding.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn instants_outside_the_years_0001_to_9999_are_400() {
+    let app = spawn_app().await;
+    let c = app.consultation("integrationskonzept", "open").await;
+    let list = app
+        .get(
+            &format!(
+                "/api/v1/consultations/{}/submissions?updated_since=-5000-01-01T00:00:00Z",
+                c["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_problem(list, 400, "invalid_parameter").await;
+    let round = app
+        .post(
+            &format!("/api/v1/consultations/{}/rounds", c["id"].as_str().unwrap()),
+            Some(&app.admin()),
+            &json!({"kind": "online", "title": "Online", "starts_at": "+10000-01-01T00:00:00Z",
+                    "ends_at": "+10000-01-02T00:00:00Z", "capacity": 10}),
+        )
+        .await;
+    assert_problem(round, 400, "invalid_body").await;
+    let dates = app
+        .patch(
+            &format!("/api/v1/consultations/{}", c["id"].as_str().unwrap()),
+            Some(&app.admin()),
+            &json!({"ends_on": "0000-12-31"}),
+        )
+        .await;
+    assert_problem(dates, 400, "invalid_body").await;
 }
