@@ -81,7 +81,7 @@ mod tests {
     fn years_outside_0001_to_9999_are_refused() {
         assert!(parse(r#"{"at": "2019-09-12T10:00:00+02:00", "on": "2019-09-12"}"#).is_ok());
         let window = parse(r#"{"at": "2019-09-12T10:00:00Z"}"#).unwrap();
-        assert_eq!((window.at.year(), window.on), (2019, None));
+        assert_eq!((Dated::year(&window.at), window.on), (2019, None));
         assert!(parse(r#"{"at": "-5000-01-01T00:00:00Z"}"#).is_err());
         assert!(parse(r#"{"at": "+10000-01-01T00:00:00Z"}"#).is_err());
         assert!(parse(r#"{"at": "2019-09-12T10:00:00Z", "on": "+12345-01-01"}"#).is_err());
