@@ -25,21 +25,28 @@ use utoipa::ToSchema;
 pub struct Problem {
     /// URI identifying the problem type.
     #[serde(rename = "type")]
+    #[schema(max_length = 200)]
     pub type_: String,
+    #[schema(max_length = 100)]
     pub title: String,
     pub status: u16,
+    #[schema(max_length = 10000)]
     pub detail: String,
     /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `invalid_transition`.
+    #[schema(max_length = 50)]
     pub code: String,
     /// Field-level details, present for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 200)]
     pub errors: Vec<FieldError>,
 }
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
 pub struct FieldError {
+    #[schema(max_length = 100)]
     pub field: String,
+    #[schema(max_length = 500)]
     pub message: String,
 }
 

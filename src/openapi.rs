@@ -2,6 +2,7 @@
 //! committed `openapi/openapi.json` changes only when the API does.
 
 use actix_web::App;
+use serde_json::{Value, json};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -15,7 +16,12 @@ use utoipa_actix_web::AppExt;
 consultations and their rounds, organisations, registrations, submissions (needs and action \
 approaches) and their review. Errors are RFC 9457 problems with a stable `code`.",
         license(name = "EUPL-1.2"),
+        contact(name = "Beteiligung", url = "https://beteiligung.example"),
     ),
+    components(schemas(
+        crate::api::reports::SubmissionExportFormat,
+        crate::api::registrations::ExportFormat
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Tokens and API clients"),
@@ -38,8 +44,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
-        scheme.description =
-            Some("A token from `POST /api/v1/auth/token` or `beteiligung token`.".into());
+        scheme.description = Some(
+            "A JWT from `POST /api/v1/auth/token` (or `beteiligung token`). Tokens follow the \
+             JWT best current practices of RFC8725: one pinned algorithm, `iss`, `aud`, `exp` \
+             and `iat` required and checked, nothing trusted from the header alone."
+                .into(),
+        );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
@@ -51,7 +61,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::startup::configure_api)
         .split_for_parts();
-    api
+    finish(api)
 }
 
 /// The document as committed in `openapi/openapi.json`.
@@ -59,4 +69,220 @@ pub fn spec_json() -> String {
     let mut json = spec().to_pretty_json().unwrap_or_default();
     json.push('\n');
     json
+}
+
+/// The finishing touches every operation shares, applied to the generated document so that
+/// no handler can forget them: the responses every `/api` operation can give (429 beyond a
+/// rate limit, 500, 503 with `Retry-After`), the headers every response carries
+/// (`RateLimit`, `RateLimit-Policy`, CORS), a description for every response, and the
+/// bounds that follow from a value's type (UUID, instant and date lengths; integer ranges).
+pub fn finish(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut doc) = serde_json::to_value(&spec) else {
+        return spec;
+    };
+    finish_document(&mut doc);
+    serde_json::from_value(doc).unwrap_or(spec)
+}
+
+fn finish_document(doc: &mut Value) {
+    doc["servers"] = json!([{
+        "url": "/",
+        "description": "Where this service runs: production at a ministry, staging, or a partner's test container",
+        "x-internal": false
+    }]);
+    doc["components"]["headers"] = json!({
+        "RateLimit": {
+            "description": "What is left of the rate limit that applied to this request (IETF httpapi-ratelimit-headers), e.g. `\"token\";r=1180;t=1`.",
+            "schema": {"type": "string", "maxLength": 100}
+        },
+        "RateLimit-Policy": {
+            "description": "The rate limit that applied: its name, quota and window in seconds, e.g. `\"token\";q=1200;w=60`.",
+            "schema": {"type": "string", "maxLength": 100}
+        },
+        "Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400}
+        },
+        "Access-Control-Allow-Origin": {
+            "description": "The calling front end's origin, when it is one of `CORS_ALLOWED_ORIGINS`.",
+            "schema": {"type": "string", "maxLength": 300}
+        },
+        "WWW-Authenticate": {
+            "description": "The authentication scheme to use: `Bearer` (or `Basic` at the token endpoint).",
+            "schema": {"type": "string", "maxLength": 100}
+        }
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let api = path.starts_with("/api/");
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
+                continue;
+            }
+            if operation["operationId"] == "list_categories" {
+                operation["responses"]["200"]["content"]["application/json"]["schema"]["maxItems"] =
+                    json!(crate::domain::category::Category::ALL.len());
+            }
+            finish_responses(&mut operation["responses"], api);
+            if let Some(parameters) = operation["parameters"].as_array_mut() {
+                parameters.iter_mut().for_each(bound_parameter);
+            }
+        }
+    }
+    visit_schemas(doc, &mut bound_by_type);
+}
+
+fn header_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/headers/{name}")})
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+fn finish_responses(responses: &mut Value, api: bool) {
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    if api {
+        responses.entry("429").or_insert_with(|| {
+            problem_response(
+                "`rate_limited`: over the rate limit; retry after `Retry-After` seconds",
+            )
+        });
+        responses.entry("500").or_insert_with(|| {
+            problem_response("`internal_error`: an unexpected error, logged; nothing is disclosed")
+        });
+        responses.entry("503").or_insert_with(|| {
+            problem_response(
+                "`unavailable`: the database is unreachable, restarting or did not answer in time",
+            )
+        });
+    }
+    for (status, response) in responses.iter_mut() {
+        if response
+            .get("description")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            let reason = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Response");
+            response["description"] = json!(reason);
+        }
+        let mut headers = response
+            .get("headers")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (name, header) in headers.iter_mut() {
+            let max_length = match name.as_str() {
+                "ETag" => 64,
+                "Location" => 200,
+                _ => continue,
+            };
+            header["schema"]["maxLength"] = json!(max_length);
+        }
+        if api && (status.starts_with('2') || status.starts_with('4')) {
+            headers.insert("RateLimit".into(), header_ref("RateLimit"));
+            headers.insert("RateLimit-Policy".into(), header_ref("RateLimit-Policy"));
+        }
+        if matches!(status.as_str(), "429" | "503") {
+            headers.insert("Retry-After".into(), header_ref("Retry-After"));
+        }
+        if status == "401" {
+            headers.insert("WWW-Authenticate".into(), header_ref("WWW-Authenticate"));
+        }
+        if !headers.is_empty() {
+            headers.insert(
+                "Access-Control-Allow-Origin".into(),
+                header_ref("Access-Control-Allow-Origin"),
+            );
+            response["headers"] = Value::Object(headers);
+        }
+    }
+}
+
+/// The lengths of the parameters handlers take as plain strings, as the service checks
+/// them: a consultation's id or slug, and the headers.
+fn bound_parameter(parameter: &mut Value) {
+    let max_length = match (parameter["in"].as_str(), parameter["name"].as_str()) {
+        (Some("path"), Some("id")) => 100,
+        (Some("header"), Some("Idempotency-Key")) => 255,
+        (Some("header"), Some("If-Match")) => 200,
+        (Some("header"), Some("X-Cancel-Token")) => 100,
+        (Some("header"), Some("Authorization")) => 4096,
+        _ => return,
+    };
+    let schema = &mut parameter["schema"];
+    if schema.get("format").is_none() && schema.get("maxLength").is_none() {
+        schema["maxLength"] = json!(max_length);
+    }
+}
+
+/// Calls `f` on every schema object of the document (components, parameters, bodies,
+/// responses, headers), depth first.
+fn visit_schemas(value: &mut Value, f: &mut impl FnMut(&mut serde_json::Map<String, Value>)) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("type") {
+                f(map);
+            }
+            for child in map.values_mut() {
+                visit_schemas(child, f);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                visit_schemas(item, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The bounds a schema's type implies, where the code gives no tighter ones.
+fn bound_by_type(schema: &mut serde_json::Map<String, Value>) {
+    let types: Vec<String> = match &schema["type"] {
+        Value::String(t) => vec![t.clone()],
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => return,
+    };
+    let has = |t: &str| types.iter().any(|x| x == t);
+    if has("string") && !schema.contains_key("maxLength") {
+        let length = match schema.get("format").and_then(Value::as_str) {
+            Some("uuid") => Some(36),
+            // `2019-09-12T10:00:00.123456789+02:00`
+            Some("date-time") => Some(35),
+            Some("date") => Some(10),
+            _ => None,
+        };
+        if let Some(length) = length {
+            schema.insert("maxLength".into(), json!(length));
+        }
+    }
+    if has("integer") {
+        let (format, min, max) = match schema.get("format").and_then(Value::as_str) {
+            Some("int64") => ("int64", i64::MIN, i64::MAX),
+            _ => ("int32", i64::from(i32::MIN), i64::from(i32::MAX)),
+        };
+        schema.entry("format").or_insert_with(|| json!(format));
+        schema.entry("minimum").or_insert_with(|| json!(min));
+        schema.entry("maximum").or_insert_with(|| json!(max));
+    }
 }

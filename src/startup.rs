@@ -67,6 +67,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
             purge_idempotency_records(&purge_pool).await;
         }
     });
+    let spec = crate::openapi::spec();
     let request_metrics = PrometheusMetricsBuilder::new("beteiligung")
         .mask_unmatched_patterns("UNKNOWN")
         .exclude("/metrics")
@@ -78,7 +79,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         latest_migration: db::latest_migration_version(),
         metrics: request_metrics.registry.clone(),
         rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
-        routes: crate::api::Routes::of(&crate::openapi::spec()),
+        routes: crate::api::Routes::of(&spec),
     });
     let idle_state = state.clone();
     tokio::spawn(async move {
@@ -90,14 +91,15 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     });
     let origins = config.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
-        let (app, api) = App::new()
+        // The document served is the finished one, built once (`crate::openapi::spec`).
+        let (app, _) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
             .map(|app| app.configure(crate::api::extractor_configs))
             .configure(configure_api)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .service(web::redirect("/docs", "/docs/").permanent())
             .default_service(web::to(crate::api::not_found))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))

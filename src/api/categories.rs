@@ -13,9 +13,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Serialize, ToSchema)]
 pub struct CategoryInfo {
     pub key: Category,
-    #[schema(example = "Migrantenorganisation")]
+    #[schema(example = "Migrantenorganisation", max_length = 100)]
     pub label_de: &'static str,
-    #[schema(example = "Migrant organisation")]
+    #[schema(example = "Migrant organisation", max_length = 100)]
     pub label_en: &'static str,
 }
 

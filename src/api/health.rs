@@ -11,6 +11,7 @@ use crate::startup::AppState;
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     /// `ok`, or what is not ready.
+    #[schema(max_length = 50)]
     pub status: String,
 }
 

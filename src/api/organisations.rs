@@ -29,8 +29,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub struct OrganisationQuery {
     pub category: Option<Category>,
     /// Exact region.
+    #[param(max_length = 100)]
     pub region: Option<String>,
     /// Case-insensitive part of the name.
+    #[param(max_length = 200)]
     pub q: Option<String>,
 }
 

@@ -68,14 +68,17 @@ pub struct SubmissionQuery {
     pub round_id: Option<Uuid>,
     pub kind: Option<SubmissionKind>,
     /// A topic key of the consultation.
+    #[param(max_length = 50)]
     pub topic: Option<String>,
     pub status: Option<SubmissionStatus>,
     pub organisation_id: Option<Uuid>,
     /// Category of the submitting organisation.
     pub category: Option<Category>,
     /// Region of the submitting organisation.
+    #[param(max_length = 100)]
     pub region: Option<String>,
     /// The partner's own id of a submission.
+    #[param(max_length = 200)]
     pub external_ref: Option<String>,
     /// Only submissions created or changed at or after this instant (RFC 3339); pass the
     /// `sync_watermark` of the previous listing to sync.
@@ -84,6 +87,7 @@ pub struct SubmissionQuery {
     /// German full-text search over title and body: words are matched as stemmed prefixes
     /// (`Sprachkurs` finds `Sprachkurse`) and must all occur; `OR` between two words, `-word`
     /// excludes. Results are ranked, best first, with their `rank`.
+    #[param(max_length = 200)]
     pub q: Option<String>,
 }
 

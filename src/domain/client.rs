@@ -42,6 +42,7 @@ impl ClientRow {
 pub struct Client {
     /// The `client_id` for `/api/v1/auth/token`.
     pub id: Uuid,
+    #[schema(max_length = 200)]
     pub name: String,
     pub role: Role,
     pub organisation_id: Option<Uuid>,
@@ -68,6 +69,7 @@ pub struct CreatedClient {
     #[serde(flatten)]
     pub client: Client,
     pub client_id: Uuid,
+    #[schema(max_length = 100)]
     pub client_secret: String,
 }
 
@@ -75,7 +77,12 @@ pub struct CreatedClient {
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     /// 1–200 characters, e.g. the partner system's name.
-    #[schema(example = "Caritas Magdeburg Fachverfahren")]
+    #[schema(
+        example = "Caritas Magdeburg Fachverfahren",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
     pub role: Role,
     /// Required for `partner` (the organisation it acts for), not allowed otherwise.

@@ -50,10 +50,20 @@ impl ConsultationStatus {
 #[serde(deny_unknown_fields)]
 pub struct Topic {
     /// Stable key, lowercase letters, digits and dashes (1–50).
-    #[schema(example = "sprache")]
+    #[schema(
+        example = "sprache",
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub key: String,
     /// Display label (1–200).
-    #[schema(example = "Sprache und Sprachkurse")]
+    #[schema(
+        example = "Sprache und Sprachkurse",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub label: String,
 }
 
@@ -110,12 +120,24 @@ impl ConsultationRow {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Consultation {
     pub id: Uuid,
-    #[schema(example = "integrationskonzept-sachsen-anhalt")]
+    #[schema(
+        example = "integrationskonzept-sachsen-anhalt",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub slug: String,
-    #[schema(example = "Integrationskonzept Sachsen-Anhalt")]
+    #[schema(
+        example = "Integrationskonzept Sachsen-Anhalt",
+        min_length = 1,
+        max_length = 300,
+        pattern = r"\S"
+    )]
     pub title: String,
+    #[schema(max_length = 5000)]
     pub summary: String,
     pub status: ConsultationStatus,
+    #[schema(max_items = 50)]
     pub topics: Vec<Topic>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
@@ -145,14 +167,22 @@ impl From<ConsultationRow> for Consultation {
 #[serde(deny_unknown_fields)]
 pub struct NewConsultation {
     /// Unique, lowercase letters, digits and dashes (1–100); usable instead of the id.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub slug: String,
     /// 1–300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: String,
     /// At most 5000 characters.
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub summary: String,
     /// At most 50 topics with unique keys.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub topics: Vec<Topic>,
     #[serde(default, deserialize_with = "calendar::optional")]
     pub starts_on: Option<NaiveDate>,
@@ -165,10 +195,18 @@ pub struct NewConsultation {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: Option<String>,
+    #[schema(max_length = 5000)]
     pub summary: Option<String>,
     pub status: Option<ConsultationStatus>,
+    #[schema(max_items = 50)]
     pub topics: Option<Vec<Topic>>,
     #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<NaiveDate>)]

@@ -30,11 +30,12 @@ pub struct OrganisationRow {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Organisation {
     pub id: Uuid,
-    #[schema(example = "Landkreis Stendal")]
+    #[schema(example = "Landkreis Stendal", max_length = 200)]
     pub name: String,
     pub category: Category,
-    #[schema(example = "Altmark")]
+    #[schema(example = "Altmark", max_length = 100)]
     pub region: Option<String>,
+    #[schema(max_length = 500)]
     pub website: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -58,12 +59,19 @@ impl From<OrganisationRow> for Organisation {
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
     /// 1–200 characters.
-    #[schema(example = "Caritasverband für das Bistum Magdeburg")]
+    #[schema(
+        example = "Caritasverband für das Bistum Magdeburg",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
     pub category: Category,
     /// At most 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub region: Option<String>,
     /// http(s) URL, at most 500 characters.
+    #[schema(min_length = 9, max_length = 500, pattern = r"^https?://[^\s]+$")]
     pub website: Option<String>,
 }
 
@@ -71,13 +79,14 @@ pub struct NewOrganisation {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     pub category: Option<Category>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
     pub region: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 9, max_length = 500, pattern = r"^https?://[^\s]+$")]
     pub website: Option<Option<String>>,
 }
 

@@ -21,8 +21,10 @@ pub const MAX_LIMIT: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(max_length = 64)]
     pub cursor: Option<String>,
 }
 
@@ -184,16 +186,20 @@ fn decode_cursor(cursor: &str) -> Result<Cursor, AppError> {
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
+    #[schema(max_items = 200)]
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(max_length = 64)]
     pub next_cursor: Option<String>,
 }
 
 /// One page of a list that syncs.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SyncPage<T> {
+    #[schema(max_items = 200)]
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(max_length = 64)]
     pub next_cursor: Option<String>,
     /// Pass as `updated_since` in the next sync: it then lists every item created or changed
     /// since this listing began, even one whose change committed late (some may come twice).

@@ -21,12 +21,18 @@ use crate::error::AppResult;
 #[serde(deny_unknown_fields)]
 pub struct PrivacyRequest {
     /// The data subject's email address (matched case-insensitively).
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^\s\x00-\x1f\x7f]+@[^\s\x00-\x1f\x7f@.][^\s\x00-\x1f\x7f@]*\.[^\s\x00-\x1f\x7f@]*[^\s\x00-\x1f\x7f@.]\s*$"
+    )]
     pub email: String,
 }
 
 /// Every personal record held for an email address.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonalData {
+    #[schema(max_length = 254)]
     pub email: String,
     pub registrations: Vec<Registration>,
     /// Submissions whose author gave this email address.
@@ -42,7 +48,7 @@ pub struct Erasure {
 
 fn email_of(request: &PrivacyRequest) -> AppResult<String> {
     let mut v = Violations::new();
-    v.text("email", &request.email, 3, 254);
+    v.email("email", &request.email);
     v.into_result()?;
     Ok(super::validate::normalise_email(&request.email).to_lowercase())
 }

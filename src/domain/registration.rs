@@ -64,14 +64,16 @@ pub struct RegistrationRow {
 pub struct Registration {
     pub id: Uuid,
     pub round_id: Uuid,
-    #[schema(example = "Aylin Demir")]
+    #[schema(example = "Aylin Demir", max_length = 200)]
     pub name: String,
-    #[schema(example = "a.demir@example.org")]
+    #[schema(example = "a.demir@example.org", max_length = 254)]
     pub email: String,
     pub organisation_id: Option<Uuid>,
+    #[schema(max_length = 200)]
     pub organisation_name: Option<String>,
     pub category: Option<Category>,
     /// Accessibility or other needs for the event.
+    #[schema(max_length = 2000)]
     pub needs: Option<String>,
     pub status: RegistrationStatus,
     /// 1 for the next to be promoted; only while `waitlisted`.
@@ -86,6 +88,7 @@ pub struct CreatedRegistration {
     #[serde(flatten)]
     pub registration: Registration,
     /// Send as `X-Cancel-Token` to cancel; stored only as a hash.
+    #[schema(max_length = 100)]
     pub cancel_token: String,
 }
 
@@ -93,16 +96,24 @@ pub struct CreatedRegistration {
 #[serde(deny_unknown_fields)]
 pub struct NewRegistration {
     /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// At most 254 characters; one active registration per email and round.
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^\s\x00-\x1f\x7f]+@[^\s\x00-\x1f\x7f@.][^\s\x00-\x1f\x7f@]*\.[^\s\x00-\x1f\x7f@]*[^\s\x00-\x1f\x7f@.]\s*$"
+    )]
     pub email: String,
     /// For partners: their own organisation (the default); anyone else may name one.
     pub organisation_id: Option<Uuid>,
     /// Free text when the organisation is not registered here (≤ 200).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub organisation_name: Option<String>,
     /// Defaults to the organisation's category.
     pub category: Option<Category>,
     /// Accessibility or other needs (≤ 2000).
+    #[schema(max_length = 2000)]
     pub needs: Option<String>,
     /// Must be `true`: consent to processing the personal data for this event.
     #[serde(default)]
@@ -220,8 +231,8 @@ async fn insert(
     party: Party,
     actor: &str,
 ) -> AppResult<StoredResponse> {
-    new.email = normalise_email(&new.email);
     new.validate()?;
+    new.email = normalise_email(&new.email);
     let partner_org = party.organisation();
     if let Some(org) = partner_org {
         match new.organisation_id {

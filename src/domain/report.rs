@@ -58,6 +58,7 @@ pub struct SubmissionCount {
     #[diesel(sql_type = Text)]
     pub kind: SubmissionKind,
     #[diesel(sql_type = Text)]
+    #[schema(max_length = 50)]
     pub topic: String,
     #[diesel(sql_type = Text)]
     pub status: SubmissionStatus,
@@ -68,11 +69,14 @@ pub struct SubmissionCount {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoundCoverage {
     pub round_id: Uuid,
+    #[schema(max_length = 300)]
     pub title: String,
     pub starts_at: DateTime<Utc>,
     /// One entry per category, in the order of `/api/v1/categories`.
+    #[schema(max_items = 16)]
     pub categories: Vec<CategoryCoverage>,
     /// Categories with neither a registration nor a submission in this round.
+    #[schema(max_items = 16)]
     pub absent_categories: Vec<Category>,
     /// Registrations and submissions without a category (e.g. no organisation named).
     pub uncategorised: CategoryCounts,
@@ -99,8 +103,10 @@ pub struct OpenNeed {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
     #[diesel(sql_type = Text)]
+    #[schema(max_length = 300)]
     pub title: String,
     #[diesel(sql_type = Text)]
+    #[schema(max_length = 50)]
     pub topic: String,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub round_id: Option<Uuid>,
@@ -110,7 +116,9 @@ pub struct OpenNeed {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TopicSummary {
+    #[schema(max_length = 50)]
     pub topic: String,
+    #[schema(max_length = 200)]
     pub label: String,
     /// Accepted needs.
     pub needs: i64,

@@ -58,12 +58,23 @@ pub struct RoundRow {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Venue {
-    #[schema(example = "Dessau-Roßlau, Altes Theater")]
+    #[schema(
+        example = "Dessau-Roßlau, Altes Theater",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub street: Option<String>,
-    #[schema(example = "06844")]
+    #[schema(example = "06844", min_length = 1, max_length = 20, pattern = r"\S")]
     pub postal_code: Option<String>,
-    #[schema(example = "Dessau-Roßlau")]
+    #[schema(
+        example = "Dessau-Roßlau",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S"
+    )]
     pub city: String,
 }
 
@@ -82,10 +93,10 @@ pub struct Round {
     pub id: Uuid,
     pub consultation_id: Uuid,
     pub kind: RoundKind,
-    #[schema(example = "Regionalkonferenz Dessau")]
+    #[schema(example = "Regionalkonferenz Dessau", max_length = 300)]
     pub title: String,
     pub venue: Option<Venue>,
-    #[schema(example = "Anhalt")]
+    #[schema(example = "Anhalt", max_length = 100)]
     pub region: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -235,8 +246,10 @@ impl RoundRow {
 pub struct NewRound {
     pub kind: RoundKind,
     /// 1–300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: String,
     pub venue: Option<Venue>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub region: Option<String>,
     #[serde(deserialize_with = "calendar::checked")]
     pub starts_at: DateTime<Utc>,
@@ -262,12 +275,13 @@ pub struct NewRound {
 #[serde(deny_unknown_fields)]
 pub struct RoundPatch {
     pub kind: Option<RoundKind>,
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Venue>)]
     pub venue: Option<Option<Venue>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
     pub region: Option<Option<String>>,
     #[serde(default, deserialize_with = "calendar::optional")]
     pub starts_at: Option<DateTime<Utc>>,

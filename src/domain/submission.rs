@@ -139,19 +139,24 @@ pub struct Submission {
     pub organisation_id: Option<Uuid>,
     /// Shown to staff and the submitting organisation only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub author_name: Option<String>,
     pub kind: SubmissionKind,
-    #[schema(example = "sprache")]
+    #[schema(example = "sprache", max_length = 50)]
     pub topic: String,
-    #[schema(example = "Mehr Sprachkurse mit Kinderbetreuung")]
+    #[schema(example = "Mehr Sprachkurse mit Kinderbetreuung", max_length = 300)]
     pub title: String,
+    #[schema(max_length = 20000)]
     pub body: String,
     /// The needs this action approach answers.
+    #[schema(max_items = 100)]
     pub addresses: Vec<Uuid>,
     pub status: SubmissionStatus,
+    #[schema(max_length = 2000)]
     pub decision_reason: Option<String>,
     pub duplicate_of: Option<Uuid>,
     /// The partner's own id for it, unique per organisation.
+    #[schema(max_length = 200)]
     pub external_ref: Option<String>,
     pub source: SubmissionSource,
     pub created_at: DateTime<Utc>,
@@ -282,23 +287,34 @@ async fn find_row(
 pub struct NewSubmission {
     pub kind: SubmissionKind,
     /// One of the consultation's topic keys.
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub topic: String,
     /// 1–300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: String,
     /// 1–20000 characters.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub body: String,
     /// For `action_approach` only: ids of needs of the same consultation (at least one).
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub addresses: Vec<Uuid>,
     /// The round it came from; its submission window must be open.
     pub round_id: Option<Uuid>,
     /// A partner's own organisation (the default); staff may name any.
     pub organisation_id: Option<Uuid>,
     /// ≤ 200 characters; personal data.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub author_name: Option<String>,
     /// ≤ 254 characters; personal data, never shown to other organisations.
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^\s\x00-\x1f\x7f]+@[^\s\x00-\x1f\x7f@.][^\s\x00-\x1f\x7f@]*\.[^\s\x00-\x1f\x7f@]*[^\s\x00-\x1f\x7f@.]\s*$"
+    )]
     pub author_email: Option<String>,
     /// The partner's own id, unique per organisation (≤ 200).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub external_ref: Option<String>,
     /// `api` for partners (the default), `staff` (default) or `conference` for staff.
     pub source: Option<SubmissionSource>,
@@ -481,10 +497,10 @@ async fn insert(
         "is not a topic of this consultation",
     );
     v.optional_text("author_name", new.author_name.as_deref(), 200);
-    new.author_email = new.author_email.as_deref().map(normalise_email);
     if let Some(email) = &new.author_email {
         v.email("author_email", email);
     }
+    new.author_email = new.author_email.as_deref().map(normalise_email);
     v.optional_text("external_ref", new.external_ref.as_deref(), 200);
     let round = match new.round_id {
         Some(round_id) => {
@@ -837,12 +853,18 @@ impl Submission {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionPatch {
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub topic: Option<String>,
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub body: Option<String>,
     /// Replaces the addressed needs (action approaches only).
+    #[schema(max_items = 100)]
     pub addresses: Option<Vec<Uuid>>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub author_name: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub external_ref: Option<String>,
 }
 
@@ -1042,7 +1064,7 @@ pub struct Review {
     /// `in_review`, `accepted`, `rejected` (needs `reason`) or `merged` (needs `duplicate_of`).
     pub status: SubmissionStatus,
     /// Required for `rejected` (≤ 2000).
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, min_length = 1, max_length = 2000, pattern = r"\S")]
     pub reason: Option<String>,
     /// Required for `merged`: another submission of the same consultation that stands
     /// (not merged, withdrawn or rejected).

@@ -67,10 +67,10 @@ impl Violations {
         }
     }
 
-    /// An email address of at most 254 characters, already trimmed.
+    /// An email address of at most 254 characters (white space around it is dropped).
     pub fn email(&mut self, field: &str, value: &str) {
         self.check(
-            value.chars().count() <= 254 && is_email(value),
+            value.chars().count() <= 254 && is_email(value.trim()),
             field,
             "must be an email address of at most 254 characters",
         );
