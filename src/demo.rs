@@ -16,6 +16,10 @@ use crate::domain::submission::{
     SubmissionKind, SubmissionRow, SubmissionSource, SubmissionStatus,
 };
 
+mod activity;
+
+pub use activity::OPEN_ROUND_ID;
+
 pub const CONSULTATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000001");
 pub const CONSULTATION_SLUG: &str = "integrationskonzept-sachsen-anhalt";
 
@@ -106,6 +110,9 @@ const ROUNDS: &[DemoRound] = &[
     },
 ];
 
+/// The partner organisation of the demo's partner API client (Caritas).
+pub const PARTNER_ORGANISATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000204");
+
 const ORGANISATIONS: &[(Uuid, &str, Category, &str)] = &[
     (
         uuid!("0190f1a0-0000-7000-8000-000000000201"),
@@ -148,6 +155,66 @@ const ORGANISATIONS: &[(Uuid, &str, Category, &str)] = &[
         "Koordinierungsstelle Integration Landkreis Stendal",
         Category::MunicipalCoordinationOffice,
         "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000208"),
+        "Integrationsbeauftragte des Landkreises Harz",
+        Category::IntegrationCommissioner,
+        "Harz",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000209"),
+        "Willkommensinitiative Halle-Neustadt",
+        Category::CivilSociety,
+        "Halle",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000210"),
+        "Internationaler Kulturverein Dessau e. V.",
+        Category::Association,
+        "Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000211"),
+        "Berufsbildende Schulen Stendal",
+        Category::School,
+        "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000212"),
+        "Kita Regenbogen Magdeburg-Neu Olvenstedt",
+        Category::Daycare,
+        "Magdeburg",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000213"),
+        "Landesseniorenvertretung Sachsen-Anhalt",
+        Category::SeniorAssociation,
+        "Sachsen-Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000214"),
+        "Netzwerk Integration Halle (Saale)",
+        Category::IntegrationNetwork,
+        "Halle",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000215"),
+        "Evangelische Kirchengemeinde Stendal",
+        Category::ReligiousCommunity,
+        "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000216"),
+        "Stadtwerke Dessau",
+        Category::Company,
+        "Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000217"),
+        "Landeszentrale für politische Bildung Sachsen-Anhalt",
+        Category::Other,
+        "Sachsen-Anhalt",
     ),
 ];
 
@@ -339,5 +406,62 @@ für das neue Integrationskonzept des Landes."
                 .await?;
         }
     }
+    activity::load_open_round(conn).await?;
+    activity::load_registrations(conn).await?;
+    activity::load_submissions(conn).await?;
     Ok(())
+}
+
+/// API clients whose ids and secrets come from the environment, so that a partner's
+/// integration test against the container can authenticate without reading its log:
+/// `DEMO_ADMIN_CLIENT_ID`/`_SECRET` (role admin) and `DEMO_PARTNER_CLIENT_ID`/`_SECRET`
+/// (partner for the Caritasverband). A client is (re)created with the given secret each
+/// start. Returns what was created, for the log.
+pub async fn load_clients(
+    conn: &mut AsyncPgConnection,
+    var: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Vec<String>> {
+    use crate::auth::Role;
+    use crate::db::schema::api_clients;
+    let mut created = Vec::new();
+    for (prefix, role, organisation, name) in [
+        ("DEMO_ADMIN_CLIENT", Role::Admin, None, "Demo admin"),
+        (
+            "DEMO_PARTNER_CLIENT",
+            Role::Partner,
+            Some(PARTNER_ORGANISATION_ID),
+            "Caritas Fachverfahren (Demo)",
+        ),
+    ] {
+        let (Some(id), Some(secret)) = (
+            var(&format!("{prefix}_ID")),
+            var(&format!("{prefix}_SECRET")),
+        ) else {
+            continue;
+        };
+        let id = Uuid::parse_str(id.trim())
+            .map_err(|_| anyhow::anyhow!("{prefix}_ID must be a UUID, got {id:?}"))?;
+        if secret.len() < 16 {
+            anyhow::bail!("{prefix}_SECRET must be at least 16 characters");
+        }
+        let hash = crate::auth::secret::hash(&secret)?;
+        diesel::insert_into(api_clients::table)
+            .values((
+                api_clients::id.eq(id),
+                api_clients::name.eq(name),
+                api_clients::role.eq(role.as_str()),
+                api_clients::organisation_id.eq(organisation),
+                api_clients::secret_hash.eq(&hash),
+            ))
+            .on_conflict(api_clients::id)
+            .do_update()
+            .set((
+                api_clients::secret_hash.eq(&hash),
+                api_clients::revoked_at.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)
+            .await?;
+        created.push(format!("{name}: client_id {id} ({role})"));
+    }
+    Ok(created)
 }

@@ -189,6 +189,9 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         let pool = db::pool(&config.database_url, 1, config.db_statement_timeout)?;
         let mut conn = pool.get().await?;
         demo::load(&mut conn).await?;
+        for client in demo::load_clients(&mut conn, |name| std::env::var(name).ok()).await? {
+            println!("Demo API client from the environment: {client}");
+        }
         let admin = Principal {
             subject: "demo-admin".into(),
             role: Role::Admin,

@@ -149,12 +149,32 @@ async fn the_demo_consultation_loads_idempotently() {
         .collect();
     assert_eq!(
         cities,
-        ["Magdeburg", "Dessau-Roßlau", "Stendal", "Halle (Saale)"]
+        [
+            "Magdeburg",
+            "Dessau-Roßlau",
+            "Stendal",
+            "Halle (Saale)",
+            "Magdeburg"
+        ]
     );
     assert_eq!(rounds[0]["kind"], "kickoff");
     assert_eq!(rounds[0]["starts_at"], "2019-09-12T08:00:00Z");
+    assert_eq!(
+        rounds[0]["seats"],
+        json!({"confirmed": 0, "waitlisted": 0, "attended": 118, "capacity": 130})
+    );
+    // The workshop is open for registration and submissions now.
+    let workshop = &rounds[4];
+    let now = chrono::Utc::now();
+    let instant = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(workshop[field].as_str().unwrap()).unwrap()
+    };
+    assert!(instant("registration_opens_at") < now && now < instant("registration_closes_at"));
+    assert!(instant("submissions_open_at") < now && now < instant("submissions_close_at"));
+    assert_eq!(workshop["seats"]["confirmed"], 23);
+
     let organisations: Value = app
-        .get("/api/v1/organisations", None)
+        .get("/api/v1/organisations?limit=200", None)
         .await
         .json()
         .await
@@ -165,11 +185,7 @@ async fn the_demo_consultation_loads_idempotently() {
         .iter()
         .map(|o| o["category"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        categories.len(),
-        7,
-        "organisations of different categories, loaded once"
-    );
+    assert_eq!(categories.len(), 16, "every category, loaded once");
     let report: Value = app
         .get(
             "/api/v1/consultations/integrationskonzept-sachsen-anhalt/report",
@@ -179,14 +195,93 @@ async fn the_demo_consultation_loads_idempotently() {
         .json()
         .await
         .unwrap();
-    assert_eq!(report["totals"]["submissions"], 6);
-    let open: Vec<&str> = report["open_needs"]
+    assert_eq!(report["totals"]["submissions"], 40);
+    assert_eq!(report["totals"]["attended"], 278);
+    let statuses: std::collections::HashSet<&str> = report["submissions"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n["title"].as_str().unwrap())
+        .map(|c| c["status"].as_str().unwrap())
         .collect();
-    assert_eq!(open, ["Schnellere Anerkennung ausländischer Abschlüsse"]);
+    assert_eq!(
+        statuses.len(),
+        6,
+        "submissions in every status: {statuses:?}"
+    );
+    assert!(
+        report["open_needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["title"] == "Schnellere Anerkennung ausländischer Abschlüsse")
+    );
+}
+
+#[tokio::test]
+async fn demo_api_clients_come_from_the_environment() {
+    use diesel_async::AsyncConnection;
+    let app = spawn_app().await;
+    let mut conn = diesel_async::AsyncPgConnection::establish(&app.database_url())
+        .await
+        .unwrap();
+    beteiligung::demo::load(&mut conn).await.unwrap();
+    let partner_id = uuid::Uuid::new_v4().to_string();
+    let vars = [
+        ("DEMO_PARTNER_CLIENT_ID", partner_id.as_str()),
+        (
+            "DEMO_PARTNER_CLIENT_SECRET",
+            "partner-secret-for-integration-tests",
+        ),
+    ];
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    };
+    let created = beteiligung::demo::load_clients(&mut conn, lookup)
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1);
+    // Loading again (a restart) keeps one client with the same credentials.
+    beteiligung::demo::load_clients(&mut conn, lookup)
+        .await
+        .unwrap();
+    let token: Value = app
+        .post(
+            "/api/v1/auth/token",
+            None,
+            &json!({"grant_type": "client_credentials", "client_id": partner_id,
+                    "client_secret": "partner-secret-for-integration-tests"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let submitted = app
+        .post(
+            "/api/v1/consultations/integrationskonzept-sachsen-anhalt/submissions",
+            Some(token),
+            &json!({"kind": "need", "topic": "sprache", "title": "Sprachkurse in Teilzeit",
+                    "body": "Für Eltern in Teilzeitbeschäftigung", "round_id": beteiligung::demo::OPEN_ROUND_ID}),
+        )
+        .await;
+    assert_eq!(submitted.status(), 201);
+    let submitted: Value = submitted.json().await.unwrap();
+    assert_eq!(
+        submitted["organisation_id"],
+        beteiligung::demo::PARTNER_ORGANISATION_ID.to_string()
+    );
+    let bad = beteiligung::demo::load_clients(&mut conn, |name: &str| {
+        (name == "DEMO_ADMIN_CLIENT_ID" || name == "DEMO_ADMIN_CLIENT_SECRET")
+            .then(|| "not-a-uuid-and-not-long".to_string())
+    })
+    .await;
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("DEMO_ADMIN_CLIENT_ID")
+    );
 }
 
 /// What a caller sees when the database goes away under a running server: 503 with
