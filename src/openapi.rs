@@ -128,12 +128,28 @@ fn finish_document(doc: &mut Value) {
                 operation["responses"]["200"]["content"]["application/json"]["schema"]["maxItems"] =
                     json!(crate::domain::category::Category::ALL.len());
             }
+            if operation.get("requestBody").is_some() {
+                let responses = &mut operation["responses"];
+                if responses.get("415").is_none() {
+                    responses["415"] = problem_response(
+                        "`unsupported_media_type`: the body is not of a type this operation takes",
+                    );
+                }
+                if responses.get("400").is_none() {
+                    responses["400"] = problem_response(
+                        "`malformed_json` or `invalid_body`: the body cannot be read",
+                    );
+                }
+            }
             finish_responses(&mut operation["responses"], api);
             if let Some(parameters) = operation["parameters"].as_array_mut() {
                 parameters.iter_mut().for_each(bound_parameter);
             }
         }
     }
+    // Registration needs consent: the one value `privacy_consent` can have.
+    doc["components"]["schemas"]["NewRegistration"]["properties"]["privacy_consent"]["enum"] =
+        json!([true]);
     visit_schemas(doc, &mut bound_by_type);
 }
 
@@ -217,6 +233,15 @@ fn finish_responses(responses: &mut Value, api: bool) {
 /// The lengths of the parameters handlers take as plain strings, as the service checks
 /// them: a consultation's id or slug, and the headers.
 fn bound_parameter(parameter: &mut Value) {
+    // A parameter is present or absent, never `null` (an `Option` in the code is `required:
+    // false`, not a nullable type).
+    if let Some(types) = parameter["schema"]["type"].as_array() {
+        let types: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        parameter["schema"]["type"] = match types.as_slice() {
+            [single] => single.clone(),
+            _ => Value::Array(types),
+        };
+    }
     let max_length = match (parameter["in"].as_str(), parameter["name"].as_str()) {
         (Some("path"), Some("id")) => 100,
         (Some("header"), Some("Idempotency-Key")) => 255,

@@ -12,12 +12,22 @@ use crate::error::{AppError, AppResult};
 pub const HEADER: &str = "Idempotency-Key";
 const REPLAYED: &str = "Idempotent-Replayed";
 
+/// What keys an operation takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// Any key of 1–255 characters; a UUID from callers without a token.
+    Any,
+    /// UUIDs only: the operation is mostly called without a token.
+    Uuid,
+}
+
 /// The key of a request, scoped to the caller (and a partner's organisation) and the
 /// operation; `None` without the header.
 pub fn key(
     req: &HttpRequest,
     caller: &Caller,
     operation: &str,
+    keys: Keys,
     body: &impl Serialize,
 ) -> AppResult<Option<IdempotencyKey>> {
     let Some(value) = req.headers().get(HEADER) else {
@@ -34,7 +44,8 @@ pub fn key(
             .map(|o| o.to_string())
             .unwrap_or_default()
     );
-    IdempotencyKey::new(&scope, caller.principal().is_none(), operation, value, body).map(Some)
+    let uuid_only = keys == Keys::Uuid || caller.principal().is_none();
+    IdempotencyKey::new(&scope, uuid_only, operation, value, body).map(Some)
 }
 
 /// 201 with `Location`; a replay says so in `Idempotent-Replayed: true`.

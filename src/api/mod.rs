@@ -210,6 +210,17 @@ impl Routes {
     }
 }
 
+/// A query parameter of at most `max` characters, as the spec says; 400 beyond.
+pub fn bounded(name: &str, value: Option<&String>, max: usize) -> Result<(), AppError> {
+    match value {
+        Some(value) if value.chars().count() > max => Err(AppError::invalid_parameter(
+            name,
+            format!("must not be longer than {max} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A 201 response with `Location` and `ETag`.
 pub fn created(
     location: String,

@@ -50,6 +50,8 @@ pub async fn list_organisations(
     page: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
+    super::bounded("region", query.region.as_ref(), 100)?;
+    super::bounded("q", query.q.as_ref(), 200)?;
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let filter = OrganisationFilter {

@@ -6,7 +6,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::csv_cell::{self, Dialect};
-use super::{export, idempotent};
+use super::export;
+use super::idempotent::{self, Keys};
 use crate::auth::{Allowed, Caller, may};
 use crate::domain::event::Event;
 use crate::domain::page::{self, Keyset, PageQuery, SyncPage};
@@ -35,10 +36,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// are left, else `waitlisted`. Accepts `Idempotency-Key`.
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path, description = "round id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters, a UUID without a token; a retry with the same key and body replays the first response for 24 h (a 201, or a 400/413/422 refusal)")),
+           ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400/413/422 refusal)")),
     request_body = NewRegistration, responses(
     (status = 201, body = CreatedRegistration, headers(("Location" = String))),
-    (status = 400, description = "malformed body or id; an `Idempotency-Key` that is too long, or not a UUID from a caller without a token", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "malformed body or id; an `Idempotency-Key` that is not a UUID", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "a partner naming another organisation", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such (visible) round", body = Problem, content_type = "application/problem+json"),
@@ -55,7 +56,7 @@ pub async fn register(
     body: web::Json<NewRegistration>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let key = idempotent::key(&req, &caller, "registration.create", &body)?;
+    let key = idempotent::key(&req, &caller, "registration.create", Keys::Uuid, &body)?;
     let mut conn = state.conn().await?;
     let outcome = registration::register(&mut conn, *id, body, &caller, key.as_ref()).await?;
     Ok(idempotent::respond(outcome))

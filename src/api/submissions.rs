@@ -6,7 +6,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::etag::if_match;
-use super::{idempotent, with_etag};
+use super::idempotent::{self, Keys};
+use super::with_etag;
 use crate::auth::{Allowed, Caller, may};
 use crate::domain::category::Category;
 use crate::domain::consultation;
@@ -56,7 +57,7 @@ pub async fn create_submission(
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let caller = allowed.caller;
-    let key = idempotent::key(&req, &caller, "submission.create", &body)?;
+    let key = idempotent::key(&req, &caller, "submission.create", Keys::Any, &body)?;
     let mut conn = state.conn().await?;
     let outcome = submission::create(&mut conn, &id, body, &caller, key.as_ref()).await?;
     Ok(idempotent::respond(outcome))
@@ -86,13 +87,17 @@ pub struct SubmissionQuery {
     pub updated_since: Option<DateTime<Utc>>,
     /// German full-text search over title and body: words are matched as stemmed prefixes
     /// (`Sprachkurs` finds `Sprachkurse`) and must all occur; `OR` between two words, `-word`
-    /// excludes. Results are ranked, best first, with their `rank`.
+    /// excludes. Results are ranked, best first, with their `rank`. Words of one character
+    /// are left out and only the first 8 words count; a search without a word finds nothing.
     #[param(max_length = 200)]
     pub q: Option<String>,
 }
 
 impl SubmissionQuery {
     pub fn filter(&self) -> AppResult<SubmissionFilter> {
+        super::bounded("topic", self.topic.as_ref(), 50)?;
+        super::bounded("region", self.region.as_ref(), 100)?;
+        super::bounded("external_ref", self.external_ref.as_ref(), 200)?;
         let q = match self.q.as_deref() {
             Some(q) => submission::search_terms(q)?,
             None => None,

@@ -23,7 +23,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// Must be `client_credentials`.
-    #[schema(example = "client_credentials", max_length = 100)]
+    #[schema(value_type = GrantType, required = true)]
     pub grant_type: Option<String>,
     /// The API client's id (or in the `Authorization: Basic` header).
     #[schema(max_length = 100)]
@@ -34,6 +34,13 @@ pub struct TokenRequest {
     /// Accepted and ignored: a client's role decides what its tokens may do.
     #[schema(max_length = 1000)]
     pub scope: Option<String>,
+}
+
+crate::text_enum! {
+    /// The OAuth2 grant this endpoint serves.
+    GrantType {
+        ClientCredentials = "client_credentials",
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -131,8 +138,8 @@ impl Refusal {
     params(("Authorization" = Option<String>, Header, description = "`Basic base64(client_id:client_secret)` (client_secret_basic), instead of the credentials in the body")),
     responses(
     (status = 200, description = "a bearer token", body = TokenResponse),
-    (status = 400, description = "`invalid_request` (missing or repeated credentials, malformed body) or `unsupported_grant_type`", body = OAuthError),
-    (status = 401, description = "`invalid_client`; with `WWW-Authenticate: Basic` when the client authenticated by HTTP Basic", body = OAuthError),
+    (status = 400, description = "`invalid_request` (no `grant_type`, credentials both as HTTP Basic and in the body, malformed body) or `unsupported_grant_type`", body = OAuthError),
+    (status = 401, description = "`invalid_client`: no, unknown, wrong or revoked client credentials; with `WWW-Authenticate: Basic` when the client authenticated by HTTP Basic", body = OAuthError),
     (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "neither form nor JSON", body = OAuthError),
 ), security(()))]
@@ -170,11 +177,8 @@ async fn issue(
             }
             (Some((id, secret)), None, None) => (id, secret, true),
             (None, Some(id), Some(secret)) => (id, secret, false),
-            (None, _, _) => {
-                return Ok(Err(Refusal::invalid_request(
-                    "client_id and client_secret are required (in the body or as HTTP Basic).",
-                )));
-            }
+            // RFC 6749 §5.2: no (or incomplete) client authentication is `invalid_client`.
+            (None, _, _) => return Ok(Err(Refusal::invalid_client(false))),
         };
     match request.grant_type.as_deref() {
         Some("client_credentials") => {}

@@ -38,10 +38,10 @@ pub struct IdempotencyKey {
 impl IdempotencyKey {
     /// `caller_scope` names the caller (and a partner's organisation), `operation` what is
     /// done, e.g. `submission.create`. Anonymous callers share one scope, so their keys
-    /// must be UUIDs: unguessable, and unique without coordination.
+    /// must be UUIDs (`uuid_only`): unguessable, and unique without coordination.
     pub fn new(
         caller_scope: &str,
-        anonymous: bool,
+        uuid_only: bool,
         operation: &str,
         key: &str,
         body: &impl Serialize,
@@ -52,10 +52,10 @@ impl IdempotencyKey {
                 format!("must be 1 to {MAX_KEY_CHARS} characters"),
             ));
         }
-        if anonymous && Uuid::parse_str(key).is_err() {
+        if uuid_only && (key.len() != 36 || Uuid::try_parse(key).is_err()) {
             return Err(AppError::invalid_parameter(
                 "Idempotency-Key",
-                "must be a UUID for callers without a token",
+                "must be a UUID here",
             ));
         }
         // Canonical JSON: key order and white space of the body do not count.

@@ -2,8 +2,6 @@
 //! sorts by creation time; the cursor is the opaque encoding of the last id of a page (and,
 //! for lists that sync, of the listing's sync watermark, so every page carries the first's).
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -24,7 +22,10 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(
+        max_length = 64,
+        pattern = "^[0-9a-f]{32}(r[0-9a-f]{8})?(w[0-9]{1,16})?$"
+    )]
     pub cursor: Option<String>,
 }
 
@@ -131,51 +132,50 @@ impl Keyset {
     }
 }
 
-/// 16 bytes of id, a flag byte (1: rank follows, 2: watermark follows), 4 bytes of rank,
-/// 8 bytes of watermark (microseconds since 1970), URL-safe base64. A plain cursor is the id.
+/// A cursor (documented as a pattern on [`PageQuery::cursor`], and every string of that
+/// pattern decodes): the last id as 32 hex digits, then for ranked lists `r` and the rank's
+/// 8 hex digits, then for syncing lists `w` and the watermark in microseconds since 1970.
 pub fn encode_cursor(cursor: Cursor) -> String {
-    let mut bytes = cursor.id.as_bytes().to_vec();
-    if cursor.rank.is_some() || cursor.watermark.is_some() {
-        let flags = u8::from(cursor.rank.is_some()) | (u8::from(cursor.watermark.is_some()) << 1);
-        bytes.push(flags);
-    }
+    let mut out = cursor.id.simple().to_string();
     if let Some(rank) = cursor.rank {
-        bytes.extend(rank.to_be_bytes());
+        out.push_str(&format!("r{:08x}", rank.to_bits()));
     }
     if let Some(watermark) = cursor.watermark {
-        bytes.extend(watermark.timestamp_micros().to_be_bytes());
+        out.push_str(&format!("w{}", watermark.timestamp_micros().max(0)));
     }
-    URL_SAFE_NO_PAD.encode(bytes)
+    out
 }
 
 fn decode_cursor(cursor: &str) -> Result<Cursor, AppError> {
     let invalid = || AppError::invalid_parameter("cursor", "is not a cursor this API issued");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let (id, rest) = bytes.split_at_checked(16).ok_or_else(invalid)?;
-    let id = Uuid::from_slice(id).map_err(|_| invalid())?;
-    let Some((&flags, mut rest)) = rest.split_first() else {
-        return Ok(id.into());
+    let (head, watermark) = match cursor.split_once('w') {
+        Some((head, micros)) if (1..=16).contains(&micros.len()) => {
+            let micros: i64 = micros.parse().map_err(|_| invalid())?;
+            (
+                head,
+                Some(DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?),
+            )
+        }
+        Some(_) => return Err(invalid()),
+        None => (cursor, None),
     };
-    let mut take = |n: usize| -> Result<&[u8], AppError> {
-        let (head, tail) = rest.split_at_checked(n).ok_or_else(invalid)?;
-        rest = tail;
-        Ok(head)
+    let (id, rank) = match head.split_once('r') {
+        Some((id, rank)) if rank.len() == 8 => {
+            let bits = u32::from_str_radix(rank, 16).map_err(|_| invalid())?;
+            (id, Some(f32::from_bits(bits)).filter(|r| r.is_finite()))
+        }
+        Some(_) => return Err(invalid()),
+        None => (head, None),
     };
-    let rank = if flags & 1 == 1 {
-        let bytes: [u8; 4] = take(4)?.try_into().map_err(|_| invalid())?;
-        Some(f32::from_be_bytes(bytes)).filter(|r| r.is_finite())
-    } else {
-        None
+    let hex = |s: &str| {
+        s.len() == 32
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
-    let watermark = if flags & 2 == 2 {
-        let bytes: [u8; 8] = take(8)?.try_into().map_err(|_| invalid())?;
-        Some(DateTime::from_timestamp_micros(i64::from_be_bytes(bytes)).ok_or_else(invalid)?)
-    } else {
-        None
-    };
-    if flags > 3 || !rest.is_empty() {
+    if !hex(id) {
         return Err(invalid());
     }
+    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
     Ok(Cursor {
         id,
         rank,
@@ -254,6 +254,17 @@ mod tests {
         let mut truncated = encode_cursor(syncing);
         truncated.truncate(30);
         assert!(Keyset::parse(None, Some(&truncated)).is_err());
+        let all = Cursor {
+            id,
+            rank: Some(1.5),
+            watermark: Some(watermark),
+        };
+        assert_eq!(
+            Keyset::parse(None, Some(&encode_cursor(all)))
+                .unwrap()
+                .after_rank,
+            Some(1.5)
+        );
     }
 
     #[test]

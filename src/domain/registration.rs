@@ -102,7 +102,7 @@ pub struct NewRegistration {
     #[schema(
         min_length = 3,
         max_length = 254,
-        pattern = r"^\s*[^\s\x00-\x1f\x7f]+@[^\s\x00-\x1f\x7f@.][^\s\x00-\x1f\x7f@]*\.[^\s\x00-\x1f\x7f@]*[^\s\x00-\x1f\x7f@.]\s*$"
+        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@[^\s\x00-\x1f\x7f-\x9f@.][^\s\x00-\x1f\x7f-\x9f@]*\.[^\s\x00-\x1f\x7f-\x9f@]*[^\s\x00-\x1f\x7f-\x9f@.]\s*$"
     )]
     pub email: String,
     /// For partners: their own organisation (the default); anyone else may name one.
@@ -116,7 +116,6 @@ pub struct NewRegistration {
     #[schema(max_length = 2000)]
     pub needs: Option<String>,
     /// Must be `true`: consent to processing the personal data for this event.
-    #[serde(default)]
     pub privacy_consent: bool,
 }
 

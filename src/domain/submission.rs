@@ -310,7 +310,7 @@ pub struct NewSubmission {
     #[schema(
         min_length = 3,
         max_length = 254,
-        pattern = r"^\s*[^\s\x00-\x1f\x7f]+@[^\s\x00-\x1f\x7f@.][^\s\x00-\x1f\x7f@]*\.[^\s\x00-\x1f\x7f@]*[^\s\x00-\x1f\x7f@.]\s*$"
+        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@[^\s\x00-\x1f\x7f-\x9f@.][^\s\x00-\x1f\x7f-\x9f@]*\.[^\s\x00-\x1f\x7f-\x9f@]*[^\s\x00-\x1f\x7f-\x9f@.]\s*$"
     )]
     pub author_email: Option<String>,
     /// The partner's own id, unique per organisation (≤ 200).
@@ -609,7 +609,7 @@ pub struct SubmissionFilter {
     pub external_ref: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     /// German full-text search over title and body, as produced by [`search_terms`].
-    pub q: Option<String>,
+    pub q: Option<Search>,
 }
 
 type SearchExpression<T> = Box<dyn BoxableExpression<submissions::table, Pg, SqlType = T>>;
@@ -624,15 +624,16 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 /// Turns what a user types into a `to_tsquery` expression: every word becomes a German-
 /// stemmed prefix (the stemmer alone maps `Sprachkurs` to `sprachkur` but `Sprachkurse` to
 /// `sprachkurs`; as a prefix the first finds the second), words are ANDed, `OR` between two
-/// words ORs them and a leading `-` excludes a word. Words shorter than
-/// [`MIN_SEARCH_TERM_CHARS`] are left out; `None` for a blank text. Refused (400): a text over
-/// [`MAX_SEARCH_CHARS`], more than [`MAX_SEARCH_TERMS`] words, or no word long enough.
-pub fn search_terms(q: &str) -> AppResult<Option<String>> {
-    let invalid = |message: String| AppError::invalid_parameter("q", message);
+/// words ORs them and a leading `-` excludes a word. Bounded, so that no search is costly:
+/// words shorter than [`MIN_SEARCH_TERM_CHARS`] are left out, and only the first
+/// [`MAX_SEARCH_TERMS`] words count. `Search::Nothing` when no word is left (it finds
+/// nothing), `None` for a blank text; a text over [`MAX_SEARCH_CHARS`] is refused (400).
+pub fn search_terms(q: &str) -> AppResult<Option<Search>> {
     if q.chars().count() > MAX_SEARCH_CHARS {
-        return Err(invalid(format!(
-            "must not be longer than {MAX_SEARCH_CHARS} characters"
-        )));
+        return Err(AppError::invalid_parameter(
+            "q",
+            format!("must not be longer than {MAX_SEARCH_CHARS} characters"),
+        ));
     }
     if q.trim().is_empty() {
         return Ok(None);
@@ -640,7 +641,7 @@ pub fn search_terms(q: &str) -> AppResult<Option<String>> {
     let mut out = String::new();
     let mut terms = 0;
     let mut pending_or = false;
-    for raw in q.split_whitespace() {
+    'words: for raw in q.split_whitespace() {
         if raw == "OR" {
             pending_or = !out.is_empty();
             continue;
@@ -654,12 +655,10 @@ pub fn search_terms(q: &str) -> AppResult<Option<String>> {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|p| p.chars().count() >= MIN_SEARCH_TERM_CHARS)
         {
-            terms += 1;
-            if terms > MAX_SEARCH_TERMS {
-                return Err(invalid(format!(
-                    "must not have more than {MAX_SEARCH_TERMS} words"
-                )));
+            if terms == MAX_SEARCH_TERMS {
+                break 'words;
             }
+            terms += 1;
             if !out.is_empty() {
                 out.push_str(if pending_or { " | " } else { " & " });
             }
@@ -671,12 +670,20 @@ pub fn search_terms(q: &str) -> AppResult<Option<String>> {
             out.push_str(":*");
         }
     }
-    if out.is_empty() {
-        return Err(invalid(format!(
-            "contains no word of at least {MIN_SEARCH_TERM_CHARS} characters"
-        )));
-    }
-    Ok(Some(out))
+    Ok(Some(if out.is_empty() {
+        Search::Nothing
+    } else {
+        Search::Terms(out)
+    }))
+}
+
+/// A search, as [`search_terms`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Search {
+    /// A `to_tsquery` expression.
+    Terms(String),
+    /// No word to search for: nothing is found.
+    Nothing,
 }
 
 /// `ts_rank` of a row against the terms from [`search_terms`].
@@ -743,8 +750,10 @@ fn filtered<'a>(
     if let Some(since) = filter.updated_since {
         query = query.filter(submissions::updated_at.ge(since));
     }
-    if let Some(q) = &filter.q {
-        query = query.filter(matches(q));
+    match &filter.q {
+        Some(Search::Terms(terms)) => query = query.filter(matches(terms)),
+        Some(Search::Nothing) => query = query.filter(diesel::dsl::sql::<Bool>("false")),
+        None => {}
     }
     query
 }
@@ -801,7 +810,7 @@ async fn load_page(
 ) -> QueryResult<Vec<(SubmissionRow, Option<f32>)>> {
     let query = filtered(consultation_id, filter, party).limit(keyset.fetch());
     let rows: Vec<(SubmissionRow, Option<f32>)> = match &filter.q {
-        None => {
+        None | Some(Search::Nothing) => {
             let mut query = query.order(submissions::id);
             if let Some(after) = keyset.after {
                 query = query.filter(submissions::id.gt(after));
@@ -814,7 +823,7 @@ async fn load_page(
                 .map(|row| (row, None))
                 .collect()
         }
-        Some(q) => {
+        Some(Search::Terms(q)) => {
             let mut query = query.order((rank_of(q).desc(), submissions::id));
             if let Some(after) = keyset.after {
                 let rank = keyset.after_rank.unwrap_or(f32::MAX);
@@ -1200,9 +1209,17 @@ pub async fn history(
 mod tests {
     use super::search_terms;
 
+    use super::Search;
+
+    fn terms(q: &str) -> Option<String> {
+        match search_terms(q).unwrap() {
+            Some(Search::Terms(terms)) => Some(terms),
+            _ => None,
+        }
+    }
+
     #[test]
     fn search_words_become_anded_prefixes() {
-        let terms = |q| search_terms(q).unwrap();
         assert_eq!(terms("Sprachkurs").as_deref(), Some("Sprachkurs:*"));
         assert_eq!(
             terms("Sprachkurs Kita -Halle").as_deref(),
@@ -1215,15 +1232,17 @@ mod tests {
         assert_eq!(terms("ab':*|(cd) & !").as_deref(), Some("ab:* & cd:*"));
         assert_eq!(terms("Kita-Plätze").as_deref(), Some("Kita:* & Plätze:*"));
         assert_eq!(terms("Halle a. S.").as_deref(), Some("Halle:*"));
-        assert_eq!(terms("  "), None);
+        assert_eq!(search_terms("  ").unwrap(), None);
     }
 
     #[test]
     fn searches_are_bounded() {
-        assert!(search_terms(" ! & ( ) ").is_err());
-        assert!(search_terms("a b c").is_err());
-        assert!(search_terms("eins zwei drei vier fünf sechs sieben acht").is_ok());
-        assert!(search_terms("eins zwei drei vier fünf sechs sieben acht neun").is_err());
+        assert_eq!(search_terms(" ! & ( ) ").unwrap(), Some(Search::Nothing));
+        assert_eq!(search_terms("a b c").unwrap(), Some(Search::Nothing));
+        assert_eq!(
+            terms("eins zwei drei vier fünf sechs sieben acht neun zehn").as_deref(),
+            Some("eins:* & zwei:* & drei:* & vier:* & fünf:* & sechs:* & sieben:* & acht:*")
+        );
         assert!(search_terms(&"x".repeat(201)).is_err());
     }
 }

@@ -124,14 +124,22 @@ async fn wrong_unknown_or_revoked_credentials_get_no_token() {
         )
         .await;
     assert_oauth_error(grant, 400, "unsupported_grant_type").await;
-    let missing = app
+    let anonymous = app
         .post(
             "/api/v1/auth/token",
             None,
             &json!({"grant_type": "client_credentials"}),
         )
         .await;
-    assert_oauth_error(missing, 400, "invalid_request").await;
+    assert_oauth_error(anonymous, 401, "invalid_client").await;
+    let no_grant = app
+        .post(
+            "/api/v1/auth/token",
+            None,
+            &json!({"client_id": client_id, "client_secret": secret}),
+        )
+        .await;
+    assert_oauth_error(no_grant, 400, "invalid_request").await;
     let text = app
         .client
         .post(app.url("/api/v1/auth/token"))
