@@ -320,7 +320,9 @@ fn classify(message: &str) -> Option<DataError> {
         "invalid input value",
         "malformed",
     ];
-    if message.starts_with("invalid byte sequence for encoding") {
+    if message.starts_with("invalid byte sequence for encoding")
+        || message.starts_with("unsupported Unicode escape sequence")
+    {
         Some(DataError::Unstorable)
     } else if UNAVAILABLE.iter().any(|m| message.starts_with(m)) {
         Some(DataError::Unavailable)

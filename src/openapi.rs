@@ -147,10 +147,55 @@ fn finish_document(doc: &mut Value) {
             }
         }
     }
+    optional_when_nullable(doc);
     // Registration needs consent: the one value `privacy_consent` can have.
     doc["components"]["schemas"]["NewRegistration"]["properties"]["privacy_consent"]["enum"] =
         json!([true]);
     visit_schemas(doc, &mut bound_by_type);
+}
+
+/// In a request body, a field that may be `null` may also be left out (serde reads a
+/// missing `Option` as `None`): it is not `required`.
+fn optional_when_nullable(doc: &mut Value) {
+    let mut bodies = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for item in paths.values() {
+            for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
+                for media in operation["requestBody"]["content"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|c| c.values())
+                {
+                    if let Some(name) = media["schema"]["$ref"]
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        bodies.push(name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    for name in bodies {
+        let schema = &mut doc["components"]["schemas"][&name];
+        let nullable: Vec<String> = schema["properties"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.iter())
+            .filter(|(_, property)| {
+                property["type"]
+                    .as_array()
+                    .is_some_and(|types| types.iter().any(|t| t == "null"))
+                    || property["oneOf"].as_array().is_some_and(|alternatives| {
+                        alternatives.iter().any(|a| a["type"] == "null")
+                    })
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.retain(|r| r.as_str().is_none_or(|r| !nullable.iter().any(|n| n == r)));
+        }
+    }
 }
 
 fn header_ref(name: &str) -> Value {
@@ -250,9 +295,17 @@ fn bound_parameter(parameter: &mut Value) {
         (Some("header"), Some("Authorization")) => 4096,
         _ => return,
     };
+    let header = parameter["in"] == "header";
     let schema = &mut parameter["schema"];
     if schema.get("format").is_none() && schema.get("maxLength").is_none() {
         schema["maxLength"] = json!(max_length);
+        if header {
+            // What a header value can be read as: visible ASCII and spaces.
+            schema["pattern"] = json!("^[ -~]*$");
+        }
+        if parameter["name"] == "Idempotency-Key" {
+            parameter["schema"]["minLength"] = json!(1);
+        }
     }
 }
 
@@ -289,6 +342,21 @@ fn bound_by_type(schema: &mut serde_json::Map<String, Value>) {
         _ => return,
     };
     let has = |t: &str| types.iter().any(|x| x == t);
+    if has("string")
+        && !schema.contains_key("format")
+        && !schema.contains_key("enum")
+        && !schema.contains_key("const")
+    {
+        // Text the service stores cannot hold NUL (PostgreSQL refuses it).
+        let pattern = match schema.get("pattern").and_then(Value::as_str) {
+            None => Some("^[^\\u0000]*$"),
+            Some("\\S") => Some("^[^\\u0000]*\\S[^\\u0000]*$"),
+            Some(_) => None,
+        };
+        if let Some(pattern) = pattern {
+            schema.insert("pattern".into(), json!(pattern));
+        }
+    }
     if has("string") && !schema.contains_key("maxLength") {
         let length = match schema.get("format").and_then(Value::as_str) {
             Some("uuid") => Some(36),

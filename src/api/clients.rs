@@ -1,3 +1,4 @@
+use super::body::Json;
 use actix_web::{HttpResponse, delete, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -27,7 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub async fn create_client(
     state: web::Data<AppState>,
     _admin: Allowed<may::ManageClients>,
-    body: web::Json<NewClient>,
+    body: Json<NewClient>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let created_client = client::create(&mut conn, body.into_inner()).await?;

@@ -1,3 +1,4 @@
+use super::body::Json;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -67,7 +68,7 @@ pub async fn list_consultations(
 pub async fn create_consultation(
     state: web::Data<AppState>,
     _admin: Allowed<may::ManageConsultations>,
-    body: web::Json<NewConsultation>,
+    body: Json<NewConsultation>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = consultation::create(&mut conn, body.into_inner()).await?;
@@ -119,7 +120,7 @@ pub async fn update_consultation(
     _admin: Allowed<may::ManageConsultations>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<ConsultationPatch>,
+    body: Json<ConsultationPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;

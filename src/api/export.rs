@@ -13,57 +13,65 @@ use crate::error::AppResult;
 use crate::startup::AppState;
 
 /// `head`, then every row `fetch` returns page by page (it fetches one row beyond the page,
-/// like every list, to tell whether more follow), each written by `encode`.
-pub fn rows<T, Fetch, Fut, Encode>(
+/// like every list, to tell whether more follow), each written by `encode`. The first page
+/// is fetched before the response starts, so a request the database refuses (or a database
+/// that is down) is answered with a problem, not a broken stream.
+pub async fn rows<T, Fetch, Fut, Encode>(
     state: web::Data<AppState>,
     chunk: i64,
     head: Vec<u8>,
     fetch: Fetch,
     cursor: fn(&T) -> Cursor,
     encode: Encode,
-) -> impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static
+) -> AppResult<impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static>
 where
     T: 'static,
     Fetch: Fn(web::Data<AppState>, Keyset) -> Fut + Clone + 'static,
     Fut: Future<Output = AppResult<Vec<T>>>,
     Encode: Fn(&T, &mut Vec<u8>) + Clone + 'static,
 {
-    let pages = futures_util::stream::unfold(Some(None::<Cursor>), move |after| {
+    let keyset = move |after: Option<Cursor>| Keyset {
+        limit: chunk,
+        after: after.map(|c| c.id),
+        after_rank: after.and_then(|c| c.rank),
+        watermark: None,
+    };
+    // Writes one fetched page; says where the next starts, if one follows.
+    let write = move |mut rows: Vec<T>, encode: &Encode| {
+        let more = rows.len() as i64 > chunk;
+        rows.truncate(usize::try_from(chunk).unwrap_or(usize::MAX));
+        let next = if more { rows.last().map(cursor) } else { None };
+        let mut out = Vec::with_capacity(rows.len() * 256);
+        for row in &rows {
+            encode(row, &mut out);
+        }
+        (Bytes::from(out), next)
+    };
+    let first = fetch(state.clone(), keyset(None)).await?;
+    let (first, next) = write(first, &encode);
+    let mut start = head;
+    start.extend_from_slice(&first);
+    let pages = futures_util::stream::unfold(next.map(Some), move |after| {
         let state = state.clone();
         let fetch = fetch.clone();
         let encode = encode.clone();
         async move {
             let after = after?;
-            let keyset = Keyset {
-                limit: chunk,
-                after: after.map(|c| c.id),
-                after_rank: after.and_then(|c| c.rank),
-                watermark: None,
-            };
-            let mut rows = match fetch(state, keyset).await {
-                Ok(rows) => rows,
+            match fetch(state, keyset(after)).await {
+                Ok(rows) => {
+                    let (bytes, next) = write(rows, &encode);
+                    Some((Ok(bytes), next.map(Some)))
+                }
                 Err(e) => {
                     // The status line is sent; ending the stream early is all that is left.
                     log::error!("export failed after it started: {e}");
                     let error = actix_web::error::ErrorInternalServerError("export failed");
-                    return Some((Err(error), None));
+                    Some((Err(error), None))
                 }
-            };
-            let more = rows.len() as i64 > chunk;
-            rows.truncate(usize::try_from(chunk).unwrap_or(usize::MAX));
-            let next = if more {
-                rows.last().map(|r| Some(cursor(r)))
-            } else {
-                None
-            };
-            let mut out = Vec::with_capacity(rows.len() * 256);
-            for row in &rows {
-                encode(row, &mut out);
             }
-            Some((Ok(Bytes::from(out)), next))
         }
     });
-    futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(pages)
+    Ok(futures_util::stream::once(async move { Ok(Bytes::from(start)) }).chain(pages))
 }
 
 /// A 200 download of a streamed body.

@@ -1,3 +1,4 @@
+use super::body::Json;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -76,7 +77,7 @@ pub async fn list_organisations(
 pub async fn create_organisation(
     state: web::Data<AppState>,
     _admin: Allowed<may::ManageOrganisations>,
-    body: web::Json<NewOrganisation>,
+    body: Json<NewOrganisation>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = organisation::create(&mut conn, body.into_inner()).await?;
@@ -128,7 +129,7 @@ pub async fn update_organisation(
     _admin: Allowed<may::ManageOrganisations>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<OrganisationPatch>,
+    body: Json<OrganisationPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;

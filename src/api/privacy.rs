@@ -1,3 +1,4 @@
+use super::body::Json;
 use actix_web::{HttpResponse, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -23,7 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub async fn export_personal_data(
     state: web::Data<AppState>,
     _admin: Allowed<may::HandlePrivacyRequests>,
-    body: web::Json<PrivacyRequest>,
+    body: Json<PrivacyRequest>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     Ok(HttpResponse::Ok().json(privacy::export(&mut conn, body.into_inner()).await?))
@@ -42,7 +43,7 @@ pub async fn export_personal_data(
 pub async fn erase_personal_data(
     state: web::Data<AppState>,
     admin: Allowed<may::HandlePrivacyRequests>,
-    body: web::Json<PrivacyRequest>,
+    body: Json<PrivacyRequest>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let erased = privacy::erase(&mut conn, body.into_inner(), &admin.actor()).await?;

@@ -1,3 +1,4 @@
+use super::body::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -53,7 +54,7 @@ pub async fn register(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<NewRegistration>,
+    body: Json<NewRegistration>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let key = idempotent::key(&req, &caller, "registration.create", Keys::Uuid, &body)?;
@@ -174,7 +175,8 @@ pub async fn export_registrations(
         fetch,
         |r| r.id.into(),
         move |r, out| csv_row(r, dialect, out),
-    );
+    )
+    .await?;
     Ok(export::attachment(
         "text/csv; charset=utf-8",
         format!("teilnehmende-{round_id}.csv"),

@@ -157,7 +157,7 @@ pub async fn export_submissions(
         SubmissionExportFormat::Csv => csv_row(s, dialect, out),
         SubmissionExportFormat::Ndjson => json_line(s, out),
     };
-    let body = export::rows(state, CHUNK, head, fetch, Submission::cursor, encode);
+    let body = export::rows(state, CHUNK, head, fetch, Submission::cursor, encode).await?;
     Ok(export::attachment(
         content_type,
         format!("beitraege-{consultation_id}.{extension}"),

@@ -1,3 +1,4 @@
+use super::body::Json;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -61,7 +62,7 @@ pub async fn create_round(
     state: web::Data<AppState>,
     _admin: Allowed<may::ManageRounds>,
     id: web::Path<String>,
-    body: web::Json<NewRound>,
+    body: Json<NewRound>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = round::create(&mut conn, &id, body.into_inner()).await?;
@@ -114,7 +115,7 @@ pub async fn update_round(
     _admin: Allowed<may::ManageRounds>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<RoundPatch>,
+    body: Json<RoundPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;

@@ -1,3 +1,4 @@
+use super::body::Json;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -53,7 +54,7 @@ pub async fn create_submission(
     allowed: Allowed<may::Submit>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<NewSubmission>,
+    body: Json<NewSubmission>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let caller = allowed.caller;
@@ -185,7 +186,7 @@ pub async fn update_submission(
     allowed: Allowed<may::Submit>,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<SubmissionPatch>,
+    body: Json<SubmissionPatch>,
 ) -> AppResult<HttpResponse> {
     let precondition = if_match(&req)?;
     let mut conn = state.conn().await?;
@@ -236,7 +237,7 @@ pub async fn review_submission(
     state: web::Data<AppState>,
     staff: Allowed<may::Review>,
     id: web::Path<Uuid>,
-    body: web::Json<Review>,
+    body: Json<Review>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let reviewed = submission::review(&mut conn, *id, body.into_inner(), &staff.actor()).await?;

@@ -349,16 +349,7 @@ pub async fn update(
             .for_update()
             .first(conn)
             .await?;
-        precondition.check(&tag(row.version))?;
-        if let Some(status) = patch.status {
-            if !row.status.can_become(status) {
-                return Err(AppError::invalid_transition(
-                    row.status.as_str(),
-                    status.as_str(),
-                ));
-            }
-            row.status = status;
-        }
+        let current = tag(row.version);
         if let Some(slug) = patch.slug {
             row.slug = slug;
         }
@@ -381,7 +372,18 @@ pub async fn update(
             }
             None => row.topics(),
         };
+        // An invalid request is refused as such, whatever its precondition (RFC 9110 13.2.1).
         row.validate(&topics)?;
+        precondition.check(&current)?;
+        if let Some(status) = patch.status {
+            if !row.status.can_become(status) {
+                return Err(AppError::invalid_transition(
+                    row.status.as_str(),
+                    status.as_str(),
+                ));
+            }
+            row.status = status;
+        }
         row.version += 1;
         row.updated_at = Utc::now();
         diesel::update(consultations::table.find(row.id))

@@ -198,7 +198,7 @@ pub async fn update(
             .await
             .optional()?
             .ok_or_else(|| AppError::not_found("organisation"))?;
-        precondition.check(&super::precondition::tag(row.version))?;
+        let current = super::precondition::tag(row.version);
         if let Some(name) = patch.name {
             row.name = name;
         }
@@ -212,6 +212,7 @@ pub async fn update(
             row.website = website;
         }
         row.validate()?;
+        precondition.check(&current)?;
         row.version += 1;
         row.updated_at = Utc::now();
         Ok(diesel::update(organisations::table.find(id))

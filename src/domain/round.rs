@@ -258,6 +258,7 @@ pub struct NewRound {
     pub ends_at: DateTime<Utc>,
     /// Seats, at least 1.
     #[schema(example = 130, minimum = 1)]
+    #[serde(deserialize_with = "super::validate::whole_number")]
     pub capacity: i32,
     #[serde(default, deserialize_with = "calendar::optional")]
     pub registration_opens_at: Option<DateTime<Utc>>,
@@ -288,6 +289,7 @@ pub struct RoundPatch {
     #[serde(default, deserialize_with = "calendar::optional")]
     pub ends_at: Option<DateTime<Utc>>,
     #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "super::validate::optional_whole_number")]
     pub capacity: Option<i32>,
     #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
@@ -435,9 +437,11 @@ pub async fn update(
             .await
             .optional()?
             .ok_or_else(|| AppError::not_found("round"))?;
-        precondition.check(&row.etag())?;
+        let current = row.etag();
         apply(&mut row, patch);
+        // An invalid request is refused as such, whatever its precondition (RFC 9110 13.2.1).
         row.validate()?;
+        precondition.check(&current)?;
         if row.capacity < row.confirmed_count + row.attended_count {
             return Err(AppError::conflict(
                 "capacity_below_confirmed",

@@ -635,6 +635,9 @@ pub fn search_terms(q: &str) -> AppResult<Option<Search>> {
             format!("must not be longer than {MAX_SEARCH_CHARS} characters"),
         ));
     }
+    if q.contains('\0') {
+        return Err(AppError::invalid_parameter("q", "must not contain NUL"));
+    }
     if q.trim().is_empty() {
         return Ok(None);
     }
@@ -933,7 +936,7 @@ pub async fn update(
     let actor = caller.actor();
     conn.transaction(async |conn| {
         let mut row = own_for_update(conn, id, party).await?;
-        precondition.check(&tag(row.version))?;
+        let current = tag(row.version);
         if row.status != SubmissionStatus::Submitted {
             return Err(AppError::conflict(
                 "not_editable",
@@ -987,6 +990,8 @@ pub async fn update(
             None => None,
         };
         v.into_result()?;
+        // An invalid request is refused as such, whatever its precondition (RFC 9110 13.2.1).
+        precondition.check(&current)?;
         check_open(&consultation, round.as_ref())?;
         row.version += 1;
         diesel::update(submissions::table.find(id))

@@ -1,5 +1,7 @@
 //! Collecting field errors of a request body, so that one 422 names every invalid field.
 
+use serde::Deserialize;
+
 use crate::error::{AppError, FieldError};
 
 #[derive(Default)]
@@ -103,6 +105,30 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_string()
 }
 
+/// An `i32` sent as any JSON number with no fraction (`130` or `130.0`: JSON Schema counts
+/// both as an integer).
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = match (number.as_i64(), number.as_f64()) {
+        (Some(n), _) => Some(n),
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => Some(f as i64),
+        _ => None,
+    };
+    whole
+        .and_then(|n| i32::try_from(n).ok())
+        .ok_or_else(|| D::Error::custom(format!("{number} is not a whole number of 32 bits")))
+}
+
+/// [`whole_number`] for an optional field (use with `#[serde(default)]`).
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i32>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i32);
+    Ok(Option::<Whole>::deserialize(deserializer)?.map(|Whole(n)| n))
+}
+
 /// Deserialises a PATCH field so that an absent field is `None` and an explicit `null` is
 /// `Some(None)`.
 pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -123,5 +149,19 @@ mod tests {
         assert!(!super::is_email("@example.org"));
         assert!(!super::is_email("a@localhost"));
         assert_eq!(super::normalise_email(" Jane@x.de\t"), "Jane@x.de");
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        #[derive(serde::Deserialize)]
+        struct Seats {
+            #[serde(deserialize_with = "super::whole_number")]
+            capacity: i32,
+        }
+        let parse = |json| serde_json::from_str::<Seats>(json).map(|s| s.capacity);
+        assert_eq!(parse(r#"{"capacity": 130}"#).unwrap(), 130);
+        assert_eq!(parse(r#"{"capacity": 130.0}"#).unwrap(), 130);
+        assert!(parse(r#"{"capacity": 130.5}"#).is_err());
+        assert!(parse(r#"{"capacity": 3000000000}"#).is_err());
     }
 }
