@@ -55,7 +55,7 @@ impl Modify for BearerAuth {
 }
 
 /// The complete document, as served at `/openapi.json`.
-pub fn spec() -> utoipa::openapi::OpenApi {
+pub fn spec() -> Value {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -66,7 +66,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 
 /// The document as committed in `openapi/openapi.json`.
 pub fn spec_json() -> String {
-    let mut json = spec().to_pretty_json().unwrap_or_default();
+    let mut json = serde_json::to_string_pretty(&spec()).unwrap_or_default();
     json.push('\n');
     json
 }
@@ -76,12 +76,12 @@ pub fn spec_json() -> String {
 /// rate limit, 500, 503 with `Retry-After`), the headers every response carries
 /// (`RateLimit`, `RateLimit-Policy`, CORS), a description for every response, and the
 /// bounds that follow from a value's type (UUID, instant and date lengths; integer ranges).
-pub fn finish(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    let Ok(mut doc) = serde_json::to_value(&spec) else {
-        return spec;
-    };
+/// The result is JSON: it uses OpenAPI that utoipa's types do not model (header `$ref`s,
+/// `x-internal`).
+pub fn finish(spec: utoipa::openapi::OpenApi) -> Value {
+    let mut doc = serde_json::to_value(&spec).unwrap_or_default();
     finish_document(&mut doc);
-    serde_json::from_value(doc).unwrap_or(spec)
+    doc
 }
 
 fn finish_document(doc: &mut Value) {
@@ -142,7 +142,10 @@ fn finish_document(doc: &mut Value) {
                 }
             }
             finish_responses(&mut operation["responses"], api);
-            if let Some(parameters) = operation["parameters"].as_array_mut() {
+            if let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            {
                 parameters.iter_mut().for_each(bound_parameter);
             }
         }
@@ -192,7 +195,7 @@ fn optional_when_nullable(doc: &mut Value) {
             })
             .map(|(name, _)| name.clone())
             .collect();
-        if let Some(required) = schema["required"].as_array_mut() {
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
             required.retain(|r| r.as_str().is_none_or(|r| !nullable.iter().any(|n| n == r)));
         }
     }

@@ -68,6 +68,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         }
     });
     let spec = crate::openapi::spec();
+    let document = web::Bytes::from(serde_json::to_vec(&spec)?);
     let request_metrics = PrometheusMetricsBuilder::new("beteiligung")
         .mask_unmatched_patterns("UNKNOWN")
         .exclude("/metrics")
@@ -99,7 +100,21 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
             .map(|app| app.configure(crate::api::extractor_configs))
             .configure(configure_api)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+        let document = document.clone();
+        app.service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
+        .route(
+            "/openapi.json",
+            web::get().to(move || {
+                let document = document.clone();
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(document)
+                }
+            }),
+        )
             .service(web::redirect("/docs", "/docs/").permanent())
             .default_service(web::to(crate::api::not_found))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))

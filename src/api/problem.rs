@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::error::{AppError, ErrorKind, PROBLEM_BASE, Problem};
+use crate::error::{AppError, ErrorKind, FieldError, PROBLEM_BASE, Problem};
 
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_UNAVAILABLE: &str = "5";
@@ -27,6 +27,15 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
     }
 }
 
+/// Text of a problem as the spec bounds it: at most `max` characters, no NUL (a detail may
+/// quote what the caller sent).
+fn bounded(text: &str, max: usize) -> String {
+    text.chars()
+        .map(|c| if c == '\0' { '\u{fffd}' } else { c })
+        .take(max)
+        .collect()
+}
+
 /// The problem document of an error.
 pub fn problem(error: &AppError) -> Problem {
     let status = status_of(error.kind);
@@ -34,9 +43,14 @@ pub fn problem(error: &AppError) -> Problem {
         type_: format!("{PROBLEM_BASE}{}", error.code),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
-        detail: error.detail.clone(),
+        detail: bounded(&error.detail, 10_000),
         code: error.code.to_string(),
-        errors: error.errors.clone(),
+        errors: error
+            .errors
+            .iter()
+            .take(200)
+            .map(|e| FieldError::new(bounded(&e.field, 100), bounded(&e.message, 500)))
+            .collect(),
     }
 }
 

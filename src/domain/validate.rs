@@ -25,7 +25,9 @@ impl Violations {
     /// A text of `min..=max` characters (after trimming for the minimum).
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
         let len = value.chars().count();
-        if value.trim().chars().count() < min {
+        if value.contains('\0') {
+            self.add(field, "must not contain NUL characters");
+        } else if value.trim().chars().count() < min {
             self.add(field, format!("must not be shorter than {min} characters"));
         } else if len > max {
             self.add(field, format!("must not be longer than {max} characters"));

@@ -956,7 +956,7 @@ async fn more_seats_move_the_waitlist_up_before_newcomers() {
 }
 
 #[tokio::test]
-async fn text_postgresql_cannot_store_is_a_400_not_a_500() {
+async fn text_postgresql_cannot_store_is_refused_not_a_500() {
     let app = spawn_app().await;
     let round = open_round(&app, 5).await;
     let nul = register(
@@ -965,7 +965,9 @@ async fn text_postgresql_cannot_store_is_a_400_not_a_500() {
         &json!({"name": "A\u{0}B", "email": "nul@example.org", "privacy_consent": true}),
     )
     .await;
-    assert_problem(nul, 400, "invalid_text").await;
+    let body = assert_problem(nul, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "name");
+    assert!(!body.to_string().contains("\\u0000"), "no NUL echoed: {body}");
     assert_problem(
         app.get("/api/v1/organisations?region=%00", None).await,
         400,
