@@ -17,7 +17,8 @@ FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/target/release/beteiligung /usr/local/bin/beteiligung
 ENV BIND_ADDR=0.0.0.0:8080 \
     RUST_LOG=info
-USER nonroot
+# distroless "nonroot", by number so that the platform can check it is not root.
+USER 65532:65532
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/beteiligung", "healthcheck"]

@@ -71,7 +71,11 @@ pub struct NewOrganisation {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub region: Option<String>,
     /// http(s) URL, at most 500 characters.
-    #[schema(min_length = 9, max_length = 500, pattern = r"^https?://[^\s]+$")]
+    #[schema(
+        min_length = 9,
+        max_length = 500,
+        pattern = r"^https?://[^\s\u0000-\u001f\u007f-\u009f]+$"
+    )]
     pub website: Option<String>,
 }
 
@@ -86,7 +90,7 @@ pub struct OrganisationPatch {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
     pub region: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 9, max_length = 500, pattern = r"^https?://[^\s]+$")]
+    #[schema(value_type = Option<String>, min_length = 9, max_length = 500, pattern = r"^https?://[^\s\u0000-\u001f\u007f-\u009f]+$")]
     pub website: Option<Option<String>>,
 }
 

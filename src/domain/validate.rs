@@ -62,7 +62,7 @@ impl Violations {
             let ok = (value.starts_with("https://") || value.starts_with("http://"))
                 && value.len() > 8
                 && value.len() <= 500
-                && !value.chars().any(char::is_whitespace);
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control());
             self.check(
                 ok,
                 field,

@@ -967,7 +967,10 @@ async fn text_postgresql_cannot_store_is_refused_not_a_500() {
     .await;
     let body = assert_problem(nul, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "name");
-    assert!(!body.to_string().contains("\\u0000"), "no NUL echoed: {body}");
+    assert!(
+        !body.to_string().contains("\\u0000"),
+        "no NUL echoed: {body}"
+    );
     assert_problem(
         app.get("/api/v1/organisations?region=%00", None).await,
         400,
