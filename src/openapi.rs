@@ -161,7 +161,9 @@ fn finish_document(doc: &mut Value) {
 /// OpenAPI links from each creating operation to the operations on what it created, so that
 /// clients (and stateful testers) can follow them: the `id` of the 201 body feeds `{id}`.
 fn add_links(doc: &mut Value) {
-    const LINKS: &[(&str, &[(&str, &str, &str)])] = &[
+    /// A link's name, and the path and method of the operation it leads to.
+    type Link = (&'static str, &'static str, &'static str);
+    const LINKS: &[(&str, &[Link])] = &[
         (
             "/api/v1/consultations",
             &[
