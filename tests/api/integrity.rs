@@ -178,6 +178,25 @@ async fn a_merge_and_the_targets_withdrawal_never_both_succeed() {
     }
 }
 
+/// An admin's change of a row, in flight: the row locked as the service's updates lock it
+/// (`FOR UPDATE`) and changed, the transaction left open until the test sends `COMMIT`.
+async fn change_in_flight(
+    s: &Setup,
+    table: &str,
+    id: &str,
+    change: &str,
+) -> tokio_postgres::Client {
+    let admin = s.app.db().await;
+    admin
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM {table} WHERE id = '{id}' FOR UPDATE; \
+             UPDATE {table} SET {change} WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap();
+    admin
+}
+
 /// Caritas submits `body` while the test goes on (e.g. to commit a transaction it waits for).
 fn submit_in_background(s: &Setup, body: Value) -> tokio::task::JoinHandle<reqwest::Response> {
     let request = s
@@ -193,29 +212,14 @@ fn submit_in_background(s: &Setup, body: Value) -> tokio::task::JoinHandle<reqwe
 async fn a_submission_waiting_on_a_close_in_progress_is_refused() {
     let s = setup().await;
     // The admin's close is in flight: its transaction holds the consultation.
-    let mut admin = s.app.db().await;
-    let closing = admin.transaction().await.unwrap();
-    closing
-        .execute(
-            "SELECT 1 FROM consultations WHERE id = $1::text::uuid FOR UPDATE",
-            &[&s.consultation],
-        )
-        .await
-        .unwrap();
-    closing
-        .execute(
-            "UPDATE consultations SET status = 'closed' WHERE id = $1::text::uuid",
-            &[&s.consultation],
-        )
-        .await
-        .unwrap();
+    let admin = change_in_flight(&s, "consultations", &s.consultation, "status = 'closed'").await;
     let submitting = submit_in_background(&s, need("Spät eingereicht"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !submitting.is_finished(),
         "the submission waits for the close"
     );
-    closing.commit().await.unwrap();
+    admin.batch_execute("COMMIT").await.unwrap();
     assert_problem(submitting.await.unwrap(), 409, "submissions_closed").await;
     assert_eq!(s.app.count("submissions").await, 0);
 }
@@ -223,27 +227,18 @@ async fn a_submission_waiting_on_a_close_in_progress_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_submission_waiting_on_a_round_change_sees_its_new_window() {
     let s = setup().await;
-    let mut admin = s.app.db().await;
-    let changing = admin.transaction().await.unwrap();
-    changing
-        .execute(
-            "SELECT 1 FROM rounds WHERE id = $1::text::uuid FOR UPDATE",
-            &[&s.round],
-        )
-        .await
-        .unwrap();
-    changing
-        .execute(
-            "UPDATE rounds SET submissions_close_at = now() - interval '1 hour' WHERE id = $1::text::uuid",
-            &[&s.round],
-        )
-        .await
-        .unwrap();
+    let admin = change_in_flight(
+        &s,
+        "rounds",
+        &s.round,
+        "submissions_close_at = now() - interval '1 hour'",
+    )
+    .await;
     let mut body = need("Ergebnis der Regionalkonferenz");
     body["round_id"] = json!(s.round);
     let submitting = submit_in_background(&s, body);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    changing.commit().await.unwrap();
+    admin.batch_execute("COMMIT").await.unwrap();
     assert_problem(submitting.await.unwrap(), 409, "submissions_closed").await;
     assert_eq!(s.app.count("submissions").await, 0);
 }
