@@ -143,6 +143,9 @@ pub struct AppError {
     pub code: Cow<'static, str>,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Whether the refusal depends on stored data (a topic of the consultation, a known
+    /// organisation), so that the same request may succeed later.
+    pub depends_on_state: bool,
 }
 
 impl AppError {
@@ -156,6 +159,7 @@ impl AppError {
             code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
+            depends_on_state: false,
         }
     }
 
@@ -240,6 +244,12 @@ impl AppError {
         )
     }
 
+    /// Whether every retry of the request would be refused the same way: such refusals are
+    /// stored for idempotent replay.
+    pub fn is_deterministic(&self) -> bool {
+        self.kind.is_deterministic() && !self.depends_on_state
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }
@@ -269,10 +279,17 @@ impl From<diesel::result::Error> for AppError {
                     "invalid_text",
                     "The request contains characters that cannot be stored (e.g. NUL).",
                 ),
-                Some(DataError::Invalid) => Self::new(
-                    ErrorKind::BadRequest,
-                    "invalid_data",
-                    format!("A value cannot be stored: {}.", info.message()),
+                Some(DataError::Invalid) => {
+                    log::info!("value refused by the database: {}", info.message());
+                    Self::new(
+                        ErrorKind::BadRequest,
+                        "invalid_data",
+                        "A value of the request cannot be stored (out of range or malformed).",
+                    )
+                }
+                Some(DataError::Deadlock) => Self::conflict(
+                    "conflict",
+                    "A concurrent change collided with this one; retry the request.",
                 ),
                 Some(DataError::Unavailable) => {
                     log::warn!("database unavailable: {}", info.message());
@@ -295,6 +312,7 @@ enum DataError {
     Unstorable,
     Invalid,
     Unavailable,
+    Deadlock,
 }
 
 /// What a PostgreSQL error message means for the caller. diesel-async does not pass the
@@ -320,6 +338,9 @@ fn classify(message: &str) -> Option<DataError> {
         "invalid input value",
         "malformed",
     ];
+    if message.starts_with("deadlock detected") {
+        return Some(DataError::Deadlock);
+    }
     if message.starts_with("invalid byte sequence for encoding")
         || message.starts_with("unsupported Unicode escape sequence")
     {

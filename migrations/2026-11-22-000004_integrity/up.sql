@@ -23,9 +23,10 @@ CREATE TRIGGER submissions_stamp BEFORE INSERT OR UPDATE ON submissions
 -- The instant below which every change is visible now: the start of the oldest transaction
 -- still running against this database (it may yet commit rows stamped with that start),
 -- or now(). Take it before the query whose result it describes. It sees the transactions of
--- the service's own database role, which is every writer of these tables.
+-- the service's own database role, which is every writer of these tables. A second's margin
+-- covers a transaction that has its start time but has not published it yet.
 CREATE FUNCTION sync_watermark() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
-    SELECT least(now(), min(xact_start))
+    SELECT least(now(), min(xact_start)) - interval '1 second'
       FROM pg_stat_activity
      WHERE datname = current_database()
        AND backend_type = 'client backend'
@@ -37,6 +38,9 @@ CREATE INDEX registrations_updated_idx ON registrations (round_id, updated_at);
 UPDATE registrations SET email = btrim(email) WHERE email <> btrim(email);
 UPDATE submissions SET author_email = nullif(btrim(author_email), '')
  WHERE author_email <> btrim(author_email);
+-- Authors' emails were free text before: what is not an address is no way to reach anyone.
+UPDATE submissions SET author_email = NULL
+ WHERE author_email IS NOT NULL AND author_email NOT LIKE '_%@_%';
 ALTER TABLE registrations
     ADD CONSTRAINT registrations_email_normalised
     CHECK (email = btrim(email) AND email LIKE '_%@_%');

@@ -130,26 +130,48 @@ impl RateLimiter {
         if !self.is_trusted(peer) {
             return Some(peer);
         }
-        let forwarded = req
+        let forwarded: Vec<&str> = req
             .headers()
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-            .collect::<Vec<_>>();
-        Some(
-            forwarded
-                .into_iter()
-                .rev()
-                .find(|a| !self.is_trusted(*a))
-                .unwrap_or(peer),
-        )
+            .map(str::trim)
+            .collect();
+        // From the nearest hop outward: the first address not of a trusted proxy is the
+        // client. An entry that is no address ends the walk there (what lies beyond it
+        // was not written by a proxy we trust).
+        let mut client = peer;
+        for entry in forwarded.into_iter().rev() {
+            let Ok(address) = entry.parse::<IpAddr>() else {
+                break;
+            };
+            client = address;
+            if !self.is_trusted(address) {
+                break;
+            }
+        }
+        Some(client)
     }
 
     fn is_trusted(&self, address: IpAddr) -> bool {
         self.trusted_proxies
             .iter()
             .any(|net| net.contains(&address))
+    }
+}
+
+/// The key of a client address: an IPv6 client is counted by its /64, which one subscriber
+/// usually holds whole.
+fn address_key(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -164,10 +186,8 @@ fn is_sensitive(req: &ServiceRequest) -> bool {
         }
         Method::GET => {
             path.ends_with("/submissions")
-                && req
-                    .query_string()
-                    .split('&')
-                    .any(|pair| pair.starts_with("q="))
+                && serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+                    .map_or(true, |pairs| pairs.iter().any(|(name, _)| name == "q"))
         }
         _ => false,
     }
@@ -198,7 +218,7 @@ pub async fn limit(
         None => {
             let address = limiter
                 .client_address(&req)
-                .map_or_else(|| "unknown".to_string(), |a| a.to_string());
+                .map_or_else(|| "unknown".to_string(), address_key);
             if is_sensitive(&req) {
                 (&limiter.sensitive, address)
             } else {
@@ -240,5 +260,17 @@ fn insert(map: &mut actix_web::http::header::HeaderMap, headers: Headers) {
         if let Ok(value) = HeaderValue::from_str(&value) {
             map.insert(name, value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let key = |a: &str| super::address_key(a.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), key("2001:db8:1:2:ffff::1"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
     }
 }

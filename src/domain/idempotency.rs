@@ -10,7 +10,8 @@
 //!    created resource and its replayable response are committed together.
 //!
 //! Only outcomes the same request would always get are stored: a success, or a refusal of
-//! the request itself (400, 413, 422, see [`ErrorKind::is_deterministic`]). A refusal that
+//! the request itself (400, 413, 422 that do not depend on stored data, see
+//! [`AppError::is_deterministic`]). A refusal that
 //! depends on time or state (`registration_closed`, `already_registered`, …) is not, so a
 //! retry after the window opens succeeds.
 
@@ -189,6 +190,7 @@ pub async fn claim<'k>(
                 serde_json::from_value(body).map_err(|_| AppError::internal())?;
             Outcome::RefusedBefore(AppError {
                 errors: refusal.errors,
+                depends_on_state: false,
                 ..AppError::new(kind, refusal.code, refusal.detail)
             })
         }
@@ -215,8 +217,7 @@ pub async fn settle(
         }
         // Stored unless the refusal came from a statement that aborted the transaction
         // (e.g. text PostgreSQL cannot store): then nothing is kept and a retry asks again.
-        Err(error) if error.kind.is_deterministic() => match store(conn, &claim, Err(&error)).await
-        {
+        Err(error) if error.is_deterministic() => match store(conn, &claim, Err(&error)).await {
             Ok(()) => Ok(Outcome::Refused(error)),
             Err(_) => Err(error),
         },

@@ -56,8 +56,9 @@ fn email_of(request: &PrivacyRequest) -> AppResult<String> {
 async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
     registrations::table
         .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(registrations.email) = ")
-                .bind::<diesel::sql_types::Text, _>(email.to_string()),
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(registrations.email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email.to_string())
+                .sql(")"),
         )
         .order(registrations::id)
         .select(registrations::id)
@@ -68,8 +69,9 @@ async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryRes
 async fn submission_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
     submissions::table
         .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(submissions.author_email) = ")
-                .bind::<diesel::sql_types::Text, _>(email.to_string()),
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(submissions.author_email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email.to_string())
+                .sql(")"),
         )
         .order(submissions::id)
         .select(submissions::id)

@@ -246,7 +246,10 @@ async fn insert(
     if let Some(org) = new.organisation_id {
         let organisation = organisation::find(conn, org).await.map_err(|e| {
             if e.is_not_found() {
-                AppError::field("organisation_id", "is not a known organisation")
+                AppError {
+                    depends_on_state: true,
+                    ..AppError::field("organisation_id", "is not a known organisation")
+                }
             } else {
                 e
             }
@@ -431,6 +434,7 @@ pub async fn cancel(
                 .set(rounds::waitlisted_count.eq(rounds::waitlisted_count - 1))
                 .execute(conn)
                 .await?;
+            touch_waitlist(conn, row.round_id).await?;
         }
         Ok(view(load(conn, id).await?))
     })
@@ -482,7 +486,24 @@ async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult
         )
         .await?;
     }
+    if seat == 1 {
+        touch_waitlist(conn, round_id).await?;
+    }
     Ok(seat == 1)
+}
+
+/// Marks every waitlisted registration of a round as changed: their positions moved, and a
+/// syncing client must see the new ones (the trigger stamps them).
+async fn touch_waitlist(conn: &mut AsyncPgConnection, round_id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        registrations::table
+            .filter(registrations::round_id.eq(round_id))
+            .filter(registrations::status.eq(RegistrationStatus::Waitlisted)),
+    )
+    .set(registrations::status.eq(RegistrationStatus::Waitlisted))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Marks a confirmed registration as attended. Checking in twice changes nothing.

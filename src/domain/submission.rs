@@ -371,7 +371,7 @@ async fn check_addresses(
         .await?;
     for (i, id) in addresses.iter().enumerate() {
         if !found.contains(id) {
-            v.add(
+            v.add_about_state(
                 &format!("addresses[{i}]"),
                 "is not a need of this consultation",
             );
@@ -457,7 +457,7 @@ async fn origin(
     if let Some(org) = new.organisation_id
         && !organisation::exists(conn, org).await?
     {
-        v.add("organisation_id", "is not a known organisation");
+        v.add_about_state("organisation_id", "is not a known organisation");
     }
     Ok((new.organisation_id, source))
 }
@@ -491,11 +491,9 @@ async fn insert(
     let mut v = Violations::new();
     let (organisation_id, source) = origin(conn, &mut v, &new, party).await?;
     validate_text(&mut v, &new.title, &new.body);
-    v.check(
-        consultation.has_topic(&new.topic),
-        "topic",
-        "is not a topic of this consultation",
-    );
+    if !consultation.has_topic(&new.topic) {
+        v.add_about_state("topic", "is not a topic of this consultation");
+    }
     v.optional_text("author_name", new.author_name.as_deref(), 200);
     if let Some(email) = &new.author_email {
         v.email("author_email", email);
@@ -506,7 +504,7 @@ async fn insert(
         Some(round_id) => {
             let found = round::hold(conn, round_id, consultation.id).await?;
             if found.is_none() {
-                v.add("round_id", "is not a round of this consultation");
+                v.add_about_state("round_id", "is not a round of this consultation");
             }
             found
         }
@@ -905,6 +903,24 @@ async fn own_for_update(
     }
 }
 
+/// Marks the action approaches addressing need `id` as changed: whether the need is public
+/// decides which of their `addresses` others see, so a syncing client must see them again.
+async fn touch_approaches_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        submissions::table.filter(
+            submissions::id.eq_any(
+                submission_addresses::table
+                    .filter(submission_addresses::need_id.eq(id))
+                    .select(submission_addresses::action_approach_id),
+            ),
+        ),
+    )
+    .set(submissions::version.eq(submissions::version))
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// How many submissions are merged into `id`. A merge target must stand: it is not
 /// withdrawn, rejected or merged itself while others point at it. Call with `id` locked.
 async fn merged_into(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
@@ -1163,6 +1179,12 @@ pub async fn review(
                         "must not be merged, withdrawn or rejected itself",
                     ));
                 }
+                Some(target) if target.kind != current.kind => {
+                    return Err(AppError::field(
+                        "duplicate_of",
+                        "must be a submission of the same kind",
+                    ));
+                }
                 Some(_) => {}
             }
         }
@@ -1181,6 +1203,7 @@ pub async fn review(
             ))
             .execute(conn)
             .await?;
+        touch_approaches_of(conn, id).await?;
         event::record(
             conn,
             Entity::Submission,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::error::{AppError, FieldError};
 
 #[derive(Default)]
-pub struct Violations(Vec<FieldError>);
+pub struct Violations(Vec<FieldError>, bool);
 
 impl Violations {
     pub fn new() -> Self {
@@ -14,6 +14,13 @@ impl Violations {
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
+    }
+
+    /// A violation that depends on stored data (a topic of this consultation, a known
+    /// organisation): the same request may pass later, so it is never replayed.
+    pub fn add_about_state(&mut self, field: &str, message: impl Into<String>) {
+        self.1 = true;
+        self.add(field, message);
     }
 
     pub fn check(&mut self, ok: bool, field: &str, message: &str) {
@@ -84,7 +91,9 @@ impl Violations {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(AppError::validation(self.0))
+            let mut error = AppError::validation(self.0);
+            error.depends_on_state = self.1;
+            Err(error)
         }
     }
 }

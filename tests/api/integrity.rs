@@ -628,3 +628,84 @@ async fn csv_for_german_excel_never_carries_a_live_formula() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_refusal_that_depends_on_stored_data_is_not_replayed() {
+    let s = setup().await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let submit = || {
+        s.app
+            .request(reqwest::Method::POST, &s.path(), Some(&s.caritas_token))
+            .header("idempotency-key", &key)
+            .json(&json!({"kind": "need", "topic": "gesundheit", "title": "Dolmetschende in Arztpraxen", "body": "b"}))
+            .send()
+    };
+    assert_problem(submit().await.unwrap(), 422, "validation_failed").await;
+    let topics = json!({"topics": [
+        {"key": "sprache", "label": "Sprache"},
+        {"key": "gesundheit", "label": "Gesundheit"}
+    ]});
+    let changed = s
+        .app
+        .patch(
+            &format!("/api/v1/consultations/{}", s.consultation),
+            Some(&s.app.admin()),
+            &topics,
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    let retry = submit().await.unwrap();
+    assert_eq!(retry.status(), 201, "decided anew once the topic exists");
+}
+
+#[tokio::test]
+async fn a_sync_sees_waitlist_positions_that_moved() {
+    let s = setup().await;
+    let c = s.app.consultation("kleine-runde", "open").await;
+    let round = id(&s.app.round(&id(&c), 1).await);
+    let path = format!("/api/v1/rounds/{round}/registrations");
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let body = json!({"name": format!("Person {n}"), "email": format!("p{n}@example.org"), "privacy_consent": true});
+        let created: Value = s.app.post(&path, None, &body).await.json().await.unwrap();
+        ids.push((
+            id(&created),
+            created["cancel_token"].as_str().unwrap().to_string(),
+        ));
+    }
+    // Past the watermark's one-second margin, so that only a new stamp brings it back.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let admin = s.app.admin();
+    let first: Value = s.app.get(&path, Some(&admin)).await.json().await.unwrap();
+    let watermark = first["sync_watermark"].as_str().unwrap().to_string();
+    // The first on the waitlist leaves: the second moves from position 2 to 1.
+    let cancelled = s
+        .app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/registrations/{}", ids[1].0),
+            None,
+        )
+        .header("x-cancel-token", &ids[1].1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    let since: Value = s
+        .app
+        .get(
+            &format!("{path}?updated_since={}", urlencode(&watermark)),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let moved = since["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| id(r) == ids[2].0)
+        .expect("the moved registration is in the sync");
+    assert_eq!(moved["waitlist_position"], 1);
+}
