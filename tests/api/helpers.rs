@@ -240,6 +240,11 @@ impl TestApp {
             .expect("GET")
     }
 
+    /// GET, and the JSON body of the answer (whatever its status).
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Value {
+        self.get(path, token).await.json().await.expect("JSON body")
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.request(Method::POST, path, token)
             .json(body)

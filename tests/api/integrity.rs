@@ -38,13 +38,7 @@ async fn sync_by_watermark_sees_a_change_that_commits_late() {
             if let Some(since) = since {
                 path.push_str(&format!("&updated_since={}", urlencode(&since)));
             }
-            let page: Value = s
-                .app
-                .get(&path, Some(&s.caritas_token))
-                .await
-                .json()
-                .await
-                .unwrap();
+            let page: Value = s.app.get_json(&path, Some(&s.caritas_token)).await;
             let ids: Vec<(String, String)> = page["items"]
                 .as_array()
                 .unwrap()
@@ -438,14 +432,11 @@ async fn erasure_events_are_shown_to_staff_only() {
         async move {
             let events: Value = s
                 .app
-                .get(
+                .get_json(
                     &format!("/api/v1/submissions/{n}/history"),
                     token.as_deref(),
                 )
-                .await
-                .json()
-                .await
-                .unwrap();
+                .await;
             events
                 .as_array()
                 .unwrap()
@@ -500,13 +491,7 @@ async fn a_registrations_history_is_read_by_who_may_read_it() {
     assert_eq!(staff[0]["action"], "registered");
     assert!(staff[0]["actor"].as_str().unwrap().starts_with("partner:"));
     assert_eq!(staff[1]["action"], "cancelled");
-    let partner: Value = s
-        .app
-        .get(&path, Some(&s.caritas_token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let partner: Value = s.app.get_json(&path, Some(&s.caritas_token)).await;
     assert_eq!(
         partner[0]["actor"], "partner",
         "the exact client is for staff"
@@ -676,7 +661,7 @@ async fn a_sync_sees_waitlist_positions_that_moved() {
     // Past the watermark's one-second margin, so that only a new stamp brings it back.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let admin = s.app.admin();
-    let first: Value = s.app.get(&path, Some(&admin)).await.json().await.unwrap();
+    let first: Value = s.app.get_json(&path, Some(&admin)).await;
     let watermark = first["sync_watermark"].as_str().unwrap().to_string();
     // The first on the waitlist leaves: the second moves from position 2 to 1.
     let cancelled = s
