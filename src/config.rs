@@ -16,11 +16,22 @@
 //! | `RATE_LIMIT_SENSITIVE` | `30/min` | token requests, registrations and searches without a token, per client address |
 //! | `RATE_LIMIT_TOKEN` | `1200/min` | requests with a token, per token subject |
 //! | `TRUSTED_PROXIES` | — (none) | comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For` names the client |
+//! | `SMTP_URL` | — (mails stay in the outbox) | `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS), `smtps://user:password@host:465` (implicit TLS) |
+//! | `MAIL_FROM` | `Beteiligung <beteiligung@localhost>` | sender of every mail |
+//! | `REGISTRATION_CONFIRM_URL` | `http://localhost:8080/anmeldung/bestaetigen?token={token}` | link in the please-confirm mail, a page of the front end that posts the token to `/api/v1/registrations/confirm` |
+//! | `REGISTRATION_CANCEL_URL` | `http://localhost:8080/anmeldung/{id}/stornieren?token={token}` | cancel link in mails; the page sends `DELETE /api/v1/registrations/{id}` with `X-Cancel-Token` |
+//! | `REGISTRATION_CONFIRM_TTL` | `24h` | how long a confirmation link is valid; unconfirmed registrations are deleted after |
+//! | `OUTBOX_POLL_INTERVAL` | `1s` | how often each replica looks for due messages |
+//! | `MAIL_RETRY_DELAY` | `30s` | wait after the first failed delivery; doubles per attempt (±20 %), at most 1 h |
+//! | `MAIL_MAX_ATTEMPTS` | `12` | attempts before a mail is marked `failed` (about 5 h at the defaults) |
+//! | `MAINTENANCE_INTERVAL` | `1m` | how often expired idempotency records and unconfirmed registrations are removed |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::domain::notification::letter::Links;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/beteiligung";
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -36,6 +47,23 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     pub rate_limits: RateLimits,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub mail: MailConfig,
+    pub maintenance_interval: Duration,
+}
+
+/// Mail delivery and the links mails carry.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// Without it, mails wait in the outbox.
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    pub links: Links,
+    pub confirm_ttl: Duration,
+    pub poll_interval: Duration,
+    pub retry_delay: Duration,
+    pub max_attempts: u32,
+    /// Demo mode: without SMTP, write mails to the log (and mark them sent).
+    pub log_without_smtp: bool,
 }
 
 /// A number of requests per period, e.g. `300/min`.
@@ -153,6 +181,8 @@ impl Config {
                 token: rate(&var, "RATE_LIMIT_TOKEN", "1200/min")?,
             },
             trusted_proxies: proxies(&var)?,
+            mail: mail(&var)?,
+            maintenance_interval: duration(&var, "MAINTENANCE_INTERVAL", "1m")?,
         })
     }
 }
@@ -241,6 +271,64 @@ fn proxies(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<ipnet::IpNet>, C
                 })
         })
         .collect()
+}
+
+fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError> {
+    let smtp_url = match var("SMTP_URL").filter(|url| !url.trim().is_empty()) {
+        Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url),
+        Some(_) => {
+            return Err(invalid(
+                "SMTP_URL",
+                "must be an smtp:// or smtps:// URL, e.g. smtp://mail.example.de:587?tls=required",
+            ));
+        }
+        None => None,
+    };
+    let from = var("MAIL_FROM").unwrap_or_else(|| "Beteiligung <beteiligung@localhost>".into());
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(invalid(
+            "MAIL_FROM",
+            format!("{from:?} is not a mailbox like Beteiligung <beteiligung@lsa.de>"),
+        ));
+    }
+    let template = |name: &'static str, default: &str, placeholders: &[&str]| {
+        let template = var(name).unwrap_or_else(|| default.to_string());
+        let ok = (template.starts_with("https://") || template.starts_with("http://"))
+            && placeholders.iter().all(|p| template.contains(p));
+        if ok {
+            Ok(template)
+        } else {
+            Err(invalid(
+                name,
+                format!(
+                    "must be an http(s) URL containing {}",
+                    placeholders.join(" and ")
+                ),
+            ))
+        }
+    };
+    let max_attempts = number(var, "MAIL_MAX_ATTEMPTS", 12, 1..=100)?;
+    Ok(MailConfig {
+        smtp_url: smtp_url.map(SecretString::from),
+        from,
+        links: Links {
+            confirm: template(
+                "REGISTRATION_CONFIRM_URL",
+                "http://localhost:8080/anmeldung/bestaetigen?token={token}",
+                &["{token}"],
+            )?,
+            cancel: template(
+                "REGISTRATION_CANCEL_URL",
+                "http://localhost:8080/anmeldung/{id}/stornieren?token={token}",
+                &["{id}", "{token}"],
+            )?,
+        },
+        confirm_ttl: duration(var, "REGISTRATION_CONFIRM_TTL", "24h")?,
+        poll_interval: duration(var, "OUTBOX_POLL_INTERVAL", "1s")?,
+        retry_delay: duration(var, "MAIL_RETRY_DELAY", "30s")?,
+        max_attempts: u32::try_from(max_attempts).unwrap_or(12),
+        log_without_smtp: false,
+    })
 }
 
 fn rate(

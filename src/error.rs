@@ -73,6 +73,8 @@ pub enum ErrorKind {
     NotFound,
     /// A method the resource does not serve (405).
     MethodNotAllowed,
+    /// Existed, but is no longer usable, e.g. an expired link (410).
+    Gone,
     /// The state of the resource does not allow it (409).
     Conflict,
     /// `If-Match` does not match (412).
@@ -92,12 +94,13 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    const NAMES: [(Self, &'static str); 13] = [
+    const NAMES: [(Self, &'static str); 14] = [
         (Self::BadRequest, "bad_request"),
         (Self::Unauthorized, "unauthorized"),
         (Self::Forbidden, "forbidden"),
         (Self::NotFound, "not_found"),
         (Self::MethodNotAllowed, "method_not_allowed"),
+        (Self::Gone, "gone"),
         (Self::Conflict, "conflict"),
         (Self::PreconditionFailed, "precondition_failed"),
         (Self::PayloadTooLarge, "payload_too_large"),

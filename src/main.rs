@@ -180,7 +180,9 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         MissingSecret::Refuse
     };
     let generated_secret = std::env::var_os("JWT_SECRET").is_none();
-    let config = Config::from_env(missing)?;
+    let mut config = Config::from_env(missing)?;
+    // The demo shows its mails in the log when no SMTP server is configured.
+    config.mail.log_without_smtp = demo;
     startup::prepare_database(&config).await?;
     let listener = std::net::TcpListener::bind(&config.bind_addr)
         .map_err(|e| anyhow::anyhow!("BIND_ADDR {}: {e}", config.bind_addr))?;

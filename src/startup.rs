@@ -16,6 +16,8 @@ use crate::api::ratelimit::RateLimiter;
 use crate::auth::TokenService;
 use crate::config::Config;
 use crate::db::{self, Conn, Pool};
+use crate::delivery::DeliveryMetrics;
+use crate::delivery::mail::MailWorker;
 use crate::error::{AppError, ErrorKind};
 use crate::openapi::ApiDoc;
 
@@ -30,6 +32,41 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// The documented routes, for 405 with `Allow`.
     pub routes: crate::api::Routes,
+    /// How long an anonymous registrant has to confirm by mail.
+    pub confirm_ttl: std::time::Duration,
+    /// Waiting messages per channel, and the age of the oldest, set at each scrape.
+    pub backlog: OutboxGauges,
+}
+
+/// The outbox backlog as metrics.
+pub struct OutboxGauges {
+    pub pending: prometheus::IntGaugeVec,
+    pub oldest_seconds: prometheus::GaugeVec,
+}
+
+impl OutboxGauges {
+    fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
+        let pending = prometheus::IntGaugeVec::new(
+            prometheus::Opts::new(
+                "beteiligung_outbox_pending",
+                "Outbox messages waiting for delivery",
+            ),
+            &["channel"],
+        )?;
+        let oldest_seconds = prometheus::GaugeVec::new(
+            prometheus::Opts::new(
+                "beteiligung_outbox_oldest_pending_seconds",
+                "Age of the oldest outbox message waiting for delivery",
+            ),
+            &["channel"],
+        )?;
+        registry.register(Box::new(pending.clone()))?;
+        registry.register(Box::new(oldest_seconds.clone()))?;
+        Ok(Self {
+            pending,
+            oldest_seconds,
+        })
+    }
 }
 
 impl AppState {
@@ -59,12 +96,13 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         config.db_pool_size,
         config.db_statement_timeout,
     )?;
-    let purge_pool = pool.clone();
+    let maintenance_pool = pool.clone();
+    let maintenance_interval = config.maintenance_interval;
     tokio::spawn(async move {
-        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut ticks = tokio::time::interval(maintenance_interval);
         loop {
-            hourly.tick().await;
-            purge_idempotency_records(&purge_pool).await;
+            ticks.tick().await;
+            maintain(&maintenance_pool).await;
         }
     });
     let spec = crate::openapi::spec();
@@ -74,6 +112,11 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         .exclude("/metrics")
         .build()
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let delivery_metrics = DeliveryMetrics::register(&request_metrics.registry)?;
+    if let Some(worker) = MailWorker::new(pool.clone(), &config.mail, delivery_metrics)? {
+        tokio::spawn(worker.run());
+    }
+    let backlog = OutboxGauges::register(&request_metrics.registry)?;
     let state = web::Data::new(AppState {
         pool,
         tokens: TokenService::new(&config.jwt),
@@ -81,6 +124,8 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         metrics: request_metrics.registry.clone(),
         rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
         routes: crate::api::Routes::of(&spec),
+        confirm_ttl: config.mail.confirm_ttl,
+        backlog,
     });
     let idle_state = state.clone();
     tokio::spawn(async move {
@@ -160,17 +205,25 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
-async fn purge_idempotency_records(pool: &Pool) {
-    let result = match pool.get().await {
-        Ok(mut conn) => crate::domain::idempotency::purge_expired(&mut conn)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+/// Removes what has expired: idempotency records after 24 h, registrations whose
+/// confirmation link ran out. Each replica may run it; the deletes do not conflict.
+async fn maintain(pool: &Pool) {
+    let mut conn = match pool.get().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            log::warn!("maintenance: {e}");
+            return;
+        }
     };
-    match result {
+    match crate::domain::idempotency::purge_expired(&mut conn).await {
         Ok(0) => {}
         Ok(n) => log::info!("purged {n} expired idempotency records"),
         Err(e) => log::warn!("purging idempotency records: {e}"),
+    }
+    match crate::domain::registration::delete_unconfirmed(&mut conn).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("deleted {n} registrations whose confirmation link expired"),
+        Err(e) => log::warn!("deleting unconfirmed registrations: {e}"),
     }
 }
 

@@ -67,6 +67,25 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     use prometheus::Encoder;
+    if let Ok(mut conn) = state.pool.get().await
+        && let Ok(backlog) = crate::domain::outbox::backlog(&mut conn).await
+    {
+        state.backlog.pending.reset();
+        state.backlog.oldest_seconds.reset();
+        for channel in backlog {
+            let label = [channel.channel.as_str()];
+            state
+                .backlog
+                .pending
+                .with_label_values(&label)
+                .set(channel.pending);
+            state
+                .backlog
+                .oldest_seconds
+                .with_label_values(&label)
+                .set(channel.oldest_seconds);
+        }
+    }
     let encoder = prometheus::TextEncoder::new();
     let mut buffer = Vec::new();
     if let Err(e) = encoder.encode(&state.metrics.gather(), &mut buffer) {

@@ -10,6 +10,7 @@ pub mod export;
 pub mod health;
 pub mod idempotent;
 pub mod organisations;
+pub mod outbox;
 pub mod privacy;
 pub mod problem;
 pub mod ratelimit;
@@ -38,7 +39,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(registrations::routes)
         .configure(submissions::routes)
         .configure(reports::routes)
-        .configure(privacy::routes);
+        .configure(privacy::routes)
+        .configure(outbox::routes);
 }
 
 /// Extractor settings that turn actix's own errors into problems instead of plain text.
@@ -185,10 +187,12 @@ impl Routes {
         )
     }
 
-    /// The methods served at a concrete path; empty when no route matches it.
+    /// The methods served at a concrete path; empty when no route matches it. A route
+    /// naming the path literally (`/registrations/confirm`) is the path's only route, not
+    /// one with a parameter in its place (`/registrations/{id}`).
     pub fn methods_of(&self, path: &str) -> Vec<String> {
         let segments: Vec<&str> = path.split('/').collect();
-        let mut methods: Vec<String> = self
+        let matching: Vec<&(Vec<String>, Vec<String>)> = self
             .0
             .iter()
             .filter(|(pattern, _)| {
@@ -198,6 +202,12 @@ impl Routes {
                         .zip(&segments)
                         .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
             })
+            .collect();
+        let parameters = |pattern: &[String]| pattern.iter().filter(|p| p.starts_with('{')).count();
+        let fewest = matching.iter().map(|(p, _)| parameters(p)).min();
+        let mut methods: Vec<String> = matching
+            .into_iter()
+            .filter(|(pattern, _)| Some(parameters(pattern)) == fewest)
             .flat_map(|(_, methods)| methods.iter().cloned())
             .collect();
         methods.sort();

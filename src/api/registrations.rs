@@ -14,10 +14,11 @@ use crate::domain::event::Event;
 use crate::domain::page::{self, Keyset, PageQuery, SyncPage};
 use crate::domain::policy::{self, Action, Party, RegistrationReader, permits};
 use crate::domain::registration::{
-    self, Canceller, CreatedRegistration, NewRegistration, Registration, RegistrationFilter,
-    RegistrationStatus,
+    self, Canceller, Confirmation, CreatedRegistration, NewRegistration, Registration,
+    RegistrationFilter, RegistrationStatus,
 };
 use crate::domain::round;
+use crate::domain::validate::Violations;
 use crate::error::{AppError, AppResult, Problem};
 use crate::startup::AppState;
 
@@ -25,6 +26,9 @@ pub const CANCEL_TOKEN_HEADER: &str = "X-Cancel-Token";
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(register)
+        .service(confirm_registration)
+        // Other methods on this path are 405, not a registration id that is no UUID.
+        .route("/registrations/confirm", web::route().to(super::not_found))
         .service(list_registrations)
         .service(export_registrations)
         .service(get_registration)
@@ -33,8 +37,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(check_in);
 }
 
-/// Register a person for a round (anonymous callers and partners). `confirmed` while seats
-/// are left, else `waitlisted`. Accepts `Idempotency-Key`.
+/// Register a person for a round (anonymous callers and partners). Anonymous: `pending`,
+/// holding no seat, and a confirmation link is mailed (see `/registrations/confirm`).
+/// Partners and staff: `confirmed` while seats are left and nobody waits, else
+/// `waitlisted`, with the `cancel_token` in the response. The registrant is mailed either
+/// way. Accepts `Idempotency-Key`.
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path, description = "round id"),
            ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400/413/422 refusal)")),
@@ -59,8 +66,43 @@ pub async fn register(
     let body = body.into_inner();
     let key = idempotent::key(&req, &caller, "registration.create", Keys::Uuid, &body)?;
     let mut conn = state.conn().await?;
-    let outcome = registration::register(&mut conn, *id, body, &caller, key.as_ref()).await?;
+    let outcome = registration::register(
+        &mut conn,
+        *id,
+        body,
+        &caller,
+        key.as_ref(),
+        state.confirm_ttl,
+    )
+    .await?;
     Ok(idempotent::respond(outcome))
+}
+
+/// Confirm a registration with the token from the confirmation mail (double opt-in). The
+/// seat is decided now: `confirmed` while seats are left and nobody waits, else
+/// `waitlisted`; the registrant is mailed the outcome with the cancel link (and, when
+/// confirmed, the round as `.ics`). Confirming again answers the registration as it stands.
+#[utoipa::path(tag = "registrations", request_body = Confirmation, responses(
+    (status = 200, body = Registration),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "`confirmation_not_found`: unknown token, or the unconfirmed registration was deleted", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`registration_closed`: the round was cancelled or is over; `invalid_transition`: the registration was cancelled", body = Problem, content_type = "application/problem+json"),
+    (status = 410, description = "`confirmation_expired`: the link has expired", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "the token is empty or too long", body = Problem, content_type = "application/problem+json"),
+), security(()))]
+#[post("/registrations/confirm")]
+pub async fn confirm_registration(
+    state: web::Data<AppState>,
+    body: Json<Confirmation>,
+) -> AppResult<HttpResponse> {
+    let token = body.into_inner().token;
+    let mut v = Violations::new();
+    v.text("token", &token, 1, 100);
+    v.into_result()?;
+    let mut conn = state.conn().await?;
+    let confirmed = registration::confirm(&mut conn, &token).await?;
+    Ok(HttpResponse::Ok().json(confirmed))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -121,4 +121,5 @@ guards!(
     ExportAttendance,
     CheckIn,
     HandlePrivacyRequests,
+    ReadOutbox,
 );

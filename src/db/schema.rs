@@ -85,9 +85,28 @@ diesel::table! {
         status -> Text,
         waitlist_seq -> Int8,
         registered_by_org -> Nullable<Uuid>,
-        cancel_token_hash -> Bytea,
+        cancel_token_hash -> Nullable<Bytea>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        confirm_token_hash -> Nullable<Bytea>,
+        confirm_expires_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Uuid,
+        channel -> Text,
+        topic -> Text,
+        recipient -> Text,
+        subject_id -> Nullable<Uuid>,
+        payload -> Nullable<Jsonb>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -158,6 +177,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultations,
     rounds,
     registrations,
+    outbox,
     events,
     idempotency_keys,
     submissions,

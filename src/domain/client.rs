@@ -1,6 +1,8 @@
 //! API clients: partner systems and staff tools that obtain tokens with the OAuth2
 //! client-credentials grant.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -13,7 +15,7 @@ use super::validate::Violations;
 use crate::auth::{Principal, Role, secret};
 use crate::db::schema::api_clients;
 use crate::domain::page::Keyset;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_clients)]
@@ -179,9 +181,40 @@ pub async fn find_active(
 /// At most this many argon2 verifications (about 19 MiB each) run at once; further token
 /// requests wait for a slot instead of exhausting memory and threads.
 static VERIFICATIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+/// Token requests admitted at once, running or waiting for a slot: beyond them the service
+/// is busy and says so at once (503 with `Retry-After`) instead of queueing without bound.
+const ADMITTED: usize = 32;
+static IN_LINE: AtomicUsize = AtomicUsize::new(0);
+
+/// A place in the line for a verification, given back when dropped.
+struct Place;
+
+impl Place {
+    fn take() -> Option<Self> {
+        IN_LINE
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < ADMITTED).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Place)
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        IN_LINE.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Whether `secret` is the client's secret; the same work also for unknown clients.
 pub async fn verify_secret(client: Option<&ClientRow>, secret: String) -> AppResult<bool> {
+    let _place = Place::take().ok_or_else(|| {
+        AppError::new(
+            ErrorKind::Unavailable,
+            "unavailable",
+            "Too many token requests are being verified; retry shortly.",
+        )
+    })?;
     let _slot = VERIFICATIONS
         .acquire()
         .await

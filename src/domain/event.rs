@@ -69,6 +69,22 @@ pub async fn record(
         .map(drop)
 }
 
+/// Deletes the events of entities that are gone without a trace (unconfirmed registrations).
+pub async fn delete_about(
+    conn: &mut AsyncPgConnection,
+    entity: Entity,
+    ids: &[Uuid],
+) -> QueryResult<()> {
+    diesel::delete(
+        events::table
+            .filter(events::entity.eq(entity.as_str()))
+            .filter(events::entity_id.eq_any(ids)),
+    )
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// An entry of a history.
 #[derive(Debug, Serialize, ToSchema, Queryable)]
 pub struct Event {

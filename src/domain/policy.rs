@@ -87,6 +87,11 @@ pub enum Action {
     HandlePrivacyRequests,
     /// Read who exactly acted in a history, and events about personal data.
     ReadActorIdentity,
+    /// Register a person without the emailed double opt-in: whoever is known by a token
+    /// vouches for the address; anyone else must prove it.
+    RegisterWithoutConfirmation,
+    /// Read the outbox (where mails stand, without their bodies).
+    ReadOutbox,
 }
 
 /// The rule table.
@@ -103,10 +108,11 @@ pub fn permits(party: Party, action: Action) -> bool {
         | ExportAttendance
         | CheckIn
         | CancelAnyRegistration
-        | HandlePrivacyRequests => party == Party::Admin,
+        | HandlePrivacyRequests
+        | ReadOutbox => party == Party::Admin,
         Submit => party != Party::Anonymous,
         RecordForOthers => party.is_staff(),
-        ListRegistrations => party != Party::Anonymous,
+        ListRegistrations | RegisterWithoutConfirmation => party != Party::Anonymous,
     }
 }
 
@@ -263,9 +269,18 @@ mod tests {
             Action::CheckIn,
             Action::CancelAnyRegistration,
             Action::HandlePrivacyRequests,
+            Action::ReadOutbox,
         ] {
             assert_eq!(who_may(action), [Party::Admin], "{action:?}");
         }
+    }
+
+    #[test]
+    fn only_anonymous_registrants_confirm_by_mail() {
+        assert_eq!(
+            who_may(Action::RegisterWithoutConfirmation),
+            [Party::Partner(ORG), Party::Moderator, Party::Admin]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::event::{self, Change, Entity};
 use super::idempotency;
+use super::outbox;
 use super::policy::{Party, RegistrationReader};
 use super::registration::{self, Registration};
 use super::submission::{self, Submission};
@@ -136,6 +137,8 @@ pub async fn erase(
         }
         // Stored responses for replay hold the person's data too (names, cancel tokens).
         idempotency::erase(conn, &email).await?;
+        // Mails to the person, sent or waiting, name them and may hold their tokens.
+        outbox::erase_mail_to(conn, &email).await?;
         Ok(Erasure {
             registrations: registration_ids.len(),
             submissions: submission_ids.len(),

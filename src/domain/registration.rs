@@ -1,4 +1,10 @@
-//! Registrations (Anmeldungen) for rounds: seats, waitlist, cancellation and check-in.
+//! Registrations (Anmeldungen) for rounds: double opt-in, seats, waitlist, cancellation and
+//! check-in, each change with the mail that tells the registrant, written to the outbox in
+//! the same transaction.
+//!
+//! An anonymous registration is `pending` and holds no seat until the registrant confirms
+//! the emailed link; the seat is then decided by the same rule as for a partner's
+//! registration, which is confirmed at once.
 //!
 //! Seats are counted on the round row (`confirmed_count`, `waitlisted_count`,
 //! `attended_count`), guarded by `CHECK (confirmed_count + attended_count <= capacity)`.
@@ -19,10 +25,12 @@ use uuid::Uuid;
 use super::category::Category;
 use super::event::{self, Change, Entity};
 use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
+use super::notification::{self, Notice, NoticeKind};
 use super::organisation;
+use super::outbox;
 use super::page::Keyset;
 use super::policy::{self, Action, Party, RegistrationReader};
-use super::round;
+use super::round::{self, RoundRow};
 use super::validate::{Violations, normalise_email};
 use crate::auth::{Caller, secret};
 use crate::db::schema::{registrations, rounds};
@@ -31,6 +39,7 @@ use crate::error::{AppError, AppResult};
 crate::text_enum! {
     /// Status of a registration.
     RegistrationStatus {
+        Pending = "pending",
         Confirmed = "confirmed",
         Waitlisted = "waitlisted",
         Cancelled = "cancelled",
@@ -53,9 +62,11 @@ pub struct RegistrationRow {
     #[diesel(skip_insertion)]
     pub waitlist_seq: i64,
     pub registered_by_org: Option<Uuid>,
-    pub cancel_token_hash: Vec<u8>,
+    pub cancel_token_hash: Option<Vec<u8>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub confirm_token_hash: Option<Vec<u8>>,
+    pub confirm_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A registration for a round. Personal data: shown to staff, to the partner that made it
@@ -82,14 +93,25 @@ pub struct Registration {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The 201 body: the registration and its cancel token, shown this once.
+/// The 201 body: the registration and, for a registration made by a partner, its cancel
+/// token, shown this once (a registrant gets theirs by mail).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedRegistration {
     #[serde(flatten)]
     pub registration: Registration,
-    /// Send as `X-Cancel-Token` to cancel; stored only as a hash.
+    /// Send as `X-Cancel-Token` to cancel; stored only as a hash. Absent for a `pending`
+    /// registration: the registrant receives it by mail once confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 100)]
-    pub cancel_token: String,
+    pub cancel_token: Option<String>,
+}
+
+/// `POST /registrations/confirm`: the token from the confirmation mail.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmation {
+    #[schema(min_length = 1, max_length = 100)]
+    pub token: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -206,6 +228,7 @@ pub async fn register(
     new: NewRegistration,
     caller: &Caller,
     key: Option<&IdempotencyKey>,
+    confirm_within: std::time::Duration,
 ) -> AppResult<Outcome> {
     let party = Party::of(caller);
     let actor = caller.actor();
@@ -216,7 +239,7 @@ pub async fn register(
             Ok(claim) => claim,
             Err(stored) => return Ok(stored),
         };
-        let result = insert(conn, round.id, new, party, &actor).await;
+        let result = insert(conn, &round, new, party, &actor, confirm_within).await;
         idempotency::settle(conn, claim, result).await
     })
     .await
@@ -225,10 +248,11 @@ pub async fn register(
 /// Checks and writes a registration; refusals of the request itself come before any write.
 async fn insert(
     conn: &mut AsyncPgConnection,
-    round_id: Uuid,
+    round: &RoundRow,
     mut new: NewRegistration,
     party: Party,
     actor: &str,
+    confirm_within: std::time::Duration,
 ) -> AppResult<StoredResponse> {
     new.validate()?;
     new.email = normalise_email(&new.email);
@@ -257,13 +281,38 @@ async fn insert(
         new.category = new.category.or(Some(organisation.category));
         new.organisation_name = new.organisation_name.or(Some(organisation.name));
     }
-    let cancel_token = secret::generate();
-    let status = claim_seat(conn, round_id).await?;
+    let id = Uuid::now_v7();
+    let name = new.name.trim();
+    // Someone registering themselves proves the address first; a partner or staff member
+    // registering a person they know does not.
+    let (status, tokens, notice) = if !policy::permits(party, Action::RegisterWithoutConfirmation) {
+        open_window(conn, round.id).await?;
+        let token = secret::generate();
+        let expires = Utc::now() + confirm_within;
+        let mut notice = Notice::new(NoticeKind::PleaseConfirm, id, name, &new.email, round);
+        notice.confirm_token = Some(token.clone());
+        notice.confirm_expires_at = Some(expires);
+        let tokens = Tokens {
+            confirm: Some((hash_token(&token), expires)),
+            cancel: None,
+        };
+        (RegistrationStatus::Pending, tokens, notice)
+    } else {
+        let status = claim_seat(conn, round.id, Window::Registration).await?;
+        let token = secret::generate();
+        let mut notice = Notice::new(status.notice(), id, name, &new.email, round);
+        notice.cancel_token = Some(token.clone());
+        let tokens = Tokens {
+            confirm: None,
+            cancel: Some(token),
+        };
+        (status, tokens, notice)
+    };
     let row: RegistrationRow = diesel::insert_into(registrations::table)
         .values((
-            registrations::id.eq(Uuid::now_v7()),
-            registrations::round_id.eq(round_id),
-            registrations::name.eq(new.name.trim()),
+            registrations::id.eq(id),
+            registrations::round_id.eq(round.id),
+            registrations::name.eq(name),
             registrations::email.eq(&new.email),
             registrations::organisation_id.eq(new.organisation_id),
             registrations::organisation_name.eq(&new.organisation_name),
@@ -271,7 +320,9 @@ async fn insert(
             registrations::needs.eq(&new.needs),
             registrations::status.eq(status),
             registrations::registered_by_org.eq(partner_org),
-            registrations::cancel_token_hash.eq(hash_token(&cancel_token)),
+            registrations::cancel_token_hash.eq(tokens.cancel.as_deref().map(hash_token)),
+            registrations::confirm_token_hash.eq(tokens.confirm.as_ref().map(|(h, _)| h)),
+            registrations::confirm_expires_at.eq(tokens.confirm.as_ref().map(|(_, at)| at)),
         ))
         .returning(RegistrationRow::as_returning())
         .get_result(conn)
@@ -293,34 +344,96 @@ async fn insert(
         RegistrationStatus::Waitlisted => load(conn, row.id).await?.1,
         _ => None,
     };
+    let mut notice = notice;
+    notice.waitlist_position = waitlist_position;
+    notification::send(conn, vec![notice]).await?;
     let location = format!("/api/v1/registrations/{}", row.id);
     let created = CreatedRegistration {
         registration: view((row, waitlist_position)),
-        cancel_token,
+        cancel_token: tokens.cancel,
     };
     Ok(StoredResponse::created(location, &created)?.naming(Some(&new.email)))
 }
 
+/// The secrets of a new registration: the confirmation token's hash and expiry (anonymous),
+/// or the cancel token (confirmed at once).
+struct Tokens {
+    confirm: Option<(Vec<u8>, DateTime<Utc>)>,
+    cancel: Option<String>,
+}
+
+impl RegistrationStatus {
+    /// The mail for a registration that has just reached this status.
+    fn notice(self) -> NoticeKind {
+        match self {
+            RegistrationStatus::Waitlisted => NoticeKind::Waitlisted,
+            RegistrationStatus::Cancelled => NoticeKind::Cancelled,
+            _ => NoticeKind::Confirmed,
+        }
+    }
+}
+
+/// Which window a seat is claimed in.
+#[derive(Clone, Copy)]
+enum Window {
+    /// A new registration: the registration window must be open.
+    Registration,
+    /// A confirmation of a registration made in the window: the round must still be ahead
+    /// and not cancelled.
+    Confirmation,
+}
+
+type RoundCondition =
+    Box<dyn BoxableExpression<rounds::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>>;
+
+/// The condition on the round under which a seat may be claimed in `window`.
+fn open_at(window: Window) -> RoundCondition {
+    let now = Utc::now();
+    let ahead = rounds::cancelled.eq(false).and(rounds::ends_at.gt(now));
+    match window {
+        Window::Confirmation => Box::new(ahead),
+        Window::Registration => Box::new(
+            ahead
+                .and(
+                    rounds::registration_opens_at
+                        .is_null()
+                        .or(rounds::registration_opens_at.le(now)),
+                )
+                .and(
+                    rounds::registration_closes_at
+                        .is_null()
+                        .or(rounds::registration_closes_at.gt(now)),
+                )
+                // Never NULL: each bound is either absent or compared.
+                .assume_not_null(),
+        ),
+    }
+}
+
+/// Checks the registration window for a registration that takes no seat yet, under the
+/// round's lock (so a concurrent change of the window is seen or waits).
+async fn open_window(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<()> {
+    let open: Option<Uuid> = rounds::table
+        .find(round_id)
+        .filter(open_at(Window::Registration))
+        .select(rounds::id)
+        .for_key_share()
+        .first(conn)
+        .await
+        .optional()?;
+    open.map(drop).ok_or_else(registration_closed)
+}
+
 /// Takes a seat if one is left and nobody is waiting, else a waitlist place, in one
 /// conditional statement each: the round row lock serialises concurrent registrations. The
-/// registration window is checked again here, under the lock.
-async fn claim_seat(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<RegistrationStatus> {
-    let now = Utc::now();
-    let open = rounds::cancelled
-        .eq(false)
-        .and(
-            rounds::registration_opens_at
-                .is_null()
-                .or(rounds::registration_opens_at.le(now)),
-        )
-        .and(
-            rounds::registration_closes_at
-                .is_null()
-                .or(rounds::registration_closes_at.gt(now)),
-        )
-        .and(rounds::ends_at.gt(now));
+/// window is checked again here, under the lock.
+async fn claim_seat(
+    conn: &mut AsyncPgConnection,
+    round_id: Uuid,
+    window: Window,
+) -> AppResult<RegistrationStatus> {
     let seat = diesel::update(rounds::table.find(round_id))
-        .filter(open)
+        .filter(open_at(window))
         .filter(rounds::waitlisted_count.eq(0))
         .filter((rounds::confirmed_count + rounds::attended_count).lt(rounds::capacity))
         .set(rounds::confirmed_count.eq(rounds::confirmed_count + 1))
@@ -330,7 +443,7 @@ async fn claim_seat(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<R
         return Ok(RegistrationStatus::Confirmed);
     }
     let waitlisted = diesel::update(rounds::table.find(round_id))
-        .filter(open)
+        .filter(open_at(window))
         .set(rounds::waitlisted_count.eq(rounds::waitlisted_count + 1))
         .execute(conn)
         .await?;
@@ -347,8 +460,105 @@ pub enum Canceller<'a> {
     Token(&'a str),
 }
 
+/// Confirms a pending registration with the token from its mail: a seat while seats are
+/// left and nobody waits, else a waitlist place, decided under the round's lock; the
+/// registrant is mailed the outcome with the cancel link. Confirming again answers the
+/// registration as it stands.
+pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Registration> {
+    let token_hash = hash_token(token);
+    conn.transaction(async |conn| {
+        let id: Uuid = registrations::table
+            .filter(registrations::confirm_token_hash.eq(&token_hash))
+            .select(registrations::id)
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| {
+                AppError::new(
+                    crate::error::ErrorKind::NotFound,
+                    "confirmation_not_found",
+                    "No registration waits for this confirmation token; unconfirmed \
+                     registrations are deleted when their link expires.",
+                )
+            })?;
+        let (row, round) = lock_for_change(conn, id).await?;
+        match row.status {
+            RegistrationStatus::Pending => {}
+            RegistrationStatus::Confirmed
+            | RegistrationStatus::Waitlisted
+            | RegistrationStatus::Attended => return Ok(view(load(conn, id).await?)),
+            RegistrationStatus::Cancelled => {
+                return Err(AppError::invalid_transition("cancelled", "confirmed"));
+            }
+        }
+        if row.confirm_expires_at.is_none_or(|at| at <= Utc::now()) {
+            return Err(AppError::new(
+                crate::error::ErrorKind::Gone,
+                "confirmation_expired",
+                "The confirmation link has expired; please register again.",
+            ));
+        }
+        let status = claim_seat(conn, round.id, Window::Confirmation).await?;
+        let cancel_token = secret::generate();
+        diesel::update(registrations::table.find(id))
+            .set((
+                registrations::status.eq(status),
+                registrations::confirm_expires_at.eq(None::<DateTime<Utc>>),
+                registrations::cancel_token_hash.eq(Some(hash_token(&cancel_token))),
+                // The waitlist is in order of confirmation.
+                registrations::waitlist_seq.eq(sql::<BigInt>("nextval('waitlist_seq')")),
+            ))
+            .execute(conn)
+            .await?;
+        event::record(
+            conn,
+            Entity::Registration,
+            id,
+            Change {
+                actor: "registrant",
+                action: "confirmed",
+                from_status: Some("pending"),
+                to_status: Some(status.as_str()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let confirmed = load(conn, id).await?;
+        let mut notice = Notice::new(status.notice(), id, &row.name, &row.email, &round);
+        notice.cancel_token = Some(cancel_token);
+        notice.waitlist_position = confirmed.1;
+        notification::send(conn, vec![notice]).await?;
+        Ok(view(confirmed))
+    })
+    .await
+}
+
+/// Deletes pending registrations whose confirmation link has expired, with their events and
+/// waiting mails: nobody confirmed them, so nothing of them is kept. Returns how many.
+pub async fn delete_unconfirmed(conn: &mut AsyncPgConnection) -> AppResult<usize> {
+    conn.transaction(async |conn| {
+        let expired: Vec<Uuid> = diesel::delete(
+            registrations::table
+                .filter(registrations::status.eq(RegistrationStatus::Pending))
+                .filter(registrations::confirm_expires_at.lt(Utc::now())),
+        )
+        .returning(registrations::id)
+        .get_results(conn)
+        .await?;
+        if !expired.is_empty() {
+            event::delete_about(conn, Entity::Registration, &expired).await?;
+            outbox::drop_pending_about(conn, &expired).await?;
+        }
+        Ok(expired.len())
+    })
+    .await
+}
+
 /// Locks the round of a registration, then the registration itself (always in this order).
-async fn lock_for_change(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<RegistrationRow> {
+async fn lock_for_change(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> AppResult<(RegistrationRow, RoundRow)> {
     let round_id: Uuid = registrations::table
         .find(id)
         .select(registrations::round_id)
@@ -358,18 +568,19 @@ async fn lock_for_change(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Re
         .ok_or_else(|| AppError::not_found("registration"))?;
     // NO KEY UPDATE: serialises with seat claims (which update the round) without blocking
     // inserts whose foreign keys merely reference it.
-    rounds::table
+    let round = rounds::table
         .find(round_id)
-        .select(rounds::id)
+        .select(RoundRow::as_select())
         .for_no_key_update()
-        .first::<Uuid>(conn)
+        .first(conn)
         .await?;
-    Ok(registrations::table
+    let registration = registrations::table
         .find(id)
         .select(RegistrationRow::as_select())
         .for_update()
         .first(conn)
-        .await?)
+        .await?;
+    Ok((registration, round))
 }
 
 async fn set_status(
@@ -392,10 +603,10 @@ pub async fn cancel(
     canceller: Canceller<'_>,
 ) -> AppResult<Registration> {
     conn.transaction(async |conn| {
-        let row = lock_for_change(conn, id).await?;
+        let (row, round) = lock_for_change(conn, id).await?;
         let actor = match canceller {
             Canceller::Admin(actor) => actor,
-            Canceller::Token(token) if hash_token(token) == row.cancel_token_hash => {
+            Canceller::Token(token) if Some(hash_token(token)) == row.cancel_token_hash => {
                 "registrant".to_string()
             }
             Canceller::Token(_) => {
@@ -407,7 +618,9 @@ pub async fn cancel(
             RegistrationStatus::Attended => {
                 return Err(AppError::invalid_transition("attended", "cancelled"));
             }
-            RegistrationStatus::Confirmed | RegistrationStatus::Waitlisted => {}
+            RegistrationStatus::Pending
+            | RegistrationStatus::Confirmed
+            | RegistrationStatus::Waitlisted => {}
         }
         set_status(conn, id, RegistrationStatus::Cancelled).await?;
         event::record(
@@ -423,43 +636,78 @@ pub async fn cancel(
             },
         )
         .await?;
-        if row.status == RegistrationStatus::Confirmed {
-            diesel::update(rounds::table.find(row.round_id))
-                .set(rounds::confirmed_count.eq(rounds::confirmed_count - 1))
-                .execute(conn)
-                .await?;
-            promote_next(conn, row.round_id).await?;
-        } else {
-            diesel::update(rounds::table.find(row.round_id))
-                .set(rounds::waitlisted_count.eq(rounds::waitlisted_count - 1))
-                .execute(conn)
-                .await?;
-            touch_waitlist(conn, row.round_id).await?;
+        match row.status {
+            RegistrationStatus::Confirmed => {
+                diesel::update(rounds::table.find(row.round_id))
+                    .set(rounds::confirmed_count.eq(rounds::confirmed_count - 1))
+                    .execute(conn)
+                    .await?;
+                promote_next(conn, &round).await?;
+            }
+            RegistrationStatus::Waitlisted => {
+                diesel::update(rounds::table.find(row.round_id))
+                    .set(rounds::waitlisted_count.eq(rounds::waitlisted_count - 1))
+                    .execute(conn)
+                    .await?;
+                touch_waitlist(conn, row.round_id).await?;
+            }
+            _ => {}
         }
+        let notice = Notice::new(NoticeKind::Cancelled, id, &row.name, &row.email, &round);
+        notification::send(conn, vec![notice]).await?;
         Ok(view(load(conn, id).await?))
     })
     .await
 }
 
+/// Writes `kind` (round changed or cancelled) to everyone registered for a round who still
+/// expects it: confirmed and waitlisted registrations, and pending ones for a cancellation.
+pub async fn notify_round(
+    conn: &mut AsyncPgConnection,
+    round: &RoundRow,
+    kind: NoticeKind,
+) -> AppResult<()> {
+    let mut told = vec![
+        RegistrationStatus::Confirmed,
+        RegistrationStatus::Waitlisted,
+    ];
+    if kind == NoticeKind::RoundCancelled {
+        told.push(RegistrationStatus::Pending);
+    }
+    let registrants: Vec<(Uuid, String, String)> = registrations::table
+        .filter(registrations::round_id.eq(round.id))
+        .filter(registrations::status.eq_any(told))
+        .order(registrations::id)
+        .select((registrations::id, registrations::name, registrations::email))
+        .load(conn)
+        .await?;
+    let notices = registrants
+        .iter()
+        .map(|(id, name, email)| Notice::new(kind, *id, name, email, round))
+        .collect();
+    Ok(notification::send(conn, notices).await?)
+}
+
 /// Moves waitlisted registrations to `confirmed`, first come first served, while seats are
 /// free (after a capacity increase). Runs under the round lock.
-pub async fn promote_while_free(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<()> {
-    while promote_next(conn, round_id).await? {}
+pub async fn promote_while_free(conn: &mut AsyncPgConnection, round: &RoundRow) -> AppResult<()> {
+    while promote_next(conn, round).await? {}
     Ok(())
 }
 
 /// Moves the first waitlisted registration of a round to `confirmed`, if a seat is free;
 /// says whether it did. Runs under the round lock.
-async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<bool> {
-    let next: Option<Uuid> = registrations::table
+async fn promote_next(conn: &mut AsyncPgConnection, round: &RoundRow) -> AppResult<bool> {
+    let round_id = round.id;
+    let next: Option<(Uuid, String, String)> = registrations::table
         .filter(registrations::round_id.eq(round_id))
         .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
         .order(registrations::waitlist_seq)
-        .select(registrations::id)
+        .select((registrations::id, registrations::name, registrations::email))
         .first(conn)
         .await
         .optional()?;
-    let Some(next) = next else {
+    let Some((next, name, email)) = next else {
         return Ok(false);
     };
     let seat = diesel::update(rounds::table.find(round_id))
@@ -485,9 +733,9 @@ async fn promote_next(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult
             },
         )
         .await?;
-    }
-    if seat == 1 {
         touch_waitlist(conn, round_id).await?;
+        let notice = Notice::new(NoticeKind::Promoted, next, &name, &email, round);
+        notification::send(conn, vec![notice]).await?;
     }
     Ok(seat == 1)
 }
@@ -513,10 +761,12 @@ pub async fn check_in(
     actor: &str,
 ) -> AppResult<Registration> {
     conn.transaction(async |conn| {
-        let row = lock_for_change(conn, id).await?;
+        let (row, _) = lock_for_change(conn, id).await?;
         match row.status {
             RegistrationStatus::Attended => return Ok(view(load(conn, id).await?)),
-            RegistrationStatus::Waitlisted | RegistrationStatus::Cancelled => {
+            RegistrationStatus::Pending
+            | RegistrationStatus::Waitlisted
+            | RegistrationStatus::Cancelled => {
                 return Err(AppError::invalid_transition(
                     row.status.as_str(),
                     "attended",
@@ -558,7 +808,7 @@ pub async fn find_for(
 ) -> AppResult<Registration> {
     let found = load(conn, id).await?;
     let allowed = policy::may_read_registration(reader, found.0.registered_by_org, |token| {
-        hash_token(token) == found.0.cancel_token_hash
+        Some(hash_token(token)) == found.0.cancel_token_hash
     });
     if allowed {
         Ok(view(found))

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::calendar;
 use super::consultation::{ConsultationRow, ConsultationStatus};
+use super::notification::NoticeKind;
 use super::precondition::Precondition;
 use super::validate::{Violations, double_option};
 use crate::db::schema::{consultations, rounds};
@@ -438,6 +439,7 @@ pub async fn update(
             .optional()?
             .ok_or_else(|| AppError::not_found("round"))?;
         let current = row.etag();
+        let before = row.clone();
         apply(&mut row, patch);
         // An invalid request is refused as such, whatever its precondition (RFC 9110 13.2.1).
         row.validate()?;
@@ -459,7 +461,10 @@ pub async fn update(
             .execute(conn)
             .await?;
         // More seats: the waitlist moves up in the same transaction.
-        super::registration::promote_while_free(conn, id).await?;
+        super::registration::promote_while_free(conn, &row).await?;
+        if let Some(kind) = news_for_registrants(&before, &row) {
+            super::registration::notify_round(conn, &row, kind).await?;
+        }
         Ok(rounds::table
             .find(id)
             .select(RoundRow::as_select())
@@ -467,6 +472,22 @@ pub async fn update(
             .await?)
     })
     .await
+}
+
+/// What registrants must be told about a change of their round: that it is cancelled, or
+/// that its time or place moved. Other changes (capacity, windows, title) concern staff.
+fn news_for_registrants(before: &RoundRow, after: &RoundRow) -> Option<NoticeKind> {
+    if after.cancelled && !before.cancelled {
+        Some(NoticeKind::RoundCancelled)
+    } else if !after.cancelled
+        && (before.starts_at != after.starts_at
+            || before.ends_at != after.ends_at
+            || before.venue() != after.venue())
+    {
+        Some(NoticeKind::RoundChanged)
+    } else {
+        None
+    }
 }
 
 fn apply(row: &mut RoundRow, patch: RoundPatch) {

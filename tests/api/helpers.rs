@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use crate::smtp::MailSink;
 use beteiligung::auth::{Principal, Role, TokenService};
 use beteiligung::config::{Config, MissingSecret};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -118,10 +119,16 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db_name: String,
     tokens: TokenService,
+    server: actix_web::dev::ServerHandle,
+    /// The first app of a test drops its database at the end; replicas share it.
+    owns_database: bool,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if !self.owns_database {
+            return;
+        }
         let name = self.db_name.clone();
         // Drop runs inside the test's runtime; use a thread with a runtime of its own.
         let _ = std::thread::spawn(move || {
@@ -160,6 +167,36 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         ))
         .await
         .expect("clone template");
+    start_server(db_name, extra, true)
+}
+
+/// Configuration for mail through `sink`, delivered promptly and retried soon.
+pub fn mail_settings(sink_url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("SMTP_URL", sink_url.to_string()),
+        ("MAIL_FROM", "\"Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung\" <beteiligung@ms.sachsen-anhalt.test>".into()),
+        ("OUTBOX_POLL_INTERVAL", "100ms".into()),
+        ("MAIL_RETRY_DELAY", "300ms".into()),
+        ("REGISTRATION_CONFIRM_URL", CONFIRM_URL.into()),
+        ("REGISTRATION_CANCEL_URL", CANCEL_URL.into()),
+    ]
+}
+
+pub const CONFIRM_URL: &str =
+    "https://beteiligung.sachsen-anhalt.test/anmeldung/bestaetigen?token={token}";
+pub const CANCEL_URL: &str =
+    "https://beteiligung.sachsen-anhalt.test/anmeldung/{id}/stornieren?token={token}";
+
+/// The app with mail going to a real SMTP server on a local port.
+pub async fn spawn_app_with_mail(extra: &[(&str, &str)]) -> (TestApp, MailSink) {
+    let sink = MailSink::start();
+    let settings = mail_settings(&sink.url());
+    let mut vars: Vec<(&str, &str)> = extra.to_vec();
+    vars.extend(settings.iter().map(|(k, v)| (*k, v.as_str())));
+    (spawn_app_with(&vars).await, sink)
+}
+
+fn start_server(db_name: String, extra: &[(&str, &str)], owns_database: bool) -> TestApp {
     let url = database_url(&db_name);
     let vars = [
         ("DATABASE_URL", url.as_str()),
@@ -185,6 +222,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = beteiligung::startup::run(&config, listener).expect("server");
+    let handle = server.handle();
     tokio::spawn(server);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -194,10 +232,22 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .expect("client"),
         db_name,
         tokens: TokenService::new(&config.jwt),
+        server: handle,
+        owns_database,
     }
 }
 
 impl TestApp {
+    /// Another replica of the service on the same database, with its own configuration.
+    pub fn replica(&self, extra: &[(&str, &str)]) -> TestApp {
+        start_server(self.db_name.clone(), extra, false)
+    }
+
+    /// Stops accepting and serving requests at once, as a crashed process would.
+    pub async fn stop(&self) {
+        self.server.stop(false).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -289,6 +339,19 @@ impl TestApp {
     }
 
     /// How many rows `table` holds in this test's database.
+    /// Rows of `table` matching an SQL condition.
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        self.db()
+            .await
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE {condition}"),
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0)
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         self.db()
             .await

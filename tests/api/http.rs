@@ -212,6 +212,16 @@ async fn a_method_a_path_does_not_serve_is_405_with_allow() {
         .unwrap();
     assert_eq!(header(&response, "allow"), "DELETE, GET, PATCH");
     assert_problem(response, 405, "method_not_allowed").await;
+    // A literal path beside a parameter (`/registrations/{id}`) is its own resource.
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let response = app
+            .request(method, "/api/v1/registrations/confirm", None)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(header(&response, "allow"), "POST");
+        assert_problem(response, 405, "method_not_allowed").await;
+    }
     assert_problem(
         app.get("/api/v1/nothing-here", None).await,
         404,

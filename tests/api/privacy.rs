@@ -12,7 +12,7 @@ async fn personal_data_is_exported_and_erased_but_content_stays() {
         .await);
     let partner = app.partner(org.parse().unwrap());
     let registration: Value = app
-        .post(&format!("/api/v1/rounds/{round}/registrations"), None,
+        .post(&format!("/api/v1/rounds/{round}/registrations"), Some(&app.admin()),
             &json!({"name": "Aylin Demir", "email": "Aylin.Demir@example.org", "needs": "Rollstuhlplatz", "privacy_consent": true}))
         .await.json().await.unwrap();
     app.post(

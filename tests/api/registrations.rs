@@ -8,9 +8,16 @@ fn person(name: &str, email: &str) -> Value {
     json!({"name": name, "email": email, "privacy_consent": true})
 }
 
+/// A registration by staff: confirmed or waitlisted at once, with the cancel token in the
+/// response (anonymous registrations wait for their mailed confirmation, see
+/// `notifications.rs`).
 async fn register(app: &TestApp, round: &str, body: &Value) -> reqwest::Response {
-    app.post(&format!("/api/v1/rounds/{round}/registrations"), None, body)
-        .await
+    app.post(
+        &format!("/api/v1/rounds/{round}/registrations"),
+        Some(&app.admin()),
+        body,
+    )
+    .await
 }
 
 async fn open_round(app: &TestApp, capacity: i32) -> String {
@@ -28,7 +35,7 @@ async fn seats(app: &TestApp, round: &str) -> Value {
 }
 
 #[tokio::test]
-async fn an_anonymous_registration_is_confirmed_with_a_cancel_token_stored_as_hash() {
+async fn a_registration_by_staff_is_confirmed_with_a_cancel_token_stored_as_hash() {
     let app = spawn_app().await;
     let round = open_round(&app, 130).await;
     let response = register(&app, &round, &person("Aylin Demir", "a.demir@example.org")).await;
@@ -56,7 +63,7 @@ async fn an_anonymous_registration_is_confirmed_with_a_cancel_token_stored_as_ha
         .query_one("SELECT actor, action, from_status, to_status FROM events WHERE entity_id = $1::text::uuid", &[&id(&body)])
         .await
         .unwrap();
-    assert_eq!(event.get::<_, String>(0), "anonymous");
+    assert_eq!(event.get::<_, String>(0), "admin:test-admin");
     assert_eq!(event.get::<_, String>(1), "registered");
     assert_eq!(event.get::<_, Option<String>>(2), None);
     assert_eq!(event.get::<_, String>(3), "confirmed");
@@ -843,8 +850,9 @@ async fn two_hundred_concurrent_registrations_never_overbook_twenty_seats() {
     let app = spawn_app().await;
     let round = open_round(&app, 20).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
+    let admin = app.admin();
     let responses = join_all((0..200).map(|i| {
-        app.request(reqwest::Method::POST, &path, None)
+        app.request(reqwest::Method::POST, &path, Some(&admin))
             .json(&person(
                 &format!("Teilnehmende {i}"),
                 &format!("t{i}@example.org"),

@@ -40,7 +40,7 @@ async fn seed() -> Seeded {
             let response = app
                 .post(
                     &format!("/api/v1/rounds/{round}/registrations"),
-                    None,
+                    Some(&app.admin()),
                     &body,
                 )
                 .await;

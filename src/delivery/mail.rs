@@ -1,0 +1,221 @@
+//! The mail worker: claims due mails from the outbox, writes each notice as a German letter
+//! and sends it over SMTP (lettre: plain, STARTTLS or implicit TLS, as `SMTP_URL` says).
+//!
+//! A mail the SMTP server refuses permanently (5xx), or one that cannot be written at all,
+//! is marked `failed` at once; any other failure is retried with exponential backoff and
+//! jitter until `MAIL_MAX_ATTEMPTS`.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use super::DeliveryMetrics;
+use crate::config::MailConfig;
+use crate::db::Pool;
+use crate::domain::notification::Notice;
+use crate::domain::notification::letter::{self, Letter, Links};
+use crate::domain::outbox::{self, Channel, Claimed};
+
+/// Mails claimed per round trip.
+const BATCH: i64 = 20;
+/// How long a claimed mail is reserved for this worker: far beyond lettre's timeouts, so a
+/// slow server does not let another replica send the same mail.
+const LEASE: Duration = Duration::from_secs(300);
+/// The longest wait between two attempts.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(3600);
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Demo mode without SMTP: the mail is written to the log.
+    Log,
+}
+
+pub struct MailWorker {
+    pool: Pool,
+    transport: Transport,
+    from: Mailbox,
+    links: Links,
+    poll_interval: Duration,
+    retry_delay: Duration,
+    max_attempts: u32,
+    metrics: DeliveryMetrics,
+}
+
+/// Why a delivery did not succeed, and whether trying again could help.
+struct Failure {
+    reason: String,
+    permanent: bool,
+}
+
+impl Failure {
+    fn permanent(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            permanent: true,
+        }
+    }
+}
+
+impl MailWorker {
+    /// The worker for this configuration, or `None` when mails are to stay in the outbox
+    /// (no `SMTP_URL`, not in demo mode).
+    pub fn new(
+        pool: Pool,
+        config: &MailConfig,
+        metrics: DeliveryMetrics,
+    ) -> anyhow::Result<Option<Self>> {
+        let transport = match (&config.smtp_url, config.log_without_smtp) {
+            (Some(url), _) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build(),
+            ),
+            (None, true) => Transport::Log,
+            (None, false) => return Ok(None),
+        };
+        Ok(Some(Self {
+            pool,
+            transport,
+            from: config
+                .from
+                .parse()
+                .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?,
+            links: config.links.clone(),
+            poll_interval: config.poll_interval,
+            retry_delay: config.retry_delay,
+            max_attempts: config.max_attempts,
+            metrics,
+        }))
+    }
+
+    /// Runs until the process ends: every poll interval, delivers everything due.
+    pub async fn run(self) {
+        let mut ticks = tokio::time::interval(self.poll_interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(e) = self.deliver_due().await {
+                log::warn!("mail outbox: {e}");
+            }
+        }
+    }
+
+    async fn deliver_due(&self) -> anyhow::Result<()> {
+        loop {
+            let claimed = {
+                let mut conn = self.pool.get().await?;
+                outbox::claim(&mut conn, Channel::Mail, BATCH, LEASE).await?
+            };
+            if claimed.is_empty() {
+                return Ok(());
+            }
+            for message in claimed {
+                let outcome = self.deliver(&message).await;
+                self.record(&message, outcome).await?;
+            }
+        }
+    }
+
+    async fn deliver(&self, message: &Claimed) -> Result<(), Failure> {
+        let notice: Notice = message
+            .payload
+            .clone()
+            .and_then(|payload| serde_json::from_value(payload).ok())
+            .ok_or_else(|| Failure::permanent("the outbox row holds no readable notice"))?;
+        let letter = letter::write(&notice, &self.links);
+        match &self.transport {
+            Transport::Log => {
+                log::info!(
+                    "mail to {} (not sent: no SMTP_URL): {}\n{}",
+                    notice.email,
+                    letter.subject,
+                    letter.text
+                );
+                Ok(())
+            }
+            Transport::Smtp(smtp) => {
+                let mail = self.compose(&notice, letter)?;
+                smtp.send(mail).await.map(drop).map_err(|e| Failure {
+                    reason: e.to_string(),
+                    permanent: e.is_permanent(),
+                })
+            }
+        }
+    }
+
+    fn compose(&self, notice: &Notice, letter: Letter) -> Result<Message, Failure> {
+        let address = notice
+            .email
+            .parse()
+            .map_err(|e| Failure::permanent(format!("recipient address: {e}")))?;
+        // A display name is one line of text; lettre encodes it, and control characters
+        // have no business in it anyway.
+        let name: String = notice
+            .name
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let alternative = MultiPart::alternative_plain_html(letter.text, letter.html);
+        let body = match letter.calendar {
+            Some(calendar) => {
+                let method = if notice.round.cancelled {
+                    "CANCEL"
+                } else {
+                    "PUBLISH"
+                };
+                let content_type =
+                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                        .map_err(|e| Failure::permanent(e.to_string()))?;
+                MultiPart::mixed()
+                    .multipart(alternative)
+                    .singlepart(Attachment::new("termin.ics".into()).body(calendar, content_type))
+            }
+            None => alternative,
+        };
+        Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(Some(name.trim().to_string()), address))
+            .subject(letter.subject)
+            .multipart(body)
+            .map_err(|e| Failure::permanent(e.to_string()))
+    }
+
+    async fn record(&self, message: &Claimed, outcome: Result<(), Failure>) -> anyhow::Result<()> {
+        let mut conn = self.pool.get().await?;
+        let channel = [Channel::Mail.as_str()];
+        match outcome {
+            Ok(()) => {
+                outbox::mark_sent(&mut conn, message.id).await?;
+                self.metrics.sent.with_label_values(&channel).inc();
+            }
+            Err(failure) => {
+                let exhausted = u32::try_from(message.attempts)
+                    .is_ok_and(|attempts| attempts >= self.max_attempts);
+                let retry_at = (!failure.permanent && !exhausted).then(|| {
+                    Utc::now()
+                        + outbox::backoff(message.attempts, self.retry_delay, MAX_RETRY_DELAY)
+                });
+                log::warn!(
+                    "mail {} ({}), attempt {}: {}{}",
+                    message.id,
+                    message.topic,
+                    message.attempts,
+                    failure.reason,
+                    if retry_at.is_some() { "" } else { "; given up" }
+                );
+                outbox::mark_attempt_failed(&mut conn, message.id, &failure.reason, retry_at)
+                    .await?;
+                match retry_at {
+                    Some(_) => self.metrics.retried.with_label_values(&channel).inc(),
+                    None => self.metrics.failed.with_label_values(&channel).inc(),
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! The transactional outbox: every message that leaves the service (mails now, webhook
+//! deliveries next) is a row written in the transaction of the change that causes it, so
+//! there is no change without its messages and no message without its change.
+//!
+//! A worker in every replica claims due rows by pushing their `next_attempt_at` past a
+//! lease (`FOR UPDATE SKIP LOCKED`, committed at once), delivers them outside any
+//! transaction and then marks them sent, due again after a backoff, or failed. While the
+//! workers run, no two of them hold the same row; a crash after delivery but before the mark
+//! delivers that message once more when its lease has passed (at least once).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Interval, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rand::Rng;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::page::Keyset;
+use crate::db::schema::outbox;
+
+crate::text_enum! {
+    /// How a message leaves: by mail or as a webhook delivery.
+    Channel {
+        Mail = "mail",
+        Webhook = "webhook",
+    }
+}
+
+crate::text_enum! {
+    /// Where a message stands: waiting (also between retries), delivered, or given up.
+    OutboxStatus {
+        Pending = "pending",
+        Sent = "sent",
+        Failed = "failed",
+    }
+}
+
+/// A message to write in the current transaction.
+pub struct NewMessage {
+    pub channel: Channel,
+    pub topic: &'static str,
+    pub recipient: String,
+    pub subject_id: Option<Uuid>,
+    pub payload: serde_json::Value,
+}
+
+/// Writes messages in the caller's transaction (one statement for all of them).
+pub async fn enqueue(conn: &mut AsyncPgConnection, messages: Vec<NewMessage>) -> QueryResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = messages
+        .into_iter()
+        .map(|m| {
+            (
+                outbox::id.eq(Uuid::now_v7()),
+                outbox::channel.eq(m.channel),
+                outbox::topic.eq(m.topic),
+                outbox::recipient.eq(m.recipient),
+                outbox::subject_id.eq(m.subject_id),
+                outbox::payload.eq(Some(m.payload)),
+            )
+        })
+        .collect();
+    diesel::insert_into(outbox::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// A message claimed for delivery; `attempts` counts this one.
+#[derive(Debug, QueryableByName)]
+#[diesel(table_name = outbox)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub topic: String,
+    pub recipient: String,
+    pub subject_id: Option<Uuid>,
+    pub payload: Option<serde_json::Value>,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due messages of a channel for `lease`, oldest first, skipping rows
+/// another worker is claiming at this moment. Commits on its own (no transaction held while
+/// delivering).
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    channel: Channel,
+    limit: i64,
+    lease: Duration,
+) -> QueryResult<Vec<Claimed>> {
+    diesel::sql_query(
+        "UPDATE outbox SET next_attempt_at = now() + $3, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+                       WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now() \
+                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, topic, recipient, subject_id, payload, attempts",
+    )
+    .bind::<Text, _>(channel)
+    .bind::<BigInt, _>(limit)
+    .bind::<Interval, _>(interval(lease))
+    .load(conn)
+    .await
+}
+
+fn interval(duration: Duration) -> diesel::pg::data_types::PgInterval {
+    diesel::pg::data_types::PgInterval::from_microseconds(
+        i64::try_from(duration.as_micros()).unwrap_or(i64::MAX),
+    )
+}
+
+/// Marks a claimed message delivered and drops its payload (it may hold personal data).
+pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
+        .set((
+            outbox::status.eq(OutboxStatus::Sent),
+            outbox::payload.eq(None::<serde_json::Value>),
+            outbox::sent_at.eq(Some(Utc::now())),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Records a failed attempt: due again at `retry_at`, or given up (`failed`) without one.
+pub async fn mark_attempt_failed(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    let error: String = error.chars().take(2000).collect();
+    let target = outbox::table
+        .find(id)
+        .filter(outbox::status.eq(OutboxStatus::Pending));
+    match retry_at {
+        Some(at) => {
+            diesel::update(target)
+                .set((
+                    outbox::next_attempt_at.eq(at),
+                    outbox::last_error.eq(Some(error)),
+                ))
+                .execute(conn)
+                .await
+        }
+        None => {
+            diesel::update(target)
+                .set((
+                    outbox::status.eq(OutboxStatus::Failed),
+                    outbox::payload.eq(None::<serde_json::Value>),
+                    outbox::last_error.eq(Some(error)),
+                ))
+                .execute(conn)
+                .await
+        }
+    }
+    .map(drop)
+}
+
+/// The wait before attempt `attempts + 1`: `base · 2^(attempts − 1)`, at most `max`, with
+/// ±20 % jitter so that messages failing together do not retry together.
+pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 31) - 1).unwrap_or(0);
+    let wait = base.saturating_mul(2u32.saturating_pow(exponent)).min(max);
+    wait.mul_f64(rand::rng().random_range(0.8..1.2))
+}
+
+/// A message as staff see it in the outbox: where it goes and how it went, never its body.
+#[derive(Debug, Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxEntry {
+    pub id: Uuid,
+    pub channel: Channel,
+    /// What the message says, e.g. `registration_confirmed`.
+    #[schema(example = "registration_confirmed", max_length = 100)]
+    pub topic: String,
+    /// The email address, or the webhook subscription.
+    #[schema(example = "a.demir@example.org", max_length = 2000)]
+    pub recipient: String,
+    /// The registration, submission or round the message is about.
+    pub subject_id: Option<Uuid>,
+    pub status: OutboxStatus,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// When the next attempt is due (while `pending`).
+    pub next_attempt_at: DateTime<Utc>,
+    /// Why the last attempt failed.
+    #[schema(max_length = 2000)]
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    status: Option<OutboxStatus>,
+    channel: Option<Channel>,
+    keyset: Keyset,
+) -> QueryResult<Vec<OutboxEntry>> {
+    let mut query = outbox::table
+        .select(OutboxEntry::as_select())
+        .order(outbox::id)
+        .limit(keyset.fetch())
+        .into_boxed();
+    if let Some(after) = keyset.after {
+        query = query.filter(outbox::id.gt(after));
+    }
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status));
+    }
+    if let Some(channel) = channel {
+        query = query.filter(outbox::channel.eq(channel));
+    }
+    query.load(conn).await
+}
+
+/// Waiting messages of a channel and the age of the oldest, for metrics.
+#[derive(Debug, QueryableByName)]
+pub struct Backlog {
+    #[diesel(sql_type = Text)]
+    pub channel: String,
+    #[diesel(sql_type = BigInt)]
+    pub pending: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub oldest_seconds: f64,
+}
+
+pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Backlog>> {
+    diesel::sql_query(
+        "SELECT channel, count(*) AS pending, \
+                coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_seconds \
+           FROM outbox WHERE status = 'pending' GROUP BY channel",
+    )
+    .load(conn)
+    .await
+}
+
+/// Deletes the messages to or about a person: mails to the address, waiting or not.
+pub async fn erase_mail_to(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM outbox WHERE channel = 'mail' AND lower(recipient) = lower($1)")
+        .bind::<Text, _>(email)
+        .execute(conn)
+        .await
+}
+
+/// Deletes the waiting messages about a resource that is gone.
+pub async fn drop_pending_about(conn: &mut AsyncPgConnection, subject: &[Uuid]) -> QueryResult<()> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::subject_id.eq_any(subject))
+            .filter(outbox::status.eq(OutboxStatus::Pending)),
+    )
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_stops_at_the_maximum() {
+        let base = Duration::from_secs(30);
+        let max = Duration::from_secs(3600);
+        for (attempts, expected) in [(1, 30.0), (2, 60.0), (3, 120.0), (8, 3600.0), (40, 3600.0)] {
+            let wait = backoff(attempts, base, max).as_secs_f64();
+            assert!(
+                wait >= expected * 0.8 && wait <= expected * 1.2,
+                "attempt {attempts}: {wait}"
+            );
+        }
+    }
+}
