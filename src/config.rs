@@ -21,9 +21,11 @@
 //! | `REGISTRATION_CONFIRM_URL` | `http://localhost:8080/anmeldung/bestaetigen?token={token}` | link in the please-confirm mail, a page of the front end that posts the token to `/api/v1/registrations/confirm` |
 //! | `REGISTRATION_CANCEL_URL` | `http://localhost:8080/anmeldung/{id}/stornieren?token={token}` | cancel link in mails; the page sends `DELETE /api/v1/registrations/{id}` with `X-Cancel-Token` |
 //! | `REGISTRATION_CONFIRM_TTL` | `24h` | how long a confirmation link is valid; unconfirmed registrations are deleted after |
-//! | `OUTBOX_POLL_INTERVAL` | `1s` | how often each replica looks for due messages |
+//! | `OUTBOX_POLL_INTERVAL` | `1s` | how often each replica looks for due mails and webhook deliveries |
 //! | `MAIL_RETRY_DELAY` | `30s` | wait after the first failed delivery; doubles per attempt (±20 %), at most 1 h |
 //! | `MAIL_MAX_ATTEMPTS` | `12` | attempts before a mail is marked `failed` (about 5 h at the defaults) |
+//! | `WEBHOOK_ALLOW_HTTP` | `false` | accept `http://` webhook URLs (tests, closed networks) |
+//! | `WEBHOOK_ALLOW_PRIVATE_NETWORKS` | `false` | deliver webhooks to loopback, private and link-local addresses |
 //! | `MAINTENANCE_INTERVAL` | `1m` | how often expired idempotency records and unconfirmed registrations are removed |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -32,6 +34,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::notification::letter::Links;
+use crate::domain::webhook::target::TargetRules;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/beteiligung";
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -49,6 +52,7 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub mail: MailConfig,
     pub maintenance_interval: Duration,
+    pub webhook_targets: TargetRules,
 }
 
 /// Mail delivery and the links mails carry.
@@ -183,6 +187,10 @@ impl Config {
             trusted_proxies: proxies(&var)?,
             mail: mail(&var)?,
             maintenance_interval: duration(&var, "MAINTENANCE_INTERVAL", "1m")?,
+            webhook_targets: TargetRules {
+                allow_http: flag(&var, "WEBHOOK_ALLOW_HTTP")?,
+                allow_private_networks: flag(&var, "WEBHOOK_ALLOW_PRIVATE_NETWORKS")?,
+            },
         })
     }
 }
@@ -273,6 +281,28 @@ fn proxies(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<ipnet::IpNet>, C
         .collect()
 }
 
+fn at_most(value: Duration, name: &'static str, max: Duration) -> Result<Duration, ConfigError> {
+    if value <= max {
+        Ok(value)
+    } else {
+        Err(invalid(
+            name,
+            format!("must be at most {}", humantime::format_duration(max)),
+        ))
+    }
+}
+
+fn flag(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match var(name).as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(invalid(
+            name,
+            format!("must be true or false, got {other:?}"),
+        )),
+    }
+}
+
 fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError> {
     let smtp_url = match var("SMTP_URL").filter(|url| !url.trim().is_empty()) {
         Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url),
@@ -323,7 +353,11 @@ fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError
                 &["{id}", "{token}"],
             )?,
         },
-        confirm_ttl: duration(var, "REGISTRATION_CONFIRM_TTL", "24h")?,
+        confirm_ttl: at_most(
+            duration(var, "REGISTRATION_CONFIRM_TTL", "24h")?,
+            "REGISTRATION_CONFIRM_TTL",
+            Duration::from_secs(30 * 24 * 3600),
+        )?,
         poll_interval: duration(var, "OUTBOX_POLL_INTERVAL", "1s")?,
         retry_delay: duration(var, "MAIL_RETRY_DELAY", "30s")?,
         max_attempts: u32::try_from(max_attempts).unwrap_or(12),

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::db::{self, Conn, Pool};
 use crate::delivery::DeliveryMetrics;
 use crate::delivery::mail::MailWorker;
+use crate::delivery::webhook::WebhookWorker;
 use crate::error::{AppError, ErrorKind};
 use crate::openapi::ApiDoc;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub routes: crate::api::Routes,
     /// How long an anonymous registrant has to confirm by mail.
     pub confirm_ttl: std::time::Duration,
+    /// Where webhooks may point.
+    pub webhook_targets: crate::domain::webhook::target::TargetRules,
     /// Waiting messages per channel, and the age of the oldest, set at each scrape.
     pub backlog: OutboxGauges,
 }
@@ -113,9 +116,16 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         .build()
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     let delivery_metrics = DeliveryMetrics::register(&request_metrics.registry)?;
-    if let Some(worker) = MailWorker::new(pool.clone(), &config.mail, delivery_metrics)? {
+    if let Some(worker) = MailWorker::new(pool.clone(), &config.mail, delivery_metrics.clone())? {
         tokio::spawn(worker.run());
     }
+    let webhooks = WebhookWorker::new(
+        pool.clone(),
+        config.webhook_targets,
+        config.mail.poll_interval,
+        delivery_metrics,
+    )?;
+    tokio::spawn(webhooks.run());
     let backlog = OutboxGauges::register(&request_metrics.registry)?;
     let state = web::Data::new(AppState {
         pool,
@@ -125,6 +135,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
         routes: crate::api::Routes::of(&spec),
         confirm_ttl: config.mail.confirm_ttl,
+        webhook_targets: config.webhook_targets,
         backlog,
     });
     let idle_state = state.clone();
@@ -206,7 +217,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// Removes what has expired: idempotency records after 24 h, registrations whose
-/// confirmation link ran out. Each replica may run it; the deletes do not conflict.
+/// confirmation link ran out, delivered or failed outbox messages after 30 days. Each replica may run it; the deletes do not conflict.
 async fn maintain(pool: &Pool) {
     let mut conn = match pool.get().await {
         Ok(conn) => conn,
@@ -224,6 +235,11 @@ async fn maintain(pool: &Pool) {
         Ok(0) => {}
         Ok(n) => log::info!("deleted {n} registrations whose confirmation link expired"),
         Err(e) => log::warn!("deleting unconfirmed registrations: {e}"),
+    }
+    match crate::domain::outbox::purge_settled(&mut conn, crate::domain::outbox::KEPT_FOR).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("deleted {n} delivered or failed outbox messages"),
+        Err(e) => log::warn!("purging the outbox: {e}"),
     }
 }
 

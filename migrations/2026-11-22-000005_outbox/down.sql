@@ -1,7 +1,7 @@
 DROP TABLE outbox;
 DROP INDEX registrations_pending_expiry_idx;
 DROP INDEX registrations_confirm_token_key;
-DELETE FROM registrations WHERE status = 'pending';
+DELETE FROM registrations WHERE status = 'pending' OR cancel_token_hash IS NULL;
 ALTER TABLE registrations
     DROP CONSTRAINT registrations_holder_cancellable,
     DROP CONSTRAINT registrations_pending_confirmable,

@@ -81,12 +81,12 @@ pub async fn register(
 /// Confirm a registration with the token from the confirmation mail (double opt-in). The
 /// seat is decided now: `confirmed` while seats are left and nobody waits, else
 /// `waitlisted`; the registrant is mailed the outcome with the cancel link (and, when
-/// confirmed, the round as `.ics`). Confirming again answers the registration as it stands.
+/// confirmed, the round as `.ics`). A token confirms once.
 #[utoipa::path(tag = "registrations", request_body = Confirmation, responses(
     (status = 200, body = Registration),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "`confirmation_not_found`: unknown token, or the unconfirmed registration was deleted", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "`registration_closed`: the round was cancelled or is over; `invalid_transition`: the registration was cancelled", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "`confirmation_not_found`: unknown or used token, or the unconfirmed registration was deleted", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`registration_closed`: the round was cancelled or is over", body = Problem, content_type = "application/problem+json"),
     (status = 410, description = "`confirmation_expired`: the link has expired", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "the token is empty or too long", body = Problem, content_type = "application/problem+json"),
@@ -102,7 +102,11 @@ pub async fn confirm_registration(
     v.into_result()?;
     let mut conn = state.conn().await?;
     let confirmed = registration::confirm(&mut conn, &token).await?;
-    Ok(HttpResponse::Ok().json(confirmed))
+    Ok(HttpResponse::Ok()
+        .insert_header(actix_web::http::header::CacheControl(vec![
+            actix_web::http::header::CacheDirective::NoStore,
+        ]))
+        .json(confirmed))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

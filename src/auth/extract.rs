@@ -122,4 +122,5 @@ guards!(
     CheckIn,
     HandlePrivacyRequests,
     ReadOutbox,
+    ManageWebhooks,
 );

@@ -169,6 +169,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        organisation_id -> Nullable<Uuid>,
+        url -> Text,
+        events -> Array<Text>,
+        description -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        message_id -> Uuid,
+        at -> Timestamptz,
+        status_code -> Nullable<Int2>,
+        duration_ms -> Int4,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_attempts -> outbox (message_id));
 diesel::joinable!(registrations -> rounds (round_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -178,6 +208,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     rounds,
     registrations,
     outbox,
+    webhook_subscriptions,
+    webhook_attempts,
     events,
     idempotency_keys,
     submissions,

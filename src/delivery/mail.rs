@@ -20,11 +20,11 @@ use crate::domain::notification::Notice;
 use crate::domain::notification::letter::{self, Letter, Links};
 use crate::domain::outbox::{self, Channel, Claimed};
 
-/// Mails claimed per round trip.
-const BATCH: i64 = 20;
-/// How long a claimed mail is reserved for this worker: far beyond lettre's timeouts, so a
-/// slow server does not let another replica send the same mail.
-const LEASE: Duration = Duration::from_secs(300);
+/// Mails claimed at a time: one, so that a slow server cannot hold a batch past its lease.
+const BATCH: i64 = 1;
+/// How long a claimed mail is reserved for this worker: far beyond what one delivery may
+/// take (lettre's 30 s per SMTP step), so that no other replica sends it meanwhile.
+const LEASE: Duration = Duration::from_secs(600);
 /// The longest wait between two attempts.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(3600);
 
@@ -190,7 +190,7 @@ impl MailWorker {
         let channel = [Channel::Mail.as_str()];
         match outcome {
             Ok(()) => {
-                outbox::mark_sent(&mut conn, message.id).await?;
+                outbox::mark_sent(&mut conn, message).await?;
                 self.metrics.sent.with_label_values(&channel).inc();
             }
             Err(failure) => {
@@ -208,8 +208,7 @@ impl MailWorker {
                     failure.reason,
                     if retry_at.is_some() { "" } else { "; given up" }
                 );
-                outbox::mark_attempt_failed(&mut conn, message.id, &failure.reason, retry_at)
-                    .await?;
+                outbox::mark_attempt_failed(&mut conn, message, &failure.reason, retry_at).await?;
                 match retry_at {
                     Some(_) => self.metrics.retried.with_label_values(&channel).inc(),
                     None => self.metrics.failed.with_label_values(&channel).inc(),

@@ -2,6 +2,7 @@
 //! due messages, delivering them outside any transaction, and marking the outcome.
 
 pub mod mail;
+pub mod webhook;
 
 use prometheus::{IntCounterVec, Opts, Registry};
 

@@ -20,3 +20,4 @@ pub mod round;
 pub mod submission;
 pub mod text_enum;
 pub mod validate;
+pub mod webhook;

@@ -39,6 +39,9 @@ crate::text_enum! {
     }
 }
 
+/// How long delivered and failed messages stay listed (and webhooks redeliverable).
+pub const KEPT_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// A message to write in the current transaction.
 pub struct NewMessage {
     pub channel: Channel,
@@ -114,53 +117,44 @@ fn interval(duration: Duration) -> diesel::pg::data_types::PgInterval {
     )
 }
 
-/// Marks a claimed message delivered and drops its payload (it may hold personal data).
-pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id))
-        .filter(outbox::status.eq(OutboxStatus::Pending))
-        .set((
-            outbox::status.eq(OutboxStatus::Sent),
-            outbox::payload.eq(None::<serde_json::Value>),
-            outbox::sent_at.eq(Some(Utc::now())),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
+/// Marks a claimed message delivered. A mail drops its body (it may hold personal data and
+/// links); a webhook keeps its payload so that it can be delivered again on request.
+pub async fn mark_sent(conn: &mut AsyncPgConnection, claimed: &Claimed) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL, \
+                payload = CASE channel WHEN 'mail' THEN NULL ELSE payload END \
+          WHERE id = $1 AND status = 'pending' AND attempts = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(claimed.id)
+    .bind::<diesel::sql_types::Integer, _>(claimed.attempts)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Records a failed attempt: due again at `retry_at`, or given up (`failed`) without one.
+/// Like [`mark_sent`], it changes the row only for the worker whose claim is the latest (a
+/// worker whose lease ran out and whose message was claimed again marks nothing).
 pub async fn mark_attempt_failed(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    claimed: &Claimed,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
     let error: String = error.chars().take(2000).collect();
-    let target = outbox::table
-        .find(id)
-        .filter(outbox::status.eq(OutboxStatus::Pending));
-    match retry_at {
-        Some(at) => {
-            diesel::update(target)
-                .set((
-                    outbox::next_attempt_at.eq(at),
-                    outbox::last_error.eq(Some(error)),
-                ))
-                .execute(conn)
-                .await
-        }
-        None => {
-            diesel::update(target)
-                .set((
-                    outbox::status.eq(OutboxStatus::Failed),
-                    outbox::payload.eq(None::<serde_json::Value>),
-                    outbox::last_error.eq(Some(error)),
-                ))
-                .execute(conn)
-                .await
-        }
-    }
+    diesel::sql_query(
+        "UPDATE outbox SET last_error = $2, \
+                next_attempt_at = coalesce($3, next_attempt_at), \
+                status = CASE WHEN $3 IS NULL THEN 'failed' ELSE status END, \
+                payload = CASE WHEN $3 IS NULL AND channel = 'mail' THEN NULL ELSE payload END \
+          WHERE id = $1 AND status = 'pending' AND attempts = $4",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(claimed.id)
+    .bind::<Text, _>(error)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(retry_at)
+    .bind::<diesel::sql_types::Integer, _>(claimed.attempts)
+    .execute(conn)
+    .await
     .map(drop)
 }
 
@@ -246,6 +240,23 @@ pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Backlog>> 
 pub async fn erase_mail_to(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<usize> {
     diesel::sql_query("DELETE FROM outbox WHERE channel = 'mail' AND lower(recipient) = lower($1)")
         .bind::<Text, _>(email)
+        .execute(conn)
+        .await
+}
+
+/// Deletes every message about resources that are gone without a trace, sent or not.
+pub async fn delete_about(conn: &mut AsyncPgConnection, subject: &[Uuid]) -> QueryResult<()> {
+    diesel::delete(outbox::table.filter(outbox::subject_id.eq_any(subject)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Deletes delivered and failed messages older than `age`: the outbox is no archive of
+/// whom the service wrote to.
+pub async fn purge_settled(conn: &mut AsyncPgConnection, age: Duration) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM outbox WHERE status <> 'pending' AND created_at < now() - $1")
+        .bind::<Interval, _>(interval(age))
         .execute(conn)
         .await
 }

@@ -92,6 +92,8 @@ pub enum Action {
     RegisterWithoutConfirmation,
     /// Read the outbox (where mails stand, without their bodies).
     ReadOutbox,
+    /// Subscribe to webhooks (a partner for its own organisation).
+    ManageWebhooks,
 }
 
 /// The rule table.
@@ -113,6 +115,7 @@ pub fn permits(party: Party, action: Action) -> bool {
         Submit => party != Party::Anonymous,
         RecordForOthers => party.is_staff(),
         ListRegistrations | RegisterWithoutConfirmation => party != Party::Anonymous,
+        ManageWebhooks => matches!(party, Party::Partner(_) | Party::Admin),
     }
 }
 
@@ -142,6 +145,33 @@ pub fn require(caller: &Caller, allowed: bool) -> AppResult<()> {
 /// An organisation's record: staff, and the organisation's own partner.
 pub fn may_read_organisation(party: Party, organisation: Uuid) -> bool {
     party.is_staff() || party.organisation() == Some(organisation)
+}
+
+// ---------------------------------------------------------------------------------------
+// Webhooks
+
+/// Whether `party` manages a subscription of `owner` (an organisation, or `None` for an
+/// admin's subscription to everything): admins all, a partner its organisation's. Others
+/// do not learn that it exists.
+pub fn may_manage_subscription(party: Party, owner: Option<Uuid>) -> bool {
+    party == Party::Admin || (owner.is_some() && party.organisation() == owner)
+}
+
+/// Whom an event concerns: the organisation whose submission or registration it is about,
+/// and whether anyone may read it (a round of a public consultation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audience {
+    pub organisation: Option<Uuid>,
+    pub public: bool,
+}
+
+/// Whether a subscription of `subscriber` (an organisation, or `None` for an admin's)
+/// receives an event for `audience`: an organisation only what is its own or public.
+pub fn may_receive(subscriber: Option<Uuid>, audience: Audience) -> bool {
+    match subscriber {
+        None => true,
+        Some(org) => audience.public || audience.organisation == Some(org),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -273,6 +303,47 @@ mod tests {
         ] {
             assert_eq!(who_may(action), [Party::Admin], "{action:?}");
         }
+    }
+
+    #[test]
+    fn partners_subscribe_for_their_organisation_admins_for_all() {
+        assert_eq!(
+            who_may(Action::ManageWebhooks),
+            [Party::Partner(ORG), Party::Admin]
+        );
+        assert!(may_manage_subscription(Party::Admin, None));
+        assert!(may_manage_subscription(Party::Admin, Some(ORG)));
+        assert!(may_manage_subscription(Party::Partner(ORG), Some(ORG)));
+        assert!(!may_manage_subscription(Party::Partner(OTHER), Some(ORG)));
+        assert!(!may_manage_subscription(Party::Partner(ORG), None));
+        assert!(!may_manage_subscription(Party::Moderator, Some(ORG)));
+    }
+
+    #[test]
+    fn a_partner_receives_events_about_its_own_and_public_things_only() {
+        let own = Audience {
+            organisation: Some(ORG),
+            public: false,
+        };
+        let foreign = Audience {
+            organisation: Some(OTHER),
+            public: false,
+        };
+        let public_round = Audience {
+            organisation: None,
+            public: true,
+        };
+        assert!(may_receive(Some(ORG), own));
+        assert!(!may_receive(Some(ORG), foreign));
+        assert!(may_receive(Some(ORG), public_round));
+        assert!(may_receive(None, foreign));
+        assert!(!may_receive(
+            Some(ORG),
+            Audience {
+                organisation: None,
+                public: false
+            }
+        ));
     }
 
     #[test]

@@ -462,8 +462,7 @@ pub enum Canceller<'a> {
 
 /// Confirms a pending registration with the token from its mail: a seat while seats are
 /// left and nobody waits, else a waitlist place, decided under the round's lock; the
-/// registrant is mailed the outcome with the cancel link. Confirming again answers the
-/// registration as it stands.
+/// registrant is mailed the outcome with the cancel link. The token works once.
 pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Registration> {
     let token_hash = hash_token(token);
     conn.transaction(async |conn| {
@@ -477,19 +476,16 @@ pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Reg
                 AppError::new(
                     crate::error::ErrorKind::NotFound,
                     "confirmation_not_found",
-                    "No registration waits for this confirmation token; unconfirmed \
-                     registrations are deleted when their link expires.",
+                    "No registration waits for this confirmation token: it is unknown, was \
+                     used already, or its registration was deleted when the link expired.",
                 )
             })?;
         let (row, round) = lock_for_change(conn, id).await?;
-        match row.status {
-            RegistrationStatus::Pending => {}
-            RegistrationStatus::Confirmed
-            | RegistrationStatus::Waitlisted
-            | RegistrationStatus::Attended => return Ok(view(load(conn, id).await?)),
-            RegistrationStatus::Cancelled => {
-                return Err(AppError::invalid_transition("cancelled", "confirmed"));
-            }
+        if row.status != RegistrationStatus::Pending {
+            return Err(AppError::invalid_transition(
+                row.status.as_str(),
+                "confirmed",
+            ));
         }
         if row.confirm_expires_at.is_none_or(|at| at <= Utc::now()) {
             return Err(AppError::new(
@@ -504,6 +500,8 @@ pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Reg
             .set((
                 registrations::status.eq(status),
                 registrations::confirm_expires_at.eq(None::<DateTime<Utc>>),
+                // Used once: an old link in a forwarded mail reveals nothing later.
+                registrations::confirm_token_hash.eq(None::<Vec<u8>>),
                 registrations::cancel_token_hash.eq(Some(hash_token(&cancel_token))),
                 // The waitlist is in order of confirmation.
                 registrations::waitlist_seq.eq(sql::<BigInt>("nextval('waitlist_seq')")),
@@ -547,7 +545,7 @@ pub async fn delete_unconfirmed(conn: &mut AsyncPgConnection) -> AppResult<usize
         .await?;
         if !expired.is_empty() {
             event::delete_about(conn, Entity::Registration, &expired).await?;
-            outbox::drop_pending_about(conn, &expired).await?;
+            outbox::delete_about(conn, &expired).await?;
         }
         Ok(expired.len())
     })
@@ -622,7 +620,15 @@ pub async fn cancel(
             | RegistrationStatus::Confirmed
             | RegistrationStatus::Waitlisted => {}
         }
-        set_status(conn, id, RegistrationStatus::Cancelled).await?;
+        diesel::update(registrations::table.find(id))
+            .set((
+                registrations::status.eq(RegistrationStatus::Cancelled),
+                // An unconfirmed registration's link dies with it.
+                registrations::confirm_token_hash.eq(None::<Vec<u8>>),
+                registrations::confirm_expires_at.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)
+            .await?;
         event::record(
             conn,
             Entity::Registration,
@@ -653,27 +659,39 @@ pub async fn cancel(
             }
             _ => {}
         }
-        let notice = Notice::new(NoticeKind::Cancelled, id, &row.name, &row.email, &round);
-        notification::send(conn, vec![notice]).await?;
+        if row.status == RegistrationStatus::Pending {
+            // The address was never confirmed: no further mail to it, not even this one.
+            outbox::drop_pending_about(conn, &[id]).await?;
+        } else {
+            let notice = Notice::new(NoticeKind::Cancelled, id, &row.name, &row.email, &round);
+            notification::send(conn, vec![notice]).await?;
+        }
         Ok(view(load(conn, id).await?))
     })
     .await
 }
 
 /// Writes `kind` (round changed or cancelled) to everyone registered for a round who still
-/// expects it: confirmed and waitlisted registrations, and pending ones for a cancellation.
+/// expects it: confirmed and waitlisted registrations.
 pub async fn notify_round(
     conn: &mut AsyncPgConnection,
     round: &RoundRow,
     kind: NoticeKind,
 ) -> AppResult<()> {
-    let mut told = vec![
+    if kind == NoticeKind::RoundCancelled {
+        // Unconfirmed addresses are not written to again; their link now answers 409.
+        let pending: Vec<Uuid> = registrations::table
+            .filter(registrations::round_id.eq(round.id))
+            .filter(registrations::status.eq(RegistrationStatus::Pending))
+            .select(registrations::id)
+            .load(conn)
+            .await?;
+        outbox::drop_pending_about(conn, &pending).await?;
+    }
+    let told = [
         RegistrationStatus::Confirmed,
         RegistrationStatus::Waitlisted,
     ];
-    if kind == NoticeKind::RoundCancelled {
-        told.push(RegistrationStatus::Pending);
-    }
     let registrants: Vec<(Uuid, String, String)> = registrations::table
         .filter(registrations::round_id.eq(round.id))
         .filter(registrations::status.eq_any(told))
@@ -698,6 +716,10 @@ pub async fn promote_while_free(conn: &mut AsyncPgConnection, round: &RoundRow) 
 /// Moves the first waitlisted registration of a round to `confirmed`, if a seat is free;
 /// says whether it did. Runs under the round lock.
 async fn promote_next(conn: &mut AsyncPgConnection, round: &RoundRow) -> AppResult<bool> {
+    // Nobody moves up for a round that will not take place.
+    if round.cancelled || round.ends_at <= Utc::now() {
+        return Ok(false);
+    }
     let round_id = round.id;
     let next: Option<(Uuid, String, String)> = registrations::table
         .filter(registrations::round_id.eq(round_id))

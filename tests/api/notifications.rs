@@ -148,9 +148,8 @@ async fn an_anonymous_registrant_confirms_by_mail_and_cancels_with_the_mailed_li
     assert_eq!(confirmed["status"], "confirmed");
     assert_eq!(confirmed["id"], created["id"]);
     assert_eq!(seats(&app, &round_id).await["confirmed"], 1);
-    // A second click on the link changes nothing.
-    let again: Value = confirm(&app, &token).await.json().await.unwrap();
-    assert_eq!(again["status"], "confirmed");
+    // The link works once: later it reveals nothing and changes nothing.
+    assert_problem(confirm(&app, &token).await, 404, "confirmation_not_found").await;
     assert_eq!(seats(&app, &round_id).await["confirmed"], 1);
 
     let welcome = mail(&sink, "a.demir@example.org", "Ihre Anmeldung ist bestätigt").await;
@@ -292,7 +291,9 @@ async fn unknown_and_expired_confirmation_tokens_are_refused_and_change_nothing(
     let left = db
         .query_one(
             "SELECT (SELECT count(*) FROM registrations WHERE id = $1::text::uuid) \
-                  + (SELECT count(*) FROM events WHERE entity_id = $1::text::uuid)",
+                  + (SELECT count(*) FROM events WHERE entity_id = $1::text::uuid) \
+                  + (SELECT count(*) FROM outbox WHERE subject_id = $1::text::uuid \
+                                                 OR recipient = 'e.hahn@example.org')",
             &[&id(&created)],
         )
         .await
@@ -309,6 +310,85 @@ async fn unknown_and_expired_confirmation_tokens_are_refused_and_change_nothing(
     )
     .await;
     assert_eq!(again["status"], "pending");
+}
+
+#[tokio::test]
+async fn a_pending_registration_cancelled_by_staff_is_not_written_to_again() {
+    let app = spawn_app().await;
+    let round = id(&halle(&app, 10).await);
+    let created = register(
+        &app,
+        &round,
+        &person("Emil Hahn", "e.hahn@example.org"),
+        None,
+    )
+    .await;
+    let cancelled = app
+        .delete(
+            &format!("/api/v1/registrations/{}", id(&created)),
+            Some(&app.admin()),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(
+        cancelled.json::<Value>().await.unwrap()["status"],
+        "cancelled"
+    );
+    // No SMTP server here: the please-confirm mail was still waiting, and is gone.
+    assert_eq!(app.count("outbox").await, 0);
+    assert_eq!(seats(&app, &round).await["confirmed"], 0);
+}
+
+#[tokio::test]
+async fn nobody_moves_up_for_a_cancelled_round() {
+    let (app, sink) = spawn_app_with_mail(&[]).await;
+    let round = id(&halle(&app, 1).await);
+    let admin = app.admin();
+    let first = register(
+        &app,
+        &round,
+        &person("Aylin Demir", "a.demir@example.org"),
+        Some(&admin),
+    )
+    .await;
+    let second = register(
+        &app,
+        &round,
+        &person("Jonas Krüger", "j.krueger@example.org"),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(second["status"], "waitlisted");
+    let path = format!("/api/v1/rounds/{round}");
+    assert_eq!(
+        patch_round(&app, &path, &json!({"cancelled": true}))
+            .await
+            .status(),
+        200
+    );
+    mail(&sink, "j.krueger@example.org", "Abgesagt").await;
+    let cancelled = app
+        .delete(
+            &format!("/api/v1/registrations/{}", id(&first)),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    mail(&sink, "a.demir@example.org", "Ihre Anmeldung ist storniert").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let to_jonas = sink.mails_to("j.krueger@example.org", 0).await;
+    assert!(
+        to_jonas.iter().all(|m| !m.subject.starts_with("Ein Platz")),
+        "{:?}",
+        to_jonas.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    let jonas = app
+        .get_json(
+            &format!("/api/v1/registrations/{}", id(&second)),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(jonas["status"], "waitlisted");
 }
 
 #[tokio::test]
@@ -597,17 +677,20 @@ async fn two_hundred_concurrent_confirmations_fill_twenty_seats_exactly() {
         20
     );
     // Waitlist positions are 1..=180 without gaps or repeats.
-    let positions = app
-        .db()
-        .await
-        .query_one(
-            "SELECT count(DISTINCT waitlist_seq) FROM registrations WHERE status = 'waitlisted'",
-            &[],
+    let waitlisted = app
+        .get_json(
+            &format!("/api/v1/rounds/{round}/registrations?status=waitlisted&limit=200"),
+            Some(&app.admin()),
         )
-        .await
+        .await;
+    let mut positions: Vec<i64> = waitlisted["items"]
+        .as_array()
         .unwrap()
-        .get::<_, i64>(0);
-    assert_eq!(positions, 180);
+        .iter()
+        .map(|r| r["waitlist_position"].as_i64().unwrap())
+        .collect();
+    positions.sort();
+    assert_eq!(positions, (1..=180).collect::<Vec<i64>>());
 }
 
 #[tokio::test]
