@@ -32,7 +32,12 @@ approaches) and their review. Errors are RFC 9457 problems with a stable `code`.
         (name = "submissions", description = "Needs, action approaches and statements, and their review"),
         (name = "reports", description = "Breadth of participation, open needs, exports"),
         (name = "privacy", description = "Data-protection requests (DSGVO)"),
-        (name = "operations", description = "Health and readiness"),
+        (name = "webhooks", description = "Webhooks for partner systems (Standard Webhooks): subscriptions, deliveries. \
+Each delivery is a POST of `{\"type\", \"timestamp\", \"data\"}` with the headers `webhook-id` (the same across retries), \
+`webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per valid secret). \
+Event types: `submission.created`, `submission.updated`, `submission.status_changed`, `submission.response_published`, \
+`registration.status_changed`, `round.updated`, `round.cancelled`, and `ping` from the test endpoint."),
+        (name = "operations", description = "Health, readiness, metrics and the outbox"),
     ),
 )]
 pub struct ApiDoc;

@@ -19,6 +19,7 @@ pub mod reports;
 pub mod rounds;
 pub mod submissions;
 pub mod token;
+pub mod webhooks;
 
 use actix_web::{HttpRequest, HttpResponse, error, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,7 +41,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(submissions::routes)
         .configure(reports::routes)
         .configure(privacy::routes)
-        .configure(outbox::routes);
+        .configure(outbox::routes)
+        .configure(webhooks::routes);
 }
 
 /// Extractor settings that turn actix's own errors into problems instead of plain text.

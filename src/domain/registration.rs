@@ -29,9 +29,10 @@ use super::notification::{self, Notice, NoticeKind};
 use super::organisation;
 use super::outbox;
 use super::page::Keyset;
-use super::policy::{self, Action, Party, RegistrationReader};
+use super::policy::{self, Action, Audience, Party, RegistrationReader};
 use super::round::{self, RoundRow};
 use super::validate::{Violations, normalise_email};
+use super::webhook::{self, EventType};
 use crate::auth::{Caller, secret};
 use crate::db::schema::{registrations, rounds};
 use crate::error::{AppError, AppResult};
@@ -347,6 +348,7 @@ async fn insert(
     let mut notice = notice;
     notice.waitlist_position = waitlist_position;
     notification::send(conn, vec![notice]).await?;
+    announce(conn, &row, status, None).await?;
     let location = format!("/api/v1/registrations/{}", row.id);
     let created = CreatedRegistration {
         registration: view((row, waitlist_position)),
@@ -521,6 +523,7 @@ pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Reg
             },
         )
         .await?;
+        announce(conn, &row, status, Some(RegistrationStatus::Pending)).await?;
         let confirmed = load(conn, id).await?;
         let mut notice = Notice::new(status.notice(), id, &row.name, &row.email, &round);
         notice.cancel_token = Some(cancel_token);
@@ -549,6 +552,43 @@ pub async fn delete_unconfirmed(conn: &mut AsyncPgConnection) -> AppResult<usize
         }
         Ok(expired.len())
     })
+    .await
+}
+
+/// Tells webhook subscribers (admins, and the partner that made the registration) that a
+/// registration reached `status`, in the transaction of the change. No personal data.
+async fn announce(
+    conn: &mut AsyncPgConnection,
+    row: &RegistrationRow,
+    status: RegistrationStatus,
+    previous_status: Option<RegistrationStatus>,
+) -> QueryResult<()> {
+    #[derive(Serialize)]
+    struct Data {
+        id: Uuid,
+        round_id: Uuid,
+        organisation_id: Option<Uuid>,
+        status: RegistrationStatus,
+        previous_status: Option<RegistrationStatus>,
+    }
+    webhook::publish(
+        conn,
+        webhook::Event {
+            kind: EventType::RegistrationStatusChanged,
+            audience: Audience {
+                organisation: row.registered_by_org,
+                public: false,
+            },
+            subject_id: row.id,
+            data: webhook::thin(Data {
+                id: row.id,
+                round_id: row.round_id,
+                organisation_id: row.registered_by_org,
+                status,
+                previous_status,
+            }),
+        },
+    )
     .await
 }
 
@@ -659,6 +699,7 @@ pub async fn cancel(
             }
             _ => {}
         }
+        announce(conn, &row, RegistrationStatus::Cancelled, Some(row.status)).await?;
         if row.status == RegistrationStatus::Pending {
             // The address was never confirmed: no further mail to it, not even this one.
             outbox::drop_pending_about(conn, &[id]).await?;
@@ -721,15 +762,15 @@ async fn promote_next(conn: &mut AsyncPgConnection, round: &RoundRow) -> AppResu
         return Ok(false);
     }
     let round_id = round.id;
-    let next: Option<(Uuid, String, String)> = registrations::table
+    let next: Option<RegistrationRow> = registrations::table
         .filter(registrations::round_id.eq(round_id))
         .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
         .order(registrations::waitlist_seq)
-        .select((registrations::id, registrations::name, registrations::email))
+        .select(RegistrationRow::as_select())
         .first(conn)
         .await
         .optional()?;
-    let Some((next, name, email)) = next else {
+    let Some(next) = next else {
         return Ok(false);
     };
     let seat = diesel::update(rounds::table.find(round_id))
@@ -741,11 +782,11 @@ async fn promote_next(conn: &mut AsyncPgConnection, round: &RoundRow) -> AppResu
         .execute(conn)
         .await?;
     if seat == 1 {
-        set_status(conn, next, RegistrationStatus::Confirmed).await?;
+        set_status(conn, next.id, RegistrationStatus::Confirmed).await?;
         event::record(
             conn,
             Entity::Registration,
-            next,
+            next.id,
             Change {
                 actor: "system",
                 action: "promoted",
@@ -756,8 +797,16 @@ async fn promote_next(conn: &mut AsyncPgConnection, round: &RoundRow) -> AppResu
         )
         .await?;
         touch_waitlist(conn, round_id).await?;
-        let notice = Notice::new(NoticeKind::Promoted, next, &name, &email, round);
+        let notice = Notice::new(
+            NoticeKind::Promoted,
+            next.id,
+            &next.name,
+            &next.email,
+            round,
+        );
         notification::send(conn, vec![notice]).await?;
+        let confirmed = RegistrationStatus::Confirmed;
+        announce(conn, &next, confirmed, Some(RegistrationStatus::Waitlisted)).await?;
     }
     Ok(seat == 1)
 }
@@ -817,6 +866,8 @@ pub async fn check_in(
             },
         )
         .await?;
+        let attended = RegistrationStatus::Attended;
+        announce(conn, &row, attended, Some(RegistrationStatus::Confirmed)).await?;
         Ok(view(load(conn, id).await?))
     })
     .await

@@ -11,8 +11,10 @@ use uuid::Uuid;
 use super::calendar;
 use super::consultation::{ConsultationRow, ConsultationStatus};
 use super::notification::NoticeKind;
+use super::policy::Audience;
 use super::precondition::Precondition;
 use super::validate::{Violations, double_option};
+use super::webhook::{self, EventType};
 use crate::db::schema::{consultations, rounds};
 use crate::domain::page::Keyset;
 use crate::error::{AppError, AppResult};
@@ -465,6 +467,7 @@ pub async fn update(
         if let Some(kind) = news_for_registrants(&before, &row) {
             super::registration::notify_round(conn, &row, kind).await?;
         }
+        announce(conn, &row, !before.cancelled && row.cancelled).await?;
         Ok(rounds::table
             .find(id)
             .select(RoundRow::as_select())
@@ -472,6 +475,37 @@ pub async fn update(
             .await?)
     })
     .await
+}
+
+/// Tells webhook subscribers that a round changed (and, the first time, that it was
+/// cancelled): everyone who may read it, i.e. every partner once the consultation is
+/// public, admins always.
+async fn announce(conn: &mut AsyncPgConnection, row: &RoundRow, cancelled: bool) -> AppResult<()> {
+    let status: ConsultationStatus = consultations::table
+        .find(row.consultation_id)
+        .select(consultations::status)
+        .first(conn)
+        .await?;
+    let audience = Audience {
+        organisation: None,
+        public: status != ConsultationStatus::Draft,
+    };
+    let data = serde_json::to_value(Round::from(row.clone()))
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let mut kinds = vec![EventType::RoundUpdated];
+    if cancelled {
+        kinds.push(EventType::RoundCancelled);
+    }
+    for kind in kinds {
+        let event = webhook::Event {
+            kind,
+            audience,
+            subject_id: row.id,
+            data: data.clone(),
+        };
+        webhook::publish(conn, event).await?;
+    }
+    Ok(())
 }
 
 /// What registrants must be told about a change of their round: that it is cancelled, or

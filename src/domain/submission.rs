@@ -18,9 +18,10 @@ use super::consultation::{self, ConsultationRow, ConsultationStatus};
 use super::event::{self, Change, Entity};
 use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
 use super::page::{Cursor, Keyset};
-use super::policy::{self, Action, Party, SubmissionScope};
+use super::policy::{self, Action, Audience, Party, SubmissionScope};
 use super::precondition::{Precondition, tag};
 use super::validate::{Violations, normalise_email};
+use super::webhook::{self, EventType};
 use super::{organisation, round};
 use crate::auth::Caller;
 use crate::db::schema::{organisations, submission_addresses, submissions};
@@ -561,6 +562,7 @@ async fn insert(
         },
     )
     .await?;
+    announce(conn, EventType::SubmissionCreated, &row, row.status, None).await?;
     let email = row.author_email.clone();
     // The addresses were checked to be needs the caller sees: the view needs no re-read.
     let created = view(row, addresses, party, None);
@@ -880,6 +882,49 @@ pub struct SubmissionPatch {
 
 /// The submission a partner may change, locked: its own organisation's, else 404 (when it
 /// cannot see it) or 403 (when it can, e.g. another organisation's accepted one).
+/// Tells webhook subscribers (admins, and the submitting organisation) about a change of
+/// a submission, in the transaction of the change.
+async fn announce(
+    conn: &mut AsyncPgConnection,
+    kind: EventType,
+    row: &SubmissionRow,
+    status: SubmissionStatus,
+    previous_status: Option<SubmissionStatus>,
+) -> QueryResult<()> {
+    #[derive(Serialize)]
+    struct Data<'a> {
+        id: Uuid,
+        consultation_id: Uuid,
+        organisation_id: Option<Uuid>,
+        kind: SubmissionKind,
+        status: SubmissionStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_status: Option<SubmissionStatus>,
+        external_ref: Option<&'a str>,
+    }
+    webhook::publish(
+        conn,
+        webhook::Event {
+            kind,
+            audience: Audience {
+                organisation: row.organisation_id,
+                public: false,
+            },
+            subject_id: row.id,
+            data: webhook::thin(Data {
+                id: row.id,
+                consultation_id: row.consultation_id,
+                organisation_id: row.organisation_id,
+                kind: row.kind,
+                status,
+                previous_status,
+                external_ref: row.external_ref.as_deref(),
+            }),
+        },
+    )
+    .await
+}
+
 async fn own_for_update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -1036,6 +1081,7 @@ pub async fn update(
             },
         )
         .await?;
+        announce(conn, EventType::SubmissionUpdated, &row, row.status, None).await?;
         find_visible(conn, id, party).await
     })
     .await
@@ -1080,6 +1126,14 @@ pub async fn withdraw(
                 to_status: Some("withdrawn"),
                 ..Default::default()
             },
+        )
+        .await?;
+        announce(
+            conn,
+            EventType::SubmissionStatusChanged,
+            &row,
+            SubmissionStatus::Withdrawn,
+            Some(row.status),
         )
         .await?;
         find_visible(conn, id, party).await
@@ -1215,6 +1269,14 @@ pub async fn review(
                 to_status: Some(review.status.as_str()),
                 reason: review.reason.as_deref(),
             },
+        )
+        .await?;
+        announce(
+            conn,
+            EventType::SubmissionStatusChanged,
+            current,
+            review.status,
+            Some(required),
         )
         .await?;
         find_visible(conn, id, Party::Admin).await

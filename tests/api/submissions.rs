@@ -1,7 +1,7 @@
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, id, spawn_app};
+use crate::helpers::{TestApp, assert_problem, id, spawn_app_with};
 
 /// An open consultation with a round, and two partner organisations.
 pub struct Setup {
@@ -15,7 +15,12 @@ pub struct Setup {
 }
 
 pub async fn setup() -> Setup {
-    let app = spawn_app().await;
+    setup_with(&[]).await
+}
+
+/// The same, with extra configuration of the app.
+pub async fn setup_with(extra: &[(&str, &str)]) -> Setup {
+    let app = spawn_app_with(extra).await;
     let consultation = id(&app.consultation("integrationskonzept", "open").await);
     let round = id(&app.round(&consultation, 80).await);
     let caritas = id(&app

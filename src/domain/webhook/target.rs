@@ -43,10 +43,14 @@ impl TargetRules {
         let addresses: Vec<SocketAddr> = match url.host() {
             Some(Host::Ipv4(ip)) => vec![SocketAddr::new(ip.into(), port)],
             Some(Host::Ipv6(ip)) => vec![SocketAddr::new(ip.into(), port)],
-            Some(Host::Domain(name)) => tokio::net::lookup_host((name, port))
-                .await
-                .map_err(|e| format!("does not resolve: {e}"))?
-                .collect(),
+            Some(Host::Domain(name)) => {
+                let lookup = tokio::net::lookup_host((name, port));
+                tokio::time::timeout(std::time::Duration::from_secs(5), lookup)
+                    .await
+                    .map_err(|_| "does not resolve within 5 s".to_string())?
+                    .map_err(|e| format!("does not resolve: {e}"))?
+                    .collect()
+            }
             None => return Err("must name a host".into()),
         };
         if addresses.is_empty() {
