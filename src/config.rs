@@ -53,6 +53,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub maintenance_interval: Duration,
     pub webhook_targets: TargetRules,
+    pub oidc: Option<OidcConfig>,
 }
 
 /// Mail delivery and the links mails carry.
@@ -87,9 +88,30 @@ pub struct RateLimits {
 #[derive(Clone, Debug)]
 pub struct JwtConfig {
     pub secret: SecretString,
+    /// Secrets rotated out: tokens they signed stay valid until they expire.
+    pub previous_secrets: Vec<SecretString>,
     pub issuer: String,
     pub audience: String,
     pub token_ttl: Duration,
+    /// The longest lifetime `beteiligung token --ttl` grants.
+    pub max_ttl: Duration,
+    /// How often each replica learns which API clients were revoked (at most 60 s).
+    pub revocation_refresh: Duration,
+}
+
+/// Ministry single sign-on: access tokens of this OpenID Connect provider are accepted.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub audience: String,
+    /// Default: the `jwks_uri` of the provider's discovery document.
+    pub jwks_url: Option<String>,
+    /// The path of the roles claim, e.g. `["realm_access", "roles"]`.
+    pub roles_claim: Vec<String>,
+    /// Provider role → role here.
+    pub role_map: Vec<(String, crate::auth::Role)>,
+    /// How often the keys are fetched again, whatever happens.
+    pub jwks_refresh: Duration,
 }
 
 /// A configuration problem, naming the variable, shown as one line at start-up.
@@ -158,11 +180,28 @@ impl Config {
             Some(value) => Ok(value),
             None => Ok(default.to_string()),
         };
+        let previous_secrets = list(&var, "JWT_PREVIOUS_SECRETS");
+        if previous_secrets.iter().any(|s| s.len() < MIN_SECRET_BYTES) {
+            return Err(invalid(
+                "JWT_PREVIOUS_SECRETS",
+                format!("each secret must be at least {MIN_SECRET_BYTES} bytes long"),
+            ));
+        }
         let jwt = JwtConfig {
             secret: SecretString::from(secret),
+            previous_secrets: previous_secrets
+                .into_iter()
+                .map(SecretString::from)
+                .collect(),
             issuer: non_empty("JWT_ISSUER", "beteiligung")?,
             audience: non_empty("JWT_AUDIENCE", "beteiligung-api")?,
             token_ttl: duration(&var, "TOKEN_TTL", "1h")?,
+            max_ttl: duration(&var, "TOKEN_MAX_TTL", "30d")?,
+            revocation_refresh: at_most(
+                duration(&var, "REVOCATION_REFRESH", "30s")?,
+                "REVOCATION_REFRESH",
+                Duration::from_secs(60),
+            )?,
         };
         let db_pool_size = number(&var, "DB_POOL_SIZE", 10, 1..=1000)?;
         let http_workers = number(
@@ -187,6 +226,7 @@ impl Config {
             trusted_proxies: proxies(&var)?,
             mail: mail(&var)?,
             maintenance_interval: duration(&var, "MAINTENANCE_INTERVAL", "1m")?,
+            oidc: oidc(&var)?,
             webhook_targets: TargetRules {
                 allow_http: flag(&var, "WEBHOOK_ALLOW_HTTP")?,
                 allow_private_networks: flag(&var, "WEBHOOK_ALLOW_PRIVATE_NETWORKS")?,
@@ -279,6 +319,69 @@ fn proxies(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<ipnet::IpNet>, C
                 })
         })
         .collect()
+}
+
+fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, ConfigError> {
+    let Some(issuer) = var("OIDC_ISSUER").filter(|i| !i.trim().is_empty()) else {
+        return Ok(None);
+    };
+    // Kept exactly as given: it must equal the tokens' `iss`.
+    let url = |name: &'static str, value: &str| {
+        if value.starts_with("https://") || value.starts_with("http://") {
+            Ok(value.to_string())
+        } else {
+            Err(invalid(name, "must be an http(s) URL"))
+        }
+    };
+    let issuer = url("OIDC_ISSUER", issuer.trim())?;
+    let audience = var("OIDC_AUDIENCE")
+        .filter(|a| !a.trim().is_empty())
+        .ok_or_else(|| invalid("OIDC_AUDIENCE", "is required with OIDC_ISSUER"))?;
+    let jwks_url = match var("OIDC_JWKS_URL").filter(|u| !u.trim().is_empty()) {
+        Some(jwks) => Some(url("OIDC_JWKS_URL", jwks.trim())?),
+        None => None,
+    };
+    let roles_claim: Vec<String> = var("OIDC_ROLES_CLAIM")
+        .unwrap_or_else(|| "realm_access.roles".into())
+        .split('.')
+        .map(str::to_string)
+        .collect();
+    if roles_claim.iter().any(|part| part.trim().is_empty()) {
+        return Err(invalid(
+            "OIDC_ROLES_CLAIM",
+            "must be a claim path like realm_access.roles",
+        ));
+    }
+    let role_map = list(var, "OIDC_ROLE_MAP");
+    let role_map = if role_map.is_empty() {
+        vec![
+            "beteiligung-admin=admin".to_string(),
+            "beteiligung-moderation=moderator".to_string(),
+        ]
+    } else {
+        role_map
+    };
+    let role_map = role_map
+        .iter()
+        .map(|pair| {
+            let (theirs, ours) = pair.split_once('=').unwrap_or((pair, ""));
+            match ours.trim().parse() {
+                Ok(role) if !theirs.trim().is_empty() => Ok((theirs.trim().to_string(), role)),
+                _ => Err(invalid(
+                    "OIDC_ROLE_MAP",
+                    format!("{pair:?} is not provider-role=admin|moderator|partner"),
+                )),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(OidcConfig {
+        issuer,
+        audience: audience.trim().to_string(),
+        jwks_url,
+        roles_claim,
+        role_map,
+        jwks_refresh: duration(var, "OIDC_JWKS_REFRESH", "10m")?,
+    }))
 }
 
 fn at_most(value: Duration, name: &'static str, max: Duration) -> Result<Duration, ConfigError> {

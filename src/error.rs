@@ -139,7 +139,7 @@ impl ErrorKind {
 /// Base URI of the problem types; each `code` is a path below it.
 pub const PROBLEM_BASE: &str = "https://beteiligung.example/problems/";
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind:?} {code}: {detail}")]
 pub struct AppError {
     pub kind: ErrorKind,

@@ -111,10 +111,17 @@ fn token(role: Role, subject: String, org: Option<Uuid>, ttl: Duration) -> anyho
         _ => {}
     }
     let config = Config::from_env(MissingSecret::Refuse)?;
+    if ttl > config.jwt.max_ttl {
+        anyhow::bail!(
+            "--ttl must be at most {} (TOKEN_MAX_TTL)",
+            humantime::format_duration(config.jwt.max_ttl)
+        );
+    }
     let principal = Principal {
         subject,
         role,
         organisation_id: org,
+        display_name: None,
     };
     println!("{}", TokenService::new(&config.jwt).issue(&principal, ttl)?);
     Ok(())
@@ -198,6 +205,7 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
             subject: "demo-admin".into(),
             role: Role::Admin,
             organisation_id: None,
+            display_name: None,
         };
         let token = TokenService::new(&config.jwt).issue(&admin, Duration::from_secs(8 * 3600))?;
         if generated_secret {

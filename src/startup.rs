@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::ratelimit::RateLimiter;
 use crate::auth::TokenService;
+use crate::auth::oidc::OidcVerifier;
 use crate::config::Config;
 use crate::db::{self, Conn, Pool};
 use crate::delivery::DeliveryMetrics;
@@ -21,11 +22,14 @@ use crate::delivery::mail::MailWorker;
 use crate::delivery::webhook::WebhookWorker;
 use crate::error::{AppError, ErrorKind};
 use crate::openapi::ApiDoc;
+use std::sync::Arc;
 
 /// What every handler shares.
 pub struct AppState {
     pub pool: Pool,
     pub tokens: TokenService,
+    /// The ministry's identity provider, when `OIDC_ISSUER` is set.
+    pub oidc: Option<Arc<OidcVerifier>>,
     /// Newest embedded migration, expected by `/readyz`.
     pub latest_migration: String,
     /// Request counters and latency histograms, served at `/metrics`.
@@ -127,9 +131,20 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     )?;
     tokio::spawn(webhooks.run());
     let backlog = OutboxGauges::register(&request_metrics.registry)?;
+    let tokens = TokenService::new(&config.jwt);
+    spawn_revocation_refresh(pool.clone(), tokens.clone(), config.jwt.revocation_refresh);
+    let oidc = match &config.oidc {
+        Some(oidc) => {
+            let verifier = Arc::new(OidcVerifier::new(oidc.clone())?);
+            spawn_key_refresh(verifier.clone());
+            Some(verifier)
+        }
+        None => None,
+    };
     let state = web::Data::new(AppState {
         pool,
-        tokens: TokenService::new(&config.jwt),
+        tokens,
+        oidc,
         latest_migration: db::latest_migration_version(),
         metrics: request_metrics.registry.clone(),
         rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
@@ -184,6 +199,38 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Keeps this replica's list of revoked API clients fresh, so that their tokens stop
+/// working within `REVOCATION_REFRESH` without a database query per request.
+fn spawn_revocation_refresh(pool: Pool, tokens: TokenService, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            let revoked = match pool.get().await {
+                Ok(mut conn) => crate::domain::client::revoked_ids(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match revoked {
+                Ok(revoked) => tokens.set_revoked(revoked),
+                Err(e) => log::warn!("reading revoked API clients: {e}"),
+            }
+        }
+    });
+}
+
+/// Fetches the identity provider's keys at start and every `OIDC_JWKS_REFRESH`.
+fn spawn_key_refresh(verifier: Arc<OidcVerifier>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(verifier.refresh_interval());
+        loop {
+            ticks.tick().await;
+            verifier.refresh(true).await;
+        }
+    });
 }
 
 /// CORS for the configured front-end origins (none by default): preflights answered, the

@@ -73,6 +73,9 @@ pub async fn revoke_client(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    client::revoke(&mut conn, id.into_inner()).await?;
+    client::revoke(&mut conn, *id).await?;
+    // This replica refuses the client's tokens at once; the others within
+    // `REVOCATION_REFRESH`.
+    state.tokens.revoke(id.to_string());
     Ok(HttpResponse::NoContent().finish())
 }

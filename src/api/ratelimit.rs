@@ -21,7 +21,7 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use ipnet::IpNet;
 
-use crate::auth::extract::{Verified, authenticate};
+use crate::auth::extract::{Verified, verify};
 use crate::config::{Rate, RateLimits};
 use crate::error::{AppError, ErrorKind};
 use crate::startup::AppState;
@@ -212,7 +212,8 @@ pub async fn limit(
             .map(ServiceResponse::map_into_left_body);
     }
     let limiter = &state.rate_limiter;
-    let caller = authenticate(req.request()).ok().flatten();
+    let verified = verify(req.request()).await;
+    let caller = verified.clone().ok().flatten();
     let (policy, key) = match &caller {
         Some(principal) => (&limiter.token, format!("token {}", principal.actor())),
         None => {
@@ -226,9 +227,7 @@ pub async fn limit(
             }
         }
     };
-    if caller.is_some() {
-        req.extensions_mut().insert(Verified(caller));
-    }
+    req.extensions_mut().insert(Verified(verified));
     match policy.check(&key) {
         Ok(headers) => {
             let mut response = next.call(req).await?;

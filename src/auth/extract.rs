@@ -14,16 +14,23 @@ use crate::domain::policy::{self, Action, Party};
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// The caller a middleware has already verified for this request, so the token is checked
-/// once per request.
+/// The caller a middleware has already verified for this request (or why not), so the
+/// token is checked once per request.
 #[derive(Debug, Clone)]
-pub struct Verified(pub Option<Principal>);
+pub struct Verified(pub Result<Option<Principal>, AppError>);
 
-/// The caller of a request: `None` without an `Authorization` header, 401 for a bad one.
+/// The caller of a request as the middleware verified it: `None` without an
+/// `Authorization` header, 401 for a bad token, 403 for a valid one granting no role.
 pub fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, AppError> {
-    if let Some(Verified(principal)) = req.extensions().get::<Verified>() {
-        return Ok(principal.clone());
+    match req.extensions().get::<Verified>() {
+        Some(Verified(verified)) => verified.clone(),
+        None => Err(AppError::internal()),
     }
+}
+
+/// Verifies the bearer token of a request: the service's own (HS256), or, with
+/// `OIDC_ISSUER` set, an access token of the ministry's identity provider.
+pub async fn verify(req: &HttpRequest) -> Result<Option<Principal>, AppError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -42,9 +49,18 @@ pub fn authenticate(req: &HttpRequest) -> Result<Option<Principal>, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(AppError::internal)?;
-    state.tokens.verify(token).map(Some).map_err(|e| match e {
+    let own = jsonwebtoken::decode_header(token)
+        .map(|h| h.alg == jsonwebtoken::Algorithm::HS256)
+        .unwrap_or(true);
+    let verified = match (&state.oidc, own) {
+        (Some(provider), false) => provider.verify(token).await,
+        _ => state.tokens.verify(token),
+    };
+    verified.map(Some).map_err(|e| match e {
         TokenError::Expired => AppError::unauthorized("The token has expired."),
         TokenError::Invalid => AppError::unauthorized("The token is invalid."),
+        TokenError::Revoked => AppError::unauthorized("The API client was revoked."),
+        TokenError::NoRole => AppError::forbidden("The token grants no role of this service."),
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod jwt;
+pub mod oidc;
 pub mod secret;
 
 use uuid::Uuid;
@@ -28,6 +29,8 @@ pub struct Principal {
     pub role: Role,
     /// The organisation a partner acts for.
     pub organisation_id: Option<Uuid>,
+    /// The person's name, for people signed in at the ministry's identity provider.
+    pub display_name: Option<String>,
 }
 
 impl Principal {
@@ -35,9 +38,13 @@ impl Principal {
         matches!(self.role, Role::Admin | Role::Moderator)
     }
 
-    /// How this caller appears in event logs, e.g. `partner:0190…` or `admin:jane`.
+    /// How this caller appears in event logs, e.g. `partner:0190…`, `admin:jane`, or for a
+    /// person signed in at the identity provider `moderator:oidc:<sub> (Name)`.
     pub fn actor(&self) -> String {
-        format!("{}:{}", self.role, self.subject)
+        match &self.display_name {
+            Some(name) => format!("{}:{} ({name})", self.role, self.subject),
+            None => format!("{}:{}", self.role, self.subject),
+        }
     }
 
     /// The organisation of a partner; `None` for staff.

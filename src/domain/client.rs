@@ -35,6 +35,7 @@ impl ClientRow {
             subject: self.id.to_string(),
             role: self.role,
             organisation_id: self.organisation_id,
+            display_name: None,
         }
     }
 }
@@ -147,6 +148,18 @@ pub async fn list(conn: &mut AsyncPgConnection, keyset: Keyset) -> AppResult<Vec
 }
 
 /// Revokes a client: it gets no new tokens. Revoking twice is harmless.
+/// The ids of every revoked client, as token subjects.
+pub async fn revoked_ids(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<std::collections::HashSet<String>> {
+    let ids: Vec<Uuid> = api_clients::table
+        .filter(api_clients::revoked_at.is_not_null())
+        .select(api_clients::id)
+        .load(conn)
+        .await?;
+    Ok(ids.into_iter().map(|id| id.to_string()).collect())
+}
+
 pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
     let found = diesel::update(api_clients::table.find(id))
         .set(api_clients::revoked_at.eq(Some(Utc::now())))

@@ -257,6 +257,7 @@ impl TestApp {
             subject: format!("test-{role}"),
             role,
             organisation_id,
+            display_name: None,
         };
         self.tokens
             .issue(&principal, std::time::Duration::from_secs(600))
