@@ -50,9 +50,14 @@ impl Modify for BearerAuth {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
         scheme.description = Some(
-            "A JWT from `POST /api/v1/auth/token` (or `beteiligung token`). Tokens follow the \
-             JWT best current practices of RFC8725: one pinned algorithm, `iss`, `aud`, `exp` \
-             and `iat` required and checked, nothing trusted from the header alone."
+            "A JWT from `POST /api/v1/auth/token` (or `beteiligung token`), or, where the \
+             ministry's identity provider is configured (`OIDC_ISSUER`), its access token. \
+             Tokens follow the JWT best current practices of RFC8725: the service's own are \
+             HS256 with a `kid` naming the secret; the provider's must use RS256, PS256, ES256 \
+             or EdDSA with a key of its JWKS; `iss`, `aud` and `exp` are required and checked, \
+             nothing is trusted from the header alone. A provider token whose roles map to no \
+             role of this service is 403; tokens of revoked API clients stop working within \
+             60 s."
                 .into(),
         );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));

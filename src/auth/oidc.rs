@@ -41,8 +41,17 @@ pub struct OidcVerifier {
     config: OidcConfig,
     client: reqwest::Client,
     keys: RwLock<HashMap<String, ProviderKey>>,
-    /// When the keys were last fetched (or tried); held while fetching.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// When the keys were last fetched (or tried); held while fetching, so that
+    /// concurrent requests wait for one fetch.
+    fetches: tokio::sync::Mutex<Fetches>,
+}
+
+#[derive(Default)]
+struct Fetches {
+    /// The last fetch of any kind.
+    any: Option<Instant>,
+    /// The last fetch for an unknown `kid`.
+    on_demand: Option<Instant>,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +67,7 @@ impl OidcVerifier {
                 .timeout(Duration::from_secs(5))
                 .build()?,
             keys: RwLock::default(),
-            last_fetch: tokio::sync::Mutex::new(None),
+            fetches: tokio::sync::Mutex::default(),
         })
     }
 
@@ -141,13 +150,23 @@ impl OidcVerifier {
         self.keys.read().ok()?.get(kid).cloned()
     }
 
-    /// Fetches the keys again: unless `always`, only when the last fetch is 30 s past.
-    pub async fn refresh(&self, always: bool) {
-        let mut last = self.last_fetch.lock().await;
-        if !always && last.is_some_and(|at| at.elapsed() < MIN_REFETCH) {
-            return;
+    /// Fetches the keys again. On demand (an unknown `kid`, `scheduled` false) only when
+    /// the last fetch on demand is 30 s past; the scheduled refresh always.
+    pub async fn refresh(&self, scheduled: bool) {
+        let asked = Instant::now();
+        let mut fetches = self.fetches.lock().await;
+        if !scheduled {
+            // Keys fetched while this request waited are as fresh as a fetch of its own.
+            let fetched_meanwhile = fetches.any.is_some_and(|at| at >= asked);
+            let too_soon = fetches
+                .on_demand
+                .is_some_and(|at| at.elapsed() < MIN_REFETCH);
+            if fetched_meanwhile || too_soon {
+                return;
+            }
+            fetches.on_demand = Some(Instant::now());
         }
-        *last = Some(Instant::now());
+        fetches.any = Some(Instant::now());
         match self.fetch().await {
             Ok(keys) => {
                 if let Ok(mut known) = self.keys.write() {

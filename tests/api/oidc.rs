@@ -1,0 +1,328 @@
+//! Ministry single sign-on: access tokens of an identity provider whose keys the service
+//! fetches over HTTP (discovery + JWKS started by the test, keys generated here), and the
+//! rules for the service's own tokens: kid, previous secrets, revocation, TTL cap.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::future::join_all;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, id, spawn_app, spawn_app_with};
+use crate::provider::{Key, Provider, sign};
+use crate::submissions::setup_with;
+
+fn vars<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn app_for(provider: &Provider, extra: &[(&'static str, &str)]) -> TestApp {
+    let settings = provider.settings();
+    let mut all = vars(&settings);
+    all.extend_from_slice(extra);
+    spawn_app_with(&all).await
+}
+
+/// Admin-only: the API clients.
+async fn as_admin(app: &TestApp, token: &str) -> reqwest::Response {
+    app.get("/api/v1/clients", Some(token)).await
+}
+
+async fn assert_unauthorized(response: reqwest::Response, case: &str) {
+    assert_eq!(response.status(), 401, "{case}");
+    assert_eq!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .split_whitespace()
+            .next(),
+        Some("Bearer"),
+        "{case}"
+    );
+    assert_problem(response, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn provider_tokens_grant_mapped_roles_and_the_person_is_the_actor() {
+    let rsa = Key::rsa("rsa-2026", 0);
+    let ec = Key::ec("ec-2026");
+    let provider = Provider::start(&[&rsa, &ec]);
+    let settings = provider.settings();
+    let s = setup_with(&vars(&settings)).await;
+    let moderator = sign(
+        &rsa,
+        &provider.claims(&["beteiligung-moderation", "offline_access"]),
+    );
+    let admin = sign(&ec, &provider.claims(&["beteiligung-admin"]));
+    assert_eq!(as_admin(&s.app, &admin).await.status(), 200);
+    assert_problem(as_admin(&s.app, &moderator).await, 403, "forbidden").await;
+
+    let need = s
+        .need(
+            &s.caritas_token,
+            "Sprachkurse in Halle",
+            "Mit Kinderbetreuung.",
+        )
+        .await;
+    let reviewed = s
+        .app
+        .post(
+            &format!("/api/v1/submissions/{}/review", id(&need)),
+            Some(&moderator),
+            &json!({"status": "in_review"}),
+        )
+        .await;
+    assert_eq!(reviewed.status(), 200);
+    let history = s
+        .app
+        .get_json(
+            &format!("/api/v1/submissions/{}/history", id(&need)),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        history[1]["actor"],
+        "moderator:oidc:f3b2c1d0-5a6b-4c7d-8e9f-0a1b2c3d4e5f (Katrin Schmidt)"
+    );
+    // Partners see the role only.
+    let seen = s
+        .app
+        .get_json(
+            &format!("/api/v1/submissions/{}/history", id(&need)),
+            Some(&s.caritas_token),
+        )
+        .await;
+    assert_eq!(seen[1]["actor"], "moderator");
+    // The service's own tokens keep working beside the provider's.
+    assert_eq!(as_admin(&s.app, &s.app.admin()).await.status(), 200);
+    // A valid token without a mapped role is known but may nothing here.
+    let nobody = sign(&rsa, &provider.claims(&["offline_access"]));
+    assert_problem(as_admin(&s.app, &nobody).await, 403, "forbidden").await;
+    assert_problem(
+        s.app
+            .get(
+                &format!("/api/v1/consultations/{}/report", s.consultation),
+                Some(&nobody),
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_forged_or_unfit_provider_token_is_refused_with_401() {
+    let rsa = Key::rsa("rsa-2026", 0);
+    let stranger = Key::rsa("rsa-unknown", 1);
+    let provider = Provider::start(&[&rsa]);
+    let app = app_for(&provider, &[]).await;
+    let good = provider.claims(&["beteiligung-admin"]);
+    assert_eq!(as_admin(&app, &sign(&rsa, &good)).await.status(), 200);
+
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut claims = good.clone();
+        change(&mut claims);
+        sign(&rsa, &claims)
+    };
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut cases: Vec<(&str, String)> = vec![
+        (
+            "wrong issuer",
+            with(&|c| c["iss"] = json!("https://idp.example/realms/x")),
+        ),
+        ("wrong audience", with(&|c| c["aud"] = json!("another-api"))),
+        ("expired", with(&|c| c["exp"] = json!(now - 3600))),
+        ("not yet valid", with(&|c| c["nbf"] = json!(now + 3600))),
+        (
+            "no exp",
+            with(&|c| {
+                c.as_object_mut().unwrap().remove("exp");
+            }),
+        ),
+        ("unknown kid", sign(&stranger, &good)),
+    ];
+    // alg none: a header and payload without signature.
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT","kid":"rsa-2026"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(good.to_string());
+    cases.push(("alg none", format!("{header}.{payload}.")));
+    // HS256 with the provider's public key as the secret (algorithm confusion).
+    let mut hs = Header::new(Algorithm::HS256);
+    hs.kid = Some(rsa.kid.clone());
+    let confused = jsonwebtoken::encode(
+        &hs,
+        &good,
+        &EncodingKey::from_secret(rsa.public_pem.as_bytes()),
+    )
+    .unwrap();
+    cases.push(("HS256 with the public key", confused));
+    // A payload changed after signing.
+    let genuine = sign(&rsa, &provider.claims(&["offline_access"]));
+    let parts: Vec<&str> = genuine.split('.').collect();
+    let tampered_payload = URL_SAFE_NO_PAD.encode(good.to_string());
+    cases.push((
+        "tampered payload",
+        format!("{}.{tampered_payload}.{}", parts[0], parts[2]),
+    ));
+    for (case, token) in cases {
+        assert_unauthorized(as_admin(&app, &token).await, case).await;
+    }
+}
+
+#[tokio::test]
+async fn keys_are_fetched_again_for_a_new_kid_at_most_once_in_30_seconds() {
+    let old = Key::rsa("rsa-old", 0);
+    let new = Key::ec("ec-new");
+    let provider = Provider::start(&[&old]);
+    let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "1h")]).await;
+    // The service fetches the keys as it starts.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while provider.jwks_hits() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(provider.jwks_hits(), 1);
+    let claims = provider.claims(&["beteiligung-admin"]);
+    let old_token = sign(&old, &claims);
+    assert_eq!(as_admin(&app, &old_token).await.status(), 200);
+    let fetched = provider.jwks_hits();
+
+    // The provider rotates: a token with the new key is accepted without restart.
+    provider.publish(&[&old, &new]);
+    let new_token = sign(&new, &claims);
+    assert_eq!(as_admin(&app, &new_token).await.status(), 200);
+    assert_eq!(provider.jwks_hits(), fetched + 1);
+
+    // Unknown keys within 30 s cost no further fetch, however many requests carry them.
+    let stranger = sign(&Key::ec("ec-stranger"), &claims);
+    let refused = join_all((0..20).map(|_| as_admin(&app, &stranger))).await;
+    assert!(refused.iter().all(|r| r.status() == 401));
+    assert_eq!(provider.jwks_hits(), fetched + 1);
+}
+
+#[tokio::test]
+async fn a_key_removed_from_the_jwks_is_refused_after_the_next_refresh() {
+    let old = Key::rsa("rsa-old", 0);
+    let new = Key::rsa("rsa-new", 1);
+    let provider = Provider::start(&[&old, &new]);
+    let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "500ms")]).await;
+    let claims = provider.claims(&["beteiligung-admin"]);
+    let old_token = sign(&old, &claims);
+    assert_eq!(as_admin(&app, &old_token).await.status(), 200);
+    provider.publish(&[&new]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_unauthorized(as_admin(&app, &old_token).await, "removed key").await;
+    assert_eq!(as_admin(&app, &sign(&new, &claims)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn with_the_jwks_endpoint_down_cached_keys_work_and_unknown_ones_are_401() {
+    let rsa = Key::rsa("rsa-2026", 0);
+    let provider = Provider::start(&[&rsa]);
+    let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "300ms")]).await;
+    let claims = provider.claims(&["beteiligung-admin"]);
+    assert_eq!(as_admin(&app, &sign(&rsa, &claims)).await.status(), 200);
+    provider.set_down(true);
+    // Failing refreshes keep the keys known.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(as_admin(&app, &sign(&rsa, &claims)).await.status(), 200);
+    let unknown = sign(&Key::ec("ec-new"), &claims);
+    assert_unauthorized(as_admin(&app, &unknown).await, "unknown key, JWKS down").await;
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_revoked_clients_tokens_stop_working_on_every_replica_within_the_refresh() {
+    let app = spawn_app_with(&[("REVOCATION_REFRESH", "300ms")]).await;
+    let other = app.replica(&[("REVOCATION_REFRESH", "300ms")]);
+    let admin = app.admin();
+    let created: Value = app
+        .post(
+            "/api/v1/clients",
+            Some(&admin),
+            &json!({"name": "Fachverfahren Moderation", "role": "moderator"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token: Value = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", created["client_id"].as_str().unwrap()),
+            ("client_secret", created["client_secret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_string();
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert!(header.kid.is_some_and(|kid| kid.starts_with("hs-")));
+    let drafts = "/api/v1/consultations?status=draft";
+    assert_eq!(other.get(drafts, Some(&token)).await.status(), 200);
+    let revoked = app
+        .delete(
+            &format!("/api/v1/clients/{}", created["client_id"].as_str().unwrap()),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(revoked.status(), 204);
+    // At once on the replica that revoked it, within the refresh on the other.
+    assert_unauthorized(app.get(drafts, Some(&token)).await, "revoking replica").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_unauthorized(other.get(drafts, Some(&token)).await, "other replica").await;
+}
+
+#[tokio::test]
+async fn tokens_of_a_previous_secret_work_while_it_is_configured() {
+    let old_secret = "old-secret-of-2026-0123456789abcdef0123456789";
+    let first = spawn_app_with(&[("JWT_SECRET", old_secret)]).await;
+    let token = first.admin();
+    let rotated = first.replica(&[
+        (
+            "JWT_SECRET",
+            "new-secret-of-2026-0123456789abcdef0123456789",
+        ),
+        ("JWT_PREVIOUS_SECRETS", old_secret),
+    ]);
+    assert_eq!(as_admin(&rotated, &token).await.status(), 200);
+    let forgotten = first.replica(&[(
+        "JWT_SECRET",
+        "new-secret-of-2026-0123456789abcdef0123456789",
+    )]);
+    assert_unauthorized(as_admin(&forgotten, &token).await, "secret forgotten").await;
+}
+
+#[tokio::test]
+async fn the_cli_caps_token_lifetimes() {
+    let app = spawn_app().await;
+    let cli = |ttl: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_beteiligung"))
+            .args([
+                "token",
+                "--role",
+                "admin",
+                "--subject",
+                "jane",
+                "--ttl",
+                ttl,
+            ])
+            .env("JWT_SECRET", "cli-secret-0123456789abcdef0123456789abcdef")
+            .env("DATABASE_URL", app.database_url())
+            .output()
+            .expect("run the CLI")
+    };
+    let long = cli("90d");
+    assert!(!long.status.success());
+    assert!(String::from_utf8_lossy(&long.stderr).contains("TOKEN_MAX_TTL"));
+    let fine = cli("7d");
+    assert!(fine.status.success());
+    let token = String::from_utf8_lossy(&fine.stdout).trim().to_string();
+    assert_eq!(token.split('.').count(), 3);
+}
