@@ -44,7 +44,8 @@ SELECT pg_temp.bench_id(3, c * 10 + r), pg_temp.bench_id(2, c),
 FROM generate_series(1, 4) c, generate_series(1, 4) r;
 
 INSERT INTO submissions (id, consultation_id, round_id, organisation_id, author_name, kind,
-                         topic, title, body, status, decision_reason, source, created_at, updated_at)
+                         topic, title, body, status, decision_reason, source, created_at, updated_at,
+                         number)
 SELECT pg_temp.bench_id(0, n),
        pg_temp.bench_id(2, c),
        pg_temp.bench_id(3, c * 10 + 1 + (n / 4) % 4),
@@ -64,7 +65,7 @@ SELECT pg_temp.bench_id(0, n),
        (ARRAY['accepted', 'accepted', 'accepted', 'accepted', 'submitted', 'submitted',
               'submitted', 'in_review', 'in_review', 'rejected'])[1 + (n - 1) % 10],
        CASE WHEN (n - 1) % 10 = 9 THEN 'Nicht im Landesauftrag' END,
-       'api', now() - interval '30 days', now() - interval '30 days'
+       'api', now() - interval '30 days', now() - interval '30 days', 'B-' || lpad(n::text, 6, '0')
 FROM (SELECT n, CASE WHEN n % 2 = 0 THEN 1 ELSE 2 + n % 3 END AS c
       FROM generate_series(1, :submissions) n) numbered;
 

@@ -7,7 +7,9 @@ use diesel::ExpressionMethods;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::{Uuid, uuid};
 
-use crate::db::schema::{consultations, organisations, rounds, submission_addresses, submissions};
+use crate::db::schema::{
+    consultations, organisations, rounds, submission_addresses, submission_counters, submissions,
+};
 use crate::domain::category::Category;
 use crate::domain::consultation::{ConsultationRow, ConsultationStatus, Topic};
 use crate::domain::organisation::OrganisationRow;
@@ -313,6 +315,7 @@ für das neue Integrationskonzept des Landes."
         version: 1,
         created_at: now,
         updated_at: now,
+        number_prefix: "ITK".into(),
     };
     diesel::insert_into(consultations::table)
         .values(&consultation)
@@ -369,7 +372,9 @@ für das neue Integrationskonzept des Landes."
             .execute(conn)
             .await?;
     }
-    for &(id, round_id, organisation_id, kind, topic, title, status, need) in SUBMISSIONS {
+    for (n, &(id, round_id, organisation_id, kind, topic, title, status, need)) in
+        SUBMISSIONS.iter().enumerate()
+    {
         let row = SubmissionRow {
             id,
             consultation_id: CONSULTATION_ID,
@@ -389,6 +394,7 @@ für das neue Integrationskonzept des Landes."
             version: 1,
             created_at: now,
             updated_at: now,
+            number: format!("ITK-{:04}", n + 1),
         };
         diesel::insert_into(submissions::table)
             .values(&row)
@@ -408,7 +414,23 @@ für das neue Integrationskonzept des Landes."
     }
     activity::load_open_round(conn).await?;
     activity::load_registrations(conn).await?;
-    activity::load_submissions(conn).await?;
+    activity::load_submissions(conn, SUBMISSIONS.len()).await?;
+    // The numbers given above and by the activity: new submissions continue after them.
+    let numbered = i32::try_from(SUBMISSIONS.len() + activity::MORE.len())?;
+    diesel::insert_into(submission_counters::table)
+        .values((
+            submission_counters::consultation_id.eq(CONSULTATION_ID),
+            submission_counters::last_number.eq(numbered),
+        ))
+        .on_conflict(submission_counters::consultation_id)
+        .do_update()
+        .set(
+            submission_counters::last_number.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                "greatest(submission_counters.last_number, excluded.last_number)",
+            )),
+        )
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

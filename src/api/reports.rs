@@ -63,6 +63,7 @@ const CHUNK: i64 = 1000;
 
 const CSV_HEADER: &[&str] = &[
     "id",
+    "number",
     "consultation_id",
     "round_id",
     "organisation_id",
@@ -87,6 +88,7 @@ fn csv_row(s: &Submission, dialect: Dialect, out: &mut Vec<u8>) {
     out.extend(csv_cell::record(
         &[
             &s.id.to_string(),
+            &s.number,
             &s.consultation_id.to_string(),
             &opt(s.round_id),
             &opt(s.organisation_id),

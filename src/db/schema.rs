@@ -38,6 +38,14 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        number_prefix -> Text,
+    }
+}
+
+diesel::table! {
+    submission_counters (consultation_id) {
+        consultation_id -> Uuid,
+        last_number -> Int4,
     }
 }
 
@@ -159,6 +167,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        number -> Text,
     }
 }
 
@@ -214,4 +223,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     submissions,
     submission_addresses,
+    submission_counters,
 );

@@ -151,7 +151,7 @@ pub async fn load_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<
 /// (round, organisation, kind, topic, title, status, addresses or duplicate of (index into
 /// this list), decision reason).
 #[allow(clippy::type_complexity)]
-const MORE: &[(
+pub const MORE: &[(
     usize,
     usize,
     SubmissionKind,
@@ -504,8 +504,8 @@ const MORE: &[(
 ];
 
 /// The submissions of [`MORE`], with their links: what an approach addresses, what a
-/// merged submission duplicates.
-pub async fn load_submissions(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+/// merged submission duplicates. Their numbers follow the `numbered` ones before them.
+pub async fn load_submissions(conn: &mut AsyncPgConnection, numbered: usize) -> anyhow::Result<()> {
     let id = |index: usize| Uuid::from_u128(0x0190f1a0_0000_7000_8000_000000000400 + index as u128);
     for (index, &(round, organisation, kind, topic, title, status, link, reason)) in
         MORE.iter().enumerate()
@@ -527,6 +527,7 @@ pub async fn load_submissions(conn: &mut AsyncPgConnection) -> anyhow::Result<()
                 submissions::decision_reason.eq(reason),
                 submissions::duplicate_of.eq(duplicate_of),
                 submissions::source.eq(SubmissionSource::Conference),
+                submissions::number.eq(format!("ITK-{:04}", numbered + index + 1)),
             ))
             .on_conflict_do_nothing()
             .execute(conn)

@@ -81,6 +81,7 @@ pub struct ConsultationRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub number_prefix: String,
 }
 
 impl ConsultationRow {
@@ -112,6 +113,11 @@ impl ConsultationRow {
         if let (Some(starts), Some(ends)) = (self.starts_on, self.ends_on) {
             v.check(ends >= starts, "ends_on", "must not be before starts_on");
         }
+        v.check(
+            is_number_prefix(&self.number_prefix),
+            "number_prefix",
+            "must be 1–10 capital letters or digits, starting with a letter",
+        );
         v.into_result()
     }
 }
@@ -141,8 +147,24 @@ pub struct Consultation {
     pub topics: Vec<Topic>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// Before the numbers of its submissions (`ISA-0042`).
+    #[schema(
+        example = "ISA",
+        min_length = 1,
+        max_length = 10,
+        pattern = r"^[A-Z][A-Z0-9]{0,9}$"
+    )]
+    pub number_prefix: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Whether `prefix` may stand before submission numbers.
+fn is_number_prefix(prefix: &str) -> bool {
+    let mut chars = prefix.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && prefix.len() <= 10
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 impl From<ConsultationRow> for Consultation {
@@ -156,6 +178,7 @@ impl From<ConsultationRow> for Consultation {
             status: row.status,
             starts_on: row.starts_on,
             ends_on: row.ends_on,
+            number_prefix: row.number_prefix,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -188,6 +211,15 @@ pub struct NewConsultation {
     pub starts_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "calendar::optional")]
     pub ends_on: Option<NaiveDate>,
+    /// Before the numbers of its submissions (1–10 capital letters or digits, starting with
+    /// a letter); default: the initials of the slug.
+    #[schema(
+        example = "ITK",
+        min_length = 1,
+        max_length = 10,
+        pattern = r"^[A-Z][A-Z0-9]{0,9}$"
+    )]
+    pub number_prefix: Option<String>,
 }
 
 /// Changes to a consultation; absent fields stay. `status` may move one step forward
@@ -214,6 +246,14 @@ pub struct ConsultationPatch {
     #[serde(default, deserialize_with = "calendar::patch")]
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Option<Option<NaiveDate>>,
+    /// For submissions from now on; numbers already given stay.
+    #[schema(min_length = 1, max_length = 10, pattern = r"^[A-Z][A-Z0-9]{0,9}$")]
+    pub number_prefix: Option<String>,
+}
+
+diesel::define_sql_function! {
+    /// The default number prefix of a slug (the migration's `slug_initials`).
+    fn slug_initials(slug: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 fn slug_taken(error: diesel::result::Error) -> AppError {
@@ -231,6 +271,14 @@ pub async fn create(
     new: NewConsultation,
 ) -> AppResult<ConsultationRow> {
     let now = Utc::now();
+    let number_prefix = match new.number_prefix {
+        Some(prefix) => prefix,
+        None => {
+            diesel::select(slug_initials(new.slug.clone()))
+                .get_result(conn)
+                .await?
+        }
+    };
     let row = ConsultationRow {
         id: Uuid::now_v7(),
         slug: new.slug,
@@ -243,6 +291,7 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        number_prefix,
     };
     row.validate(&new.topics)?;
     diesel::insert_into(consultations::table)
@@ -364,6 +413,9 @@ pub async fn update(
         }
         if let Some(ends_on) = patch.ends_on {
             row.ends_on = ends_on;
+        }
+        if let Some(prefix) = patch.number_prefix {
+            row.number_prefix = prefix;
         }
         let topics = match patch.topics {
             Some(topics) => {

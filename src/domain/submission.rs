@@ -129,12 +129,16 @@ pub struct SubmissionRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub number: String,
 }
 
 /// A submission.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Submission {
     pub id: Uuid,
+    /// Short reference, unique in the consultation, in creation order.
+    #[schema(example = "ISA-0042", max_length = 20)]
+    pub number: String,
     pub consultation_id: Uuid,
     pub round_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
@@ -180,6 +184,7 @@ fn view(row: SubmissionRow, addresses: Vec<Uuid>, party: Party, rank: Option<f32
         addresses,
         rank,
         id: row.id,
+        number: row.number,
         consultation_id: row.consultation_id,
         round_id: row.round_id,
         organisation_id: row.organisation_id,
@@ -522,6 +527,7 @@ async fn insert(
     .await?;
     v.into_result()?;
     check_open(consultation, round.as_ref())?;
+    let number = next_number(conn, consultation).await?;
     let row = SubmissionRow {
         id: Uuid::now_v7(),
         consultation_id: consultation.id,
@@ -542,6 +548,7 @@ async fn insert(
         // Stamped by the database (trigger `stamp_change`).
         created_at: Utc::now(),
         updated_at: Utc::now(),
+        number,
     };
     let row: SubmissionRow = diesel::insert_into(submissions::table)
         .values(&row)
@@ -641,6 +648,9 @@ pub fn search_terms(q: &str) -> AppResult<Option<Search>> {
     if q.trim().is_empty() {
         return Ok(None);
     }
+    if let Some(number) = as_number(q.trim()) {
+        return Ok(Some(Search::Number(number)));
+    }
     let mut out = String::new();
     let mut terms = 0;
     let mut pending_or = false;
@@ -680,9 +690,27 @@ pub fn search_terms(q: &str) -> AppResult<Option<Search>> {
     }))
 }
 
+/// A submission number as searched for (`ITK-0042`, `ITK-42`), written as it is stored.
+/// The prefix is in capitals as numbers are written, so that `Covid-19` stays a word.
+fn as_number(q: &str) -> Option<String> {
+    let (prefix, digits) = q.split_once('-')?;
+    let prefix_ok = prefix.len() <= 10
+        && prefix
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase())
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let n: u32 = digits.parse().ok().filter(|_| digits.len() <= 9)?;
+    prefix_ok.then(|| format!("{prefix}-{n:04}"))
+}
+
 /// A search, as [`search_terms`] reads it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Search {
+    /// A submission number: finds that submission.
+    Number(String),
     /// A `to_tsquery` expression.
     Terms(String),
     /// No word to search for: nothing is found.
@@ -754,6 +782,9 @@ fn filtered<'a>(
         query = query.filter(submissions::updated_at.ge(since));
     }
     match &filter.q {
+        Some(Search::Number(number)) => {
+            query = query.filter(submissions::number.eq(number.clone()))
+        }
         Some(Search::Terms(terms)) => query = query.filter(matches(terms)),
         Some(Search::Nothing) => query = query.filter(diesel::dsl::sql::<Bool>("false")),
         None => {}
@@ -813,7 +844,7 @@ async fn load_page(
 ) -> QueryResult<Vec<(SubmissionRow, Option<f32>)>> {
     let query = filtered(consultation_id, filter, party).limit(keyset.fetch());
     let rows: Vec<(SubmissionRow, Option<f32>)> = match &filter.q {
-        None | Some(Search::Nothing) => {
+        None | Some(Search::Nothing) | Some(Search::Number(_)) => {
             let mut query = query.order(submissions::id);
             if let Some(after) = keyset.after {
                 query = query.filter(submissions::id.gt(after));
@@ -880,8 +911,25 @@ pub struct SubmissionPatch {
     pub external_ref: Option<String>,
 }
 
-/// The submission a partner may change, locked: its own organisation's, else 404 (when it
-/// cannot see it) or 403 (when it can, e.g. another organisation's accepted one).
+/// The next number of a consultation, in creation order. The counter row stays locked
+/// until the transaction ends, so concurrent submissions wait for each other here, at the
+/// end of their work, and no number is given twice (a rolled-back one is given again).
+async fn next_number(
+    conn: &mut AsyncPgConnection,
+    consultation: &ConsultationRow,
+) -> QueryResult<String> {
+    use crate::db::schema::submission_counters::dsl::*;
+    let number: i32 = diesel::insert_into(submission_counters)
+        .values((consultation_id.eq(consultation.id), last_number.eq(1)))
+        .on_conflict(consultation_id)
+        .do_update()
+        .set(last_number.eq(last_number + 1))
+        .returning(last_number)
+        .get_result(conn)
+        .await?;
+    Ok(format!("{}-{number:04}", consultation.number_prefix))
+}
+
 /// Tells webhook subscribers (admins, and the submitting organisation) about a change of
 /// a submission, in the transaction of the change.
 async fn announce(
@@ -925,6 +973,8 @@ async fn announce(
     .await
 }
 
+/// The submission a partner may change, locked: its own organisation's, else 404 (when it
+/// cannot see it) or 403 (when it can, e.g. another organisation's accepted one).
 async fn own_for_update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -1323,6 +1373,18 @@ mod tests {
         assert_eq!(terms("Kita-Plätze").as_deref(), Some("Kita:* & Plätze:*"));
         assert_eq!(terms("Halle a. S.").as_deref(), Some("Halle:*"));
         assert_eq!(search_terms("  ").unwrap(), None);
+        assert_eq!(
+            search_terms(" ITK-42 ").unwrap(),
+            Some(Search::Number("ITK-0042".into()))
+        );
+        assert_eq!(
+            search_terms("Covid-19").unwrap(),
+            Some(Search::Terms("Covid:* & 19:*".into()))
+        );
+        assert_eq!(
+            search_terms("Kita-Plätze").unwrap(),
+            Some(Search::Terms("Kita:* & Plätze:*".into()))
+        );
     }
 
     #[test]

@@ -590,7 +590,7 @@ async fn csv_for_german_excel_never_carries_a_live_formula() {
         async move { s.app.get(&path, Some(&token)).await }
     };
     let excel = export(true).await.bytes().await.unwrap();
-    assert!(excel.starts_with(b"\xef\xbb\xbf\"id\";\"consultation_id\";"));
+    assert!(excel.starts_with(b"\xef\xbb\xbf\"id\";\"number\";\"consultation_id\";"));
     let text = String::from_utf8(excel[3..].to_vec()).unwrap();
     assert!(text.ends_with("\r\n"));
     // Split as German Excel does (`;`) and as English Excel does (`,`): no cell is a formula.
@@ -604,7 +604,7 @@ async fn csv_for_german_excel_never_carries_a_live_formula() {
         }
     }
     let plain = String::from_utf8(export(false).await.bytes().await.unwrap().to_vec()).unwrap();
-    assert!(plain.starts_with("id,consultation_id,"));
+    assert!(plain.starts_with("id,number,consultation_id,"));
     for cell in plain.split(['\r', '\n', ';', ',']) {
         assert!(
             !cell

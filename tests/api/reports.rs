@@ -420,8 +420,14 @@ async fn the_csv_export_matches_the_list_row_by_row() {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
-        header[..4],
-        ["id", "consultation_id", "round_id", "organisation_id"]
+        header[..5],
+        [
+            "id",
+            "number",
+            "consultation_id",
+            "round_id",
+            "organisation_id"
+        ]
     );
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), items.len());
@@ -433,6 +439,7 @@ async fn the_csv_export_matches_the_list_row_by_row() {
                 .to_string()
         };
         assert_eq!(field("id"), item["id"].as_str().unwrap());
+        assert_eq!(field("number"), item["number"].as_str().unwrap());
         assert_eq!(field("status"), item["status"].as_str().unwrap());
         assert_eq!(field("kind"), item["kind"].as_str().unwrap());
         assert_eq!(field("round_id"), item["round_id"].as_str().unwrap_or(""));
@@ -511,8 +518,9 @@ async fn large_exports_stream_in_chunks() {
     let app = spawn_app().await;
     let consultation = id(&app.consultation("gross", "open").await);
     app.db().await.execute(
-        "INSERT INTO submissions (id, consultation_id, kind, topic, title, body, source)
-         SELECT gen_random_uuid(), $1::text::uuid, 'need', 'sprache', 'Bedarf ' || i, 'Text ' || i, 'staff'
+        "INSERT INTO submissions (id, consultation_id, kind, topic, title, body, source, number)
+         SELECT gen_random_uuid(), $1::text::uuid, 'need', 'sprache', 'Bedarf ' || i, 'Text ' || i, 'staff',
+                'G-' || lpad(i::text, 4, '0')
          FROM generate_series(1, 2500) i",
         &[&consultation],
     ).await.unwrap();

@@ -1226,3 +1226,92 @@ async fn addresses_and_duplicates_show_only_what_the_caller_may_see() {
         (Some("merged"), &Value::Null)
     );
 }
+
+#[tokio::test]
+async fn a_hundred_concurrent_submissions_get_a_hundred_distinct_numbers() {
+    let s = setup().await;
+    let consultation: Value = s
+        .app
+        .get_json(&format!("/api/v1/consultations/{}", s.consultation), None)
+        .await;
+    // The default prefix: the initials of the slug.
+    let prefix = consultation["number_prefix"].as_str().unwrap().to_string();
+    assert_eq!(prefix, "I");
+    let created = join_all((0..100).map(|i| {
+        let s = &s;
+        async move {
+            s.need(&s.caritas_token, &format!("Bedarf {i}"), "Aus Stendal.")
+                .await
+        }
+    }))
+    .await;
+    let mut numbers: Vec<String> = created
+        .iter()
+        .map(|c| c["number"].as_str().unwrap().to_string())
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    let expected: Vec<String> = (1..=100).map(|n| format!("{prefix}-{n:04}")).collect();
+    assert_eq!(numbers, expected);
+    // Found by its number, as minutes cite it.
+    let forty_second = created
+        .iter()
+        .find(|c| c["number"] == format!("{prefix}-0042"))
+        .unwrap();
+    let found = s
+        .app
+        .get_json(
+            &format!(
+                "/api/v1/consultations/{}/submissions?q={prefix}-0042",
+                s.consultation
+            ),
+            Some(&s.caritas_token),
+        )
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    assert_eq!(found["items"][0]["id"], forty_second["id"]);
+
+    // A new prefix numbers what comes next; given numbers stay.
+    let path = format!("/api/v1/consultations/{}", s.consultation);
+    let etag = s.app.get(&path, None).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let changed = s
+        .app
+        .patch_if_match(
+            &path,
+            &s.app.admin(),
+            &etag,
+            &json!({"number_prefix": "ITK"}),
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    let next = s.need(&s.caritas_token, "Wohnraum", "In Halle.").await;
+    assert_eq!(next["number"], "ITK-0101");
+    let again = s
+        .app
+        .get_json(
+            &format!("/api/v1/submissions/{}", id(forty_second)),
+            Some(&s.caritas_token),
+        )
+        .await;
+    assert_eq!(again["number"], format!("{prefix}-0042"));
+    let refused = s
+        .app
+        .patch_if_match(
+            &path,
+            &s.app.admin(),
+            &changed_etag(&s, &path).await,
+            &json!({"number_prefix": "itk"}),
+        )
+        .await;
+    assert_problem(refused, 422, "validation_failed").await;
+}
+
+async fn changed_etag(s: &Setup, path: &str) -> String {
+    s.app.get(path, None).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string()
+}
