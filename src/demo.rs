@@ -395,6 +395,9 @@ für das neue Integrationskonzept des Landes."
             created_at: now,
             updated_at: now,
             number: format!("ITK-{:04}", n + 1),
+            response_consideration: None,
+            response_text: None,
+            response_published_at: None,
         };
         diesel::insert_into(submissions::table)
             .values(&row)

@@ -16,6 +16,7 @@ pub mod problem;
 pub mod ratelimit;
 pub mod registrations;
 pub mod reports;
+pub mod responses;
 pub mod rounds;
 pub mod submissions;
 pub mod token;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(registrations::routes)
         .configure(submissions::routes)
         .configure(reports::routes)
+        .configure(responses::routes)
         .configure(privacy::routes)
         .configure(outbox::routes)
         .configure(webhooks::routes);

@@ -139,4 +139,5 @@ guards!(
     HandlePrivacyRequests,
     ReadOutbox,
     ManageWebhooks,
+    PublishResponses,
 );

@@ -168,6 +168,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         number -> Text,
+        response_consideration -> Nullable<Text>,
+        response_text -> Nullable<Text>,
+        response_published_at -> Nullable<Timestamptz>,
     }
 }
 

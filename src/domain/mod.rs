@@ -16,6 +16,7 @@ pub mod precondition;
 pub mod privacy;
 pub mod registration;
 pub mod report;
+pub mod response;
 pub mod round;
 pub mod submission;
 pub mod text_enum;

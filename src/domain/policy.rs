@@ -94,6 +94,8 @@ pub enum Action {
     ReadOutbox,
     /// Subscribe to webhooks (a partner for its own organisation).
     ManageWebhooks,
+    /// Publish the considered responses of a consultation.
+    PublishResponses,
 }
 
 /// The rule table.
@@ -111,7 +113,8 @@ pub fn permits(party: Party, action: Action) -> bool {
         | CheckIn
         | CancelAnyRegistration
         | HandlePrivacyRequests
-        | ReadOutbox => party == Party::Admin,
+        | ReadOutbox
+        | PublishResponses => party == Party::Admin,
         Submit => party != Party::Anonymous,
         RecordForOthers => party.is_staff(),
         ListRegistrations | RegisterWithoutConfirmation => party != Party::Anonymous,
@@ -300,6 +303,7 @@ mod tests {
             Action::CancelAnyRegistration,
             Action::HandlePrivacyRequests,
             Action::ReadOutbox,
+            Action::PublishResponses,
         ] {
             assert_eq!(who_may(action), [Party::Admin], "{action:?}");
         }

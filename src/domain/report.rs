@@ -126,6 +126,28 @@ pub struct TopicSummary {
     pub action_approaches: i64,
     /// Accepted needs no accepted action approach addresses.
     pub open_needs: i64,
+    /// The considered responses to the topic's submissions.
+    pub considerations: Considerations,
+}
+
+/// Submissions of a topic by the state of their considered response.
+#[derive(Debug, Default, Clone, Serialize, ToSchema, QueryableByName)]
+pub struct Considerations {
+    /// Published, `considered`.
+    #[diesel(sql_type = BigInt)]
+    pub considered: i64,
+    #[diesel(sql_type = BigInt)]
+    pub partly_considered: i64,
+    #[diesel(sql_type = BigInt)]
+    pub not_considered: i64,
+    #[diesel(sql_type = BigInt)]
+    pub noted: i64,
+    /// Drafted, not yet published.
+    #[diesel(sql_type = BigInt)]
+    pub drafted: i64,
+    /// Without a response (withdrawn submissions not counted).
+    #[diesel(sql_type = BigInt)]
+    pub unanswered: i64,
 }
 
 #[derive(QueryableByName)]
@@ -155,6 +177,8 @@ struct TopicRow {
     needs: i64,
     #[diesel(sql_type = BigInt)]
     action_approaches: i64,
+    #[diesel(embed)]
+    considerations: Considerations,
 }
 
 const TOTALS: &str = "
@@ -216,10 +240,22 @@ ORDER BY n.topic, n.id";
 
 const TOPICS: &str = "
 SELECT topic,
-       count(*) FILTER (WHERE kind = 'need') AS needs,
-       count(*) FILTER (WHERE kind = 'action_approach') AS action_approaches
+       count(*) FILTER (WHERE status = 'accepted' AND kind = 'need') AS needs,
+       count(*) FILTER (WHERE status = 'accepted' AND kind = 'action_approach') AS action_approaches,
+       count(*) FILTER (WHERE response_published_at IS NOT NULL
+                          AND response_consideration = 'considered') AS considered,
+       count(*) FILTER (WHERE response_published_at IS NOT NULL
+                          AND response_consideration = 'partly_considered') AS partly_considered,
+       count(*) FILTER (WHERE response_published_at IS NOT NULL
+                          AND response_consideration = 'not_considered') AS not_considered,
+       count(*) FILTER (WHERE response_published_at IS NOT NULL
+                          AND response_consideration = 'noted') AS noted,
+       count(*) FILTER (WHERE response_consideration IS NOT NULL
+                          AND response_published_at IS NULL) AS drafted,
+       count(*) FILTER (WHERE response_consideration IS NULL
+                          AND status <> 'withdrawn') AS unanswered
 FROM submissions
-WHERE consultation_id = $1 AND status = 'accepted'
+WHERE consultation_id = $1
 GROUP BY topic";
 
 /// The report, from one snapshot: its five statements run in one `REPEATABLE READ READ
@@ -323,6 +359,7 @@ fn topics(
                 needs: row.map_or(0, |r| r.needs),
                 action_approaches: row.map_or(0, |r| r.action_approaches),
                 open_needs: open_per_topic.get(topic.key.as_str()).copied().unwrap_or(0),
+                considerations: row.map(|r| r.considerations.clone()).unwrap_or_default(),
                 topic: topic.key,
                 label: topic.label,
             }

@@ -20,6 +20,7 @@ use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
 use super::page::{Cursor, Keyset};
 use super::policy::{self, Action, Audience, Party, SubmissionScope};
 use super::precondition::{Precondition, tag};
+use super::response::{Consideration, ConsideredResponse};
 use super::validate::{Violations, normalise_email};
 use super::webhook::{self, EventType};
 use super::{organisation, round};
@@ -130,6 +131,9 @@ pub struct SubmissionRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub number: String,
+    pub response_consideration: Option<Consideration>,
+    pub response_text: Option<String>,
+    pub response_published_at: Option<DateTime<Utc>>,
 }
 
 /// A submission.
@@ -164,6 +168,8 @@ pub struct Submission {
     #[schema(max_length = 200)]
     pub external_ref: Option<String>,
     pub source: SubmissionSource,
+    /// The ministry's considered response: shown once published, and to staff as a draft.
+    pub response: Option<ConsideredResponse>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Present when the list was searched with `q`.
@@ -179,10 +185,17 @@ fn view(row: SubmissionRow, addresses: Vec<Uuid>, party: Party, rank: Option<f32
     } else {
         None
     };
+    let response = ConsideredResponse::of(
+        row.response_consideration,
+        row.response_text,
+        row.response_published_at,
+        party,
+    );
     Submission {
         author_name,
         addresses,
         rank,
+        response,
         id: row.id,
         number: row.number,
         consultation_id: row.consultation_id,
@@ -549,6 +562,9 @@ async fn insert(
         created_at: Utc::now(),
         updated_at: Utc::now(),
         number,
+        response_consideration: None,
+        response_text: None,
+        response_published_at: None,
     };
     let row: SubmissionRow = diesel::insert_into(submissions::table)
         .values(&row)

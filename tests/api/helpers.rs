@@ -304,6 +304,14 @@ impl TestApp {
             .expect("POST")
     }
 
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PUT, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("PUT")
+    }
+
     pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.request(Method::PATCH, path, token)
             .json(body)

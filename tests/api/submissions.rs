@@ -1315,3 +1315,114 @@ async fn changed_etag(s: &Setup, path: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+#[tokio::test]
+async fn considered_responses_are_drafted_by_staff_and_shown_once_published() {
+    let s = setup().await;
+    let need = s
+        .need(
+            &s.caritas_token,
+            "Sprachkurse in Halle",
+            "Mit Kinderbetreuung.",
+        )
+        .await;
+    s.accept(&id(&need)).await;
+    let path = format!("/api/v1/submissions/{}/response", id(&need));
+    let draft = json!({"consideration": "partly_considered",
+                       "text": "Wird im Handlungsfeld Sprache aufgegriffen; Kinderbetreuung prüfen die Kommunen."});
+    assert_problem(
+        s.app.put(&path, Some(&s.caritas_token), &draft).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let drafted = s.app.put(&path, Some(&s.app.moderator()), &draft).await;
+    assert_eq!(drafted.status(), 200);
+    let drafted: Value = drafted.json().await.unwrap();
+    assert_eq!(drafted["response"]["consideration"], "partly_considered");
+    assert_eq!(drafted["response"]["published_at"], Value::Null);
+    // A draft is for staff only.
+    let one = format!("/api/v1/submissions/{}", id(&need));
+    assert_eq!(
+        s.app.get_json(&one, Some(&s.caritas_token)).await["response"],
+        Value::Null
+    );
+    assert_eq!(s.app.get_json(&one, None).await["response"], Value::Null);
+
+    let publish = format!("/api/v1/consultations/{}/responses/publish", s.consultation);
+    assert_problem(
+        s.app
+            .post(&publish, Some(&s.app.moderator()), &json!({}))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let published: Value = s
+        .app
+        .post(&publish, Some(&s.app.admin()), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(published["submission_ids"], json!([id(&need)]));
+    for token in [
+        Some(s.caritas_token.as_str()),
+        Some(s.lamsa_token.as_str()),
+        None,
+    ] {
+        let seen = s.app.get_json(&one, token).await;
+        assert_eq!(seen["response"]["consideration"], "partly_considered");
+        assert!(seen["response"]["published_at"].is_string());
+    }
+    // Publishing again publishes nothing new.
+    let again: Value = s
+        .app
+        .post(&publish, Some(&s.app.admin()), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["submission_ids"], json!([]));
+    let history = s
+        .app
+        .get_json(&format!("{one}/history"), Some(&s.app.admin()))
+        .await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.ends_with(&["response_drafted", "response_published"]),
+        "{actions:?}"
+    );
+    let report = s
+        .app
+        .get_json(
+            &format!("/api/v1/consultations/{}/report", s.consultation),
+            Some(&s.app.admin()),
+        )
+        .await;
+    let sprache = report["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["topic"] == "sprache")
+        .unwrap();
+    assert_eq!(sprache["considerations"]["partly_considered"], 1);
+    assert_eq!(sprache["considerations"]["drafted"], 0);
+    assert_problem(
+        s.app
+            .put(
+                &path,
+                Some(&s.app.admin()),
+                &json!({"consideration": "noted", "text": " "}),
+            )
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}

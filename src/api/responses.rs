@@ -1,0 +1,68 @@
+//! Considered responses (Abwägung): drafted by staff per submission, published by admins.
+
+use super::body::Json;
+use actix_web::{HttpResponse, post, put, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::with_etag;
+use crate::auth::{Allowed, may};
+use crate::domain::consultation;
+use crate::domain::precondition::tag;
+use crate::domain::response::{self, PublishRequest, Published, ResponseDraft};
+use crate::domain::submission::Submission;
+use crate::error::{AppResult, Problem};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(draft_response).service(publish_responses);
+}
+
+/// Draft or change the considered response to a submission (moderator, admin). A changed
+/// response is a draft again until published; drafts are shown to staff only.
+#[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), request_body = ResponseDraft, responses(
+    (status = 200, body = Submission, headers(("ETag" = String))),
+    (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such submission", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "empty or too long text", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[put("/submissions/{id}/response")]
+pub async fn draft_response(
+    state: web::Data<AppState>,
+    staff: Allowed<may::Review>,
+    id: web::Path<Uuid>,
+    body: Json<ResponseDraft>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let answered = response::draft(&mut conn, *id, body.into_inner(), &staff.actor()).await?;
+    Ok(with_etag(tag(answered.version), answered))
+}
+
+/// Publish the drafted responses of a consultation (admin): all of them, or those of the
+/// listed submissions. Each is an event, and the submitting organisation's webhooks hear
+/// `submission.response_published`.
+#[utoipa::path(tag = "submissions", params(("id" = String, Path, description = "consultation id or slug")),
+    request_body = PublishRequest, responses(
+    (status = 200, body = Published),
+    (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "more than 5000 submissions listed", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[post("/consultations/{id}/responses/publish")]
+pub async fn publish_responses(
+    state: web::Data<AppState>,
+    admin: Allowed<may::PublishResponses>,
+    id: web::Path<String>,
+    body: Json<PublishRequest>,
+) -> AppResult<HttpResponse> {
+    super::bounded("id", Some(&id), 100)?;
+    let mut conn = state.conn().await?;
+    let found = consultation::find_visible(&mut conn, &id, true).await?;
+    let published =
+        response::publish(&mut conn, found.id, body.into_inner(), &admin.actor()).await?;
+    Ok(HttpResponse::Ok().json(published))
+}
