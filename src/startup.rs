@@ -215,7 +215,7 @@ fn spawn_revocation_refresh(pool: Pool, tokens: TokenService, every: std::time::
                 Err(e) => Err(e.to_string()),
             };
             match revoked {
-                Ok(revoked) => tokens.set_revoked(revoked),
+                Ok(revoked) => tokens.learn_revoked(revoked),
                 Err(e) => log::warn!("reading revoked API clients: {e}"),
             }
         }

@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     (status = 400, description = "malformed body, unknown event type", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "neither a partner nor an admin; a partner naming another organisation", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`too_many_subscriptions`: the organisation holds 25 already", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid fields: a URL that is not https or resolves to a private address, no events", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[post("/webhooks")]

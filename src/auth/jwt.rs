@@ -162,10 +162,11 @@ impl TokenService {
         })
     }
 
-    /// Replaces what this replica knows of revoked API clients.
-    pub fn set_revoked(&self, clients: HashSet<String>) {
+    /// Adds what the database says is revoked to what this replica knows (a revocation is
+    /// never undone, and one made here meanwhile must not be lost to an older read).
+    pub fn learn_revoked(&self, clients: HashSet<String>) {
         if let Ok(mut revoked) = self.revoked.write() {
-            *revoked = clients;
+            revoked.extend(clients);
         }
     }
 
@@ -227,7 +228,7 @@ mod tests {
         let token = service.issue(&admin(), Duration::from_secs(60)).unwrap();
         service.revoke(admin().subject);
         assert!(matches!(service.verify(&token), Err(TokenError::Revoked)));
-        service.set_revoked(HashSet::new());
-        assert!(service.verify(&token).is_ok());
+        service.learn_revoked(HashSet::new());
+        assert!(matches!(service.verify(&token), Err(TokenError::Revoked)));
     }
 }

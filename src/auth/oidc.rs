@@ -215,6 +215,15 @@ impl OidcVerifier {
 /// A key usable for signatures with an allowed algorithm; symmetric and unknown keys are
 /// never taken from a JWKS.
 fn provider_key(jwk: &Jwk) -> Option<ProviderKey> {
+    use jsonwebtoken::jwk::PublicKeyUse;
+    if jwk
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
+        return None;
+    }
     let family: Vec<Algorithm> = match &jwk.algorithm {
         AlgorithmParameters::RSA(_) => vec![Algorithm::RS256, Algorithm::PS256],
         AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {

@@ -104,11 +104,12 @@ impl WebhookWorker {
             if claimed.is_empty() {
                 return Ok(());
             }
+            let claimed_at = Instant::now();
             for message in claimed {
                 let slot = self.slots.clone().acquire_owned().await?;
                 let worker = self.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = worker.deliver(&message).await {
+                    if let Err(e) = worker.deliver(&message, claimed_at).await {
                         log::warn!("webhook {}: {e}", message.id);
                     }
                     drop(slot);
@@ -117,7 +118,7 @@ impl WebhookWorker {
         }
     }
 
-    async fn deliver(&self, message: &Claimed) -> anyhow::Result<()> {
+    async fn deliver(&self, message: &Claimed, claimed_at: Instant) -> anyhow::Result<()> {
         let subscription = match message.recipient.parse() {
             Ok(id) => webhook::subscription(&mut *self.pool.get().await?, id).await?,
             Err(_) => None,
@@ -127,6 +128,11 @@ impl WebhookWorker {
         };
         if subscription.status == SubscriptionStatus::Disabled {
             return self.give_up(message, "the subscription is disabled").await;
+        }
+        // Too late to finish within the lease (a slow database): leave it to the next claim
+        // rather than risk a second replica delivering it meanwhile.
+        if claimed_at.elapsed() + TIMEOUT + Duration::from_secs(15) > LEASE {
+            anyhow::bail!("claimed too long ago to deliver within the lease");
         }
         let started = Instant::now();
         let (outcome, status) = self.attempt(message, &subscription).await;
@@ -155,8 +161,10 @@ impl WebhookWorker {
                 retry_after,
             } => {
                 let next = retry_after.unwrap_or_else(|| scheduled_wait(message.attempts));
-                let first_attempt = message_age(message);
-                if first_attempt + next > GIVE_UP_AFTER {
+                let age = (Utc::now() - message.created_at)
+                    .to_std()
+                    .unwrap_or_default();
+                if age + next > GIVE_UP_AFTER {
                     webhook::disable(
                         &mut conn,
                         subscription.id,
@@ -287,7 +295,9 @@ fn client(pinned: Option<(&str, &[SocketAddr])>) -> reqwest::Result<reqwest::Cli
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
-        .user_agent(concat!("Beteiligung-Webhooks/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("Beteiligung-Webhooks/", env!("CARGO_PKG_VERSION")))
+        // A proxy would resolve the host itself, past the address check.
+        .no_proxy();
     if let Some((host, addresses)) = pinned {
         builder = builder.resolve_to_addrs(host, addresses);
     }
@@ -300,17 +310,8 @@ fn scheduled_wait(attempts: i32) -> Duration {
     SCHEDULE[index.min(SCHEDULE.len() - 1)]
 }
 
-/// How long ago the message was first due (its retry window is measured from there).
-fn message_age(message: &Claimed) -> Duration {
-    let passed: Duration = SCHEDULE
-        .iter()
-        .chain(std::iter::repeat(&SCHEDULE[SCHEDULE.len() - 1]))
-        .take(usize::try_from(message.attempts.max(1) - 1).unwrap_or(0))
-        .sum();
-    passed
-}
-
-/// `Retry-After` in seconds or as an HTTP date, at most 10 hours.
+/// `Retry-After` in seconds or as an HTTP date, from the schedule's first wait (so that a
+/// receiver cannot make us hammer it) to 10 hours.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
     let wait = match value.trim().parse::<u64>() {
@@ -321,7 +322,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
                 .unwrap_or_default()
         }
     };
-    Some(wait.min(MAX_RETRY_AFTER))
+    Some(wait.clamp(SCHEDULE[0], MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -354,6 +355,6 @@ mod tests {
             RETRY_AFTER,
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        assert_eq!(retry_after(&headers), Some(SCHEDULE[0]));
     }
 }

@@ -86,6 +86,8 @@ pub struct Claimed {
     pub subject_id: Option<Uuid>,
     pub payload: Option<serde_json::Value>,
     pub attempts: i32,
+    /// When it was queued (again, for a redelivery): retry windows are measured from here.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Claims up to `limit` due messages of a channel for `lease`, oldest first, skipping rows
@@ -102,7 +104,7 @@ pub async fn claim(
          WHERE id IN (SELECT id FROM outbox \
                        WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now() \
                        ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, topic, recipient, subject_id, payload, attempts",
+         RETURNING id, topic, recipient, subject_id, payload, attempts, created_at",
     )
     .bind::<Text, _>(channel)
     .bind::<BigInt, _>(limit)

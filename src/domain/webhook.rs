@@ -44,6 +44,9 @@ crate::text_enum! {
 
 /// The type of the test event of `POST /webhooks/{id}/test`.
 pub const PING: &str = "ping";
+/// Subscriptions one organisation (or the admins together) may hold: each takes delivery
+/// slots, and no partner may crowd out the others.
+pub const MAX_SUBSCRIPTIONS: i64 = 25;
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const ROTATION_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
@@ -225,6 +228,19 @@ pub async fn create(
                 e
             }
         })?;
+    }
+    let held = webhook_subscriptions::table.count().into_boxed();
+    let held: i64 = match owner {
+        Some(org) => held.filter(webhook_subscriptions::organisation_id.eq(org)),
+        None => held.filter(webhook_subscriptions::organisation_id.is_null()),
+    }
+    .get_result(conn)
+    .await?;
+    if held >= MAX_SUBSCRIPTIONS {
+        return Err(AppError::conflict(
+            "too_many_subscriptions",
+            format!("At most {MAX_SUBSCRIPTIONS} subscriptions per organisation."),
+        ));
     }
     let secret = signature::generate_secret();
     let row: SubscriptionRow = diesel::insert_into(webhook_subscriptions::table)
@@ -573,6 +589,8 @@ pub async fn redeliver(
             outbox_table::status.eq(OutboxStatus::Pending),
             outbox_table::attempts.eq(0),
             outbox_table::next_attempt_at.eq(Utc::now()),
+            // Its retry window starts again.
+            outbox_table::created_at.eq(Utc::now()),
             outbox_table::sent_at.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)

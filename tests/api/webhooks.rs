@@ -214,16 +214,16 @@ async fn a_receiver_answering_410_disables_its_subscription() {
 #[tokio::test]
 async fn a_receiver_asking_to_wait_is_retried_after_its_retry_after() {
     let s = setup_with(&LOCAL_RECEIVERS).await;
-    let hook = Receiver::start(&[Reply::RetryAfter(503, 1)]);
+    let hook = Receiver::start(&[Reply::RetryAfter(429, 8)]);
     subscribe(&s, &s.caritas_token, &hook.url, &["submission.created"]).await;
     s.need(&s.caritas_token, "Beratung", "Migrationsberatung.")
         .await;
-    let delivered = hook.wait_for(2, Duration::from_secs(10)).await;
+    let delivered = hook.wait_for(2, Duration::from_secs(15)).await;
     assert_eq!(delivered.len(), 2);
     let waited = delivered[1].at - delivered[0].at;
-    // One second as asked, not the schedule's five.
+    // Eight seconds as asked, not the schedule's five.
     assert!(
-        waited >= Duration::from_millis(900) && waited < Duration::from_secs(4),
+        waited >= Duration::from_millis(7500) && waited < Duration::from_secs(12),
         "{waited:?}"
     );
 }

@@ -67,15 +67,31 @@ impl TargetRules {
 }
 
 /// Whether an address is on the public internet: not loopback, private, shared (CGNAT),
-/// link-local, multicast, broadcast, documentation or unspecified; IPv4-mapped and
-/// -compatible IPv6 addresses are judged as the IPv4 address they carry.
+/// link-local, multicast, broadcast, documentation, benchmarking, IETF-reserved or
+/// unspecified. IPv6 addresses that carry an IPv4 address (mapped, compatible, NAT64
+/// `64:ff9b::/96`, 6to4 `2002::/16`) are judged as the IPv4 address they lead to.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped().or_else(|| compatible_v4(v6)) {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public_v4(v4),
             None => is_public_v6(v6),
         },
+    }
+}
+
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if let Some(mapped) = v6.to_ipv4_mapped().or_else(|| compatible_v4(v6)) {
+        return Some(mapped);
+    }
+    match s {
+        // NAT64, well-known prefix.
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        // 6to4: the IPv4 address follows the prefix.
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        _ => None,
     }
 }
 
@@ -96,17 +112,24 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || ip.is_documentation()
         || a == 0
         || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+        || (a == 198 && (b == 18 || b == 19))
         || a >= 240)
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
     let first = ip.segments()[0];
+    let second = ip.segments()[1];
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8)
+        // Site-local (deprecated, still routed inside some networks).
+        || (first & 0xffc0) == 0xfec0
+        // Local-use NAT64 (RFC 8215).
+        || (first == 0x64 && second == 0xff9b)
+        || first == 0x2001 && second == 0x0db8)
 }
 
 #[cfg(test)]
@@ -133,10 +156,24 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "2002:a00:1::1",
+            "2002:7f00:1::1",
+            "fec0::1",
+            "192.0.0.8",
+            "198.18.0.1",
         ] {
             assert!(!is_public(refused.parse().unwrap()), "{refused}");
         }
-        for allowed in ["185.11.255.1", "2a02:c207::1", "::ffff:185.11.255.1"] {
+        for allowed in [
+            "185.11.255.1",
+            "2a02:c207::1",
+            "::ffff:185.11.255.1",
+            "64:ff9b::b90b:ff01",
+            "2002:b90b:ff01::1",
+        ] {
             assert!(is_public(allowed.parse().unwrap()), "{allowed}");
         }
     }
