@@ -109,8 +109,9 @@ pub async fn draft(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
-    /// Only these submissions' drafts (default: every draft of the consultation).
-    #[schema(max_items = 5000)]
+    /// Only these submissions' drafts (default: every draft of the consultation); at most
+    /// 1000, as a request body is at most 64 KiB.
+    #[schema(max_items = 1000)]
     pub submission_ids: Option<Vec<Uuid>>,
 }
 
@@ -133,11 +134,11 @@ pub async fn publish(
     if request
         .submission_ids
         .as_ref()
-        .is_some_and(|ids| ids.len() > 5000)
+        .is_some_and(|ids| ids.len() > 1000)
     {
         return Err(AppError::field(
             "submission_ids",
-            "must not list more than 5000 submissions",
+            "must not list more than 1000 submissions",
         ));
     }
     conn.transaction(async |conn| {
