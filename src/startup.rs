@@ -191,7 +191,8 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
         .wrap(middleware::from_fn(crate::api::ratelimit::limit))
         .wrap(cors(&origins))
-        .wrap(Logger::new("%r %s %b %Dms"))
+        .wrap(Logger::new("%r %s %b %Dms request_id=%{X-Request-Id}i"))
+        .wrap(middleware::from_fn(crate::api::headers::add))
         .wrap(request_metrics.clone())
     })
     .workers(config.http_workers)
@@ -245,6 +246,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::IF_MATCH,
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-cancel-token"),
+            crate::api::headers::REQUEST_ID,
         ])
         .expose_headers([
             header::ETAG,
@@ -254,6 +256,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::HeaderName::from_static("idempotent-replayed"),
             header::HeaderName::from_static("ratelimit"),
             header::HeaderName::from_static("ratelimit-policy"),
+            crate::api::headers::REQUEST_ID,
         ])
         .block_on_origin_mismatch(false)
         .max_age(3600);

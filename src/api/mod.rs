@@ -7,6 +7,7 @@ pub mod consultations;
 pub mod csv_cell;
 pub mod etag;
 pub mod export;
+pub mod headers;
 pub mod health;
 pub mod idempotent;
 pub mod organisations;

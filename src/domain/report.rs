@@ -44,7 +44,8 @@ pub struct Totals {
     /// Organisations with at least one submission.
     #[diesel(sql_type = BigInt)]
     pub organisations: i64,
-    /// Registrations that are not cancelled (confirmed, waitlisted, attended).
+    /// Registrations confirmed, waitlisted or attended (not cancelled, not awaiting their mailed
+    /// confirmation).
     #[diesel(sql_type = BigInt)]
     pub registered: i64,
     #[diesel(sql_type = BigInt)]
@@ -91,7 +92,7 @@ pub struct CategoryCoverage {
 
 #[derive(Debug, Default, Serialize, ToSchema, PartialEq)]
 pub struct CategoryCounts {
-    /// Registrations that are not cancelled.
+    /// Registrations confirmed, waitlisted or attended.
     pub registered: i64,
     pub attended: i64,
     /// Submissions of the round (withdrawn ones not counted).
@@ -187,7 +188,7 @@ SELECT
   (SELECT count(*) FROM submissions WHERE consultation_id = $1 AND status = 'accepted') AS accepted,
   (SELECT count(DISTINCT organisation_id) FROM submissions WHERE consultation_id = $1) AS organisations,
   (SELECT count(*) FROM registrations r JOIN rounds ro ON ro.id = r.round_id
-    WHERE ro.consultation_id = $1 AND r.status <> 'cancelled') AS registered,
+    WHERE ro.consultation_id = $1 AND r.status NOT IN ('cancelled', 'pending')) AS registered,
   (SELECT count(*) FROM registrations r JOIN rounds ro ON ro.id = r.round_id
     WHERE ro.consultation_id = $1 AND r.status = 'attended') AS attended";
 
@@ -205,7 +206,7 @@ WITH categories(category, position) AS (
 ),
 registered AS (
   SELECT r.round_id, r.category,
-         count(*) FILTER (WHERE r.status <> 'cancelled') AS registered,
+         count(*) FILTER (WHERE r.status NOT IN ('cancelled', 'pending')) AS registered,
          count(*) FILTER (WHERE r.status = 'attended') AS attended
   FROM registrations r JOIN rounds ro ON ro.id = r.round_id
   WHERE ro.consultation_id = $1

@@ -229,3 +229,74 @@ async fn a_method_a_path_does_not_serve_is_405_with_allow() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn responses_are_not_cached_not_sniffed_and_carry_a_request_id() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let c = app.consultation("integrationskonzept", "open").await;
+    let round = id(&app.round(&id(&c), 10).await);
+    let registration: Value = app
+        .post(
+            &format!("/api/v1/rounds/{round}/registrations"),
+            Some(&admin),
+            &json!({"name": "Aylin Demir", "email": "a.demir@example.org", "privacy_consent": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Every endpoint that answers with personal data.
+    for path in [
+        format!("/api/v1/rounds/{round}/registrations"),
+        format!("/api/v1/registrations/{}", id(&registration)),
+        format!("/api/v1/registrations/{}/history", id(&registration)),
+        format!("/api/v1/rounds/{round}/registrations/export?format=csv"),
+        format!("/api/v1/consultations/{}/submissions", id(&c)),
+        format!(
+            "/api/v1/consultations/{}/submissions/export?format=csv",
+            id(&c)
+        ),
+        "/api/v1/outbox".to_string(),
+        "/api/v1/clients".to_string(),
+        "/api/v1/webhooks".to_string(),
+    ] {
+        let response = app.get(&path, Some(&admin)).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "cache-control"), "no-store", "{path}");
+        assert_eq!(
+            header(&response, "x-content-type-options"),
+            "nosniff",
+            "{path}"
+        );
+    }
+    let exported = app
+        .post(
+            "/api/v1/privacy/export",
+            Some(&admin),
+            &json!({"email": "a.demir@example.org"}),
+        )
+        .await;
+    assert_eq!(header(&exported, "cache-control"), "no-store");
+    // A problem too, and the operations endpoints are not sniffed either.
+    let refused = app.get("/api/v1/outbox", None).await;
+    assert_eq!(header(&refused, "cache-control"), "no-store");
+    for path in ["/healthz", "/openapi.json", "/metrics"] {
+        let response = app.get(path, None).await;
+        assert_eq!(
+            header(&response, "x-content-type-options"),
+            "nosniff",
+            "{path}"
+        );
+    }
+    // The caller's request id comes back; without one, a new one is made.
+    let traced = app
+        .request(reqwest::Method::GET, "/healthz", None)
+        .header("x-request-id", "trace-4711")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&traced, "x-request-id"), "trace-4711");
+    let fresh = app.get("/healthz", None).await;
+    assert!(uuid::Uuid::parse_str(&header(&fresh, "x-request-id")).is_ok());
+}

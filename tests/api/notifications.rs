@@ -813,3 +813,43 @@ async fn token_requests_beyond_the_verification_queue_are_turned_away_at_once() 
     }
     assert!(busy > 0, "120 verifications at once were all queued");
 }
+
+#[tokio::test]
+async fn the_report_counts_no_registration_before_its_confirmation() {
+    let app = spawn_app().await;
+    let round = halle(&app, 10).await;
+    let round_id = id(&round);
+    register(
+        &app,
+        &round_id,
+        &person("Emil Hahn", "e.hahn@example.org"),
+        None,
+    )
+    .await;
+    register(
+        &app,
+        &round_id,
+        &person("Aylin Demir", "a.demir@example.org"),
+        Some(&app.admin()),
+    )
+    .await;
+    let report = app
+        .get_json(
+            &format!(
+                "/api/v1/consultations/{}/report",
+                round["consultation_id"].as_str().unwrap()
+            ),
+            Some(&app.admin()),
+        )
+        .await;
+    assert_eq!(report["totals"]["registered"], 1);
+    let coverage = &report["coverage"][0];
+    let registered: i64 = coverage["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["registered"].as_i64().unwrap())
+        .sum::<i64>()
+        + coverage["uncategorised"]["registered"].as_i64().unwrap();
+    assert_eq!(registered, 1);
+}

@@ -1,0 +1,50 @@
+//! Headers every response carries: `X-Content-Type-Options: nosniff`; `Cache-Control:
+//! no-store` on the API (its answers hold personal data or change with every write, and no
+//! cache between the browser and us may keep them); and `X-Request-Id`, the caller's or a
+//! new one, also named in the access log line.
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Longest request id taken from a caller; a longer or non-visible one is replaced.
+const MAX_REQUEST_ID: usize = 200;
+
+pub async fn add(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    let given = req
+        .headers()
+        .get(&REQUEST_ID)
+        .filter(|id| {
+            id.len() <= MAX_REQUEST_ID
+                && !id.is_empty()
+                && id.as_bytes().iter().all(|b| b.is_ascii_graphic())
+        })
+        .cloned();
+    let id = match given {
+        Some(id) => id,
+        None => {
+            let id = HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+                .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+            req.headers_mut().insert(REQUEST_ID, id.clone());
+            id
+        }
+    };
+    let api = req.path().starts_with("/api/");
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    headers.insert(REQUEST_ID, id);
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
