@@ -104,6 +104,11 @@ impl OidcVerifier {
                 _ => TokenError::Invalid,
             })?
             .claims;
+        // An ID token says who signed in, to the front end; it grants no access (Keycloak
+        // marks it `typ: ID`, its access tokens `Bearer`).
+        if claims.get("typ").and_then(|t| t.as_str()) == Some("ID") {
+            return Err(TokenError::Invalid);
+        }
         let subject = claims
             .get("sub")
             .and_then(|s| s.as_str())

@@ -143,6 +143,7 @@ async fn every_forged_or_unfit_provider_token_is_refused_with_401() {
             }),
         ),
         ("unknown kid", sign(&stranger, &good)),
+        ("an ID token", with(&|c| c["typ"] = json!("ID"))),
     ];
     // alg none: a header and payload without signature.
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT","kid":"rsa-2026"}"#);
