@@ -20,6 +20,8 @@ pub enum Reply {
     RetryAfter(u16, u64),
     /// Wait this long before answering 200.
     Sleep(Duration),
+    /// 307 to another URL.
+    Redirect(String),
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,9 @@ async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) ->
         Some(Reply::Status(code)) => HttpResponse::build(status(code)).finish(),
         Some(Reply::RetryAfter(code, seconds)) => HttpResponse::build(status(code))
             .insert_header(("Retry-After", seconds.to_string()))
+            .finish(),
+        Some(Reply::Redirect(to)) => HttpResponse::TemporaryRedirect()
+            .insert_header(("Location", to))
             .finish(),
         Some(Reply::Sleep(wait)) => {
             tokio::time::sleep(wait).await;

@@ -229,6 +229,28 @@ async fn a_receiver_asking_to_wait_is_retried_after_its_retry_after() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_not_followed_but_counted_as_a_failed_attempt() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    let elsewhere = Receiver::start(&[]);
+    let hook = Receiver::start(&[Reply::Redirect(elsewhere.url.clone())]);
+    let subscription = subscribe(&s, &s.caritas_token, &hook.url, &["submission.created"]).await;
+    s.need(&s.caritas_token, "Beratung", "Migrationsberatung.")
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let attempt = loop {
+        let log = deliveries(&s, &s.caritas_token, &subscription).await;
+        if let Some(attempt) = log.first().and_then(|d| d["attempts"].get(0)) {
+            break attempt.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(attempt["status_code"], 307);
+    assert_eq!(hook.delivered().len(), 1);
+    assert!(elsewhere.delivered().is_empty());
+}
+
+#[tokio::test]
 async fn a_slow_receiver_times_out_is_retried_and_delays_nobody_else() {
     let s = setup_with(&LOCAL_RECEIVERS).await;
     let slow = Receiver::start(&[Reply::Sleep(Duration::from_secs(20))]);
