@@ -10,6 +10,7 @@
 //! | `TOKEN_TTL` | `1h` | lifetime of tokens from `/api/v1/auth/token` (e.g. `15m`, `8h`) |
 //! | `DB_POOL_SIZE` | `10` | maximum database connections of this process |
 //! | `DB_STATEMENT_TIMEOUT` | `10s` | PostgreSQL `statement_timeout` on every pooled connection |
+//! | `DB_POOL_WAIT_TIMEOUT` | `5s` | longest wait for a free connection before a request is answered 503 |
 //! | `HTTP_WORKERS` | number of cores | actix worker threads |
 //! | `CORS_ALLOWED_ORIGINS` | — (none) | comma-separated exact origins of browser front ends, e.g. `https://beteiligung.sachsen-anhalt.de` |
 //! | `RATE_LIMIT_ANONYMOUS` | `300/min` | requests without a token, per client address |
@@ -46,6 +47,7 @@ pub struct Config {
     pub jwt: JwtConfig,
     pub db_pool_size: usize,
     pub db_statement_timeout: Duration,
+    pub db_pool_wait_timeout: Duration,
     pub http_workers: usize,
     pub cors_allowed_origins: Vec<String>,
     pub rate_limits: RateLimits,
@@ -216,6 +218,7 @@ impl Config {
             jwt,
             db_pool_size,
             db_statement_timeout: duration(&var, "DB_STATEMENT_TIMEOUT", "10s")?,
+            db_pool_wait_timeout: duration(&var, "DB_POOL_WAIT_TIMEOUT", "5s")?,
             http_workers,
             cors_allowed_origins: origins(&var)?,
             rate_limits: RateLimits {

@@ -160,7 +160,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => {
             let config = Config::from_env(MissingSecret::Generate)?;
             startup::prepare_database(&config).await?;
-            let pool = db::pool(&config.database_url, 1, config.db_statement_timeout)?;
+            let pool = db::pool(&config, 1)?;
             let mut conn = pool.get().await?;
             let new = NewClient {
                 name,
@@ -195,7 +195,7 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("BIND_ADDR {}: {e}", config.bind_addr))?;
     let address = listener.local_addr()?;
     if demo {
-        let pool = db::pool(&config.database_url, 1, config.db_statement_timeout)?;
+        let pool = db::pool(&config, 1)?;
         let mut conn = pool.get().await?;
         demo::load(&mut conn).await?;
         for client in demo::load_clients(&mut conn, |name| std::env::var(name).ok()).await? {

@@ -98,11 +98,7 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
 
 /// Starts the server on `listener` (bind port 0 to get a free one).
 pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
-    let pool = db::pool(
-        &config.database_url,
-        config.db_pool_size,
-        config.db_statement_timeout,
-    )?;
+    let pool = db::pool(config, config.db_pool_size)?;
     let maintenance_pool = pool.clone();
     let maintenance_interval = config.maintenance_interval;
     tokio::spawn(async move {

@@ -4,6 +4,7 @@ pub mod schema;
 
 use std::time::Duration;
 
+use crate::config::Config;
 use diesel::connection::SimpleConnection;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
@@ -25,11 +26,11 @@ const MIGRATION_LOCK: i64 = 0x6265_7465_696c_6967; // "beteilig"
 /// cannot hold a connection forever. Connections are recycled by checking diesel-async's
 /// own broken flag (`Fast`) instead of a `SELECT 1` round trip on every checkout (the
 /// default): a connection that died fails its next query (503) and is then discarded.
-pub fn pool(database_url: &str, size: usize, statement_timeout: Duration) -> anyhow::Result<Pool> {
-    let timeout_ms = statement_timeout.as_millis();
-    let mut config = ManagerConfig::<AsyncPgConnection>::default();
-    config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(move |url| {
+pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
+    let timeout_ms = config.db_statement_timeout.as_millis();
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
+    manager_config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
@@ -40,11 +41,12 @@ pub fn pool(database_url: &str, size: usize, statement_timeout: Duration) -> any
         }
         .boxed()
     });
-    let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
+    let manager =
+        AsyncDieselConnectionManager::new_with_config(&config.database_url, manager_config);
     Ok(Pool::builder(manager)
         .max_size(size)
         .runtime(deadpool::Runtime::Tokio1)
-        .wait_timeout(Some(Duration::from_secs(5)))
+        .wait_timeout(Some(config.db_pool_wait_timeout))
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
         .build()?)

@@ -203,6 +203,9 @@ fn start_server(db_name: String, extra: &[(&str, &str)], owns_database: bool) ->
         ("BIND_ADDR", "127.0.0.1:0"),
         ("JWT_SECRET", SECRET),
         ("DB_POOL_SIZE", "20"),
+        // Concurrency tests queue hundreds of requests on one lock while other tests load the
+        // same machine; they check outcomes, not latency, so a request waits for a connection.
+        ("DB_POOL_WAIT_TIMEOUT", "60s"),
         ("HTTP_WORKERS", "2"),
         ("RATE_LIMIT_ANONYMOUS", UNLIMITED),
         ("RATE_LIMIT_SENSITIVE", UNLIMITED),
