@@ -35,15 +35,21 @@ pub struct Problem {
     /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `invalid_transition`.
     #[schema(max_length = 50)]
     pub code: String,
-    /// Field-level details, present for validation problems.
+    /// Field-level details, present for validation problems; an import lists every bad
+    /// field of every row (at most 12 per row of 5,000).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(max_items = 200)]
+    #[schema(max_items = 60000)]
     pub errors: Vec<FieldError>,
 }
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
 pub struct FieldError {
+    /// The record of a bulk request (an import) the error is about, counted from 1 (in a
+    /// CSV file the header is not counted: row 1 is the spreadsheet's line 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub row: Option<u32>,
     #[schema(max_length = 100)]
     pub field: String,
     #[schema(max_length = 500)]
@@ -53,8 +59,16 @@ pub struct FieldError {
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
+            row: None,
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    pub fn in_row(row: u32, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            row: Some(row),
+            ..Self::new(field, message)
         }
     }
 }

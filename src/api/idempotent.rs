@@ -48,7 +48,7 @@ pub fn key(
     IdempotencyKey::new(&scope, uuid_only, operation, value, body).map(Some)
 }
 
-/// 201 with `Location`; a replay says so in `Idempotent-Replayed: true`.
+/// The success as first answered; a replay says so in `Idempotent-Replayed: true`.
 pub fn respond(outcome: Outcome) -> HttpResponse {
     match outcome {
         Outcome::Done(response) => created(response, false),
@@ -65,11 +65,16 @@ pub fn respond(outcome: Outcome) -> HttpResponse {
     }
 }
 
+/// 201 with `Location` for a created resource, 200 for a success that is not one.
 fn created(stored: StoredResponse, replayed: bool) -> HttpResponse {
-    let mut response = HttpResponse::Created();
-    if let Some(location) = stored.location {
-        response.insert_header((header::LOCATION, location));
-    }
+    let mut response = match stored.location {
+        Some(location) => {
+            let mut created = HttpResponse::Created();
+            created.insert_header((header::LOCATION, location));
+            created
+        }
+        None => HttpResponse::Ok(),
+    };
     if replayed {
         response.insert_header((REPLAYED, "true"));
     }

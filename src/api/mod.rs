@@ -10,6 +10,7 @@ pub mod export;
 pub mod headers;
 pub mod health;
 pub mod idempotent;
+pub mod imports;
 pub mod organisations;
 pub mod outbox;
 pub mod privacy;
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(rounds::routes)
         .configure(registrations::routes)
         .configure(submissions::routes)
+        .configure(imports::routes)
         .configure(reports::routes)
         .configure(responses::routes)
         .configure(privacy::routes)

@@ -37,6 +37,9 @@ fn bounded(text: &str, max: usize) -> String {
         .collect()
 }
 
+/// Most field errors a problem lists: every field of every row of the largest import.
+const MAX_FIELD_ERRORS: usize = 60_000;
+
 /// The problem document of an error.
 pub fn problem(error: &AppError) -> Problem {
     let status = status_of(error.kind);
@@ -49,8 +52,11 @@ pub fn problem(error: &AppError) -> Problem {
         errors: error
             .errors
             .iter()
-            .take(200)
-            .map(|e| FieldError::new(bounded(&e.field, 100), bounded(&e.message, 500)))
+            .take(MAX_FIELD_ERRORS)
+            .map(|e| FieldError {
+                row: e.row,
+                ..FieldError::new(bounded(&e.field, 100), bounded(&e.message, 500))
+            })
             .collect(),
     }
 }

@@ -131,6 +131,7 @@ guards!(
     ManageOrganisations,
     ManageClients,
     Submit,
+    RecordForOthers,
     Review,
     ReadReports,
     ListRegistrations,

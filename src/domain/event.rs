@@ -54,19 +54,38 @@ pub async fn record(
     entity_id: Uuid,
     change: Change<'_>,
 ) -> QueryResult<()> {
-    diesel::insert_into(events::table)
-        .values(NewEvent {
-            entity: entity.as_str(),
-            entity_id,
-            actor: change.actor,
-            action: change.action,
-            from_status: change.from_status,
-            to_status: change.to_status,
-            reason: change.reason,
-        })
-        .execute(conn)
-        .await
-        .map(drop)
+    record_all(conn, entity, &[entity_id], change).await
+}
+
+/// Events recorded per statement: PostgreSQL binds at most 65,535 parameters.
+const RECORD_CHUNK: usize = 5000;
+
+/// Records the same change of many entities (an import) with one statement per 5,000.
+pub async fn record_all(
+    conn: &mut AsyncPgConnection,
+    entity: Entity,
+    entity_ids: &[Uuid],
+    change: Change<'_>,
+) -> QueryResult<()> {
+    for chunk in entity_ids.chunks(RECORD_CHUNK) {
+        let rows: Vec<NewEvent> = chunk
+            .iter()
+            .map(|&entity_id| NewEvent {
+                entity: entity.as_str(),
+                entity_id,
+                actor: change.actor,
+                action: change.action,
+                from_status: change.from_status,
+                to_status: change.to_status,
+                reason: change.reason,
+            })
+            .collect();
+        diesel::insert_into(events::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Deletes the events of entities that are gone without a trace (unconfirmed registrations).

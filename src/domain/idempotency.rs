@@ -80,8 +80,7 @@ impl IdempotencyKey {
     }
 }
 
-/// A response as stored for replay.
-/// The body of a 201 (the only success a creating operation has) as stored for replay.
+/// The body of a success as stored for replay: a 201 with its `Location`, or a 200.
 #[derive(Debug, Clone)]
 pub struct StoredResponse {
     pub location: Option<String>,
@@ -94,6 +93,15 @@ impl StoredResponse {
     pub fn created(location: String, body: &impl Serialize) -> AppResult<Self> {
         Ok(Self {
             location: Some(location),
+            body: serde_json::to_value(body).map_err(|_| AppError::internal())?,
+            personal_email: None,
+        })
+    }
+
+    /// The body of a 200: a success that created no single resource (an import).
+    pub fn ok(body: &impl Serialize) -> AppResult<Self> {
+        Ok(Self {
+            location: None,
             body: serde_json::to_value(body).map_err(|_| AppError::internal())?,
             personal_email: None,
         })

@@ -7,6 +7,7 @@ pub mod client;
 pub mod consultation;
 pub mod event;
 pub mod idempotency;
+pub mod import;
 pub mod notification;
 pub mod organisation;
 pub mod outbox;

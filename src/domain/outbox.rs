@@ -51,11 +51,11 @@ pub struct NewMessage {
     pub payload: serde_json::Value,
 }
 
-/// Writes messages in the caller's transaction (one statement for all of them).
+/// Messages written per statement: PostgreSQL binds at most 65,535 parameters.
+const ENQUEUE_CHUNK: usize = 5000;
+
+/// Writes messages in the caller's transaction (one statement per 5,000 of them).
 pub async fn enqueue(conn: &mut AsyncPgConnection, messages: Vec<NewMessage>) -> QueryResult<()> {
-    if messages.is_empty() {
-        return Ok(());
-    }
     let rows: Vec<_> = messages
         .into_iter()
         .map(|m| {
@@ -69,11 +69,13 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: Vec<NewMessage>) ->
             )
         })
         .collect();
-    diesel::insert_into(outbox::table)
-        .values(rows)
-        .execute(conn)
-        .await
-        .map(drop)
+    for chunk in rows.chunks(ENQUEUE_CHUNK) {
+        diesel::insert_into(outbox::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A message claimed for delivery; `attempts` counts this one.

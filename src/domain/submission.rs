@@ -399,7 +399,7 @@ async fn check_addresses(
     Ok(wanted.into_iter().collect())
 }
 
-fn duplicate_external_ref(error: diesel::result::Error) -> AppError {
+pub(super) fn duplicate_external_ref(error: diesel::result::Error) -> AppError {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::conflict(
@@ -483,7 +483,10 @@ async fn origin(
 
 /// Whether submissions are accepted now: the consultation `open` and, with a round, the
 /// round's window open. Read from rows held by the calling transaction.
-fn check_open(consultation: &ConsultationRow, round: Option<&round::RoundRow>) -> AppResult<()> {
+pub(super) fn check_open(
+    consultation: &ConsultationRow,
+    round: Option<&round::RoundRow>,
+) -> AppResult<()> {
     if consultation.status != ConsultationStatus::Open {
         return Err(submissions_closed(
             "The consultation is not open for submissions.",
@@ -499,6 +502,62 @@ fn check_open(consultation: &ConsultationRow, round: Option<&round::RoundRow>) -
     Ok(())
 }
 
+/// Checks the fields of a new submission that need no query beyond the consultation, and
+/// writes the email as it is stored.
+pub(super) fn check_fields(
+    v: &mut Violations,
+    consultation: &ConsultationRow,
+    new: &mut NewSubmission,
+) {
+    validate_text(v, &new.title, &new.body);
+    if !consultation.has_topic(&new.topic) {
+        v.add_about_state("topic", "is not a topic of this consultation");
+    }
+    v.optional_text("author_name", new.author_name.as_deref(), 200);
+    if let Some(email) = &new.author_email {
+        v.email("author_email", email);
+    }
+    new.author_email = new.author_email.as_deref().map(normalise_email);
+    v.optional_text("external_ref", new.external_ref.as_deref(), 200);
+}
+
+impl SubmissionRow {
+    /// A new submission as it is first stored: `submitted`, version 1.
+    pub(super) fn submitted(
+        id: Uuid,
+        consultation_id: Uuid,
+        number: String,
+        (organisation_id, source): (Option<Uuid>, SubmissionSource),
+        new: NewSubmission,
+    ) -> Self {
+        Self {
+            id,
+            consultation_id,
+            round_id: new.round_id,
+            organisation_id,
+            author_name: new.author_name,
+            author_email: new.author_email,
+            kind: new.kind,
+            topic: new.topic,
+            title: new.title,
+            body: new.body,
+            status: SubmissionStatus::Submitted,
+            decision_reason: None,
+            duplicate_of: None,
+            external_ref: new.external_ref,
+            source,
+            version: 1,
+            // Stamped by the database (trigger `stamp_change`).
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            number,
+            response_consideration: None,
+            response_text: None,
+            response_published_at: None,
+        }
+    }
+}
+
 /// Checks and writes a new submission; refusals of the request itself come before any write.
 async fn insert(
     conn: &mut AsyncPgConnection,
@@ -509,16 +568,7 @@ async fn insert(
 ) -> AppResult<StoredResponse> {
     let mut v = Violations::new();
     let (organisation_id, source) = origin(conn, &mut v, &new, party).await?;
-    validate_text(&mut v, &new.title, &new.body);
-    if !consultation.has_topic(&new.topic) {
-        v.add_about_state("topic", "is not a topic of this consultation");
-    }
-    v.optional_text("author_name", new.author_name.as_deref(), 200);
-    if let Some(email) = &new.author_email {
-        v.email("author_email", email);
-    }
-    new.author_email = new.author_email.as_deref().map(normalise_email);
-    v.optional_text("external_ref", new.external_ref.as_deref(), 200);
+    check_fields(&mut v, consultation, &mut new);
     let round = match new.round_id {
         Some(round_id) => {
             let found = round::hold(conn, round_id, consultation.id).await?;
@@ -540,32 +590,14 @@ async fn insert(
     .await?;
     v.into_result()?;
     check_open(consultation, round.as_ref())?;
-    let number = next_number(conn, consultation).await?;
-    let row = SubmissionRow {
-        id: Uuid::now_v7(),
-        consultation_id: consultation.id,
-        round_id: new.round_id,
-        organisation_id,
-        author_name: new.author_name,
-        author_email: new.author_email,
-        kind: new.kind,
-        topic: new.topic,
-        title: new.title,
-        body: new.body,
-        status: SubmissionStatus::Submitted,
-        decision_reason: None,
-        duplicate_of: None,
-        external_ref: new.external_ref,
-        source,
-        version: 1,
-        // Stamped by the database (trigger `stamp_change`).
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
+    let number = next_numbers(conn, consultation, 1).await?.remove(0);
+    let row = SubmissionRow::submitted(
+        Uuid::now_v7(),
+        consultation.id,
         number,
-        response_consideration: None,
-        response_text: None,
-        response_published_at: None,
-    };
+        (organisation_id, source),
+        new,
+    );
     let row: SubmissionRow = diesel::insert_into(submissions::table)
         .values(&row)
         .returning(SubmissionRow::as_returning())
@@ -708,7 +740,7 @@ pub fn search_terms(q: &str) -> AppResult<Option<Search>> {
 
 /// A submission number as searched for (`ITK-0042`, `ITK-42`), written as it is stored.
 /// The prefix is in capitals as numbers are written, so that `Covid-19` stays a word.
-fn as_number(q: &str) -> Option<String> {
+pub(super) fn as_number(q: &str) -> Option<String> {
     let (prefix, digits) = q.split_once('-')?;
     let prefix_ok = prefix.len() <= 10
         && prefix
@@ -927,23 +959,26 @@ pub struct SubmissionPatch {
     pub external_ref: Option<String>,
 }
 
-/// The next number of a consultation, in creation order. The counter row stays locked
+/// The next `count` numbers of a consultation, in creation order. The counter row stays locked
 /// until the transaction ends, so concurrent submissions wait for each other here, at the
 /// end of their work, and no number is given twice (a rolled-back one is given again).
-async fn next_number(
+pub(super) async fn next_numbers(
     conn: &mut AsyncPgConnection,
     consultation: &ConsultationRow,
-) -> QueryResult<String> {
+    count: i32,
+) -> QueryResult<Vec<String>> {
     use crate::db::schema::submission_counters::dsl::*;
-    let number: i32 = diesel::insert_into(submission_counters)
-        .values((consultation_id.eq(consultation.id), last_number.eq(1)))
+    let last: i32 = diesel::insert_into(submission_counters)
+        .values((consultation_id.eq(consultation.id), last_number.eq(count)))
         .on_conflict(consultation_id)
         .do_update()
-        .set(last_number.eq(last_number + 1))
+        .set(last_number.eq(last_number + count))
         .returning(last_number)
         .get_result(conn)
         .await?;
-    Ok(format!("{}-{number:04}", consultation.number_prefix))
+    Ok((last - count + 1..=last)
+        .map(|number| format!("{}-{number:04}", consultation.number_prefix))
+        .collect())
 }
 
 /// Tells webhook subscribers (admins, and the submitting organisation) about a change of
@@ -955,6 +990,17 @@ async fn announce(
     status: SubmissionStatus,
     previous_status: Option<SubmissionStatus>,
 ) -> QueryResult<()> {
+    webhook::publish(conn, webhook_event(kind, row, status, previous_status)).await
+}
+
+/// The webhook event about a change of a submission: who may receive it, and the thin
+/// payload (ids and statuses; the receiver fetches the rest with its own rights).
+pub(super) fn webhook_event(
+    kind: EventType,
+    row: &SubmissionRow,
+    status: SubmissionStatus,
+    previous_status: Option<SubmissionStatus>,
+) -> webhook::Event {
     #[derive(Serialize)]
     struct Data<'a> {
         id: Uuid,
@@ -966,27 +1012,23 @@ async fn announce(
         previous_status: Option<SubmissionStatus>,
         external_ref: Option<&'a str>,
     }
-    webhook::publish(
-        conn,
-        webhook::Event {
-            kind,
-            audience: Audience {
-                organisation: row.organisation_id,
-                public: false,
-            },
-            subject_id: row.id,
-            data: webhook::thin(Data {
-                id: row.id,
-                consultation_id: row.consultation_id,
-                organisation_id: row.organisation_id,
-                kind: row.kind,
-                status,
-                previous_status,
-                external_ref: row.external_ref.as_deref(),
-            }),
+    webhook::Event {
+        kind,
+        audience: Audience {
+            organisation: row.organisation_id,
+            public: false,
         },
-    )
-    .await
+        subject_id: row.id,
+        data: webhook::thin(Data {
+            id: row.id,
+            consultation_id: row.consultation_id,
+            organisation_id: row.organisation_id,
+            kind: row.kind,
+            status,
+            previous_status,
+            external_ref: row.external_ref.as_deref(),
+        }),
+    }
 }
 
 /// The submission a partner may change, locked: its own organisation's, else 404 (when it

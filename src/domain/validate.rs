@@ -87,6 +87,11 @@ impl Violations {
         );
     }
 
+    /// The violations, and whether any depends on stored data.
+    pub fn into_parts(self) -> (Vec<FieldError>, bool) {
+        (self.0, self.1)
+    }
+
     pub fn into_result(self) -> Result<(), AppError> {
         if self.0.is_empty() {
             Ok(())

@@ -455,27 +455,47 @@ pub struct Event {
 
 /// Queues the event for every active subscription that asked for it and may receive it.
 pub async fn publish(conn: &mut AsyncPgConnection, event: Event) -> QueryResult<()> {
-    let subscribers: Vec<(Uuid, Option<Uuid>)> = webhook_subscriptions::table
+    publish_all(conn, vec![event]).await
+}
+
+/// Queues events of one change of many resources (an import) with one look at the
+/// subscriptions.
+pub async fn publish_all(conn: &mut AsyncPgConnection, events: Vec<Event>) -> QueryResult<()> {
+    let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let subscribers: Vec<(Uuid, Option<Uuid>, Vec<String>)> = webhook_subscriptions::table
         .filter(webhook_subscriptions::status.eq(SubscriptionStatus::Active))
-        .filter(webhook_subscriptions::events.contains(vec![event.kind.as_str()]))
+        .filter(webhook_subscriptions::events.overlaps_with(kinds))
         .select((
             webhook_subscriptions::id,
             webhook_subscriptions::organisation_id,
+            webhook_subscriptions::events,
         ))
         .load(conn)
         .await?;
-    let payload = envelope(event.kind.as_str(), event.data);
-    let messages = subscribers
-        .into_iter()
-        .filter(|(_, org)| policy::may_receive(*org, event.audience))
-        .map(|(id, _)| NewMessage {
-            channel: Channel::Webhook,
-            topic: event.kind.as_str(),
-            recipient: id.to_string(),
-            subject_id: Some(event.subject_id),
-            payload: payload.clone(),
-        })
-        .collect();
+    let mut messages = Vec::new();
+    for event in events {
+        let payload = envelope(event.kind.as_str(), event.data);
+        messages.extend(
+            subscribers
+                .iter()
+                .filter(|(_, org, wanted)| {
+                    wanted.iter().any(|w| w == event.kind.as_str())
+                        && policy::may_receive(*org, event.audience)
+                })
+                .map(|(id, _, _)| NewMessage {
+                    channel: Channel::Webhook,
+                    topic: event.kind.as_str(),
+                    recipient: id.to_string(),
+                    subject_id: Some(event.subject_id),
+                    payload: payload.clone(),
+                }),
+        );
+    }
     outbox::enqueue(conn, messages).await
 }
 

@@ -7,6 +7,7 @@ mod consultations;
 mod errors;
 mod helpers;
 mod http;
+mod imports;
 mod integrity;
 mod notifications;
 mod oidc;
