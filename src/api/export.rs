@@ -12,30 +12,26 @@ use crate::domain::page::{Cursor, Keyset};
 use crate::error::AppResult;
 use crate::startup::AppState;
 
-/// `head`, then every row `fetch` returns page by page (it fetches one row beyond the page,
-/// like every list, to tell whether more follow), each written by `encode`. The first page
-/// is fetched before the response starts, so a request the database refuses (or a database
-/// that is down) is answered with a problem, not a broken stream.
-pub async fn rows<T, Fetch, Fut, Encode>(
+/// `head`, then every row `fetch` returns page by page, each written by `encode`. `fetch`
+/// gets where the previous page ended (`cursor` of its last row) and returns up to one row
+/// beyond `chunk`, like every list, to tell whether more follow. The first page is fetched
+/// before the response starts, so a request the database refuses (or a database that is
+/// down) is answered with a problem, not a broken stream.
+pub async fn rows<T, C, Fetch, Fut, Encode>(
     state: web::Data<AppState>,
     chunk: i64,
     head: Vec<u8>,
     fetch: Fetch,
-    cursor: fn(&T) -> Cursor,
+    cursor: fn(&T) -> C,
     encode: Encode,
 ) -> AppResult<impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static>
 where
     T: 'static,
-    Fetch: Fn(web::Data<AppState>, Keyset) -> Fut + Clone + 'static,
+    C: 'static,
+    Fetch: Fn(web::Data<AppState>, Option<C>) -> Fut + Clone + 'static,
     Fut: Future<Output = AppResult<Vec<T>>>,
     Encode: Fn(&T, &mut Vec<u8>) + Clone + 'static,
 {
-    let keyset = move |after: Option<Cursor>| Keyset {
-        limit: chunk,
-        after: after.map(|c| c.id),
-        after_rank: after.and_then(|c| c.rank),
-        watermark: None,
-    };
     // Writes one fetched page; says where the next starts, if one follows.
     let write = move |mut rows: Vec<T>, encode: &Encode| {
         let more = rows.len() as i64 > chunk;
@@ -47,20 +43,21 @@ where
         }
         (Bytes::from(out), next)
     };
-    let first = fetch(state.clone(), keyset(None)).await?;
+    let first = fetch(state.clone(), None).await?;
     let (first, next) = write(first, &encode);
     let mut start = head;
     start.extend_from_slice(&first);
-    let pages = futures_util::stream::unfold(next.map(Some), move |after| {
+    // The state is where the next page starts; `None` once the last page is written.
+    let pages = futures_util::stream::unfold(next, move |after| {
         let state = state.clone();
         let fetch = fetch.clone();
         let encode = encode.clone();
         async move {
             let after = after?;
-            match fetch(state, keyset(after)).await {
+            match fetch(state, Some(after)).await {
                 Ok(rows) => {
                     let (bytes, next) = write(rows, &encode);
-                    Some((Ok(bytes), next.map(Some)))
+                    Some((Ok(bytes), next))
                 }
                 Err(e) => {
                     // The status line is sent; ending the stream early is all that is left.
@@ -72,6 +69,16 @@ where
         }
     });
     Ok(futures_util::stream::once(async move { Ok(Bytes::from(start)) }).chain(pages))
+}
+
+/// The keyset of a list's page of `chunk` rows after `after`, for [`rows`].
+pub fn keyset(chunk: i64, after: Option<Cursor>) -> Keyset {
+    Keyset {
+        limit: chunk,
+        after: after.map(|c| c.id),
+        after_rank: after.and_then(|c| c.rank),
+        watermark: None,
+    }
 }
 
 /// A 200 download of a streamed body.

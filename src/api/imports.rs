@@ -64,11 +64,26 @@ pub struct ImportRecord {
     /// `external_ref` (also of a need in the same file). In CSV one cell, separated by
     /// commas, semicolons or line breaks.
     #[serde(default)]
-    #[schema(max_items = 100)]
+    #[schema(value_type = Vec<NeedReference>, max_items = 100)]
     pub addresses: Vec<String>,
     /// Overrides the `round_id` parameter for this row.
     pub round_id: Option<Uuid>,
 }
+
+/// A need as an import row names it: number, id or `external_ref`.
+pub struct NeedReference;
+
+impl PartialSchema for NeedReference {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .into()
+    }
+}
+
+impl ToSchema for NeedReference {}
 
 /// A CSV import in the spec: a header row and at most 5,000 records, at most 5 MiB.
 pub struct CsvFile;
@@ -99,6 +114,7 @@ impl PartialSchema for ImportRecords {
 impl ToSchema for ImportRecords {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         schemas.push((ImportRecord::name().into(), ImportRecord::schema()));
+        schemas.push((NeedReference::name().into(), NeedReference::schema()));
     }
 }
 

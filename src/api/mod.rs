@@ -3,6 +3,7 @@
 pub mod body;
 pub mod categories;
 pub mod clients;
+pub mod consideration_table;
 pub mod consultations;
 pub mod csv_cell;
 pub mod etag;
@@ -44,6 +45,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(submissions::routes)
         .configure(imports::routes)
         .configure(reports::routes)
+        .configure(consideration_table::routes)
         .configure(responses::routes)
         .configure(privacy::routes)
         .configure(outbox::routes)

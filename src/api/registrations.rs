@@ -11,7 +11,7 @@ use super::export;
 use super::idempotent::{self, Keys};
 use crate::auth::{Allowed, Caller, may};
 use crate::domain::event::Event;
-use crate::domain::page::{self, Keyset, PageQuery, SyncPage};
+use crate::domain::page::{self, Cursor, PageQuery, SyncPage};
 use crate::domain::policy::{self, Action, Party, RegistrationReader, permits};
 use crate::domain::registration::{
     self, Canceller, Confirmation, CreatedRegistration, NewRegistration, Registration,
@@ -206,7 +206,8 @@ pub async fn export_registrations(
         dialect,
     ));
     let round_id = round.id;
-    let fetch = move |state: web::Data<AppState>, keyset: Keyset| async move {
+    let fetch = move |state: web::Data<AppState>, after: Option<Cursor>| async move {
+        let keyset = export::keyset(EXPORT_CHUNK, after);
         let filter = RegistrationFilter {
             status: None,
             updated_since: None,

@@ -10,7 +10,7 @@ use super::export;
 use super::submissions::SubmissionQuery;
 use crate::auth::{Allowed, may};
 use crate::domain::consultation;
-use crate::domain::page::Keyset;
+use crate::domain::page::Cursor;
 use crate::domain::report::{self, Report};
 use crate::domain::submission::{self, Submission};
 use crate::error::{AppResult, Problem};
@@ -140,8 +140,9 @@ pub async fn export_submissions(
     let party = staff.party;
     let dialect = Dialect::excel(format.excel);
     let format = format.format;
-    let fetch = move |state: web::Data<AppState>, keyset: Keyset| {
+    let fetch = move |state: web::Data<AppState>, after: Option<Cursor>| {
         let filter = filter.clone();
+        let keyset = export::keyset(CHUNK, after);
         async move {
             let mut conn = state.conn().await?;
             submission::list(&mut conn, consultation_id, &filter, party, keyset).await

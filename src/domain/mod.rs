@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod category;
 pub mod client;
+pub mod consideration_table;
 pub mod consultation;
 pub mod event;
 pub mod idempotency;

@@ -3,6 +3,7 @@
 
 mod auth;
 mod clients;
+mod consideration_table;
 mod consultations;
 mod errors;
 mod helpers;
