@@ -44,6 +44,7 @@ def bench_id(kind, n):
 CONSULTATION = bench_id(2, 1)
 ORGANISATION = bench_id(1, 1)
 ROUND = bench_id(3, 11)
+IMPORT_ROUND = bench_id(3, 14)
 
 
 def run(cmd, **kwargs):
@@ -138,8 +139,8 @@ def pgbench(script, variables):
             "requests": len(latencies)}
 
 
-def export_memory(pid, admin_token):
-    """Peak RSS while streaming every submission of a consultation as CSV."""
+def download_memory(pid, admin_token, path):
+    """Peak RSS while downloading `path` (an export streamed from the service)."""
     idle = rss_kib(pid)
     peak = idle
     done = threading.Event()
@@ -152,20 +153,53 @@ def export_memory(pid, admin_token):
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    request = urllib.request.Request(
-        f"{BASE}/api/v1/consultations/{CONSULTATION}/submissions/export?format=csv",
-        headers={"Authorization": f"Bearer {admin_token}"})
-    size = rows = 0
+    request = urllib.request.Request(f"{BASE}{path}",
+                                     headers={"Authorization": f"Bearer {admin_token}"})
+    size = lines = 0
     started = time.monotonic()
     with urllib.request.urlopen(request) as response:
         while chunk := response.read(65536):
             size += len(chunk)
-            rows += chunk.count(b"\n")
+            lines += chunk.count(b"\n")
     elapsed = time.monotonic() - started
     done.set()
     sampler.join()
-    return {"idle_kib": idle, "peak_kib": peak, "rows": rows - 1, "mib": size / 2**20,
+    return {"idle_kib": idle, "peak_kib": peak, "rows": lines - 1, "mib": size / 2**20,
             "seconds": elapsed}
+
+
+def minute(rows):
+    """A conference minute of `rows` rows as German Excel saves it: BOM, `;`, CRLF, quoted
+    cells with line breaks; every third row an action approach answering the need before it
+    by its external_ref."""
+    lines = ["\ufeffkind;topic;title;body;organisation;external_ref;addresses"]
+    for n in range(rows):
+        if n % 3 == 2:
+            lines.append(f'action_approach;sprache;Abendkurse mit Kinderbetreuung {n};'
+                         f'"Träger bieten an;\r\nmit Betreuung im Haus ({n})";{ORGANISATION};'
+                         f'MIN-{n};MIN-{n - 1}')
+        else:
+            lines.append(f'need;arbeitsmarkt;Anerkennung beschleunigen {n};'
+                         f'"Wartezeiten über 6 Monate;\r\nFachkräfte wandern ab ({n})";'
+                         f'{ORGANISATION};MIN-{n};')
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def import_timing(admin_token, rows=5000):
+    """Seconds for checking (dry run) and for importing a minute of `rows` rows."""
+    body = minute(rows)
+    timings = {"rows": rows, "mib": len(body) / 2**20}
+    for name, query in (("dry_run_s", "&dry_run=true"), ("import_s", "")):
+        request = urllib.request.Request(
+            f"{BASE}/api/v1/consultations/{CONSULTATION}/submissions/import?round_id={IMPORT_ROUND}{query}",
+            data=body, method="POST",
+            headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "text/csv"})
+        started = time.monotonic()
+        with urllib.request.urlopen(request) as response:
+            imported = json.load(response)["imported"]
+        timings[name] = time.monotonic() - started
+        assert imported == rows, imported
+    return timings
 
 
 def machine():
@@ -192,15 +226,19 @@ def main():
         partner = token()
         admin = run([str(BINARY), "token", "--role", "admin", "--subject", "bench"],
                     env=dict(os.environ, JWT_SECRET=SECRET)).strip()
-        export = export_memory(service.pid, admin)
+        consultation_prefix = f"/api/v1/consultations/{CONSULTATION}"
+        export = download_memory(service.pid, admin, f"{consultation_prefix}/submissions/export?format=csv")
         print(f"export: {export}", flush=True)
+        table = download_memory(service.pid, admin, f"{consultation_prefix}/consideration-table?format=xlsx")
+        print(f"consideration table: {table}", flush=True)
+        imports = import_timing(admin)
+        print(f"import: {imports}", flush=True)
         page_ids = sql(
             "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM submissions "
             f"WHERE (status = 'accepted' OR organisation_id = '{ORGANISATION}') AND "
             f"consultation_id = '{CONSULTATION}' AND kind = 'need' ORDER BY id LIMIT 50) page")
         variables = {"consultation": CONSULTATION, "org": ORGANISATION,
                      "max_n": SUBMISSIONS, "page_ids": page_ids}
-        consultation_prefix = f"/api/v1/consultations/{CONSULTATION}"
         scenarios = [
             ("1. POST submission (new Idempotency-Key each)", "post_submission", consultation_prefix, "post.sql", 0.40),
             ("2. GET submissions page (limit=50, kind=need) as partner", "list", consultation_prefix, "list.sql", 0.50),
@@ -227,10 +265,11 @@ def main():
     finally:
         service.terminate()
         service.wait(timeout=30)
-    write_results(ready_ms, idle_kib, peak_kib, export, results, burst, seats)
+    write_results(ready_ms, idle_kib, peak_kib, (export, table, imports), results, burst, seats)
 
 
-def write_results(ready_ms, idle_kib, peak_kib, export, results, burst, seats):
+def write_results(ready_ms, idle_kib, peak_kib, downloads, results, burst, seats):
+    export, table, imports = downloads
     lines = [
         "# Benchmark results",
         "",
@@ -267,6 +306,11 @@ def write_results(ready_ms, idle_kib, peak_kib, export, results, burst, seats):
         f"- CSV export of {export['rows']} submissions ({export['mib']:.0f} MiB in {export['seconds']:.1f} s): "
         f"RSS {export['idle_kib'] / 1024:.1f} MiB before, peak {export['peak_kib'] / 1024:.1f} MiB during "
         f"(+{(export['peak_kib'] - export['idle_kib']) / 1024:.1f} MiB).",
+        f"- Abwägungstabelle as XLSX for the same {export['rows']} submissions ({table['mib']:.0f} MiB in "
+        f"{table['seconds']:.1f} s): RSS {table['idle_kib'] / 1024:.1f} MiB before, peak "
+        f"{table['peak_kib'] / 1024:.1f} MiB during (+{(table['peak_kib'] - table['idle_kib']) / 1024:.1f} MiB).",
+        f"- Import of a {imports['rows']}-row minute ({imports['mib']:.1f} MiB CSV, into the consultation "
+        f"above): dry run {imports['dry_run_s']:.2f} s, import {imports['import_s']:.2f} s (target well under 10 s).",
         "",
     ]
     (BENCH / "RESULTS.md").write_text("\n".join(lines))
