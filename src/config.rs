@@ -28,6 +28,8 @@
 //! | `WEBHOOK_ALLOW_HTTP` | `false` | accept `http://` webhook URLs (tests, closed networks) |
 //! | `WEBHOOK_ALLOW_PRIVATE_NETWORKS` | `false` | deliver webhooks to loopback, private and link-local addresses |
 //! | `MAINTENANCE_INTERVAL` | `1m` | how often expired idempotency records and unconfirmed registrations are removed |
+//! | `PRIVACY_NOTICE_VERSION` | — (none) | the privacy notice in force, e.g. `2019-08`; registrations must name it in `privacy_notice_version` |
+//! | `RETENTION_INTERVAL` | `1h` | how often expired personal data is anonymised (one replica at a time) |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
 use std::time::Duration;
@@ -54,6 +56,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub mail: MailConfig,
     pub maintenance_interval: Duration,
+    pub retention_interval: Duration,
+    pub privacy_notice_version: Option<String>,
     pub webhook_targets: TargetRules,
     pub oidc: Option<OidcConfig>,
 }
@@ -229,6 +233,8 @@ impl Config {
             trusted_proxies: proxies(&var)?,
             mail: mail(&var)?,
             maintenance_interval: duration(&var, "MAINTENANCE_INTERVAL", "1m")?,
+            retention_interval: duration(&var, "RETENTION_INTERVAL", "1h")?,
+            privacy_notice_version: notice_version(&var)?,
             oidc: oidc(&var)?,
             webhook_targets: TargetRules {
                 allow_http: flag(&var, "WEBHOOK_ALLOW_HTTP")?,
@@ -395,6 +401,16 @@ fn at_most(value: Duration, name: &'static str, max: Duration) -> Result<Duratio
             name,
             format!("must be at most {}", humantime::format_duration(max)),
         ))
+    }
+}
+
+fn notice_version(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let name = "PRIVACY_NOTICE_VERSION";
+    match var(name).map(|v| v.trim().to_string()) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.chars().count() > 50 => Err(invalid(name, "must be at most 50 characters")),
+        Some(v) => Ok(Some(v)),
     }
 }
 

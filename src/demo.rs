@@ -316,6 +316,9 @@ für das neue Integrationskonzept des Landes."
         created_at: now,
         updated_at: now,
         number_prefix: "ITK".into(),
+        retention_registrations_days: 90,
+        retention_authors_days: 365,
+        archived_at: None,
     };
     diesel::insert_into(consultations::table)
         .values(&consultation)

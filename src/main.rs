@@ -7,6 +7,7 @@ use std::time::Duration;
 use beteiligung::auth::{Principal, Role, TokenService};
 use beteiligung::config::{Config, MissingSecret};
 use beteiligung::domain::client::{self, NewClient};
+use beteiligung::domain::retention;
 use beteiligung::{db, demo, openapi, startup};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
@@ -52,6 +53,9 @@ enum Command {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// Anonymise the personal data whose retention period ended, once, and print what was
+    /// done (the service does it every RETENTION_INTERVAL).
+    Purge,
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 when the server on BIND_ADDR answers /healthz with 200 (for container
@@ -172,6 +176,23 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
             println!("client_id={}", created.client_id);
             println!("client_secret={}", created.client_secret);
+            Ok(())
+        }
+        Command::Purge => {
+            let config = Config::from_env(MissingSecret::Generate)?;
+            startup::prepare_database(&config).await?;
+            let pool = db::pool(&config, 1)?;
+            let mut conn = pool.get().await?;
+            match retention::purge(&mut conn, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?
+            {
+                Some(purged) => println!(
+                    "anonymised {} registrations and {} submission authors; deleted {} access-log entries",
+                    purged.registrations, purged.submission_authors, purged.access_log_entries
+                ),
+                None => println!("another replica is applying the retention periods; nothing done"),
+            }
             Ok(())
         }
         Command::Openapi | Command::Token { .. } | Command::Healthcheck => {

@@ -37,8 +37,8 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// The documented routes, for 405 with `Allow`.
     pub routes: crate::api::Routes,
-    /// How long an anonymous registrant has to confirm by mail.
-    pub confirm_ttl: std::time::Duration,
+    /// Confirmation window and privacy notice of registrations.
+    pub registration_rules: crate::domain::registration::RegistrationRules,
     /// Where webhooks may point.
     pub webhook_targets: crate::domain::webhook::target::TargetRules,
     /// Waiting messages per channel, and the age of the oldest, set at each scrape.
@@ -108,6 +108,15 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
             maintain(&maintenance_pool).await;
         }
     });
+    let retention_pool = pool.clone();
+    let retention_interval = config.retention_interval;
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(retention_interval);
+        loop {
+            ticks.tick().await;
+            apply_retention(&retention_pool).await;
+        }
+    });
     let spec = crate::openapi::spec();
     let document = web::Bytes::from(serde_json::to_vec(&spec)?);
     let request_metrics = PrometheusMetricsBuilder::new("beteiligung")
@@ -145,7 +154,10 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         metrics: request_metrics.registry.clone(),
         rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
         routes: crate::api::Routes::of(&spec),
-        confirm_ttl: config.mail.confirm_ttl,
+        registration_rules: crate::domain::registration::RegistrationRules {
+            confirm_within: config.mail.confirm_ttl,
+            privacy_notice_version: config.privacy_notice_version.clone(),
+        },
         webhook_targets: config.webhook_targets,
         backlog,
     });
@@ -260,6 +272,27 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
+}
+
+/// Anonymises personal data whose retention period ended (one replica at a time).
+async fn apply_retention(pool: &Pool) {
+    let mut conn = match pool.get().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            log::warn!("retention: {e}");
+            return;
+        }
+    };
+    match crate::domain::retention::purge(&mut conn, chrono::Utc::now()).await {
+        Ok(Some(purged)) if purged != Default::default() => log::info!(
+            "retention: anonymised {} registrations and {} submission authors, deleted {} access-log entries",
+            purged.registrations,
+            purged.submission_authors,
+            purged.access_log_entries
+        ),
+        Ok(_) => {}
+        Err(e) => log::warn!("retention: {e}"),
+    }
 }
 
 /// Removes what has expired: idempotency records after 24 h, registrations whose

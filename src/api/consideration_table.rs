@@ -108,7 +108,9 @@ pub async fn get_consideration_table(
                 let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
                 out.extend(csv_cell::record(&cells, dialect));
             };
-            let body = export::rows(state, CHUNK, head, fetch, TableRow::key, encode).await?;
+            // Organisations and texts only, no personal data: not an access-log read.
+            let body =
+                export::rows(state, CHUNK, head, fetch, TableRow::key, encode, |_| {}).await?;
             Ok(export::attachment(
                 "text/csv; charset=utf-8",
                 filename("csv"),

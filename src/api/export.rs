@@ -16,7 +16,8 @@ use crate::startup::AppState;
 /// gets where the previous page ended (`cursor` of its last row) and returns up to one row
 /// beyond `chunk`, like every list, to tell whether more follow. The first page is fetched
 /// before the response starts, so a request the database refuses (or a database that is
-/// down) is answered with a problem, not a broken stream.
+/// down) is answered with a problem, not a broken stream. `sent` learns how many rows went
+/// out, when the stream ends or the client goes away.
 pub async fn rows<T, C, Fetch, Fut, Encode>(
     state: web::Data<AppState>,
     chunk: i64,
@@ -24,6 +25,7 @@ pub async fn rows<T, C, Fetch, Fut, Encode>(
     fetch: Fetch,
     cursor: fn(&T) -> C,
     encode: Encode,
+    sent: impl FnOnce(usize) + 'static,
 ) -> AppResult<impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static>
 where
     T: 'static,
@@ -44,11 +46,18 @@ where
         (Bytes::from(out), next)
     };
     let first = fetch(state.clone(), None).await?;
+    let tally = Tally {
+        rows: first
+            .len()
+            .min(usize::try_from(chunk).unwrap_or(usize::MAX)),
+        sent: Some(Box::new(sent)),
+    };
     let (first, next) = write(first, &encode);
     let mut start = head;
     start.extend_from_slice(&first);
-    // The state is where the next page starts; `None` once the last page is written.
-    let pages = futures_util::stream::unfold(next, move |after| {
+    // The state is where the next page starts (`None` once the last page is written), and
+    // the count of rows so far.
+    let pages = futures_util::stream::unfold((next, tally), move |(after, mut tally)| {
         let state = state.clone();
         let fetch = fetch.clone();
         let encode = encode.clone();
@@ -56,19 +65,35 @@ where
             let after = after?;
             match fetch(state, Some(after)).await {
                 Ok(rows) => {
+                    tally.rows += rows.len().min(usize::try_from(chunk).unwrap_or(usize::MAX));
                     let (bytes, next) = write(rows, &encode);
-                    Some((Ok(bytes), next))
+                    Some((Ok(bytes), (next, tally)))
                 }
                 Err(e) => {
                     // The status line is sent; ending the stream early is all that is left.
                     log::error!("export failed after it started: {e}");
                     let error = actix_web::error::ErrorInternalServerError("export failed");
-                    Some((Err(error), None))
+                    Some((Err(error), (None, tally)))
                 }
             }
         }
     });
     Ok(futures_util::stream::once(async move { Ok(Bytes::from(start)) }).chain(pages))
+}
+
+/// Counts the rows of a stream and reports them once, when it is dropped: at its end, or
+/// when the client went away.
+struct Tally {
+    rows: usize,
+    sent: Option<Box<dyn FnOnce(usize)>>,
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        if let Some(sent) = self.sent.take() {
+            sent(self.rows);
+        }
+    }
 }
 
 /// The keyset of a list's page of `chunk` rows after `after`, for [`rows`].

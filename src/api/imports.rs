@@ -137,9 +137,9 @@ impl ToSchema for ImportRecords {
     (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`submissions_closed`, `duplicate_external_ref` or `idempotency_key_in_use`", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "body over 5 MiB or more than 5,000 rows", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 5 MiB", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "neither `text/csv` nor `application/json`", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "bad rows (each with `row`, `field`, `message`), unknown or missing columns, or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "bad rows (each with `row`, `field`, `message`), more than 5,000 rows, unknown or missing columns, or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[post("/consultations/{id}/submissions/import")]
 pub async fn import_submissions(

@@ -1,5 +1,6 @@
 //! The HTTP surface: one module per resource, thin handlers over `crate::domain`.
 
+pub mod access;
 pub mod body;
 pub mod categories;
 pub mod clients;

@@ -1,15 +1,59 @@
+use super::access;
 use super::body::Json;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Allowed, may};
+use crate::domain::access_log::{self, AccessEntry, AccessKind};
+use crate::domain::page::{Page, PageQuery};
 use crate::domain::privacy::{self, Erasure, PersonalData, PrivacyRequest};
+use crate::domain::processing::{self, ProcessingRecord};
 use crate::error::{AppResult, Problem};
 use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(export_personal_data)
-        .service(erase_personal_data);
+        .service(erase_personal_data)
+        .service(list_access_log)
+        .service(processing_record);
+}
+
+/// Every bulk read of personal data (admin): attendance exports, registration lists,
+/// submission exports with author names, privacy exports — who, when, what, how many
+/// records; oldest first, kept two years.
+#[utoipa::path(tag = "privacy", params(PageQuery), responses(
+    (status = 200, body = Page<AccessEntry>),
+    (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[get("/privacy/access-log")]
+pub async fn list_access_log(
+    state: web::Data<AppState>,
+    _admin: Allowed<may::HandlePrivacyRequests>,
+    page: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let keyset = page.keyset()?;
+    let mut conn = state.conn().await?;
+    let entries = access_log::list(&mut conn, keyset).await?;
+    Ok(HttpResponse::Ok().json(keyset.page(entries, |e| e.id, |e| e)))
+}
+
+/// The record of processing activities (admin; DSGVO Art. 30) as the service does it:
+/// each kind of personal data, its purpose, who may see it (from the service's own rules)
+/// and its retention, with every consultation's configured periods.
+#[utoipa::path(tag = "privacy", responses(
+    (status = 200, body = ProcessingRecord),
+    (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+), security(("bearer" = [])))]
+#[get("/privacy/processing")]
+pub async fn processing_record(
+    state: web::Data<AppState>,
+    _admin: Allowed<may::HandlePrivacyRequests>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    Ok(HttpResponse::Ok().json(processing::record(&mut conn).await?))
 }
 
 /// Every personal record held for an email address (admin; DSGVO Art. 15).
@@ -23,11 +67,23 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/privacy/export")]
 pub async fn export_personal_data(
     state: web::Data<AppState>,
-    _admin: Allowed<may::HandlePrivacyRequests>,
+    admin: Allowed<may::HandlePrivacyRequests>,
+    req: HttpRequest,
     body: Json<PrivacyRequest>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    Ok(HttpResponse::Ok().json(privacy::export(&mut conn, body.into_inner()).await?))
+    let data = privacy::export(&mut conn, body.into_inner()).await?;
+    drop(conn);
+    let records = data.registrations.len() + data.submissions.len();
+    access::record(
+        &state,
+        &req,
+        admin.caller.actor(),
+        AccessKind::PrivacyExport,
+        records,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(data))
 }
 
 /// Anonymise registrations and author names of an email address (admin; DSGVO Art. 17).

@@ -7,9 +7,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::csv_cell::{self, Dialect};
-use super::export;
 use super::idempotent::{self, Keys};
+use super::{access, export};
 use crate::auth::{Allowed, Caller, may};
+use crate::domain::access_log::AccessKind;
 use crate::domain::event::Event;
 use crate::domain::page::{self, Cursor, PageQuery, SyncPage};
 use crate::domain::policy::{self, Action, Party, RegistrationReader, permits};
@@ -72,7 +73,7 @@ pub async fn register(
         body,
         &caller,
         key.as_ref(),
-        state.confirm_ttl,
+        &state.registration_rules,
     )
     .await?;
     Ok(idempotent::respond(outcome))
@@ -130,6 +131,7 @@ pub struct RegistrationQuery {
 pub async fn list_registrations(
     state: web::Data<AppState>,
     allowed: Allowed<may::ListRegistrations>,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     query: web::Query<RegistrationQuery>,
     page: web::Query<PageQuery>,
@@ -148,7 +150,20 @@ pub async fn list_registrations(
         registered_by_org: policy::registration_list_scope(party),
     };
     let items = registration::list(&mut conn, round.id, &filter, keyset).await?;
-    Ok(HttpResponse::Ok().json(keyset.sync_page(items, watermark, |r| r.id, |r| r)))
+    drop(conn);
+    let page = keyset.sync_page(items, watermark, |r| r.id, |r| r);
+    if !page.items.is_empty() {
+        let actor = allowed.caller.actor();
+        access::record(
+            &state,
+            &req,
+            actor,
+            AccessKind::RegistrationList,
+            page.items.len(),
+        )
+        .await?;
+    }
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -182,7 +197,8 @@ const EXPORT_CHUNK: i64 = 500;
 #[get("/rounds/{id}/registrations/export")]
 pub async fn export_registrations(
     state: web::Data<AppState>,
-    _admin: Allowed<may::ExportAttendance>,
+    admin: Allowed<may::ExportAttendance>,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     query: web::Query<ExportQuery>,
 ) -> AppResult<HttpResponse> {
@@ -215,6 +231,12 @@ pub async fn export_registrations(
         };
         registration::list(&mut *state.conn().await?, round_id, &filter, keyset).await
     };
+    let sent = access::record_when_sent(
+        state.clone(),
+        &req,
+        admin.caller.actor(),
+        AccessKind::AttendanceExport,
+    );
     let body = export::rows(
         state,
         EXPORT_CHUNK,
@@ -222,6 +244,7 @@ pub async fn export_registrations(
         fetch,
         |r| r.id.into(),
         move |r, out| csv_row(r, dialect, out),
+        sent,
     )
     .await?;
     Ok(export::attachment(

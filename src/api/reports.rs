@@ -1,14 +1,15 @@
 //! The consultation report and the streamed submission export.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::csv_cell::{self, Dialect};
-use super::export;
 use super::submissions::SubmissionQuery;
+use super::{access, export};
 use crate::auth::{Allowed, may};
+use crate::domain::access_log::AccessKind;
 use crate::domain::consultation;
 use crate::domain::page::Cursor;
 use crate::domain::report::{self, Report};
@@ -128,6 +129,7 @@ fn csv_row(s: &Submission, dialect: Dialect, out: &mut Vec<u8>) {
 pub async fn export_submissions(
     state: web::Data<AppState>,
     staff: Allowed<may::ReadReports>,
+    req: HttpRequest,
     id: web::Path<String>,
     format: web::Query<ExportQuery>,
     query: web::Query<SubmissionQuery>,
@@ -160,7 +162,13 @@ pub async fn export_submissions(
         SubmissionExportFormat::Csv => csv_row(s, dialect, out),
         SubmissionExportFormat::Ndjson => json_line(s, out),
     };
-    let body = export::rows(state, CHUNK, head, fetch, Submission::cursor, encode).await?;
+    let sent = access::record_when_sent(
+        state.clone(),
+        &req,
+        staff.caller.actor(),
+        AccessKind::SubmissionExport,
+    );
+    let body = export::rows(state, CHUNK, head, fetch, Submission::cursor, encode, sent).await?;
     Ok(export::attachment(
         content_type,
         format!("beitraege-{consultation_id}.{extension}"),

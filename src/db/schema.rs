@@ -39,6 +39,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         number_prefix -> Text,
+        retention_registrations_days -> Int4,
+        retention_authors_days -> Int4,
+        archived_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -98,6 +101,21 @@ diesel::table! {
         updated_at -> Timestamptz,
         confirm_token_hash -> Nullable<Bytea>,
         confirm_expires_at -> Nullable<Timestamptz>,
+        privacy_notice_version -> Nullable<Text>,
+        consented_at -> Nullable<Timestamptz>,
+        anonymised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> Uuid,
+        at -> Timestamptz,
+        actor -> Text,
+        action -> Text,
+        resource -> Text,
+        records -> Int4,
+        request_id -> Nullable<Text>,
     }
 }
 
@@ -214,6 +232,7 @@ diesel::joinable!(webhook_attempts -> outbox (message_id));
 diesel::joinable!(registrations -> rounds (round_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
     organisations,
     api_clients,
     consultations,

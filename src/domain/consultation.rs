@@ -82,6 +82,10 @@ pub struct ConsultationRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub number_prefix: String,
+    pub retention_registrations_days: i32,
+    pub retention_authors_days: i32,
+    /// When it was archived: authors' data is kept `retention_authors_days` after.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 impl ConsultationRow {
@@ -118,7 +122,65 @@ impl ConsultationRow {
             "number_prefix",
             "must be 1–10 capital letters or digits, starting with a letter",
         );
+        for (field, days) in [
+            (
+                "retention.registrations_days_after_round",
+                self.retention_registrations_days,
+            ),
+            (
+                "retention.authors_days_after_archive",
+                self.retention_authors_days,
+            ),
+        ] {
+            v.check(
+                RETENTION_DAYS.contains(&days),
+                field,
+                "must be 1 to 3650 days",
+            );
+        }
         v.into_result()
+    }
+}
+
+/// The retention of a consultation that sets none.
+pub const DEFAULT_RETENTION: Retention = Retention {
+    registrations_days_after_round: 90,
+    authors_days_after_archive: 365,
+};
+
+/// Allowed retention periods, in days.
+const RETENTION_DAYS: std::ops::RangeInclusive<i32> = 1..=3650;
+
+/// How long personal data of a consultation is kept (DSGVO Art. 5(1)(e)); after that it is
+/// anonymised, counts in reports stay.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Retention {
+    /// Registrants' names, emails and needs: days after their round ended.
+    #[schema(minimum = 1, maximum = 3650, example = 90)]
+    pub registrations_days_after_round: i32,
+    /// Authors' names and emails of submissions: days after the consultation was archived.
+    #[schema(minimum = 1, maximum = 3650, example = 365)]
+    pub authors_days_after_archive: i32,
+}
+
+/// Retention to set; absent fields keep their value (defaults 90 and 365 days).
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    #[schema(minimum = 1, maximum = 3650, example = 90)]
+    pub registrations_days_after_round: Option<i32>,
+    #[schema(minimum = 1, maximum = 3650, example = 365)]
+    pub authors_days_after_archive: Option<i32>,
+}
+
+impl RetentionSettings {
+    fn apply(self, row: &mut ConsultationRow) {
+        if let Some(days) = self.registrations_days_after_round {
+            row.retention_registrations_days = days;
+        }
+        if let Some(days) = self.authors_days_after_archive {
+            row.retention_authors_days = days;
+        }
     }
 }
 
@@ -155,6 +217,8 @@ pub struct Consultation {
         pattern = r"^[A-Z][A-Z0-9]{0,9}$"
     )]
     pub number_prefix: String,
+    pub retention: Retention,
+    pub archived_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -179,6 +243,11 @@ impl From<ConsultationRow> for Consultation {
             starts_on: row.starts_on,
             ends_on: row.ends_on,
             number_prefix: row.number_prefix,
+            retention: Retention {
+                registrations_days_after_round: row.retention_registrations_days,
+                authors_days_after_archive: row.retention_authors_days,
+            },
+            archived_at: row.archived_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -220,6 +289,10 @@ pub struct NewConsultation {
         pattern = r"^[A-Z][A-Z0-9]{0,9}$"
     )]
     pub number_prefix: Option<String>,
+    /// How long personal data is kept; default 90 days after a round for registrations,
+    /// 365 days after archiving for authors.
+    #[serde(default)]
+    pub retention: RetentionSettings,
 }
 
 /// Changes to a consultation; absent fields stay. `status` may move one step forward
@@ -249,6 +322,8 @@ pub struct ConsultationPatch {
     /// For submissions from now on; numbers already given stay.
     #[schema(min_length = 1, max_length = 10, pattern = r"^[A-Z][A-Z0-9]{0,9}$")]
     pub number_prefix: Option<String>,
+    /// Applies from now on: data already anonymised stays so.
+    pub retention: Option<RetentionSettings>,
 }
 
 diesel::define_sql_function! {
@@ -279,7 +354,7 @@ pub async fn create(
                 .await?
         }
     };
-    let row = ConsultationRow {
+    let mut row = ConsultationRow {
         id: Uuid::now_v7(),
         slug: new.slug,
         title: new.title,
@@ -292,7 +367,11 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         number_prefix,
+        retention_registrations_days: DEFAULT_RETENTION.registrations_days_after_round,
+        retention_authors_days: DEFAULT_RETENTION.authors_days_after_archive,
+        archived_at: None,
     };
+    new.retention.apply(&mut row);
     row.validate(&new.topics)?;
     diesel::insert_into(consultations::table)
         .values(&row)
@@ -417,6 +496,9 @@ pub async fn update(
         if let Some(prefix) = patch.number_prefix {
             row.number_prefix = prefix;
         }
+        if let Some(retention) = patch.retention {
+            retention.apply(&mut row);
+        }
         let topics = match patch.topics {
             Some(topics) => {
                 row.topics = serde_json::to_value(&topics).map_err(|_| AppError::internal())?;
@@ -433,6 +515,9 @@ pub async fn update(
                     row.status.as_str(),
                     status.as_str(),
                 ));
+            }
+            if status == ConsultationStatus::Archived && row.archived_at.is_none() {
+                row.archived_at = Some(Utc::now());
             }
             row.status = status;
         }

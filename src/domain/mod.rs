@@ -1,6 +1,7 @@
 //! The rules of the domain, each in the module named after what it governs, with the
 //! queries that enforce them.
 
+pub mod access_log;
 pub mod calendar;
 pub mod category;
 pub mod client;
@@ -16,9 +17,11 @@ pub mod page;
 pub mod policy;
 pub mod precondition;
 pub mod privacy;
+pub mod processing;
 pub mod registration;
 pub mod report;
 pub mod response;
+pub mod retention;
 pub mod round;
 pub mod submission;
 pub mod text_enum;

@@ -114,10 +114,11 @@ pub async fn erase(
         for id in &registration_ids {
             diesel::update(registrations::table.find(id))
                 .set((
-                    registrations::name.eq("(gelöscht)"),
+                    registrations::name.eq(super::retention::ERASED_NAME),
                     // Unique per registration, so the one-email-per-round index still holds.
                     registrations::email.eq(format!("erased-{id}@invalid")),
                     registrations::needs.eq(None::<String>),
+                    registrations::anonymised_at.eq(chrono::Utc::now()),
                 ))
                 .execute(conn)
                 .await?;

@@ -68,6 +68,8 @@ pub struct RegistrationRow {
     pub updated_at: DateTime<Utc>,
     pub confirm_token_hash: Option<Vec<u8>>,
     pub confirm_expires_at: Option<DateTime<Utc>>,
+    pub privacy_notice_version: Option<String>,
+    pub consented_at: Option<DateTime<Utc>>,
 }
 
 /// A registration for a round. Personal data: shown to staff, to the partner that made it
@@ -90,6 +92,11 @@ pub struct Registration {
     pub status: RegistrationStatus,
     /// 1 for the next to be promoted; only while `waitlisted`.
     pub waitlist_position: Option<i64>,
+    /// The version of the privacy notice the person consented to.
+    #[schema(example = "2019-08", max_length = 50)]
+    pub privacy_notice_version: Option<String>,
+    /// When the person consented to the processing of their data (at registration).
+    pub consented_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -140,6 +147,43 @@ pub struct NewRegistration {
     pub needs: Option<String>,
     /// Must be `true`: consent to processing the personal data for this event.
     pub privacy_consent: bool,
+    /// The version of the privacy notice shown to the person (1–50 characters); required,
+    /// and must be the current one, when the service is configured with one.
+    #[schema(example = "2019-08", min_length = 1, max_length = 50, pattern = r"\S")]
+    pub privacy_notice_version: Option<String>,
+}
+
+/// What a registration must meet beyond its own fields.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationRules {
+    /// How long an anonymous registrant has to confirm by mail.
+    pub confirm_within: std::time::Duration,
+    /// The privacy notice in force (`PRIVACY_NOTICE_VERSION`), if one is configured.
+    pub privacy_notice_version: Option<String>,
+}
+
+impl RegistrationRules {
+    /// The notice version a registration consents to, checked against the one in force.
+    fn consented_version(&self, v: &mut Violations, given: Option<&str>) -> Option<String> {
+        v.optional_text("privacy_notice_version", given, 50);
+        match (&self.privacy_notice_version, given) {
+            (Some(current), None) => {
+                v.add(
+                    "privacy_notice_version",
+                    format!("is required: the version of the privacy notice shown ({current})"),
+                );
+                None
+            }
+            (Some(current), Some(given)) if given != current => {
+                v.add_about_state(
+                    "privacy_notice_version",
+                    format!("is not the privacy notice in force ({current}); show that one"),
+                );
+                None
+            }
+            (_, given) => given.map(str::to_string),
+        }
+    }
 }
 
 /// The waitlist position, computed where it is read.
@@ -165,6 +209,8 @@ fn view((row, waitlist_position): RowWithPosition) -> Registration {
         needs: row.needs,
         status: row.status,
         waitlist_position,
+        privacy_notice_version: row.privacy_notice_version,
+        consented_at: row.consented_at,
         created_at: row.created_at,
         updated_at: row.updated_at,
     }
@@ -185,8 +231,8 @@ pub fn hash_token(token: &str) -> Vec<u8> {
 }
 
 impl NewRegistration {
-    fn validate(&self) -> AppResult<()> {
-        let mut v = Violations::new();
+    /// Checks the fields, after `v` holds what was found about the consent.
+    fn validate(&self, mut v: Violations) -> AppResult<()> {
         v.text("name", &self.name, 1, 200);
         v.email("email", &self.email);
         v.optional_text("organisation_name", self.organisation_name.as_deref(), 200);
@@ -229,7 +275,7 @@ pub async fn register(
     new: NewRegistration,
     caller: &Caller,
     key: Option<&IdempotencyKey>,
-    confirm_within: std::time::Duration,
+    rules: &RegistrationRules,
 ) -> AppResult<Outcome> {
     let party = Party::of(caller);
     let actor = caller.actor();
@@ -240,7 +286,7 @@ pub async fn register(
             Ok(claim) => claim,
             Err(stored) => return Ok(stored),
         };
-        let result = insert(conn, &round, new, party, &actor, confirm_within).await;
+        let result = insert(conn, &round, new, party, &actor, rules).await;
         idempotency::settle(conn, claim, result).await
     })
     .await
@@ -253,9 +299,11 @@ async fn insert(
     mut new: NewRegistration,
     party: Party,
     actor: &str,
-    confirm_within: std::time::Duration,
+    rules: &RegistrationRules,
 ) -> AppResult<StoredResponse> {
-    new.validate()?;
+    let mut v = Violations::new();
+    let notice_version = rules.consented_version(&mut v, new.privacy_notice_version.as_deref());
+    new.validate(v)?;
     new.email = normalise_email(&new.email);
     let partner_org = party.organisation();
     if let Some(org) = partner_org {
@@ -289,7 +337,7 @@ async fn insert(
     let (status, tokens, notice) = if !policy::permits(party, Action::RegisterWithoutConfirmation) {
         open_window(conn, round.id).await?;
         let token = secret::generate();
-        let expires = Utc::now() + confirm_within;
+        let expires = Utc::now() + rules.confirm_within;
         let mut notice = Notice::new(NoticeKind::PleaseConfirm, id, name, &new.email, round);
         notice.confirm_token = Some(token.clone());
         notice.confirm_expires_at = Some(expires);
@@ -324,6 +372,8 @@ async fn insert(
             registrations::cancel_token_hash.eq(tokens.cancel.as_deref().map(hash_token)),
             registrations::confirm_token_hash.eq(tokens.confirm.as_ref().map(|(h, _)| h)),
             registrations::confirm_expires_at.eq(tokens.confirm.as_ref().map(|(_, at)| at)),
+            registrations::privacy_notice_version.eq(notice_version),
+            registrations::consented_at.eq(Utc::now()),
         ))
         .returning(RegistrationRow::as_returning())
         .get_result(conn)

@@ -82,12 +82,10 @@ pub struct ImportFile {
     pub errors: Vec<FieldError>,
 }
 
+/// More rows than one import takes: the request is invalid as a whole (its size in bytes
+/// is limited apart, 413).
 fn too_many_rows() -> AppError {
-    AppError::new(
-        ErrorKind::PayloadTooLarge,
-        "payload_too_large",
-        format!("An import takes at most {MAX_ROWS} rows."),
-    )
+    AppError::field("rows", format!("an import takes at most {MAX_ROWS} rows"))
 }
 
 fn unreadable(detail: impl Into<String>) -> AppError {
@@ -289,13 +287,10 @@ mod tests {
     }
 
     #[test]
-    fn more_rows_than_allowed_are_too_large() {
+    fn more_rows_than_allowed_are_refused() {
         let mut body = String::from("kind;topic;title;body\n");
         body.push_str(&"need;a;b;c\n".repeat(MAX_ROWS + 1));
-        assert_eq!(
-            csv(body.as_bytes()).unwrap_err().kind,
-            ErrorKind::PayloadTooLarge
-        );
+        assert_eq!(csv(body.as_bytes()).unwrap_err().kind, ErrorKind::Invalid);
     }
 
     #[test]

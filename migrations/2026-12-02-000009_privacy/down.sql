@@ -1,0 +1,11 @@
+DROP TABLE access_log;
+DROP INDEX registrations_retention_idx;
+ALTER TABLE registrations
+    DROP COLUMN privacy_notice_version,
+    DROP COLUMN consented_at,
+    DROP COLUMN anonymised_at;
+ALTER TABLE consultations
+    DROP CONSTRAINT consultations_archived_at,
+    DROP COLUMN retention_registrations_days,
+    DROP COLUMN retention_authors_days,
+    DROP COLUMN archived_at;

@@ -1,0 +1,216 @@
+//! The record of processing activities (DSGVO Art. 30) as the service does it: each kind of
+//! personal data it holds, what for, who may see it — read from the policy module's rules,
+//! not written down beside them — and how long it is kept, with each consultation's
+//! configured retention. So the record cannot drift from the code.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::consultation::{DEFAULT_RETENTION, Retention};
+use super::outbox::KEPT_FOR;
+use super::policy::{self, Action, Party};
+use super::retention::ACCESS_LOG_KEPT_DAYS;
+use crate::db::schema::consultations;
+use crate::error::AppResult;
+
+/// The record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcessingRecord {
+    #[schema(max_items = 20)]
+    pub activities: Vec<Activity>,
+    /// Retention as configured per consultation (in days).
+    #[schema(max_items = 10000)]
+    pub consultations: Vec<ConsultationRetention>,
+}
+
+/// One processing activity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Activity {
+    /// Stable key, e.g. `registrations`.
+    #[schema(max_length = 50)]
+    pub key: &'static str,
+    #[schema(max_length = 200)]
+    pub name: &'static str,
+    #[schema(max_length = 1000)]
+    pub purpose: &'static str,
+    #[schema(max_length = 300)]
+    pub legal_basis: &'static str,
+    #[schema(max_length = 200)]
+    pub data_subjects: &'static str,
+    /// The personal data held, by field.
+    #[schema(max_items = 20)]
+    pub data: Vec<&'static str>,
+    /// Who may see it, as the service's rules say.
+    #[schema(max_items = 10)]
+    pub recipients: Vec<String>,
+    #[schema(max_length = 500)]
+    pub retention: String,
+}
+
+/// A consultation's retention periods.
+#[derive(Debug, Serialize, ToSchema, Queryable)]
+pub struct ConsultationRetention {
+    pub id: Uuid,
+    #[schema(max_length = 100)]
+    pub slug: String,
+    #[schema(minimum = 1, maximum = 3650)]
+    pub registrations_days_after_round: i32,
+    #[schema(minimum = 1, maximum = 3650)]
+    pub authors_days_after_archive: i32,
+}
+
+/// The parties of the policy, each with how a recipient list names it.
+const PARTIES: [(&str, Party); 3] = [
+    ("admin", Party::Admin),
+    ("moderator", Party::Moderator),
+    ("partner", Party::Partner(Uuid::nil())),
+];
+
+/// The roles that may do `action`; `scoped` says what a partner's permission covers.
+fn recipients(actions: &[Action], scoped: &str) -> Vec<String> {
+    PARTIES
+        .iter()
+        .filter(|(_, party)| actions.iter().any(|a| policy::permits(*party, *a)))
+        .map(|(name, party)| match party {
+            Party::Partner(_) => format!("{name} ({scoped})"),
+            _ => name.to_string(),
+        })
+        .collect()
+}
+
+fn days(default: i32, what: &str) -> String {
+    format!(
+        "{what}; {default} days unless the consultation sets another period (see `consultations`)"
+    )
+}
+
+pub async fn record(conn: &mut AsyncPgConnection) -> AppResult<ProcessingRecord> {
+    let configured: Vec<ConsultationRetention> = consultations::table
+        .select((
+            consultations::id,
+            consultations::slug,
+            consultations::retention_registrations_days,
+            consultations::retention_authors_days,
+        ))
+        .order(consultations::id)
+        .load(conn)
+        .await?;
+    Ok(ProcessingRecord {
+        activities: activities(DEFAULT_RETENTION),
+        consultations: configured,
+    })
+}
+
+fn activities(default: Retention) -> Vec<Activity> {
+    let kept_days = KEPT_FOR.as_secs() / 86_400;
+    vec![
+        Activity {
+            key: "registrations",
+            name: "Anmeldungen zu Runden (Konferenzen, Workshops)",
+            purpose: "Seats, waitlist, confirmation and notification mails, attendance lists of \
+                      a round",
+            legal_basis: "DSGVO Art. 6(1)(e) (public participation) with the registrant's consent \
+                          to the privacy notice (version and time recorded)",
+            data_subjects: "registrants",
+            data: vec![
+                "name",
+                "email",
+                "organisation_name",
+                "needs",
+                "privacy_notice_version",
+                "consented_at",
+            ],
+            recipients: recipients(
+                &[Action::ReadAnyRegistration, Action::ListRegistrations],
+                "the registrations it made",
+            ),
+            retention: days(
+                default.registrations_days_after_round,
+                "anonymised after the round ended",
+            ),
+        },
+        Activity {
+            key: "submission_authors",
+            name: "Verfasserinnen und Verfasser von Beiträgen",
+            purpose: "Queries about a submission and the considered response (Abwägung)",
+            legal_basis: "DSGVO Art. 6(1)(e) (public participation)",
+            data_subjects: "authors of submissions",
+            data: vec!["author_name", "author_email"],
+            recipients: recipients(&[Action::Review], "its own organisation's submissions"),
+            retention: days(
+                default.authors_days_after_archive,
+                "anonymised after the consultation was archived",
+            ),
+        },
+        Activity {
+            key: "mail_outbox",
+            name: "Versand von E-Mails",
+            purpose: "Delivering confirmation and notification mails, with retries",
+            legal_basis: "DSGVO Art. 6(1)(e), as part of the registration",
+            data_subjects: "registrants",
+            data: vec!["recipient", "mail content (name, round, links with tokens)"],
+            recipients: recipients(&[Action::ReadOutbox], "none"),
+            retention: format!(
+                "deleted {kept_days} days after delivery or final failure, or with the \
+                 registration's anonymisation"
+            ),
+        },
+        Activity {
+            key: "idempotency_records",
+            name: "Gespeicherte Antworten für Wiederholungen (Idempotency-Key)",
+            purpose: "Answering a retried request as the first one was",
+            legal_basis: "DSGVO Art. 6(1)(e); Art. 32 (integrity of processing)",
+            data_subjects: "registrants and authors named in a stored response",
+            data: vec!["the stored response"],
+            recipients: vec!["the caller that sent the key".to_string()],
+            retention: "24 hours".to_string(),
+        },
+        Activity {
+            key: "access_log",
+            name: "Protokoll der Massenabrufe personenbezogener Daten",
+            purpose: "Accountability: who read whose data in bulk (DSGVO Art. 5(2))",
+            legal_basis: "DSGVO Art. 6(1)(c) with Art. 5(2) and Art. 32",
+            data_subjects: "staff and partner systems that read",
+            data: vec!["actor", "time", "resource", "number of records"],
+            recipients: recipients(&[Action::HandlePrivacyRequests], "none"),
+            retention: format!("{ACCESS_LOG_KEPT_DAYS} days"),
+        },
+        Activity {
+            key: "history",
+            name: "Bearbeitungsverlauf (Ereignisse)",
+            purpose: "Traceability of every decision on a submission or registration",
+            legal_basis: "DSGVO Art. 6(1)(e); documentation duty of the administration",
+            data_subjects: "staff who acted (subject and display name from the identity provider)",
+            data: vec!["actor", "time", "action", "reason"],
+            recipients: recipients(&[Action::ReadActorIdentity], "none"),
+            retention: "as long as the consultation's records are kept".to_string(),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_follow_the_policy() {
+        let registrations = &activities(DEFAULT_RETENTION)[0];
+        assert_eq!(
+            registrations.recipients,
+            ["admin", "moderator", "partner (the registrations it made)"]
+        );
+        let access_log = activities(DEFAULT_RETENTION)
+            .into_iter()
+            .find(|a| a.key == "access_log")
+            .unwrap();
+        assert_eq!(access_log.recipients, ["admin"]);
+        assert!(
+            registrations
+                .retention
+                .starts_with("anonymised after the round ended; 90 days")
+        );
+    }
+}
