@@ -257,9 +257,15 @@ async fn responses_are_not_cached_not_sniffed_and_carry_a_request_id() {
             "/api/v1/consultations/{}/submissions/export?format=csv",
             id(&c)
         ),
+        format!(
+            "/api/v1/consultations/{}/consideration-table?format=xlsx",
+            id(&c)
+        ),
         "/api/v1/outbox".to_string(),
         "/api/v1/clients".to_string(),
         "/api/v1/webhooks".to_string(),
+        "/api/v1/privacy/access-log".to_string(),
+        "/api/v1/privacy/processing".to_string(),
     ] {
         let response = app.get(&path, Some(&admin)).await;
         assert_eq!(response.status(), 200, "{path}");
