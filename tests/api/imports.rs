@@ -449,3 +449,59 @@ async fn an_import_into_an_unknown_consultation_is_404() {
     .await;
     assert_problem(response, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn each_imported_submission_is_announced_to_its_organisations_webhooks_only() {
+    use crate::receiver::Receiver;
+    let setup = setup_with(&[
+        ("WEBHOOK_ALLOW_HTTP", "true"),
+        ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
+        ("OUTBOX_POLL_INTERVAL", "100ms"),
+    ])
+    .await;
+    let caritas_hook = Receiver::start(&[]);
+    let subscribed = setup
+        .app
+        .post(
+            "/api/v1/webhooks",
+            Some(&setup.caritas_token),
+            &json!({"url": caritas_hook.url, "events": ["submission.created"]}),
+        )
+        .await;
+    assert_eq!(subscribed.status(), 201);
+    let secret = subscribed.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csv = format!(
+        "kind;topic;title;body;organisation;external_ref\n\
+         need;sprache;Sprachcafé;Treffpunkt;{};C-1\n\
+         need;sprache;Elternabende;Mit Dolmetschenden;{};L-1\n\
+         need;wohnen;Wohnraum;Für Familien;{};C-2\n",
+        setup.caritas, setup.lamsa, setup.caritas
+    );
+    let response = setup.import_csv("", &csv).await;
+    assert_eq!(response.status(), 200);
+    let mut delivered = caritas_hook
+        .wait_for(2, std::time::Duration::from_secs(10))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        caritas_hook.delivered().len(),
+        2,
+        "LAMSA's row is not Caritas' business"
+    );
+    delivered.sort_by_key(|d| {
+        d.json()["data"]["external_ref"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
+    for (delivery, external_ref) in delivered.iter().zip(["C-1", "C-2"]) {
+        assert!(delivery.signed_with(&secret));
+        let body = delivery.json();
+        assert_eq!(body["type"], "submission.created");
+        assert_eq!(body["data"]["external_ref"], external_ref);
+        assert_eq!(body["data"]["organisation_id"], setup.caritas.as_str());
+    }
+}
