@@ -23,13 +23,14 @@ SELECT pg_temp.bench_id(1, o),
        (ARRAY['Magdeburg', 'Halle', 'Anhalt', 'Altmark', 'Harz'])[1 + o % 5]
 FROM generate_series(1, 60) o;
 
-INSERT INTO consultations (id, slug, title, summary, status, topics, starts_on, ends_on)
+INSERT INTO consultations (id, slug, title, summary, status, topics, starts_on, ends_on,
+                           number_prefix)
 SELECT pg_temp.bench_id(2, c), 'integrationskonzept-' || c, 'Integrationskonzept Teil ' || c,
        'Lasttest', 'open',
        '[{"key":"sprache","label":"Sprache"},{"key":"arbeitsmarkt","label":"Arbeitsmarkt"},
          {"key":"qualifizierung","label":"Qualifizierung"},{"key":"beratung","label":"Beratung"},
          {"key":"wohnen","label":"Wohnen"}]'::jsonb,
-       DATE '2019-09-12', DATE '2030-12-31'
+       DATE '2019-09-12', DATE '2030-12-31', 'IK' || c
 FROM generate_series(1, 4) c;
 
 INSERT INTO rounds (id, consultation_id, kind, title, venue_name, venue_city, region,

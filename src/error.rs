@@ -42,6 +42,9 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
+/// Most field errors a problem lists: every field of every row of the largest import.
+pub const MAX_FIELD_ERRORS: usize = 60_000;
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
 pub struct FieldError {

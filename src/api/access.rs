@@ -34,30 +34,33 @@ pub async fn record(
     Ok(())
 }
 
-/// For a streamed export: records the read once it is known how many rows went out.
-pub fn record_when_sent(
+/// For a streamed export: records the read before the first byte goes out (no export
+/// without its entry), and returns what sets its number of records once the stream ended.
+pub async fn record_stream(
     state: web::Data<AppState>,
     req: &HttpRequest,
     actor: String,
     kind: AccessKind,
-) -> impl FnOnce(usize) + 'static {
-    let read = bulk_read(req, actor, kind, 0);
-    move |records| {
-        let read = BulkRead { records, ..read };
+) -> AppResult<impl FnOnce(usize) + 'static> {
+    let id = {
+        let mut conn = state.conn().await?;
+        access_log::record(&mut conn, bulk_read(req, actor, kind, 0)).await?
+    };
+    Ok(move |records| {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            log::error!("access log: no runtime to record {read:?}");
+            log::error!("access log: no runtime to count entry {id} ({records} records)");
             return;
         };
         runtime.spawn(async move {
-            let recorded = match state.conn().await {
-                Ok(mut conn) => access_log::record(&mut conn, read.clone())
+            let counted = match state.conn().await {
+                Ok(mut conn) => access_log::set_records(&mut conn, id, records)
                     .await
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.detail.to_string()),
             };
-            if let Err(e) = recorded {
-                log::error!("access log: {read:?} not recorded: {e}");
+            if let Err(e) = counted {
+                log::error!("access log: entry {id} left without its {records} records: {e}");
             }
         });
-    }
+    })
 }

@@ -125,8 +125,16 @@ pub async fn get_consideration_table(
     }
 }
 
-/// A page of rows, or the news that reading failed (the workbook is then not finished).
-type Page = Result<Vec<TableRow>, ()>;
+/// What the reading task hands the writer: the table is finished only with `Done`, so a
+/// task that failed or went away leaves no workbook that looks complete.
+enum Page {
+    Rows(Vec<TableRow>),
+    Done,
+    Failed,
+}
+
+/// Excel's limit of characters in a cell.
+const MAX_CELL_CHARS: usize = 32_767;
 
 /// Streams the workbook: a task reads pages and hands them to a blocking thread that
 /// writes the rows to a constant-memory worksheet, then zips the workbook into the body.
@@ -149,17 +157,18 @@ where
             let more = page.len() as i64 > CHUNK;
             page.truncate(CHUNK as usize);
             let next = page.last().map(TableRow::key);
-            if pages.send(Ok(page)).await.is_err() {
+            if pages.send(Page::Rows(page)).await.is_err() {
                 return; // the download was given up
             }
             let Some(after) = next.filter(|_| more) else {
+                let _ = pages.send(Page::Done).await;
                 return;
             };
             match fetch(state.clone(), Some(after)).await {
                 Ok(rows) => page = rows,
                 Err(e) => {
                     log::error!("consideration table of {consultation_id} failed: {e}");
-                    let _ = pages.send(Err(())).await;
+                    let _ = pages.send(Page::Failed).await;
                     return;
                 }
             }
@@ -206,11 +215,21 @@ fn write_workbook(
             .map_err(text)?;
     }
     let mut row_number: u32 = 0;
-    while let Some(page) = pages.blocking_recv() {
-        let page = page.map_err(|()| "reading the submissions failed".to_string())?;
+    loop {
+        let page = match pages.blocking_recv() {
+            Some(Page::Rows(page)) => page,
+            Some(Page::Done) => break,
+            Some(Page::Failed) | None => return Err("reading the submissions failed".into()),
+        };
+        if bytes.is_closed() {
+            return Err("the download was given up".into());
+        }
         for row in page {
             row_number += 1;
-            for (column, value) in (0u16..).zip(row.cells(labels)) {
+            for (column, mut value) in (0u16..).zip(row.cells(labels)) {
+                if value.len() > MAX_CELL_CHARS {
+                    value = value.chars().take(MAX_CELL_CHARS).collect();
+                }
                 sheet
                     .write_string_with_format(row_number, column, value, &cell)
                     .map_err(text)?;

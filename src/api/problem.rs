@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::error::{AppError, ErrorKind, FieldError, PROBLEM_BASE, Problem};
+use crate::error::{AppError, ErrorKind, FieldError, MAX_FIELD_ERRORS, PROBLEM_BASE, Problem};
 
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_UNAVAILABLE: &str = "5";
@@ -36,9 +36,6 @@ fn bounded(text: &str, max: usize) -> String {
         .take(max)
         .collect()
 }
-
-/// Most field errors a problem lists: every field of every row of the largest import.
-const MAX_FIELD_ERRORS: usize = 60_000;
 
 /// The problem document of an error.
 pub fn problem(error: &AppError) -> Problem {

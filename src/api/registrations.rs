@@ -231,12 +231,13 @@ pub async fn export_registrations(
         };
         registration::list(&mut *state.conn().await?, round_id, &filter, keyset).await
     };
-    let sent = access::record_when_sent(
+    let sent = access::record_stream(
         state.clone(),
         &req,
         admin.caller.actor(),
         AccessKind::AttendanceExport,
-    );
+    )
+    .await?;
     let body = export::rows(
         state,
         EXPORT_CHUNK,

@@ -162,12 +162,13 @@ pub async fn export_submissions(
         SubmissionExportFormat::Csv => csv_row(s, dialect, out),
         SubmissionExportFormat::Ndjson => json_line(s, out),
     };
-    let sent = access::record_when_sent(
+    let sent = access::record_stream(
         state.clone(),
         &req,
         staff.caller.actor(),
         AccessKind::SubmissionExport,
-    );
+    )
+    .await?;
     let body = export::rows(state, CHUNK, head, fetch, Submission::cursor, encode, sent).await?;
     Ok(export::attachment(
         content_type,

@@ -62,10 +62,12 @@ pub struct AccessEntry {
     pub request_id: Option<String>,
 }
 
-pub async fn record(conn: &mut AsyncPgConnection, read: BulkRead) -> QueryResult<()> {
+/// Records a read; returns the entry's id.
+pub async fn record(conn: &mut AsyncPgConnection, read: BulkRead) -> QueryResult<Uuid> {
+    let id = Uuid::now_v7();
     diesel::insert_into(access_log::table)
         .values((
-            access_log::id.eq(Uuid::now_v7()),
+            access_log::id.eq(id),
             access_log::at.eq(Utc::now()),
             access_log::actor.eq(read.actor),
             access_log::action.eq(read.kind),
@@ -73,6 +75,19 @@ pub async fn record(conn: &mut AsyncPgConnection, read: BulkRead) -> QueryResult
             access_log::records.eq(i32::try_from(read.records).unwrap_or(i32::MAX)),
             access_log::request_id.eq(read.request_id),
         ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Sets how many records a streamed read sent, once it ended.
+pub async fn set_records(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    records: usize,
+) -> QueryResult<()> {
+    diesel::update(access_log::table.find(id))
+        .set(access_log::records.eq(i32::try_from(records).unwrap_or(i32::MAX)))
         .execute(conn)
         .await
         .map(drop)

@@ -31,7 +31,7 @@ use super::validate::Violations;
 use super::webhook::{self, EventType};
 use crate::auth::Caller;
 use crate::db::schema::{organisations, rounds, submission_addresses, submissions};
-use crate::error::{AppError, AppResult, ErrorKind, FieldError};
+use crate::error::{AppError, AppResult, ErrorKind, FieldError, MAX_FIELD_ERRORS};
 pub use file::{ImportFile, ImportRow, MAX_ROWS};
 
 /// Rows written per statement: PostgreSQL binds at most 65,535 parameters (21 per row).
@@ -224,6 +224,10 @@ struct Known {
     organisation_ids: HashSet<Uuid>,
     organisations_by_name: HashMap<String, Vec<Uuid>>,
     needs: Vec<StoredSubmission>,
+    /// Indexes into `needs`.
+    by_number: HashMap<String, usize>,
+    by_id: HashMap<Uuid, usize>,
+    by_ref: HashMap<String, Vec<usize>>,
     /// `(organisation, external_ref)` of every stored submission with a ref of the file.
     taken_refs: HashSet<(Option<Uuid>, String)>,
 }
@@ -303,7 +307,7 @@ impl Known {
             .iter()
             .filter_map(|r| Uuid::try_parse(r).ok())
             .collect();
-        let needs = if refs.is_empty() {
+        let needs: Vec<StoredSubmission> = if refs.is_empty() {
             Vec::new()
         } else {
             submissions::table
@@ -340,7 +344,20 @@ impl Known {
                 .filter_map(|(org, r)| r.map(|r| (org, r)))
                 .collect()
         };
+        let mut by_ref: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, need) in needs.iter().enumerate() {
+            if let Some(external_ref) = &need.external_ref {
+                by_ref.entry(external_ref.clone()).or_default().push(i);
+            }
+        }
         Ok(Self {
+            by_number: needs
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.number.clone(), i))
+                .collect(),
+            by_id: needs.iter().enumerate().map(|(i, n)| (n.id, i)).collect(),
+            by_ref,
             rounds,
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             organisations_by_name,
@@ -417,10 +434,16 @@ fn check_rows(
         );
         row_errors.push(v);
     }
+    // The refs rows may address; a ref an organisation uses twice means its first row (the
+    // second is refused).
     let mut file_refs: HashMap<&str, Vec<FileRef>> = HashMap::new();
     for (i, row) in file.rows.iter().enumerate() {
-        if let Some(external_ref) = row.external_ref.as_deref() {
-            file_refs.entry(external_ref).or_default().push(FileRef {
+        let Some(external_ref) = row.external_ref.as_deref().filter(|_| !row.unreadable) else {
+            continue;
+        };
+        let same = file_refs.entry(external_ref).or_default();
+        if same.iter().all(|r| r.organisation != organisations[i]) {
+            same.push(FileRef {
                 id: ids[i],
                 organisation: organisations[i],
                 kind: row.kind.as_deref().and_then(|k| parse_kind(k).ok()),
@@ -433,6 +456,9 @@ fn check_rows(
     };
     let mut seen_refs: HashMap<(Option<Uuid>, &str), u32> = HashMap::new();
     for (i, (row, mut v)) in file.rows.iter().zip(row_errors).enumerate() {
+        if row.unreadable {
+            continue; // its errors came with the file
+        }
         let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let organisation_id = organisations[i];
         let kind = match row.kind.as_deref().map(parse_kind) {
@@ -456,8 +482,12 @@ fn check_rows(
             }
         }
         let round_id = round_of(&mut v, known, row, default_round);
-        if let Some(external_ref) = row.external_ref.as_deref() {
-            if let Some(first) = seen_refs.insert((organisation_id, external_ref), number) {
+        // Unique per organisation, as the database has it (rows without one are not bound).
+        if let (Some(external_ref), Some(_)) = (row.external_ref.as_deref(), organisation_id) {
+            let first = *seen_refs
+                .entry((organisation_id, external_ref))
+                .or_insert(number);
+            if first != number {
                 v.add(
                     "external_ref",
                     format!("is the external_ref of row {first} of this organisation too"),
@@ -502,6 +532,7 @@ fn check_rows(
         return Ok(checked);
     }
     errors.sort_by_key(|e| e.row);
+    errors.truncate(MAX_FIELD_ERRORS);
     let bad_rows = errors
         .iter()
         .filter_map(|e| e.row)
@@ -606,7 +637,7 @@ fn needs_of(
         v.add_about_state(
             "addresses",
             format!(
-                "not a need of this consultation (by number, id or external_ref): {}{}",
+                "not a need of this consultation (by number, id or external_ref), or ambiguous: {}{}",
                 shown.join(", "),
                 if unknown.len() > shown.len() {
                     ", …"
@@ -633,31 +664,36 @@ fn resolve(
     reference: &str,
     organisation: Option<Uuid>,
 ) -> Option<(Uuid, SubmissionKind)> {
-    // A ref may look like a number (`W-1`): a number only if a submission has it.
-    let number = submission::as_number(reference);
-    let id = Uuid::try_parse(reference).ok();
-    if let Some(stored) = known
-        .needs
-        .iter()
-        .find(|s| number.as_ref() == Some(&s.number) || id == Some(s.id))
-    {
-        return Some((stored.id, stored.kind));
-    }
-    let in_file: Vec<(Uuid, Option<Uuid>, Option<SubmissionKind>)> = file_refs
+    // A ref may look like a number (`W-1`) or be an id; it must not mean two needs.
+    let by_number_or_id = submission::as_number(reference)
+        .and_then(|number| known.by_number.get(&number))
+        .or_else(|| {
+            Uuid::try_parse(reference)
+                .ok()
+                .and_then(|id| known.by_id.get(&id))
+        })
+        .map(|&i| &known.needs[i]);
+    let in_file = file_refs
         .get(reference)
         .into_iter()
         .flatten()
-        .map(|r| (r.id, r.organisation, r.kind))
-        .collect();
+        .map(|r| (r.id, r.organisation, r.kind));
     let stored = known
-        .needs
-        .iter()
-        .filter(|s| s.external_ref.as_deref() == Some(reference))
+        .by_ref
+        .get(reference)
+        .into_iter()
+        .flatten()
+        .map(|&i| &known.needs[i])
         .map(|s| (s.id, s.organisation_id, Some(s.kind)));
-    let candidates: Vec<_> = in_file.into_iter().chain(stored).collect();
-    let chosen = match candidates.as_slice() {
-        [only] => Some(only),
-        several => several.iter().find(|(_, org, _)| *org == organisation),
+    let by_ref: Vec<_> = in_file.chain(stored).collect();
+    let chosen = match (by_number_or_id, by_ref.as_slice()) {
+        (Some(need), []) => return Some((need.id, need.kind)),
+        (Some(need), refs) if refs.iter().all(|(id, _, _)| *id == need.id) => {
+            return Some((need.id, need.kind));
+        }
+        (Some(_), _) => None, // ambiguous
+        (None, [only]) => Some(only),
+        (None, several) => several.iter().find(|(_, org, _)| *org == organisation),
     };
     chosen.and_then(|(id, _, kind)| kind.map(|k| (*id, k)))
 }

@@ -58,55 +58,78 @@ pub async fn purge(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResul
         if !lock.locked {
             return Ok(None);
         }
-        let registrations: Vec<Uuid> = diesel::sql_query(
-            "UPDATE registrations r
-                SET name = $2, email = 'erased-' || r.id || '@invalid', needs = NULL,
-                    anonymised_at = $1
-               FROM rounds ro JOIN consultations c ON c.id = ro.consultation_id
-              WHERE ro.id = r.round_id AND r.anonymised_at IS NULL
-                AND ro.ends_at + make_interval(days => c.retention_registrations_days) < $1
-          RETURNING r.id",
-        )
-        .bind::<Timestamptz, _>(now)
-        .bind::<diesel::sql_types::Text, _>(ERASED_NAME)
-        .load::<Id>(conn)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-        event::record_all(conn, Entity::Registration, &registrations, expired()).await?;
-        // Mails about them (sent ones are kept a while for the outbox list) name them.
-        outbox::delete_about(conn, &registrations).await?;
-        let authors: Vec<Uuid> = diesel::sql_query(
-            "UPDATE submissions s
-                SET author_name = NULL, author_email = NULL, version = s.version + 1
-               FROM consultations c
-              WHERE c.id = s.consultation_id
-                AND c.archived_at + make_interval(days => c.retention_authors_days) < $1
-                AND (s.author_name IS NOT NULL OR s.author_email IS NOT NULL)
-          RETURNING s.id",
-        )
-        .bind::<Timestamptz, _>(now)
-        .load::<Id>(conn)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-        event::record_all(conn, Entity::Submission, &authors, expired()).await?;
+        let mut purged = Purged::default();
+        // In batches, so that no statement runs into the statement timeout on a first run
+        // over years of data.
+        loop {
+            let registrations: Vec<Uuid> = diesel::sql_query(
+                    "UPDATE registrations r
+                        SET name = $2, email = 'erased-' || r.id || '@invalid', needs = NULL,
+                            anonymised_at = $1
+                      WHERE r.id IN (
+                            SELECT x.id FROM registrations x
+                              JOIN rounds ro ON ro.id = x.round_id
+                              JOIN consultations c ON c.id = ro.consultation_id
+                             WHERE x.anonymised_at IS NULL
+                               AND ro.ends_at + make_interval(days => c.retention_registrations_days) < $1
+                             LIMIT $3)
+                  RETURNING r.id",
+                )
+                .bind::<Timestamptz, _>(now)
+                .bind::<diesel::sql_types::Text, _>(ERASED_NAME)
+                .bind::<diesel::sql_types::BigInt, _>(BATCH)
+                .load::<Id>(conn)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            event::record_all(conn, Entity::Registration, &registrations, expired()).await?;
+            // Mails about them (sent ones are kept a while for the outbox list) name them.
+            outbox::delete_about(conn, &registrations).await?;
+            purged.registrations += registrations.len();
+            if registrations.len() < BATCH as usize {
+                break;
+            }
+        }
+        loop {
+            let authors: Vec<Uuid> = diesel::sql_query(
+                    "UPDATE submissions s
+                        SET author_name = NULL, author_email = NULL, version = s.version + 1
+                      WHERE s.id IN (
+                            SELECT x.id FROM submissions x
+                              JOIN consultations c ON c.id = x.consultation_id
+                             WHERE c.archived_at + make_interval(days => c.retention_authors_days) < $1
+                               AND (x.author_name IS NOT NULL OR x.author_email IS NOT NULL)
+                             LIMIT $2)
+                  RETURNING s.id",
+                )
+                .bind::<Timestamptz, _>(now)
+                .bind::<diesel::sql_types::BigInt, _>(BATCH)
+                .load::<Id>(conn)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            event::record_all(conn, Entity::Submission, &authors, expired()).await?;
+            purged.submission_authors += authors.len();
+            if authors.len() < BATCH as usize {
+                break;
+            }
+        }
         let access_log_entries =
             diesel::sql_query("DELETE FROM access_log WHERE at < $1 - make_interval(days => $2)")
                 .bind::<Timestamptz, _>(now)
                 .bind::<diesel::sql_types::Integer, _>(ACCESS_LOG_KEPT_DAYS)
                 .execute(conn)
                 .await?;
-        Ok(Some(Purged {
-            registrations: registrations.len(),
-            submission_authors: authors.len(),
-            access_log_entries,
-        }))
+        purged.access_log_entries = access_log_entries;
+        Ok(Some(purged))
     })
     .await
 }
+
+/// Rows anonymised per statement.
+const BATCH: i64 = 1000;
 
 fn expired() -> Change<'static> {
     Change {

@@ -163,12 +163,13 @@ async fn every_bad_row_is_reported_in_one_problem_and_nothing_is_imported() {
     let setup = setup_with(&[]).await;
     let csv = format!(
         "kind,topic,title,body,organisation,external_ref,addresses,author_email\n\
-         need,sprache,Gute Zeile,Text,,R-1,,\n\
+         need,sprache,Gute Zeile,Text,{caritas},R-1,,\n\
          need,unbekannt,,Text,Stadtverwaltung Atlantis,,,\n\
          action_approach,sprache,Ansatz,Text,,,\"R-1, ITK-9999\",keine-adresse\n\
-         bedarf,sprache,Titel,Text,,R-1,,\n\
-         need,sprache,Titel,Text,{},,,\n",
-        uuid::Uuid::now_v7()
+         bedarf,sprache,Titel,Text, {caritas} ,R-1,,\n\
+         need,sprache,Titel,Text,{unknown},,,\n",
+        caritas = setup.caritas,
+        unknown = uuid::Uuid::now_v7()
     );
     let response = setup.import_csv("", &csv).await;
     let problem = assert_problem(response, 422, "validation_failed").await;

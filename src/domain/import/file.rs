@@ -24,7 +24,14 @@ pub struct ImportRow {
     /// Needs, each by number, id or `external_ref` (also of a row of the same file).
     pub addresses: Vec<String>,
     pub round_id: Option<String>,
+    /// The record could not be read (its error is in [`ImportFile::errors`]): not checked
+    /// further, so that it is not also reported as missing every field.
+    #[serde(skip)]
+    pub unreadable: bool,
 }
+
+/// Most errors reported for one row: one per column, and a few more.
+pub const MAX_ERRORS_PER_ROW: usize = 12;
 
 /// The columns (CSV) or keys (JSON) a row may have.
 pub const COLUMNS: &[&str] = &[
@@ -42,9 +49,11 @@ pub const COLUMNS: &[&str] = &[
 
 impl ImportRow {
     /// Sets the cell of `column` (one of [`COLUMNS`]; `organisation_id` is read as
-    /// `organisation`); `false` for a column that does not exist.
+    /// `organisation`), trimmed as spreadsheets leave spaces; `false` for a column that does
+    /// not exist.
     fn set(&mut self, column: &str, value: String) -> bool {
-        let value = Some(value).filter(|v| !v.trim().is_empty());
+        let trimmed = value.trim();
+        let value = (!trimmed.is_empty()).then(|| trimmed.to_string());
         let cell = match column {
             "kind" => &mut self.kind,
             "topic" => &mut self.topic,
@@ -63,6 +72,53 @@ impl ImportRow {
         };
         *cell = value;
         true
+    }
+}
+
+/// What a row holds that cannot even be looked up: NUL characters (PostgreSQL cannot
+/// store them) and more needs than an approach may address.
+fn check_cells(row: &mut ImportRow, number: u32, errors: &mut Vec<FieldError>) {
+    let cells = [
+        ("kind", &mut row.kind),
+        ("topic", &mut row.topic),
+        ("title", &mut row.title),
+        ("body", &mut row.body),
+        ("organisation", &mut row.organisation),
+        ("author_name", &mut row.author_name),
+        ("author_email", &mut row.author_email),
+        ("external_ref", &mut row.external_ref),
+        ("round_id", &mut row.round_id),
+    ];
+    for (field, cell) in cells {
+        if cell.as_deref().is_some_and(|c| c.contains('\0')) {
+            errors.push(FieldError::in_row(
+                number,
+                field,
+                "must not contain NUL characters",
+            ));
+            row.unreadable = true;
+        }
+    }
+    if row.addresses.iter().any(|a| a.contains('\0')) {
+        errors.push(FieldError::in_row(
+            number,
+            "addresses",
+            "must not contain NUL characters",
+        ));
+        row.unreadable = true;
+    }
+    row.addresses.sort_unstable();
+    row.addresses.dedup();
+    if row.addresses.len() > super::MAX_ADDRESSES {
+        errors.push(FieldError::in_row(
+            number,
+            "addresses",
+            format!("must not name more than {} needs", super::MAX_ADDRESSES),
+        ));
+        row.unreadable = true;
+    }
+    if row.unreadable {
+        row.addresses.clear();
     }
 }
 
@@ -154,8 +210,11 @@ pub fn csv(bytes: &[u8]) -> Result<ImportFile, AppError> {
                 for (name, cell) in header.iter().zip(record.iter()) {
                     row.set(name, cell.to_string());
                 }
+                check_cells(&mut row, row_number(index), &mut file.errors);
             }
-            Err(e) => file.errors.push(FieldError::in_row(
+            Err(e) => {
+                row.unreadable = true;
+                file.errors.push(FieldError::in_row(
                 row_number(index),
                 "row",
                 match e.kind() {
@@ -166,7 +225,8 @@ pub fn csv(bytes: &[u8]) -> Result<ImportFile, AppError> {
                     ),
                     _ => format!("cannot be read: {e}"),
                 },
-            )),
+            ))
+            }
         }
         file.rows.push(row);
     }
@@ -192,9 +252,11 @@ pub fn json(bytes: &[u8]) -> Result<ImportFile, AppError> {
         let serde_json::Value::Object(fields) = record else {
             file.errors
                 .push(FieldError::in_row(number, "row", "must be a JSON object"));
+            row.unreadable = true;
             file.rows.push(row);
             continue;
         };
+        let mut errors: Vec<FieldError> = Vec::new();
         for (key, value) in fields {
             let text = match value {
                 serde_json::Value::Null => continue,
@@ -209,7 +271,7 @@ pub fn json(bytes: &[u8]) -> Result<ImportFile, AppError> {
                         .collect();
                     match refs {
                         Some(refs) => row.addresses = refs,
-                        None => file.errors.push(FieldError::in_row(
+                        None => errors.push(FieldError::in_row(
                             number,
                             key,
                             "must be an array of strings",
@@ -218,13 +280,12 @@ pub fn json(bytes: &[u8]) -> Result<ImportFile, AppError> {
                     continue;
                 }
                 _ => {
-                    file.errors
-                        .push(FieldError::in_row(number, key, "must be a string"));
+                    errors.push(FieldError::in_row(number, key, "must be a string"));
                     continue;
                 }
             };
             if !row.set(&key, text) {
-                file.errors.push(FieldError::in_row(
+                errors.push(FieldError::in_row(
                     number,
                     key,
                     format!(
@@ -234,6 +295,10 @@ pub fn json(bytes: &[u8]) -> Result<ImportFile, AppError> {
                 ));
             }
         }
+        check_cells(&mut row, number, &mut errors);
+        row.unreadable |= !errors.is_empty();
+        errors.truncate(MAX_ERRORS_PER_ROW);
+        file.errors.extend(errors);
         file.rows.push(row);
     }
     Ok(file)
@@ -321,5 +386,32 @@ mod tests {
     fn a_body_that_is_not_utf8_or_not_an_array_is_unreadable() {
         assert_eq!(csv(b"kind\xff").unwrap_err().kind, ErrorKind::BadRequest);
         assert_eq!(json(b"{}").unwrap_err().kind, ErrorKind::BadRequest);
+    }
+
+    #[test]
+    fn cells_are_trimmed_and_what_cannot_be_looked_up_is_refused_while_reading() {
+        let many: Vec<String> = (0..=100).map(|n| format!("R-{n}")).collect();
+        let text = format!(
+            "kind;topic;title;body;organisation;addresses\n\
+             need ; sprache ;Titel;Text; Stadt Halle (Saale) ;\n\
+             need;sprache;Ti\0tel;Text;;\n\
+             action_approach;sprache;Titel;Text;;\"{}\"\n",
+            many.join(",")
+        );
+        let file = csv(text.as_bytes()).unwrap();
+        assert_eq!(file.rows[0].kind.as_deref(), Some("need"));
+        assert_eq!(
+            file.rows[0].organisation.as_deref(),
+            Some("Stadt Halle (Saale)")
+        );
+        assert!(!file.rows[0].unreadable);
+        let refused: Vec<(Option<u32>, &str)> = file
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_str()))
+            .collect();
+        assert_eq!(refused, [(Some(2), "title"), (Some(3), "addresses")]);
+        assert!(file.rows[1].unreadable && file.rows[2].unreadable);
+        assert!(file.rows[2].addresses.is_empty());
     }
 }
