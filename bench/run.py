@@ -239,37 +239,43 @@ def main():
             f"consultation_id = '{CONSULTATION}' AND kind = 'need' ORDER BY id LIMIT 50) page")
         variables = {"consultation": CONSULTATION, "org": ORGANISATION,
                      "max_n": SUBMISSIONS, "page_ids": page_ids}
+        # (title, wrk scenario, path prefix, the service's SQL, the least SQL, target as a
+        # share of the least-SQL ceiling)
         scenarios = [
-            ("1. POST submission (new Idempotency-Key each)", "post_submission", consultation_prefix, "post.sql", 0.40),
-            ("2. GET submissions page (limit=50, kind=need) as partner", "list", consultation_prefix, "list.sql", 0.50),
-            ("3. GET single submission", "get", consultation_prefix, "get.sql", 0.50),
+            ("1. POST submission (new Idempotency-Key each)", "post_submission", consultation_prefix, "post.sql", "post_least.sql", 0.70),
+            ("2. GET submissions page (limit=50, kind=need) as partner", "list", consultation_prefix, "list.sql", "list_least.sql", 0.85),
+            ("3. GET single submission", "get", consultation_prefix, "get.sql", "get_least.sql", 0.60),
         ]
         results = []
-        for title, scenario, prefix, script, target in scenarios:
+        for title, scenario, prefix, script, least_script, target in scenarios:
             print(f"{title}: service", flush=True)
             wrk(scenario, prefix, partner, seconds=2)  # warm-up
             service_result = wrk(scenario, prefix, partner)
-            print(f"{title}: ceiling", flush=True)
+            print(f"{title}: ceilings", flush=True)
             ceiling = pgbench(script, variables)
+            least = pgbench(least_script, variables)
             half_rate = service_result["rps"] / 2
             connections = 8
             delay = max(1, round(connections * 1000 / half_rate))
             paced = wrk(scenario, prefix, partner, connections=connections, delay_ms=delay)
-            results.append((title, service_result, ceiling, target, paced))
-            print(f"  service {service_result}\n  ceiling {ceiling}\n  paced {paced}", flush=True)
+            results.append((title, service_result, ceiling, least, target, paced))
+            print(f"  service {service_result}\n  ceiling {ceiling}\n  least {least}\n  paced {paced}", flush=True)
         print("4. registration burst", flush=True)
         sql(f"UPDATE rounds SET capacity = 500 WHERE id = '{ROUND}'")
         burst = wrk("register", f"/api/v1/rounds/{ROUND}", partner, seconds=5)
         seats = sql(f"SELECT confirmed_count || ' confirmed, ' || waitlisted_count || ' waitlisted' FROM rounds WHERE id = '{ROUND}'")
+        burst_least = pgbench("register_least.sql", dict(variables, round=ROUND))
         peak_kib = rss_kib(service.pid, "VmHWM")
     finally:
         service.terminate()
         service.wait(timeout=30)
-    write_results(ready_ms, idle_kib, peak_kib, (export, table, imports), results, burst, seats)
+    write_results(ready_ms, idle_kib, peak_kib, (export, table, imports), results,
+                  (burst, burst_least, seats))
 
 
-def write_results(ready_ms, idle_kib, peak_kib, downloads, results, burst, seats):
+def write_results(ready_ms, idle_kib, peak_kib, downloads, results, registration):
     export, table, imports = downloads
+    burst, burst_least, seats = registration
     lines = [
         "# Benchmark results",
         "",
@@ -279,29 +285,35 @@ def write_results(ready_ms, idle_kib, peak_kib, downloads, results, burst, seats
         f"(BENCH_CLIENTS={CLIENTS}, BENCH_SECONDS={SECONDS}, BENCH_SUBMISSIONS={SUBMISSIONS}); "
         f"written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
-        f"Load: wrk, 2 threads, {CLIENTS} connections, {SECONDS} s per run over loopback. Ceiling: "
+        f"Load: wrk, 2 threads, {CLIENTS} connections, {SECONDS} s per run over loopback. Ceilings: "
         f"pgbench -M prepared, {CLIENTS} clients, 2 threads, {SECONDS} s, running the SQL the "
-        "service runs for the scenario (bench/sql/). Paced: wrk with 8 connections at about half "
-        "the measured maximum rate.",
+        "service runs for the scenario (bench/sql/<scenario>.sql), and the least SQL that gives the "
+        "same guarantees (bench/sql/<scenario>_least.sql, each with why nothing less would do). "
+        "Paced: wrk with 8 connections at about half the measured maximum rate. Targets are "
+        "shares of the least-SQL ceiling; p99 paced ≤ 10 ms.",
         "",
-        "| scenario | service req/s | p50 ms | p99 ms | non-2xx | ceiling tx/s | ceiling p50 / p99 ms | service / ceiling | target | paced req/s | paced p99 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | service req/s | p50 ms | p99 ms | non-2xx | ceiling tx/s | least-SQL tx/s (p50 / p99 ms) | service / ceiling | service / least SQL | target | paced req/s | paced p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for title, s, c, target, paced in results:
+    for title, s, c, least, target, paced in results:
         ratio = s["rps"] / c["rps"] if c["rps"] else 0
-        mark = "met" if ratio >= target else "missed"
+        least_ratio = s["rps"] / least["rps"] if least["rps"] else 0
+        mark = "met" if least_ratio >= target and paced["p99_ms"] <= 10 else "missed"
         lines.append(
             f"| {title} | {s['rps']:.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['non2xx']} | "
-            f"{c['rps']:.0f} | {c['p50_ms']:.2f} / {c['p99_ms']:.2f} | {ratio:.0%} | ≥ {target:.0%} ({mark}) | "
+            f"{c['rps']:.0f} | {least['rps']:.0f} ({least['p50_ms']:.2f} / {least['p99_ms']:.2f}) | "
+            f"{ratio:.0%} | {least_ratio:.0%} | ≥ {target:.0%} ({mark}) | "
             f"{paced['rps']:.0f} | {paced['p99_ms']:.2f} |")
+    burst_ratio = burst["rps"] / burst_least["rps"] if burst_least["rps"] else 0
     lines += [
-        f"| 4. registration burst (round with limited seats) | {burst['rps']:.0f} | {burst['p50_ms']:.2f} | "
-        f"{burst['p99_ms']:.2f} | {burst['non2xx']} | – | – | – | – | – | – |",
+        f"| 4. registration burst (one round, partner, limited seats) | {burst['rps']:.0f} | {burst['p50_ms']:.2f} | "
+        f"{burst['p99_ms']:.2f} | {burst['non2xx']} | – | {burst_least['rps']:.0f} "
+        f"({burst_least['p50_ms']:.2f} / {burst_least['p99_ms']:.2f}) | – | {burst_ratio:.0%} | – | – | – |",
         "",
         f"After the burst the round had {seats} (capacity 500): never overbooked.",
         "",
-        f"- Start to `/readyz` = 200 (fresh database: created and migrated): {ready_ms:.0f} ms (target ≤ 500 ms).",
-        f"- Idle RSS after start and seeding: {idle_kib / 1024:.1f} MiB (target ≤ 30 MiB).",
+        f"- Start to `/readyz` = 200 (fresh database: created and migrated): {ready_ms:.0f} ms (target ≤ 200 ms).",
+        f"- Idle RSS after start and seeding: {idle_kib / 1024:.1f} MiB (target ≤ 20 MiB).",
         f"- Peak RSS over the whole run (VmHWM): {peak_kib / 1024:.1f} MiB.",
         f"- CSV export of {export['rows']} submissions ({export['mib']:.0f} MiB in {export['seconds']:.1f} s): "
         f"RSS {export['idle_kib'] / 1024:.1f} MiB before, peak {export['peak_kib'] / 1024:.1f} MiB during "

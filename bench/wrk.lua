@@ -45,7 +45,9 @@ function request()
     local n = 10 * math.random(0, math.floor(max_n / 10) - 1) + math.random(1, 4)
     return wrk.format("GET", "/api/v1/submissions/" .. submission_id(n), auth)
   elseif scenario == "register" then
-    local headers = { ["Content-Type"] = "application/json" }
+    -- A partner registers people it knows: confirmed at once, so each takes a seat (or a
+    -- waitlist place) under the round's lock.
+    local headers = { ["Content-Type"] = "application/json", ["Authorization"] = auth["Authorization"] }
     local body = string.format(
       '{"name":"Teilnehmende %d-%d","email":"t%d-%d-%d@example.org","privacy_consent":true}',
       thread_id, counter, thread_id, counter, math.random(1, 1e9))
