@@ -7,6 +7,7 @@
 //! organisations, never authors.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::sql_types::{Array, BigInt, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -180,8 +181,8 @@ pub fn consideration_label(consideration: Consideration) -> &'static str {
     }
 }
 
-/// Up to `limit` rows after `after`, in table order. Topics no longer in the consultation's
-/// list come last.
+/// Up to `limit` rows after `after`, in table order: topic by topic as the consultation
+/// lists them, then topics no longer in its list; in number order within each.
 pub async fn page(
     conn: &mut AsyncPgConnection,
     consultation_id: Uuid,
@@ -189,41 +190,66 @@ pub async fn page(
     after: Option<TableKey>,
     limit: i64,
 ) -> AppResult<Vec<TableRow>> {
-    let after = after.unwrap_or(TableKey {
-        topic_position: i32::MIN,
-        sequence: i64::MIN,
-    });
-    Ok(diesel::sql_query(PAGE)
-        .bind::<SqlUuid, _>(consultation_id)
-        .bind::<Array<Text>, _>(labels.keys())
-        .bind::<Int4, _>(after.topic_position)
-        .bind::<BigInt, _>(after.sequence)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await?)
+    let keys = labels.keys();
+    let mut position = after.map_or(0, |a| a.topic_position);
+    let mut after_sequence = after.map_or(i64::MIN, |a| a.sequence);
+    let mut rows: Vec<TableRow> = Vec::new();
+    while (rows.len() as i64) < limit {
+        let wanted = limit - rows.len() as i64;
+        let query = match usize::try_from(position).ok().and_then(|p| keys.get(p)) {
+            Some(topic) => diesel::sql_query(format!("{SELECT} AND s.topic = $2 {ORDER}"))
+                .into_boxed::<Pg>()
+                .bind::<SqlUuid, _>(consultation_id)
+                .bind::<Text, _>(topic.clone()),
+            None => diesel::sql_query(format!("{SELECT} AND s.topic <> ALL($2) {ORDER}"))
+                .into_boxed::<Pg>()
+                .bind::<SqlUuid, _>(consultation_id)
+                .bind::<Array<Text>, _>(keys.clone()),
+        };
+        let found: Vec<TableRow> = query
+            .bind::<Int4, _>(position)
+            .bind::<BigInt, _>(after_sequence)
+            .bind::<BigInt, _>(wanted)
+            .load(conn)
+            .await?;
+        let exhausted = (found.len() as i64) < wanted;
+        rows.extend(found);
+        if !exhausted || position == OTHER_TOPICS {
+            break;
+        }
+        position = if usize::try_from(position + 1).is_ok_and(|p| p < keys.len()) {
+            position + 1
+        } else {
+            OTHER_TOPICS
+        };
+        after_sequence = i64::MIN;
+    }
+    Ok(rows)
 }
 
-/// The numbers' digits order them (`ITK-10000` after `ITK-9999`), and are unique in a
+/// The place of topics no longer in the consultation's list: after all others.
+const OTHER_TOPICS: i32 = i32::MAX;
+
+/// One topic's rows (or the other topics'), from the index `submissions_table_idx`. The
+/// numbers' digits order them (`ITK-10000` after `ITK-9999`), and are unique in a
 /// consultation whatever prefix it had when they were given.
-const PAGE: &str = "
-SELECT * FROM (
-  SELECT s.id, s.number, s.topic, s.kind, s.title, s.body,
-         o.name AS organisation, o.category, r.title AS round,
-         (SELECT string_agg(n.number, ', ' ORDER BY n.number)
-            FROM submission_addresses a JOIN submissions n ON n.id = a.need_id
-           WHERE a.action_approach_id = s.id) AS answers,
-         (SELECT string_agg(ap.number, ', ' ORDER BY ap.number)
-            FROM submission_addresses a JOIN submissions ap ON ap.id = a.action_approach_id
-           WHERE a.need_id = s.id AND ap.status <> 'withdrawn') AS answered_by,
-         s.status, s.response_consideration AS consideration, s.response_text AS response,
-         s.response_published_at AS published_at,
-         coalesce(array_position($2::text[], s.topic), 2147483647) AS topic_position,
-         substring(s.number FROM '[0-9]+$')::bigint AS sequence
-    FROM submissions s
-    LEFT JOIN organisations o ON o.id = s.organisation_id
-    LEFT JOIN rounds r ON r.id = s.round_id
-   WHERE s.consultation_id = $1 AND s.status <> 'withdrawn'
-) t
-WHERE (t.topic_position, t.sequence) > ($3, $4)
-ORDER BY t.topic_position, t.sequence
-LIMIT $5";
+const SELECT: &str = "
+SELECT s.id, s.number, s.topic, s.kind, s.title, s.body,
+       o.name AS organisation, o.category, r.title AS round,
+       (SELECT string_agg(n.number, ', ' ORDER BY n.number)
+          FROM submission_addresses a JOIN submissions n ON n.id = a.need_id
+         WHERE a.action_approach_id = s.id) AS answers,
+       (SELECT string_agg(ap.number, ', ' ORDER BY ap.number)
+          FROM submission_addresses a JOIN submissions ap ON ap.id = a.action_approach_id
+         WHERE a.need_id = s.id AND ap.status <> 'withdrawn') AS answered_by,
+       s.status, s.response_consideration AS consideration, s.response_text AS response,
+       s.response_published_at AS published_at,
+       $3::int AS topic_position,
+       substring(s.number FROM '[0-9]+$')::bigint AS sequence
+  FROM submissions s
+  LEFT JOIN organisations o ON o.id = s.organisation_id
+  LEFT JOIN rounds r ON r.id = s.round_id
+ WHERE s.consultation_id = $1 AND s.status <> 'withdrawn'
+   AND substring(s.number FROM '[0-9]+$')::bigint > $4";
+
+const ORDER: &str = "ORDER BY substring(s.number FROM '[0-9]+$')::bigint LIMIT $5";

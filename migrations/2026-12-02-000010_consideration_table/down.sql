@@ -1,0 +1,1 @@
+DROP INDEX submissions_table_idx;
