@@ -2,8 +2,9 @@
 -- partner: one statement. The consultation must exist and not be a draft (else 404), the
 -- page follows the visibility rule, each row carries the needs it addresses that the
 -- partner may see, and the sync watermark is taken in the same snapshot.
-SELECT sync_watermark(), p.*
-FROM consultations c
+SELECT w.watermark, p.*
+FROM (SELECT sync_watermark() AS watermark) w
+CROSS JOIN consultations c
 LEFT JOIN LATERAL (
   SELECT s.id, s.consultation_id, s.round_id, s.organisation_id, s.author_name, s.author_email, s.kind, s.topic, s.title, s.body, s.status, s.decision_reason, s.duplicate_of, s.external_ref, s.source, s.version, s.created_at, s.updated_at, s.number, s.response_consideration, s.response_text, s.response_published_at,
          ARRAY(SELECT a.need_id FROM submission_addresses a JOIN submissions n ON n.id = a.need_id WHERE a.action_approach_id = s.id AND (n.status = 'accepted' OR n.organisation_id = :org::uuid) ORDER BY 1) AS addresses

@@ -4,7 +4,20 @@ use crate::helpers::{TestApp, assert_problem, id, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn personal_data_is_exported_and_erased_but_content_stays() {
-    let app = spawn_app().await;
+    // A subscriber that cannot be reached: its deliveries stay undelivered in the outbox.
+    let app = spawn_app_with(&[
+        ("WEBHOOK_ALLOW_HTTP", "true"),
+        ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
+    ])
+    .await;
+    let subscribed = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&app.admin()),
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["submission.created", "registration.status_changed"]}),
+        )
+        .await;
+    assert_eq!(subscribed.status(), 201);
     let consultation = id(&app.consultation("integrationskonzept", "open").await);
     let round = id(&app.round(&consultation, 10).await);
     let org = id(&app
@@ -130,6 +143,39 @@ async fn personal_data_is_exported_and_erased_but_content_stays() {
         .unwrap()
         .get(0);
     assert_eq!(others, 1, "other people are untouched");
+    assert!(
+        app.count_where("outbox", "channel = 'webhook' AND status = 'pending'")
+            .await
+            > 0,
+        "undelivered webhook deliveries are there"
+    );
+    // Nowhere in the database is the person's address or name left.
+    let tables: Vec<String> = db
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' \
+             AND tablename NOT LIKE '\\_\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(tables.len() > 10, "{tables:?}");
+    for table in tables {
+        let found: i64 = db
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM {table} t WHERE lower(t::text) LIKE '%aylin%' \
+                     OR lower(t::text) LIKE '%demir%'"
+                ),
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(found, 0, "{table} still holds the person's data");
+    }
     assert_problem(
         app.post(
             "/api/v1/privacy/erasure",
