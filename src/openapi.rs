@@ -21,6 +21,7 @@ approaches) and their review. Errors are RFC 9457 problems with a stable `code`.
     components(schemas(
         crate::api::reports::SubmissionExportFormat,
         crate::api::consideration_table::TableFormat,
+        crate::domain::processing::Label,
         crate::api::registrations::ExportFormat
     )),
     modifiers(&BearerAuth),

@@ -41,14 +41,28 @@ pub struct Activity {
     #[schema(max_length = 200)]
     pub data_subjects: &'static str,
     /// The personal data held, by field.
-    #[schema(max_items = 20)]
+    #[schema(value_type = Vec<Label>, max_items = 20)]
     pub data: Vec<&'static str>,
     /// Who may see it, as the service's rules say.
-    #[schema(max_items = 10)]
+    #[schema(value_type = Vec<Label>, max_items = 10)]
     pub recipients: Vec<String>,
     #[schema(max_length = 500)]
     pub retention: String,
 }
+
+/// An entry of a list in the record: a field name or a role (≤ 200 characters).
+pub struct Label;
+
+impl utoipa::PartialSchema for Label {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(200))
+            .into()
+    }
+}
+
+impl ToSchema for Label {}
 
 /// A consultation's retention periods.
 #[derive(Debug, Serialize, ToSchema, Queryable)]
