@@ -165,12 +165,37 @@ pub struct Retention {
 
 /// Retention to set; absent fields keep their value (defaults 90 and 365 days).
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    try_from = "serde_json::Map<String, serde_json::Value>"
+)]
 pub struct RetentionSettings {
     #[schema(minimum = 1, maximum = 3650, example = 90)]
     pub registrations_days_after_round: Option<i32>,
     #[schema(minimum = 1, maximum = 3650, example = 365)]
     pub authors_days_after_archive: Option<i32>,
+}
+
+/// Read from a JSON object only (serde would take `[90, 365]` for a struct too), with whole
+/// numbers as JSON Schema counts them (`90.0` is one).
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for RetentionSettings {
+    type Error = serde_json::Error;
+
+    fn try_from(object: serde_json::Map<String, serde_json::Value>) -> Result<Self, Self::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            #[serde(default, deserialize_with = "super::validate::optional_whole_number")]
+            registrations_days_after_round: Option<i32>,
+            #[serde(default, deserialize_with = "super::validate::optional_whole_number")]
+            authors_days_after_archive: Option<i32>,
+        }
+        let fields: Fields = serde_json::from_value(serde_json::Value::Object(object))?;
+        Ok(Self {
+            registrations_days_after_round: fields.registrations_days_after_round,
+            authors_days_after_archive: fields.authors_days_after_archive,
+        })
+    }
 }
 
 impl RetentionSettings {

@@ -272,3 +272,44 @@ async fn lists_page_with_keyset_cursors() {
         assert_problem(response, 400, "invalid_parameter").await;
     }
 }
+
+#[tokio::test]
+async fn retention_is_set_by_an_object_of_whole_days() {
+    let app = crate::helpers::spawn_app().await;
+    let created = app.consultation("integrationskonzept", "draft").await;
+    assert_eq!(
+        created["retention"],
+        serde_json::json!({"registrations_days_after_round": 90, "authors_days_after_archive": 365})
+    );
+    let path = format!("/api/v1/consultations/{}", created["id"].as_str().unwrap());
+    for (retention, status) in [
+        (serde_json::json!([30, 400]), 400),
+        (
+            serde_json::json!({"registrations_days_after_round": 30.5}),
+            400,
+        ),
+        (
+            serde_json::json!({"registrations_days_after_round": 0}),
+            422,
+        ),
+        (serde_json::json!({"authors_days_after_archive": 3651}), 422),
+        (
+            serde_json::json!({"registrations_days_after_round": 30.0}),
+            200,
+        ),
+    ] {
+        let response = app
+            .patch(
+                &path,
+                Some(&app.admin()),
+                &serde_json::json!({"retention": retention}),
+            )
+            .await;
+        assert_eq!(response.status(), status, "{retention}");
+    }
+    let changed = app.get_json(&path, Some(&app.admin())).await;
+    assert_eq!(
+        changed["retention"],
+        serde_json::json!({"registrations_days_after_round": 30, "authors_days_after_archive": 365})
+    );
+}
