@@ -1,13 +1,13 @@
 //! Submissions (Beiträge): needs (Bedarfe), action approaches (Handlungsansätze) that answer
 //! them, and statements; who may see them, edit them, and how moderators decide on them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Float, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Float, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -218,53 +218,59 @@ fn view(row: SubmissionRow, addresses: Vec<Uuid>, party: Party, rank: Option<f32
 
 /// The needs each of `ids` addresses that `party` may see, in one query: the ids of another
 /// organisation's non-public needs are not disclosed either.
-/// The needs a submission addresses, those `party` may see, in id order: a column of the
-/// submission's own query, so that reading a submission is one statement.
-fn visible_addresses(party: Party) -> SearchExpression<Array<SqlUuid>> {
-    let head = "ARRAY(SELECT a.need_id FROM submission_addresses a \
-                JOIN submissions n ON n.id = a.need_id \
-                WHERE a.action_approach_id = submissions.id AND ";
-    match policy::submission_scope(party) {
-        SubmissionScope::All => Box::new(sql::<Array<SqlUuid>>(head).sql("TRUE ORDER BY 1)")),
-        SubmissionScope::AcceptedOrOwn(org) => Box::new(
-            sql::<Array<SqlUuid>>(head)
-                .sql("(n.status = 'accepted' OR n.organisation_id = ")
-                .bind::<SqlUuid, _>(org)
-                .sql(") ORDER BY 1)"),
-        ),
-        SubmissionScope::Accepted => {
-            Box::new(sql::<Array<SqlUuid>>(head).sql("n.status = 'accepted' ORDER BY 1)"))
-        }
+async fn addresses_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    party: Party,
+) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
+    let visible_needs = visible(submissions::table.into_boxed(), party).select(submissions::id);
+    let pairs: Vec<(Uuid, Uuid)> = submission_addresses::table
+        .filter(submission_addresses::action_approach_id.eq_any(ids))
+        .filter(submission_addresses::need_id.eq_any(visible_needs))
+        .order((
+            submission_addresses::action_approach_id,
+            submission_addresses::need_id,
+        ))
+        .select((
+            submission_addresses::action_approach_id,
+            submission_addresses::need_id,
+        ))
+        .load(conn)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (approach, need) in pairs {
+        map.entry(approach).or_default().push(need);
     }
+    Ok(map)
 }
 
-/// `duplicate_of`, when `party` may see the submission it points to.
-fn visible_duplicate(party: Party) -> SearchExpression<Nullable<SqlUuid>> {
-    let head = "(SELECT d.id FROM submissions d WHERE d.id = submissions.duplicate_of AND ";
-    match policy::submission_scope(party) {
-        SubmissionScope::All => Box::new(sql::<Nullable<SqlUuid>>("submissions.duplicate_of")),
-        SubmissionScope::AcceptedOrOwn(org) => Box::new(
-            sql::<Nullable<SqlUuid>>(head)
-                .sql("(d.status = 'accepted' OR d.organisation_id = ")
-                .bind::<SqlUuid, _>(org)
-                .sql("))"),
-        ),
-        SubmissionScope::Accepted => {
-            Box::new(sql::<Nullable<SqlUuid>>(head).sql("d.status = 'accepted')"))
-        }
-    }
-}
-
-/// A row as read for `party`: its visible addresses and duplicate, and its search rank.
-type Loaded = (SubmissionRow, Vec<Uuid>, Option<Uuid>, Option<f32>);
-
-fn views(rows: Vec<Loaded>, party: Party) -> Vec<Submission> {
-    rows.into_iter()
-        .map(|(mut row, addresses, duplicate_of, rank)| {
-            row.duplicate_of = duplicate_of;
-            view(row, addresses, party, rank)
+async fn views(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<(SubmissionRow, Option<f32>)>,
+    party: Party,
+) -> QueryResult<Vec<Submission>> {
+    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
+    let mut addresses = addresses_of(conn, &ids, party).await?;
+    let duplicates: Vec<Uuid> = rows.iter().filter_map(|(r, _)| r.duplicate_of).collect();
+    let visible_duplicates: HashSet<Uuid> = if duplicates.is_empty() || party.is_staff() {
+        duplicates.into_iter().collect()
+    } else {
+        visible(submissions::table.into_boxed(), party)
+            .filter(submissions::id.eq_any(duplicates))
+            .select(submissions::id)
+            .load::<Uuid>(conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(mut row, rank)| {
+            let needs = addresses.remove(&row.id).unwrap_or_default();
+            row.duplicate_of = row.duplicate_of.filter(|d| visible_duplicates.contains(d));
+            view(row, needs, party, rank)
         })
-        .collect()
+        .collect())
 }
 
 /// A submission as `party` may see it; 404 when it may not (its existence is not disclosed).
@@ -273,19 +279,8 @@ pub async fn find_visible(
     id: Uuid,
     party: Party,
 ) -> AppResult<Submission> {
-    let (row, addresses, duplicate_of): (SubmissionRow, Vec<Uuid>, Option<Uuid>) =
-        visible(submissions::table.into_boxed(), party)
-            .filter(submissions::id.eq(id))
-            .select((
-                SubmissionRow::as_select(),
-                visible_addresses(party),
-                visible_duplicate(party),
-            ))
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or_else(|| AppError::not_found("submission"))?;
-    let mut found = views(vec![(row, addresses, duplicate_of, None)], party);
+    let row = find_row(conn, id, party).await?;
+    let mut found = views(conn, vec![(row, None)], party).await?;
     found.pop().ok_or_else(|| AppError::not_found("submission"))
 }
 
@@ -860,7 +855,7 @@ pub async fn list(
 ) -> AppResult<Vec<Submission>> {
     if filter.q.is_none() || party != Party::Anonymous {
         let rows = load_page(conn, consultation_id, filter, party, keyset).await?;
-        return Ok(views(rows, party));
+        return Ok(views(conn, rows, party).await?);
     }
     let started = std::time::Instant::now();
     conn.transaction(async |conn| {
@@ -871,7 +866,7 @@ pub async fn list(
             ANONYMOUS_SEARCH_BUDGET.saturating_sub(started.elapsed()),
         )
         .await?;
-        Ok(views(rows, party))
+        Ok(views(conn, rows, party).await?)
     })
     .await
 }
@@ -894,24 +889,20 @@ async fn load_page(
     filter: &SubmissionFilter,
     party: Party,
     keyset: Keyset,
-) -> QueryResult<Vec<Loaded>> {
+) -> QueryResult<Vec<(SubmissionRow, Option<f32>)>> {
     let query = filtered(consultation_id, filter, party).limit(keyset.fetch());
-    let rows: Vec<Loaded> = match &filter.q {
+    let rows: Vec<(SubmissionRow, Option<f32>)> = match &filter.q {
         None | Some(Search::Nothing) | Some(Search::Number(_)) => {
             let mut query = query.order(submissions::id);
             if let Some(after) = keyset.after {
                 query = query.filter(submissions::id.gt(after));
             }
             query
-                .select((
-                    SubmissionRow::as_select(),
-                    visible_addresses(party),
-                    visible_duplicate(party),
-                ))
-                .load::<(SubmissionRow, Vec<Uuid>, Option<Uuid>)>(conn)
+                .select(SubmissionRow::as_select())
+                .load::<SubmissionRow>(conn)
                 .await?
                 .into_iter()
-                .map(|(row, addresses, duplicate)| (row, addresses, duplicate, None))
+                .map(|row| (row, None))
                 .collect()
         }
         Some(Search::Terms(q)) => {
@@ -925,16 +916,11 @@ async fn load_page(
                 );
             }
             query
-                .select((
-                    SubmissionRow::as_select(),
-                    visible_addresses(party),
-                    visible_duplicate(party),
-                    rank_of(q),
-                ))
-                .load::<(SubmissionRow, Vec<Uuid>, Option<Uuid>, f32)>(conn)
+                .select((SubmissionRow::as_select(), rank_of(q)))
+                .load::<(SubmissionRow, f32)>(conn)
                 .await?
                 .into_iter()
-                .map(|(row, addresses, duplicate, rank)| (row, addresses, duplicate, Some(rank)))
+                .map(|(row, rank)| (row, Some(rank)))
                 .collect()
         }
     };
