@@ -111,31 +111,11 @@ pub async fn erase(
     let email = email_of(&request)?;
     conn.transaction(async |conn| {
         let registration_ids = registration_ids(conn, &email).await?;
-        for id in &registration_ids {
-            diesel::update(registrations::table.find(id))
-                .set((
-                    registrations::name.eq(super::retention::ERASED_NAME),
-                    // Unique per registration, so the one-email-per-round index still holds.
-                    registrations::email.eq(format!("erased-{id}@invalid")),
-                    registrations::needs.eq(None::<String>),
-                    registrations::anonymised_at.eq(chrono::Utc::now()),
-                ))
-                .execute(conn)
-                .await?;
-            event::record(conn, Entity::Registration, *id, erased(actor)).await?;
-        }
+        anonymise_registrations(conn, &registration_ids).await?;
+        event::record_all(conn, Entity::Registration, &registration_ids, erased(actor)).await?;
         let submission_ids = submission_ids(conn, &email).await?;
-        for id in &submission_ids {
-            diesel::update(submissions::table.find(id))
-                .set((
-                    submissions::author_name.eq(None::<String>),
-                    submissions::author_email.eq(None::<String>),
-                    submissions::version.eq(submissions::version + 1),
-                ))
-                .execute(conn)
-                .await?;
-            event::record(conn, Entity::Submission, *id, erased(actor)).await?;
-        }
+        anonymise_authors(conn, &submission_ids).await?;
+        event::record_all(conn, Entity::Submission, &submission_ids, erased(actor)).await?;
         // Stored responses for replay hold the person's data too (names, cancel tokens).
         idempotency::erase(conn, &email).await?;
         // Mails to the person, sent or waiting, name them and may hold their tokens.
@@ -146,6 +126,46 @@ pub async fn erase(
         })
     })
     .await
+}
+
+/// The text that replaces a registrant's name.
+pub const ERASED_NAME: &str = "(gelöscht)";
+
+/// Anonymises registrations (an erasure request, or their retention ended): name, email and
+/// needs go; the seat, status and category stay, so counts stay.
+pub(super) async fn anonymise_registrations(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<()> {
+    diesel::update(registrations::table.filter(registrations::id.eq_any(ids)))
+        .set((
+            registrations::name.eq(ERASED_NAME),
+            // Unique per registration, so the one-email-per-round index still holds.
+            registrations::email.eq(diesel::dsl::sql::<diesel::sql_types::Text>(
+                "'erased-' || registrations.id || '@invalid'",
+            )),
+            registrations::needs.eq(None::<String>),
+            registrations::anonymised_at.eq(chrono::Utc::now()),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Removes the authors' names and emails of submissions; their content stays.
+pub(super) async fn anonymise_authors(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<()> {
+    diesel::update(submissions::table.filter(submissions::id.eq_any(ids)))
+        .set((
+            submissions::author_name.eq(None::<String>),
+            submissions::author_email.eq(None::<String>),
+            submissions::version.eq(submissions::version + 1),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 fn erased(actor: &str) -> Change<'_> {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::event::{self, Change, Entity};
-use super::outbox;
+use super::{outbox, privacy};
 use crate::error::AppResult;
 
 /// Key of the advisory lock that lets one replica at a time purge.
@@ -24,9 +24,6 @@ const RETENTION_LOCK: i64 = 0x7265_7465_6e74_696f; // "retentio"
 /// How long the access log is kept: long enough to answer for any bulk read of the last
 /// two years.
 pub const ACCESS_LOG_KEPT_DAYS: i32 = 730;
-
-/// The text that replaces a registrant's name.
-pub const ERASED_NAME: &str = "(gelöscht)";
 
 /// What one run anonymised and deleted.
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -62,27 +59,8 @@ pub async fn purge(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResul
         // In batches, so that no statement runs into the statement timeout on a first run
         // over years of data.
         loop {
-            let registrations: Vec<Uuid> = diesel::sql_query(
-                    "UPDATE registrations r
-                        SET name = $2, email = 'erased-' || r.id || '@invalid', needs = NULL,
-                            anonymised_at = $1
-                      WHERE r.id IN (
-                            SELECT x.id FROM registrations x
-                              JOIN rounds ro ON ro.id = x.round_id
-                              JOIN consultations c ON c.id = ro.consultation_id
-                             WHERE x.anonymised_at IS NULL
-                               AND ro.ends_at + make_interval(days => c.retention_registrations_days) < $1
-                             LIMIT $3)
-                  RETURNING r.id",
-                )
-                .bind::<Timestamptz, _>(now)
-                .bind::<diesel::sql_types::Text, _>(ERASED_NAME)
-                .bind::<diesel::sql_types::BigInt, _>(BATCH)
-                .load::<Id>(conn)
-                .await?
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
+            let registrations = expired_ids(conn, EXPIRED_REGISTRATIONS, now).await?;
+            privacy::anonymise_registrations(conn, &registrations).await?;
             event::record_all(conn, Entity::Registration, &registrations, expired()).await?;
             // Mails about them (sent ones are kept a while for the outbox list) name them.
             outbox::delete_about(conn, &registrations).await?;
@@ -92,24 +70,8 @@ pub async fn purge(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResul
             }
         }
         loop {
-            let authors: Vec<Uuid> = diesel::sql_query(
-                    "UPDATE submissions s
-                        SET author_name = NULL, author_email = NULL, version = s.version + 1
-                      WHERE s.id IN (
-                            SELECT x.id FROM submissions x
-                              JOIN consultations c ON c.id = x.consultation_id
-                             WHERE c.archived_at + make_interval(days => c.retention_authors_days) < $1
-                               AND (x.author_name IS NOT NULL OR x.author_email IS NOT NULL)
-                             LIMIT $2)
-                  RETURNING s.id",
-                )
-                .bind::<Timestamptz, _>(now)
-                .bind::<diesel::sql_types::BigInt, _>(BATCH)
-                .load::<Id>(conn)
-                .await?
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
+            let authors = expired_ids(conn, EXPIRED_AUTHORS, now).await?;
+            privacy::anonymise_authors(conn, &authors).await?;
             event::record_all(conn, Entity::Submission, &authors, expired()).await?;
             purged.submission_authors += authors.len();
             if authors.len() < BATCH as usize {
@@ -130,6 +92,39 @@ pub async fn purge(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResul
 
 /// Rows anonymised per statement.
 const BATCH: i64 = 1000;
+
+/// Registrations not yet anonymised whose round ended longer ago than the retention.
+const EXPIRED_REGISTRATIONS: &str = "
+SELECT r.id FROM registrations r
+  JOIN rounds ro ON ro.id = r.round_id
+  JOIN consultations c ON c.id = ro.consultation_id
+ WHERE r.anonymised_at IS NULL
+   AND ro.ends_at + make_interval(days => c.retention_registrations_days) < $1
+ LIMIT $2 FOR UPDATE OF r";
+
+/// Submissions with an author of a consultation archived longer ago than the retention.
+const EXPIRED_AUTHORS: &str = "
+SELECT s.id FROM submissions s
+  JOIN consultations c ON c.id = s.consultation_id
+ WHERE c.archived_at + make_interval(days => c.retention_authors_days) < $1
+   AND (s.author_name IS NOT NULL OR s.author_email IS NOT NULL)
+ LIMIT $2 FOR UPDATE OF s";
+
+/// The next batch of rows whose retention ended by `now`.
+async fn expired_ids(
+    conn: &mut AsyncPgConnection,
+    query: &'static str,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<Vec<Uuid>> {
+    Ok(diesel::sql_query(query)
+        .bind::<Timestamptz, _>(now)
+        .bind::<diesel::sql_types::BigInt, _>(BATCH)
+        .load::<Id>(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}
 
 fn expired() -> Change<'static> {
     Change {
