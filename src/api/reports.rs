@@ -147,7 +147,10 @@ pub async fn export_submissions(
         let keyset = export::keyset(CHUNK, after);
         async move {
             let mut conn = state.conn().await?;
-            submission::list(&mut conn, consultation_id, &filter, party, keyset).await
+            let consultation = consultation_id.to_string();
+            let (items, _) =
+                submission::list(&mut conn, &consultation, &filter, party, keyset).await?;
+            Ok(items)
         }
     };
     let (content_type, extension, head) = match format {

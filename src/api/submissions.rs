@@ -11,10 +11,9 @@ use super::idempotent::{self, Keys};
 use super::with_etag;
 use crate::auth::{Allowed, Caller, may};
 use crate::domain::category::Category;
-use crate::domain::consultation;
 use crate::domain::event::Event;
-use crate::domain::page::{self, PageQuery, SyncPage};
-use crate::domain::policy::{Action, Party, permits};
+use crate::domain::page::{PageQuery, SyncPage};
+use crate::domain::policy::Party;
 use crate::domain::precondition::tag;
 use crate::domain::submission::{
     self, NewSubmission, Review, Submission, SubmissionFilter, SubmissionKind, SubmissionPatch,
@@ -139,13 +138,7 @@ pub async fn list_submissions(
     let filter = query.filter()?;
     let party = Party::of(&caller);
     let mut conn = state.conn().await?;
-    let watermark = match keyset.watermark {
-        Some(watermark) => watermark,
-        None => page::sync_watermark(&mut conn).await?,
-    };
-    let consultation =
-        consultation::find_visible(&mut conn, &id, permits(party, Action::ReadDrafts)).await?;
-    let items = submission::list(&mut conn, consultation.id, &filter, party, keyset).await?;
+    let (items, watermark) = submission::list(&mut conn, &id, &filter, party, keyset).await?;
     Ok(HttpResponse::Ok().json(keyset.sync_page(items, watermark, Submission::cursor, |s| s)))
 }
 

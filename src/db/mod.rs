@@ -1,6 +1,9 @@
 //! The PostgreSQL side: connection pool, database creation and embedded migrations.
 
+pub mod by_text;
 pub mod schema;
+
+pub use by_text::PreparedByText;
 
 use std::time::Duration;
 

@@ -429,6 +429,22 @@ pub async fn find_visible(
         .ok_or_else(|| AppError::not_found("consultation"))
 }
 
+/// The id of the consultation `id_or_slug` names, if the caller may see it (drafts only
+/// with `include_drafts`), as a subquery of a statement about its contents.
+pub type VisibleId<'a> = consultations::BoxedQuery<'a, diesel::pg::Pg, diesel::sql_types::Uuid>;
+
+pub fn visible_id<'a>(id_or_slug: &str, include_drafts: bool) -> VisibleId<'a> {
+    let mut query = consultations::table.select(consultations::id).into_boxed();
+    query = match Uuid::parse_str(id_or_slug) {
+        Ok(id) => query.filter(consultations::id.eq(id)),
+        Err(_) => query.filter(consultations::slug.eq(id_or_slug.to_string())),
+    };
+    if !include_drafts {
+        query = query.filter(consultations::status.ne(ConsultationStatus::Draft));
+    }
+    query
+}
+
 /// Like [`find_visible`], and holds the consultation for the rest of the transaction: a
 /// `KEY SHARE` lock, which concurrent writers of submissions share, but which a change of
 /// the consultation (taken `FOR UPDATE` in [`update`]) waits for, and vice versa. So a

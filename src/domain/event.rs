@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::policy::{self, Action, Party};
+use crate::db::PreparedByText;
 use crate::db::schema::events;
 
 /// What an event is about.
@@ -48,13 +49,32 @@ struct NewEvent<'a> {
     reason: Option<&'a str>,
 }
 
+impl<'a> NewEvent<'a> {
+    fn of(entity: Entity, entity_id: Uuid, change: &Change<'a>) -> Self {
+        Self {
+            entity: entity.as_str(),
+            entity_id,
+            actor: change.actor,
+            action: change.action,
+            from_status: change.from_status,
+            to_status: change.to_status,
+            reason: change.reason,
+        }
+    }
+}
+
 pub async fn record(
     conn: &mut AsyncPgConnection,
     entity: Entity,
     entity_id: Uuid,
     change: Change<'_>,
 ) -> QueryResult<()> {
-    record_all(conn, entity, &[entity_id], change).await
+    diesel::insert_into(events::table)
+        .values(NewEvent::of(entity, entity_id, &change))
+        .by_text()
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Events recorded per statement: PostgreSQL binds at most 65,535 parameters.
@@ -70,15 +90,7 @@ pub async fn record_all(
     for chunk in entity_ids.chunks(RECORD_CHUNK) {
         let rows: Vec<NewEvent> = chunk
             .iter()
-            .map(|&entity_id| NewEvent {
-                entity: entity.as_str(),
-                entity_id,
-                actor: change.actor,
-                action: change.action,
-                from_status: change.from_status,
-                to_status: change.to_status,
-                reason: change.reason,
-            })
+            .map(|&entity_id| NewEvent::of(entity, entity_id, &change))
             .collect();
         diesel::insert_into(events::table)
             .values(rows)

@@ -23,6 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::db::PreparedByText;
 use crate::db::schema::idempotency_keys;
 use crate::error::{AppError, AppResult, ErrorKind, FieldError};
 
@@ -156,6 +157,7 @@ pub async fn claim<'k>(
     )
     .bind::<Text, _>(&key.scope)
     .bind::<Text, _>(&key.key)
+    .by_text()
     .get_result::<Locked>(conn)
     .await?;
     if !locked.locked {
@@ -286,6 +288,7 @@ async fn store(
             idempotency_keys::personal_email.eq(excluded(idempotency_keys::personal_email)),
             idempotency_keys::created_at.eq(excluded(idempotency_keys::created_at)),
         ))
+        .by_text()
         .execute(conn)
         .await?;
     Ok(())

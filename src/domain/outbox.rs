@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::page::Keyset;
+use crate::db::PreparedByText;
 use crate::db::schema::outbox;
 
 crate::text_enum! {
@@ -54,6 +55,9 @@ pub struct NewMessage {
 /// Messages written per statement: PostgreSQL binds at most 65,535 parameters.
 const ENQUEUE_CHUNK: usize = 5000;
 
+/// Up to this many messages of one statement, its prepared statement is kept for reuse.
+const FEW: usize = 4;
+
 /// Writes messages in the caller's transaction (one statement per 5,000 of them).
 pub async fn enqueue(conn: &mut AsyncPgConnection, messages: Vec<NewMessage>) -> QueryResult<()> {
     let rows: Vec<_> = messages
@@ -70,10 +74,14 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: Vec<NewMessage>) ->
         })
         .collect();
     for chunk in rows.chunks(ENQUEUE_CHUNK) {
-        diesel::insert_into(outbox::table)
-            .values(chunk)
-            .execute(conn)
-            .await?;
+        let insert = diesel::insert_into(outbox::table).values(chunk);
+        // A change's own messages (one mail, a webhook or two) are few: their statements
+        // are reused; an import's thousands are one-off texts.
+        if chunk.len() <= FEW {
+            insert.by_text().execute(conn).await?;
+        } else {
+            insert.execute(conn).await?;
+        }
     }
     Ok(())
 }

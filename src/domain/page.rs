@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::db::PreparedByText;
 use crate::error::AppError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -210,7 +211,15 @@ pub struct SyncPage<T> {
 /// The watermark of a listing that starts now: an instant below which every change is
 /// visible to queries that follow. Take it before the listing's query.
 pub async fn sync_watermark(conn: &mut AsyncPgConnection) -> diesel::QueryResult<DateTime<Utc>> {
+    sync_watermark_on(&mut &*conn).await
+}
+
+/// [`sync_watermark`] on a connection shared by queries sent together (pipelined).
+pub async fn sync_watermark_on(
+    conn: &mut &AsyncPgConnection,
+) -> diesel::QueryResult<DateTime<Utc>> {
     diesel::select(diesel::dsl::sql::<Timestamptz>("sync_watermark()"))
+        .by_text()
         .get_result(conn)
         .await
 }

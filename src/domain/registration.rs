@@ -34,6 +34,7 @@ use super::round::{self, RoundRow};
 use super::validate::{Violations, normalise_email};
 use super::webhook::{self, EventType};
 use crate::auth::{Caller, secret};
+use crate::db::PreparedByText;
 use crate::db::schema::{registrations, rounds};
 use crate::error::{AppError, AppResult};
 
@@ -376,6 +377,7 @@ async fn insert(
             registrations::consented_at.eq(Utc::now()),
         ))
         .returning(RegistrationRow::as_returning())
+        .by_text()
         .get_result(conn)
         .await
         .map_err(already_registered)?;
@@ -489,6 +491,7 @@ async fn claim_seat(
         .filter(rounds::waitlisted_count.eq(0))
         .filter((rounds::confirmed_count + rounds::attended_count).lt(rounds::capacity))
         .set(rounds::confirmed_count.eq(rounds::confirmed_count + 1))
+        .by_text()
         .execute(conn)
         .await?;
     if seat == 1 {
@@ -497,6 +500,7 @@ async fn claim_seat(
     let waitlisted = diesel::update(rounds::table.find(round_id))
         .filter(open_at(window))
         .set(rounds::waitlisted_count.eq(rounds::waitlisted_count + 1))
+        .by_text()
         .execute(conn)
         .await?;
     if waitlisted == 1 {

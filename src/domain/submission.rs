@@ -1,13 +1,13 @@
 //! Submissions (Beiträge): needs (Bedarfe), action approaches (Handlungsansätze) that answer
 //! them, and statements; who may see them, edit them, and how moderators decide on them.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Float, Text};
+use diesel::sql_types::{Array, Bool, Float, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ use super::category::Category;
 use super::consultation::{self, ConsultationRow, ConsultationStatus};
 use super::event::{self, Change, Entity};
 use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
-use super::page::{Cursor, Keyset};
+use super::page::{self, Cursor, Keyset};
 use super::policy::{self, Action, Audience, Party, SubmissionScope};
 use super::precondition::{Precondition, tag};
 use super::response::{Consideration, ConsideredResponse};
@@ -25,6 +25,7 @@ use super::validate::{Violations, normalise_email};
 use super::webhook::{self, EventType};
 use super::{organisation, round};
 use crate::auth::Caller;
+use crate::db::PreparedByText;
 use crate::db::schema::{organisations, submission_addresses, submissions};
 use crate::error::{AppError, AppResult};
 
@@ -216,72 +217,80 @@ fn view(row: SubmissionRow, addresses: Vec<Uuid>, party: Party, rank: Option<f32
     }
 }
 
-/// The needs each of `ids` addresses that `party` may see, in one query: the ids of another
-/// organisation's non-public needs are not disclosed either.
-async fn addresses_of(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-    party: Party,
-) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
-    let visible_needs = visible(submissions::table.into_boxed(), party).select(submissions::id);
-    let pairs: Vec<(Uuid, Uuid)> = submission_addresses::table
-        .filter(submission_addresses::action_approach_id.eq_any(ids))
-        .filter(submission_addresses::need_id.eq_any(visible_needs))
-        .order((
-            submission_addresses::action_approach_id,
-            submission_addresses::need_id,
-        ))
-        .select((
-            submission_addresses::action_approach_id,
-            submission_addresses::need_id,
-        ))
-        .load(conn)
-        .await?;
-    let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (approach, need) in pairs {
-        map.entry(approach).or_default().push(need);
+/// A value computed for each row of a submissions query.
+type Computed<T> = Box<dyn BoxableExpression<submissions::table, Pg, SqlType = T>>;
+
+/// What a visibility rule is, as two parameters of a statement: whether it restricts at all,
+/// and the organisation whose own submissions it lets through.
+fn scope_parameters(party: Party) -> (bool, Option<Uuid>) {
+    match policy::submission_scope(party) {
+        SubmissionScope::All => (false, None),
+        SubmissionScope::AcceptedOrOwn(org) => (true, Some(org)),
+        SubmissionScope::Accepted => (true, None),
     }
-    Ok(map)
 }
 
-async fn views(
-    conn: &mut AsyncPgConnection,
-    rows: Vec<(SubmissionRow, Option<f32>)>,
-    party: Party,
-) -> QueryResult<Vec<Submission>> {
-    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
-    let mut addresses = addresses_of(conn, &ids, party).await?;
-    let duplicates: Vec<Uuid> = rows.iter().filter_map(|(r, _)| r.duplicate_of).collect();
-    let visible_duplicates: HashSet<Uuid> = if duplicates.is_empty() || party.is_staff() {
-        duplicates.into_iter().collect()
-    } else {
-        visible(submissions::table.into_boxed(), party)
-            .filter(submissions::id.eq_any(duplicates))
-            .select(submissions::id)
-            .load::<Uuid>(conn)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    Ok(rows
-        .into_iter()
-        .map(|(mut row, rank)| {
-            let needs = addresses.remove(&row.id).unwrap_or_default();
-            row.duplicate_of = row.duplicate_of.filter(|d| visible_duplicates.contains(d));
-            view(row, needs, party, rank)
-        })
-        .collect())
+/// The needs a row addresses that `party` may see, as a column of the row's own query: the
+/// ids of another organisation's non-public needs are not disclosed either.
+fn addressed_needs(party: Party) -> Computed<Array<SqlUuid>> {
+    let (restricted, org) = scope_parameters(party);
+    Box::new(
+        sql::<Array<SqlUuid>>(
+            "ARRAY(SELECT a.need_id FROM submission_addresses a \
+             JOIN submissions n ON n.id = a.need_id \
+             WHERE a.action_approach_id = submissions.id AND (NOT ",
+        )
+        .bind::<Bool, _>(restricted)
+        .sql(" OR n.status = 'accepted' OR n.organisation_id = ")
+        .bind::<Nullable<SqlUuid>, _>(org)
+        .sql(") ORDER BY a.need_id)"),
+    )
+}
+
+/// The submission a row duplicates, if `party` may see that one (else not disclosed).
+fn visible_duplicate(party: Party) -> Computed<Nullable<SqlUuid>> {
+    let (restricted, org) = scope_parameters(party);
+    Box::new(
+        sql::<Nullable<SqlUuid>>("CASE WHEN NOT ")
+            .bind::<Bool, _>(restricted)
+            .sql(
+                " OR EXISTS (SELECT 1 FROM submissions d WHERE d.id = submissions.duplicate_of \
+                 AND (d.status = 'accepted' OR d.organisation_id = ",
+            )
+            .bind::<Nullable<SqlUuid>, _>(org)
+            .sql(")) THEN submissions.duplicate_of END"),
+    )
+}
+
+/// A row with what `party` may see of its neighbours, as one statement reads it.
+type Seen = (SubmissionRow, Vec<Uuid>, Option<Uuid>);
+
+/// The view of a row read with [`addressed_needs`] and [`visible_duplicate`].
+fn view_of((mut row, needs, duplicate_of): Seen, party: Party, rank: Option<f32>) -> Submission {
+    row.duplicate_of = duplicate_of;
+    view(row, needs, party, rank)
 }
 
 /// A submission as `party` may see it; 404 when it may not (its existence is not disclosed).
+/// One statement: the row under the visibility rule, with the needs it addresses.
 pub async fn find_visible(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     party: Party,
 ) -> AppResult<Submission> {
-    let row = find_row(conn, id, party).await?;
-    let mut found = views(conn, vec![(row, None)], party).await?;
-    found.pop().ok_or_else(|| AppError::not_found("submission"))
+    let found: Seen = visible(submissions::table.into_boxed(), party)
+        .filter(submissions::id.eq(id))
+        .select((
+            SubmissionRow::as_select(),
+            addressed_needs(party),
+            visible_duplicate(party),
+        ))
+        .by_text()
+        .get_result(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::not_found("submission"))?;
+    Ok(view_of(found, party, None))
 }
 
 async fn find_row(
@@ -601,6 +610,7 @@ async fn insert(
     let row: SubmissionRow = diesel::insert_into(submissions::table)
         .values(&row)
         .returning(SubmissionRow::as_returning())
+        .by_text()
         .get_result(conn)
         .await
         .map_err(duplicate_external_ref)?;
@@ -666,8 +676,6 @@ pub struct SubmissionFilter {
     /// German full-text search over title and body, as produced by [`search_terms`].
     pub q: Option<Search>,
 }
-
-type SearchExpression<T> = Box<dyn BoxableExpression<submissions::table, Pg, SqlType = T>>;
 
 /// Most words one search may have: each is a prefix match over the index.
 pub const MAX_SEARCH_TERMS: usize = 8;
@@ -766,7 +774,7 @@ pub enum Search {
 }
 
 /// `ts_rank` of a row against the terms from [`search_terms`].
-fn rank_of(terms: &str) -> SearchExpression<Float> {
+fn rank_of(terms: &str) -> Computed<Float> {
     Box::new(
         sql::<Float>("ts_rank(submissions.search, to_tsquery('german', ")
             .bind::<Text, _>(terms.to_string())
@@ -775,7 +783,7 @@ fn rank_of(terms: &str) -> SearchExpression<Float> {
 }
 
 /// Whether a row matches the terms from [`search_terms`].
-fn matches(terms: &str) -> SearchExpression<Bool> {
+fn matches(terms: &str) -> Computed<Bool> {
     Box::new(
         sql::<Bool>("submissions.search @@ to_tsquery('german', ")
             .bind::<Text, _>(terms.to_string())
@@ -784,12 +792,12 @@ fn matches(terms: &str) -> SearchExpression<Bool> {
 }
 
 fn filtered<'a>(
-    consultation_id: Uuid,
+    consultation: consultation::VisibleId<'a>,
     filter: &SubmissionFilter,
     party: Party,
 ) -> BoxedSubmissions<'a> {
     let mut query = visible(submissions::table.into_boxed(), party)
-        .filter(submissions::consultation_id.eq(consultation_id));
+        .filter(submissions::consultation_id.eq_any(consultation));
     if let Some(round_id) = filter.round_id {
         query = query.filter(submissions::round_id.eq(round_id));
     }
@@ -843,32 +851,58 @@ fn filtered<'a>(
 /// How long an anonymous search may hold a database connection.
 pub const ANONYMOUS_SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// One page of submissions: by creation order, or by rank when searching. An anonymous
+/// A page of the submissions of the consultation `consultation` names (id or slug) that
+/// `party` may see, by creation order or by rank when searching, with the listing's sync
+/// watermark. The watermark (first page only) and the page are sent together and run in
+/// that order, each in its own snapshot, as the watermark requires: one round trip. Only an
+/// empty page asks whether the consultation is there at all (404 if not). An anonymous
 /// search holds its connection at most [`ANONYMOUS_SEARCH_BUDGET`] (503 beyond): anyone can
 /// send one, and a costly one must not tie up the pool.
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    consultation_id: Uuid,
+    consultation: &str,
     filter: &SubmissionFilter,
     party: Party,
     keyset: Keyset,
-) -> AppResult<Vec<Submission>> {
-    if filter.q.is_none() || party != Party::Anonymous {
-        let rows = load_page(conn, consultation_id, filter, party, keyset).await?;
-        return Ok(views(conn, rows, party).await?);
+) -> AppResult<(Vec<Submission>, DateTime<Utc>)> {
+    let include_drafts = policy::permits(party, Action::ReadDrafts);
+    let of = || consultation::visible_id(consultation, include_drafts);
+    let (watermark, rows) = if filter.q.is_none() || party != Party::Anonymous {
+        let shared: &AsyncPgConnection = conn;
+        match keyset.watermark {
+            Some(watermark) => (
+                watermark,
+                load_page(&mut &*shared, of(), filter, party, keyset).await?,
+            ),
+            None => {
+                let (mut first, mut second) = (shared, shared);
+                futures_util::try_join!(
+                    page::sync_watermark_on(&mut first),
+                    load_page(&mut second, of(), filter, party, keyset)
+                )?
+            }
+        }
+    } else {
+        let watermark = match keyset.watermark {
+            Some(watermark) => watermark,
+            None => page::sync_watermark(conn).await?,
+        };
+        let rows = conn
+            .transaction(async |conn| {
+                set_local_timeout(conn, ANONYMOUS_SEARCH_BUDGET).await?;
+                load_page(&mut &*conn, of(), filter, party, keyset).await
+            })
+            .await?;
+        (watermark, rows)
+    };
+    if rows.is_empty() {
+        consultation::find_visible(conn, consultation, include_drafts).await?;
     }
-    let started = std::time::Instant::now();
-    conn.transaction(async |conn| {
-        set_local_timeout(conn, ANONYMOUS_SEARCH_BUDGET).await?;
-        let rows = load_page(conn, consultation_id, filter, party, keyset).await?;
-        set_local_timeout(
-            conn,
-            ANONYMOUS_SEARCH_BUDGET.saturating_sub(started.elapsed()),
-        )
-        .await?;
-        Ok(views(conn, rows, party).await?)
-    })
-    .await
+    let items = rows
+        .into_iter()
+        .map(|(seen, rank)| view_of(seen, party, rank))
+        .collect();
+    Ok((items, watermark))
 }
 
 /// Bounds every following statement of the transaction to `budget` (at least 1 ms).
@@ -883,26 +917,32 @@ async fn set_local_timeout(
         .map(drop)
 }
 
+/// One statement: the page's rows with the needs they address (see [`addressed_needs`]).
 async fn load_page(
-    conn: &mut AsyncPgConnection,
-    consultation_id: Uuid,
+    conn: &mut &AsyncPgConnection,
+    consultation: consultation::VisibleId<'_>,
     filter: &SubmissionFilter,
     party: Party,
     keyset: Keyset,
-) -> QueryResult<Vec<(SubmissionRow, Option<f32>)>> {
-    let query = filtered(consultation_id, filter, party).limit(keyset.fetch());
-    let rows: Vec<(SubmissionRow, Option<f32>)> = match &filter.q {
+) -> QueryResult<Vec<(Seen, Option<f32>)>> {
+    let query = filtered(consultation, filter, party).limit(keyset.fetch());
+    let rows: Vec<(Seen, Option<f32>)> = match &filter.q {
         None | Some(Search::Nothing) | Some(Search::Number(_)) => {
             let mut query = query.order(submissions::id);
             if let Some(after) = keyset.after {
                 query = query.filter(submissions::id.gt(after));
             }
             query
-                .select(SubmissionRow::as_select())
-                .load::<SubmissionRow>(conn)
+                .select((
+                    SubmissionRow::as_select(),
+                    addressed_needs(party),
+                    visible_duplicate(party),
+                ))
+                .by_text()
+                .load::<Seen>(conn)
                 .await?
                 .into_iter()
-                .map(|row| (row, None))
+                .map(|seen| (seen, None))
                 .collect()
         }
         Some(Search::Terms(q)) => {
@@ -916,11 +956,17 @@ async fn load_page(
                 );
             }
             query
-                .select((SubmissionRow::as_select(), rank_of(q)))
-                .load::<(SubmissionRow, f32)>(conn)
+                .select((
+                    SubmissionRow::as_select(),
+                    addressed_needs(party),
+                    visible_duplicate(party),
+                    rank_of(q),
+                ))
+                .by_text()
+                .load::<(SubmissionRow, Vec<Uuid>, Option<Uuid>, f32)>(conn)
                 .await?
                 .into_iter()
-                .map(|(row, rank)| (row, Some(rank)))
+                .map(|(row, needs, duplicate_of, rank)| ((row, needs, duplicate_of), Some(rank)))
                 .collect()
         }
     };
@@ -974,6 +1020,7 @@ pub(super) async fn next_numbers(
         .do_update()
         .set(last_number.eq(last_number + count))
         .returning(last_number)
+        .by_text()
         .get_result(conn)
         .await?;
     Ok((last - count + 1..=last)
