@@ -33,6 +33,9 @@ BASE = f"http://127.0.0.1:{PORT}"
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "200000"))
+# Comma-separated scenario numbers to run (1-4); all by default. A partial run prints its
+# figures and leaves RESULTS.md as it is.
+ONLY = {int(n) for n in os.environ.get("BENCH_ONLY", "").split(",") if n.strip()}
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
 
@@ -215,6 +218,63 @@ def machine():
             f"PostgreSQL and load generator share the machine")
 
 
+def variables():
+    page_ids = sql(
+        "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM submissions "
+        f"WHERE (status = 'accepted' OR organisation_id = '{ORGANISATION}') AND "
+        f"consultation_id = '{CONSULTATION}' AND kind = 'need' ORDER BY id LIMIT 50) page")
+    return {"consultation": CONSULTATION, "org": ORGANISATION, "max_n": SUBMISSIONS,
+            "page_ids": page_ids}
+
+
+def scenarios(consultation_prefix):
+    """(title, wrk scenario, path prefix, the service's SQL, the least SQL, target as a share
+    of the least-SQL ceiling)"""
+    return [
+        ("1. POST submission (new Idempotency-Key each)", "post_submission", consultation_prefix, "post.sql", "post_least.sql", 0.70),
+        ("2. GET submissions page (limit=50, kind=need) as partner", "list", consultation_prefix, "list.sql", "list_least.sql", 0.85),
+        ("3. GET single submission", "get", consultation_prefix, "get.sql", "get_least.sql", 0.60),
+    ]
+
+
+def scenario(title, name, prefix, script, least_script, target, partner):
+    """The service at full speed, both ceilings, then the service paced at half its rate."""
+    print(f"{title}: service", flush=True)
+    wrk(name, prefix, partner, seconds=2)  # warm-up
+    service_result = wrk(name, prefix, partner)
+    print(f"{title}: ceilings", flush=True)
+    ceiling = pgbench(script, variables())
+    least = pgbench(least_script, variables())
+    half_rate = service_result["rps"] / 2
+    connections = 8
+    delay = max(1, round(connections * 1000 / half_rate))
+    paced = wrk(name, prefix, partner, connections=connections, delay_ms=delay)
+    print(f"  service {service_result}\n  ceiling {ceiling}\n  least {least}\n  paced {paced}",
+          flush=True)
+    return title, service_result, ceiling, least, target, paced
+
+
+def registration_burst(partner):
+    """Partners registering for one round of 500 seats, and the least SQL doing the same."""
+    print("4. registration burst", flush=True)
+    sql(f"UPDATE rounds SET capacity = 500 WHERE id = '{ROUND}'")
+    burst = wrk("register", f"/api/v1/rounds/{ROUND}", partner, seconds=5)
+    seats = sql(f"SELECT confirmed_count || ' confirmed, ' || waitlisted_count || ' waitlisted' FROM rounds WHERE id = '{ROUND}'")
+    burst_least = pgbench("register_least.sql", dict(variables(), round=ROUND))
+    print(f"  service {burst}\n  least {burst_least}\n  {seats}", flush=True)
+    return burst, burst_least, seats
+
+
+def run_only(service, partner, consultation_prefix):
+    """The scenarios named in BENCH_ONLY, printed only."""
+    for number, s in enumerate(scenarios(consultation_prefix), start=1):
+        if number in ONLY:
+            scenario(*s, partner)
+    if 4 in ONLY:
+        registration_burst(partner)
+    print(f"RSS {rss_kib(service.pid) / 1024:.1f} MiB", flush=True)
+
+
 def main():
     prepare()
     service, ready_ms = start_service()
@@ -227,50 +287,22 @@ def main():
         admin = run([str(BINARY), "token", "--role", "admin", "--subject", "bench"],
                     env=dict(os.environ, JWT_SECRET=SECRET)).strip()
         consultation_prefix = f"/api/v1/consultations/{CONSULTATION}"
+        if ONLY:
+            run_only(service, partner, consultation_prefix)
+            return
         export = download_memory(service.pid, admin, f"{consultation_prefix}/submissions/export?format=csv")
         print(f"export: {export}", flush=True)
         table = download_memory(service.pid, admin, f"{consultation_prefix}/consideration-table?format=xlsx")
         print(f"consideration table: {table}", flush=True)
         imports = import_timing(admin)
         print(f"import: {imports}", flush=True)
-        page_ids = sql(
-            "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM submissions "
-            f"WHERE (status = 'accepted' OR organisation_id = '{ORGANISATION}') AND "
-            f"consultation_id = '{CONSULTATION}' AND kind = 'need' ORDER BY id LIMIT 50) page")
-        variables = {"consultation": CONSULTATION, "org": ORGANISATION,
-                     "max_n": SUBMISSIONS, "page_ids": page_ids}
-        # (title, wrk scenario, path prefix, the service's SQL, the least SQL, target as a
-        # share of the least-SQL ceiling)
-        scenarios = [
-            ("1. POST submission (new Idempotency-Key each)", "post_submission", consultation_prefix, "post.sql", "post_least.sql", 0.70),
-            ("2. GET submissions page (limit=50, kind=need) as partner", "list", consultation_prefix, "list.sql", "list_least.sql", 0.85),
-            ("3. GET single submission", "get", consultation_prefix, "get.sql", "get_least.sql", 0.60),
-        ]
-        results = []
-        for title, scenario, prefix, script, least_script, target in scenarios:
-            print(f"{title}: service", flush=True)
-            wrk(scenario, prefix, partner, seconds=2)  # warm-up
-            service_result = wrk(scenario, prefix, partner)
-            print(f"{title}: ceilings", flush=True)
-            ceiling = pgbench(script, variables)
-            least = pgbench(least_script, variables)
-            half_rate = service_result["rps"] / 2
-            connections = 8
-            delay = max(1, round(connections * 1000 / half_rate))
-            paced = wrk(scenario, prefix, partner, connections=connections, delay_ms=delay)
-            results.append((title, service_result, ceiling, least, target, paced))
-            print(f"  service {service_result}\n  ceiling {ceiling}\n  least {least}\n  paced {paced}", flush=True)
-        print("4. registration burst", flush=True)
-        sql(f"UPDATE rounds SET capacity = 500 WHERE id = '{ROUND}'")
-        burst = wrk("register", f"/api/v1/rounds/{ROUND}", partner, seconds=5)
-        seats = sql(f"SELECT confirmed_count || ' confirmed, ' || waitlisted_count || ' waitlisted' FROM rounds WHERE id = '{ROUND}'")
-        burst_least = pgbench("register_least.sql", dict(variables, round=ROUND))
+        results = [scenario(*s, partner) for s in scenarios(consultation_prefix)]
+        burst = registration_burst(partner)
         peak_kib = rss_kib(service.pid, "VmHWM")
     finally:
         service.terminate()
         service.wait(timeout=30)
-    write_results(ready_ms, idle_kib, peak_kib, (export, table, imports), results,
-                  (burst, burst_least, seats))
+    write_results(ready_ms, idle_kib, peak_kib, (export, table, imports), results, burst)
 
 
 def write_results(ready_ms, idle_kib, peak_kib, downloads, results, registration):

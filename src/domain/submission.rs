@@ -247,18 +247,20 @@ fn addressed_needs(party: Party) -> Computed<Array<SqlUuid>> {
     )
 }
 
-/// The submission a row duplicates, if `party` may see that one (else not disclosed).
+/// The submission a row duplicates, if `party` may see that one (else not disclosed). A
+/// scalar subquery by primary key, asked only for rows that name a duplicate (an `EXISTS`
+/// here is planned as a hash of every visible submission).
 fn visible_duplicate(party: Party) -> Computed<Nullable<SqlUuid>> {
     let (restricted, org) = scope_parameters(party);
     Box::new(
-        sql::<Nullable<SqlUuid>>("CASE WHEN NOT ")
-            .bind::<Bool, _>(restricted)
-            .sql(
-                " OR EXISTS (SELECT 1 FROM submissions d WHERE d.id = submissions.duplicate_of \
-                 AND (d.status = 'accepted' OR d.organisation_id = ",
-            )
-            .bind::<Nullable<SqlUuid>, _>(org)
-            .sql(")) THEN submissions.duplicate_of END"),
+        sql::<Nullable<SqlUuid>>(
+            "CASE WHEN submissions.duplicate_of IS NOT NULL THEN \
+             (SELECT d.id FROM submissions d WHERE d.id = submissions.duplicate_of AND (NOT ",
+        )
+        .bind::<Bool, _>(restricted)
+        .sql(" OR d.status = 'accepted' OR d.organisation_id = ")
+        .bind::<Nullable<SqlUuid>, _>(org)
+        .sql(")) END"),
     )
 }
 
@@ -599,22 +601,16 @@ async fn insert(
     .await?;
     v.into_result()?;
     check_open(consultation, round.as_ref())?;
-    let number = next_numbers(conn, consultation, 1).await?.remove(0);
-    let row = SubmissionRow::submitted(
+    let mut row = SubmissionRow::submitted(
         Uuid::now_v7(),
         consultation.id,
-        number,
+        String::new(),
         (organisation_id, source),
         new,
     );
-    let row: SubmissionRow = diesel::insert_into(submissions::table)
-        .values(&row)
-        .returning(SubmissionRow::as_returning())
-        .by_text()
-        .get_result(conn)
-        .await
-        .map_err(duplicate_external_ref)?;
-    link_needs(conn, row.id, &addresses).await?;
+    // What needs no number is written first: the consultation's counter row, which every
+    // new submission of the consultation waits for, is then held only for the row itself
+    // and its stored response.
     event::record(
         conn,
         Entity::Submission,
@@ -628,6 +624,16 @@ async fn insert(
     )
     .await?;
     announce(conn, EventType::SubmissionCreated, &row, row.status, None).await?;
+    row.number = next_numbers(conn, consultation, 1).await?.remove(0);
+    // The change stamps are the database's (the transaction's start).
+    (row.created_at, row.updated_at) = diesel::insert_into(submissions::table)
+        .values(&row)
+        .returning((submissions::created_at, submissions::updated_at))
+        .by_text()
+        .get_result(conn)
+        .await
+        .map_err(duplicate_external_ref)?;
+    link_needs(conn, row.id, &addresses).await?;
     let email = row.author_email.clone();
     // The addresses were checked to be needs the caller sees: the view needs no re-read.
     let created = view(row, addresses, party, None);
@@ -642,6 +648,9 @@ async fn link_needs(
     approach: Uuid,
     needs: &[Uuid],
 ) -> QueryResult<()> {
+    if needs.is_empty() {
+        return Ok(());
+    }
     let rows: Vec<_> = needs
         .iter()
         .map(|need| {
