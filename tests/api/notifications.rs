@@ -451,29 +451,45 @@ async fn a_partners_registration_is_confirmed_at_once_and_the_registrant_mailed(
 #[tokio::test]
 async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() {
     let (app, sink) = spawn_app_with_mail(&[]).await;
-    let round = halle(&app, 10).await;
+    let round = halle(&app, 1).await;
     let round_id = id(&round);
     let admin = app.admin();
-    for (name, email) in [
-        ("Aylin Demir", "a.demir@example.org"),
-        ("Jonas Krüger", "j.krueger@example.org"),
-    ] {
-        register(&app, &round_id, &person(name, email), Some(&admin)).await;
-    }
-    // A change of capacity concerns staff only.
     let path = format!("/api/v1/rounds/{round_id}");
+    register(
+        &app,
+        &round_id,
+        &person("Aylin Demir", "a.demir@example.org"),
+        Some(&admin),
+    )
+    .await;
+    // A change of capacity concerns staff only.
     assert_eq!(
-        patch_round(&app, &path, &json!({"capacity": 12}))
+        patch_round(&app, &path, &json!({"capacity": 2}))
             .await
             .status(),
         200
     );
+    register(
+        &app,
+        &round_id,
+        &person("Jonas Krüger", "j.krueger@example.org"),
+        Some(&admin),
+    )
+    .await;
+    let waiting = register(
+        &app,
+        &round_id,
+        &person("Emil Hahn", "e.hahn@example.org"),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(waiting["status"], "waitlisted");
     let starts = chrono::Utc::now() + chrono::Duration::days(30);
+    let ends = starts + chrono::Duration::hours(6);
     let moved = patch_round(
         &app,
         &path,
-        &json!({"starts_at": starts.to_rfc3339(),
-                    "ends_at": (starts + chrono::Duration::hours(6)).to_rfc3339()}),
+        &json!({"starts_at": starts.to_rfc3339(), "ends_at": ends.to_rfc3339()}),
     )
     .await;
     assert_eq!(moved.status(), 200);
@@ -484,18 +500,42 @@ async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() 
             property(&event, "DTSTART"),
             starts.format("%Y%m%dT%H%M%SZ").to_string()
         );
+        assert_eq!(
+            property(&event, "DTEND"),
+            ends.format("%Y%m%dT%H%M%SZ").to_string()
+        );
         assert_eq!(property(&event, "STATUS"), "CONFIRMED");
+        assert_eq!(
+            property(&event, "ORGANIZER"),
+            "mailto:beteiligung@ms.sachsen-anhalt.test"
+        );
     }
+    // A waitlisted registrant holds no seat: told of the change, but nothing for the calendar.
+    let changed = mail(&sink, "e.hahn@example.org", "Geänderter Termin").await;
+    assert!(changed.attachments.is_empty(), "{:?}", changed.attachments);
+    assert!(
+        changed.text.contains("Warteliste an Position 1"),
+        "{}",
+        changed.text
+    );
+
     let cancelled = patch_round(&app, &path, &json!({"cancelled": true})).await;
     assert_eq!(cancelled.status(), 200);
     let called_off = mail(&sink, "a.demir@example.org", "Abgesagt").await;
     let event = called_off.calendar_event();
     assert_eq!(property(&event, "STATUS"), "CANCELLED");
+    assert_eq!(
+        property(&event, "ORGANIZER"),
+        "mailto:beteiligung@ms.sachsen-anhalt.test"
+    );
     assert!(property(&event, "SEQUENCE").parse::<u32>().unwrap() >= 3);
     mail(&sink, "j.krueger@example.org", "Abgesagt").await;
-    // Two confirmations, two moves, two cancellations; nothing about the capacity.
+    let called_off = mail(&sink, "e.hahn@example.org", "Abgesagt").await;
+    assert!(called_off.attachments.is_empty());
+    // Two confirmations and a waitlisting, three moves, three cancellations; nothing about
+    // the capacity.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sink.received().len(), 6);
+    assert_eq!(sink.received().len(), 9);
 }
 
 #[tokio::test]
