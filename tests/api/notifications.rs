@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{
     TestApp, assert_problem, id, mail_settings, spawn_app, spawn_app_with, spawn_app_with_mail,
 };
-use crate::smtp::{Mail, MailSink};
+use crate::smtp::{Mail, MailSink, REFUSED_DOMAIN};
 
 const CONFIRM_LINK: &str = "https://beteiligung.sachsen-anhalt.test/anmeldung/bestaetigen";
 const CANCEL_LINK: &str = "https://beteiligung.sachsen-anhalt.test/anmeldung/";
@@ -648,6 +648,86 @@ async fn mails_wait_while_the_smtp_server_is_down_and_go_out_when_it_is_back() {
         "{metrics}"
     );
     assert!(metrics.contains("beteiligung_outbox_retries_total{channel=\"mail\"}"));
+}
+
+/// The value of a counter in the Prometheus text, 0 when it was never counted.
+fn counter(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn a_mail_the_server_refuses_for_good_is_marked_failed_and_not_retried() {
+    let (app, sink) = spawn_app_with_mail(&[]).await;
+    let round = id(&halle(&app, 10).await);
+    let admin = app.admin();
+    let nowhere = format!("niemand@{REFUSED_DOMAIN}");
+    register(&app, &round, &person("Niemand", &nowhere), Some(&admin)).await;
+    register(
+        &app,
+        &round,
+        &person("Aylin Demir", "a.demir@example.org"),
+        Some(&admin),
+    )
+    .await;
+    // The other mail goes out regardless.
+    mail(&sink, "a.demir@example.org", "Ihre Anmeldung ist bestätigt").await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let failed = loop {
+        let outbox = app
+            .get_json("/api/v1/outbox?status=failed", Some(&admin))
+            .await;
+        if let Some(entry) = outbox["items"].as_array().and_then(|items| items.first()) {
+            break entry.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{outbox}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(failed["recipient"], nowhere);
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["attempts"], 1);
+    assert!(
+        failed["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("550"),
+        "{failed}"
+    );
+
+    // Many retry delays (300 ms) later, the server was asked once and the row is unchanged.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.refused(), std::slice::from_ref(&nowhere));
+    let outbox = app.get_json("/api/v1/outbox", Some(&admin)).await;
+    let entries: Vec<&Value> = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["recipient"] == nowhere)
+        .collect();
+    assert_eq!(entries.len(), 1, "{outbox}");
+    assert_eq!(entries[0]["status"], "failed");
+    assert_eq!(entries[0]["attempts"], 1);
+
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let mail_counter = |name: &str| counter(&metrics, &format!("{name}{{channel=\"mail\"}}"));
+    assert_eq!(
+        mail_counter("beteiligung_outbox_failed_total"),
+        1.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        mail_counter("beteiligung_outbox_retries_total"),
+        0.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        mail_counter("beteiligung_outbox_sent_total"),
+        1.0,
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
