@@ -175,18 +175,24 @@ fn address_key(address: IpAddr) -> String {
     }
 }
 
-/// Anonymous requests that cost the service most: tokens (argon2), registrations, searches.
-fn is_sensitive(req: &ServiceRequest) -> bool {
-    let path = req.path();
-    match *req.method() {
+/// The path as actix routes on it: percent-decoded except for `%`, `/` and `+`. Matching
+/// the raw path would let `/api/v1/auth/%74oken` reach the token handler under a looser policy.
+fn routed_path(req: &ServiceRequest) -> &str {
+    req.match_info().get_ref().path()
+}
+
+/// Anonymous requests that cost the service most: tokens (argon2), registrations and their
+/// confirmation, searches (`q` on submissions and organisations).
+fn is_sensitive(method: &Method, path: &str, query: &str) -> bool {
+    match *method {
         Method::POST => {
             path == "/api/v1/auth/token"
                 || path == "/api/v1/registrations/confirm"
                 || (path.starts_with("/api/v1/rounds/") && path.ends_with("/registrations"))
         }
         Method::GET => {
-            path.ends_with("/submissions")
-                && serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+            (path == "/api/v1/organisations" || path.ends_with("/submissions"))
+                && serde_urlencoded::from_str::<Vec<(String, String)>>(query)
                     .map_or(true, |pairs| pairs.iter().any(|(name, _)| name == "q"))
         }
         _ => false,
@@ -205,7 +211,7 @@ pub async fn limit(
             .await
             .map(ServiceResponse::map_into_left_body);
     };
-    if !req.path().starts_with("/api/") || req.method() == Method::OPTIONS {
+    if !routed_path(&req).starts_with("/api/") || req.method() == Method::OPTIONS {
         return next
             .call(req)
             .await
@@ -220,7 +226,7 @@ pub async fn limit(
             let address = limiter
                 .client_address(&req)
                 .map_or_else(|| "unknown".to_string(), address_key);
-            if is_sensitive(&req) {
+            if is_sensitive(req.method(), routed_path(&req), req.query_string()) {
                 (&limiter.sensitive, address)
             } else {
                 (&limiter.anonymous, address)
@@ -264,6 +270,24 @@ fn insert(map: &mut actix_web::http::header::HeaderMap, headers: Headers) {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::http::Method;
+
+    #[test]
+    fn searches_are_sensitive_and_plain_lists_are_not() {
+        let sensitive = |path, query| super::is_sensitive(&Method::GET, path, query);
+        assert!(sensitive("/api/v1/organisations", "q=Kita"));
+        assert!(sensitive("/api/v1/organisations", "region=Halle&%71=Kita"));
+        assert!(!sensitive("/api/v1/organisations", "region=Halle"));
+        assert!(sensitive(
+            "/api/v1/consultations/x/submissions",
+            "q=Sprachkurs"
+        ));
+        assert!(!sensitive(
+            "/api/v1/consultations/x/submissions",
+            "kind=need"
+        ));
+    }
+
     #[test]
     fn ipv6_clients_are_counted_by_their_64() {
         let key = |a: &str| super::address_key(a.parse().unwrap());

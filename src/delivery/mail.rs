@@ -17,7 +17,7 @@ use super::DeliveryMetrics;
 use crate::config::MailConfig;
 use crate::db::Pool;
 use crate::domain::notification::Notice;
-use crate::domain::notification::letter::{self, Letter, Links};
+use crate::domain::notification::letter::{self, Letter, Links, Organizer};
 use crate::domain::outbox::{self, Channel, Claimed};
 
 /// Mails claimed at a time: one, so that a slow server cannot hold a batch past its lease.
@@ -39,6 +39,7 @@ pub struct MailWorker {
     transport: Transport,
     from: Mailbox,
     links: Links,
+    organizer: Organizer,
     poll_interval: Duration,
     retry_delay: Duration,
     max_attempts: u32,
@@ -78,14 +79,20 @@ impl MailWorker {
             (None, true) => Transport::Log,
             (None, false) => return Ok(None),
         };
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        let organizer = Organizer {
+            name: from.name.clone(),
+            email: from.email.to_string(),
+        };
         Ok(Some(Self {
             pool,
             transport,
-            from: config
-                .from
-                .parse()
-                .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?,
+            from,
             links: config.links.clone(),
+            organizer,
             poll_interval: config.poll_interval,
             retry_delay: config.retry_delay,
             max_attempts: config.max_attempts,
@@ -127,7 +134,7 @@ impl MailWorker {
             .clone()
             .and_then(|payload| serde_json::from_value(payload).ok())
             .ok_or_else(|| Failure::permanent("the outbox row holds no readable notice"))?;
-        let letter = letter::write(&notice, &self.links);
+        let letter = letter::write(&notice, &self.links, &self.organizer);
         match &self.transport {
             Transport::Log => {
                 log::info!(

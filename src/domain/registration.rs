@@ -787,16 +787,26 @@ pub async fn notify_round(
         RegistrationStatus::Confirmed,
         RegistrationStatus::Waitlisted,
     ];
-    let registrants: Vec<(Uuid, String, String)> = registrations::table
+    let registrants: Vec<(Uuid, String, String, Option<i64>)> = registrations::table
         .filter(registrations::round_id.eq(round.id))
         .filter(registrations::status.eq_any(told))
         .order(registrations::id)
-        .select((registrations::id, registrations::name, registrations::email))
+        .select((
+            registrations::id,
+            registrations::name,
+            registrations::email,
+            waitlist_position(),
+        ))
         .load(conn)
         .await?;
     let notices = registrants
-        .iter()
-        .map(|(id, name, email)| Notice::new(kind, *id, name, email, round))
+        .into_iter()
+        .map(|(id, name, email, waitlist_position)| {
+            // The position tells the letter that this registrant holds no seat.
+            let mut notice = Notice::new(kind, id, &name, &email, round);
+            notice.waitlist_position = waitlist_position;
+            notice
+        })
         .collect();
     Ok(notification::send(conn, notices).await?)
 }

@@ -106,6 +106,153 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
     );
 }
 
+/// Sends `send` from `address` (through the trusted proxy) until the strict policy of two
+/// per minute refuses it: two answers carry that policy, the third is 429 with `Retry-After`.
+/// Returns the first answer's status.
+async fn strict_policy_allows_two<F, Fut>(what: &str, send: F) -> u16
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response>,
+{
+    let mut first = None;
+    for _ in 0..2 {
+        let response = send().await;
+        assert_ne!(response.status(), 429, "{what}");
+        assert_eq!(
+            header(&response, "ratelimit-policy"),
+            "\"sensitive\";q=2;w=60",
+            "{what}"
+        );
+        first.get_or_insert(response.status().as_u16());
+    }
+    let refused = send().await;
+    assert_eq!(
+        header(&refused, "ratelimit-policy"),
+        "\"sensitive\";q=2;w=60",
+        "{what}"
+    );
+    let retry_after: u64 = header(&refused, "retry-after").parse().unwrap_or(0);
+    assert!((1..=60).contains(&retry_after), "{what}: {retry_after}");
+    assert_problem(refused, 429, "rate_limited").await;
+    first.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn tokens_confirmations_and_searches_are_limited_strictly_however_the_path_is_spelt() {
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_SENSITIVE", "2/min"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
+    let c = id(&app.consultation("integrationskonzept", "open").await);
+    // Each endpoint from its own client address, so each meets a fresh quota.
+    let from = |address: &'static str, method: reqwest::Method, path: String| {
+        app.request(method, &path, None)
+            .header("x-forwarded-for", address)
+    };
+    let credentials = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "nobody"),
+        ("client_secret", "guess"),
+    ];
+
+    let status = strict_policy_allows_two("token", || async {
+        from(
+            "203.0.113.1",
+            reqwest::Method::POST,
+            "/api/v1/auth/token".into(),
+        )
+        .form(&credentials)
+        .send()
+        .await
+        .unwrap()
+    })
+    .await;
+    assert_eq!(status, 401);
+    // Percent-encoded, the path still reaches the token handler: it gets the same policy.
+    let status = strict_policy_allows_two("encoded token path", || async {
+        from(
+            "203.0.113.2",
+            reqwest::Method::POST,
+            "/api/v1/auth/%74oken".into(),
+        )
+        .form(&credentials)
+        .send()
+        .await
+        .unwrap()
+    })
+    .await;
+    assert_eq!(status, 401, "the encoded path is the token endpoint");
+
+    let unknown = json!({"token": "no-such-token"});
+    let status = strict_policy_allows_two("confirmation", || async {
+        from(
+            "203.0.113.3",
+            reqwest::Method::POST,
+            "/api/v1/registrations/confirm".into(),
+        )
+        .json(&unknown)
+        .send()
+        .await
+        .unwrap()
+    })
+    .await;
+    assert_eq!(status, 404);
+    let status = strict_policy_allows_two("encoded confirmation path", || async {
+        from(
+            "203.0.113.4",
+            reqwest::Method::POST,
+            "/api/v1/registrations/%63onfirm".into(),
+        )
+        .json(&unknown)
+        .send()
+        .await
+        .unwrap()
+    })
+    .await;
+    assert_eq!(status, 404, "the encoded path is the confirmation endpoint");
+
+    let status = strict_policy_allows_two("organisation search", || async {
+        from(
+            "203.0.113.5",
+            reqwest::Method::GET,
+            "/api/v1/organisations?q=Kita".into(),
+        )
+        .send()
+        .await
+        .unwrap()
+    })
+    .await;
+    assert_eq!(status, 200);
+    let status = strict_policy_allows_two("submission search", || async {
+        from(
+            "203.0.113.6",
+            reqwest::Method::GET,
+            format!("/api/v1/consultations/{c}/submissions?q=Sprachkurs"),
+        )
+        .send()
+        .await
+        .unwrap()
+    })
+    .await;
+    assert_eq!(status, 200);
+
+    // Listing without a search stays under the looser anonymous policy.
+    let list = from(
+        "203.0.113.5",
+        reqwest::Method::GET,
+        "/api/v1/organisations?region=Halle".into(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(list.status(), 200);
+    assert_eq!(
+        header(&list, "ratelimit-policy"),
+        "\"anonymous\";q=1000000;w=60"
+    );
+}
+
 const FRONT_END: &str = "https://beteiligung.sachsen-anhalt.de";
 
 #[tokio::test]

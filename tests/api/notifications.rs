@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{
     TestApp, assert_problem, id, mail_settings, spawn_app, spawn_app_with, spawn_app_with_mail,
 };
-use crate::smtp::{Mail, MailSink};
+use crate::smtp::{Mail, MailSink, REFUSED_DOMAIN};
 
 const CONFIRM_LINK: &str = "https://beteiligung.sachsen-anhalt.test/anmeldung/bestaetigen";
 const CANCEL_LINK: &str = "https://beteiligung.sachsen-anhalt.test/anmeldung/";
@@ -451,29 +451,45 @@ async fn a_partners_registration_is_confirmed_at_once_and_the_registrant_mailed(
 #[tokio::test]
 async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() {
     let (app, sink) = spawn_app_with_mail(&[]).await;
-    let round = halle(&app, 10).await;
+    let round = halle(&app, 1).await;
     let round_id = id(&round);
     let admin = app.admin();
-    for (name, email) in [
-        ("Aylin Demir", "a.demir@example.org"),
-        ("Jonas Krüger", "j.krueger@example.org"),
-    ] {
-        register(&app, &round_id, &person(name, email), Some(&admin)).await;
-    }
-    // A change of capacity concerns staff only.
     let path = format!("/api/v1/rounds/{round_id}");
+    register(
+        &app,
+        &round_id,
+        &person("Aylin Demir", "a.demir@example.org"),
+        Some(&admin),
+    )
+    .await;
+    // A change of capacity concerns staff only.
     assert_eq!(
-        patch_round(&app, &path, &json!({"capacity": 12}))
+        patch_round(&app, &path, &json!({"capacity": 2}))
             .await
             .status(),
         200
     );
+    register(
+        &app,
+        &round_id,
+        &person("Jonas Krüger", "j.krueger@example.org"),
+        Some(&admin),
+    )
+    .await;
+    let waiting = register(
+        &app,
+        &round_id,
+        &person("Emil Hahn", "e.hahn@example.org"),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(waiting["status"], "waitlisted");
     let starts = chrono::Utc::now() + chrono::Duration::days(30);
+    let ends = starts + chrono::Duration::hours(6);
     let moved = patch_round(
         &app,
         &path,
-        &json!({"starts_at": starts.to_rfc3339(),
-                    "ends_at": (starts + chrono::Duration::hours(6)).to_rfc3339()}),
+        &json!({"starts_at": starts.to_rfc3339(), "ends_at": ends.to_rfc3339()}),
     )
     .await;
     assert_eq!(moved.status(), 200);
@@ -484,18 +500,42 @@ async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() 
             property(&event, "DTSTART"),
             starts.format("%Y%m%dT%H%M%SZ").to_string()
         );
+        assert_eq!(
+            property(&event, "DTEND"),
+            ends.format("%Y%m%dT%H%M%SZ").to_string()
+        );
         assert_eq!(property(&event, "STATUS"), "CONFIRMED");
+        assert_eq!(
+            property(&event, "ORGANIZER"),
+            "mailto:beteiligung@ms.sachsen-anhalt.test"
+        );
     }
+    // A waitlisted registrant holds no seat: told of the change, but nothing for the calendar.
+    let changed = mail(&sink, "e.hahn@example.org", "Geänderter Termin").await;
+    assert!(changed.attachments.is_empty(), "{:?}", changed.attachments);
+    assert!(
+        changed.text.contains("Warteliste an Position 1"),
+        "{}",
+        changed.text
+    );
+
     let cancelled = patch_round(&app, &path, &json!({"cancelled": true})).await;
     assert_eq!(cancelled.status(), 200);
     let called_off = mail(&sink, "a.demir@example.org", "Abgesagt").await;
     let event = called_off.calendar_event();
     assert_eq!(property(&event, "STATUS"), "CANCELLED");
+    assert_eq!(
+        property(&event, "ORGANIZER"),
+        "mailto:beteiligung@ms.sachsen-anhalt.test"
+    );
     assert!(property(&event, "SEQUENCE").parse::<u32>().unwrap() >= 3);
     mail(&sink, "j.krueger@example.org", "Abgesagt").await;
-    // Two confirmations, two moves, two cancellations; nothing about the capacity.
+    let called_off = mail(&sink, "e.hahn@example.org", "Abgesagt").await;
+    assert!(called_off.attachments.is_empty());
+    // Two confirmations and a waitlisting, three moves, three cancellations; nothing about
+    // the capacity.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sink.received().len(), 6);
+    assert_eq!(sink.received().len(), 9);
 }
 
 #[tokio::test]
@@ -610,6 +650,86 @@ async fn mails_wait_while_the_smtp_server_is_down_and_go_out_when_it_is_back() {
     assert!(metrics.contains("beteiligung_outbox_retries_total{channel=\"mail\"}"));
 }
 
+/// The value of a counter in the Prometheus text, 0 when it was never counted.
+fn counter(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn a_mail_the_server_refuses_for_good_is_marked_failed_and_not_retried() {
+    let (app, sink) = spawn_app_with_mail(&[]).await;
+    let round = id(&halle(&app, 10).await);
+    let admin = app.admin();
+    let nowhere = format!("niemand@{REFUSED_DOMAIN}");
+    register(&app, &round, &person("Niemand", &nowhere), Some(&admin)).await;
+    register(
+        &app,
+        &round,
+        &person("Aylin Demir", "a.demir@example.org"),
+        Some(&admin),
+    )
+    .await;
+    // The other mail goes out regardless.
+    mail(&sink, "a.demir@example.org", "Ihre Anmeldung ist bestätigt").await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let failed = loop {
+        let outbox = app
+            .get_json("/api/v1/outbox?status=failed", Some(&admin))
+            .await;
+        if let Some(entry) = outbox["items"].as_array().and_then(|items| items.first()) {
+            break entry.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{outbox}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(failed["recipient"], nowhere);
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["attempts"], 1);
+    assert!(
+        failed["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("550"),
+        "{failed}"
+    );
+
+    // Many retry delays (300 ms) later, the server was asked once and the row is unchanged.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.refused(), std::slice::from_ref(&nowhere));
+    let outbox = app.get_json("/api/v1/outbox", Some(&admin)).await;
+    let entries: Vec<&Value> = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["recipient"] == nowhere)
+        .collect();
+    assert_eq!(entries.len(), 1, "{outbox}");
+    assert_eq!(entries[0]["status"], "failed");
+    assert_eq!(entries[0]["attempts"], 1);
+
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let mail_counter = |name: &str| counter(&metrics, &format!("{name}{{channel=\"mail\"}}"));
+    assert_eq!(
+        mail_counter("beteiligung_outbox_failed_total"),
+        1.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        mail_counter("beteiligung_outbox_retries_total"),
+        0.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        mail_counter("beteiligung_outbox_sent_total"),
+        1.0,
+        "{metrics}"
+    );
+}
+
 #[tokio::test]
 async fn two_replicas_send_each_mail_once() {
     let (app, sink) = spawn_app_with_mail(&[]).await;
@@ -695,8 +815,9 @@ async fn two_hundred_concurrent_confirmations_fill_twenty_seats_exactly() {
 
 #[tokio::test]
 async fn a_flood_of_anonymous_registrations_from_one_address_is_stopped_and_takes_no_seat() {
-    let app = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "30/min")]).await;
-    let round = id(&halle(&app, 130).await);
+    // Per hour, so no request is refilled while the flood runs: exactly 30 pass.
+    let app = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "30/h")]).await;
+    let round = id(&halle(&app, 1).await);
     let attempts = (0..500).map(|i| {
         let body = person("Bot", &format!("bot{i}@example.org"));
         let (app, round) = (&app, &round);
@@ -713,7 +834,11 @@ async fn a_flood_of_anonymous_registrations_from_one_address_is_stopped_and_take
     let mut limited = 0;
     for response in join_all(attempts).await {
         match response.status().as_u16() {
-            201 => created += 1,
+            201 => {
+                let registration: Value = response.json().await.unwrap();
+                assert_eq!(registration["status"], "pending");
+                created += 1;
+            }
             429 => {
                 assert!(response.headers().contains_key("retry-after"));
                 assert!(response.headers().contains_key("ratelimit-policy"));
@@ -723,13 +848,37 @@ async fn a_flood_of_anonymous_registrations_from_one_address_is_stopped_and_take
             other => panic!("{other}"),
         }
     }
-    assert!(created <= 30, "{created}");
-    assert_eq!(created + limited, 500);
+    assert_eq!(created, 30);
+    assert_eq!(limited, 470);
+    let stored = app
+        .get_json(
+            &format!("/api/v1/rounds/{round}/registrations?limit=200"),
+            Some(&app.admin()),
+        )
+        .await;
+    let stored = stored["items"].as_array().unwrap();
+    assert_eq!(stored.len(), 30);
+    assert!(stored.iter().all(|r| r["status"] == "pending"));
     assert_eq!(seats(&app, &round).await["confirmed"], 0);
-    assert_eq!(
-        app.count_where("registrations", "status = 'pending'").await,
-        created
-    );
+    assert_eq!(seats(&app, &round).await["waitlisted"], 0);
+    // The round's one seat is still free for someone who takes it.
+    let caritas = app
+        .organisation(
+            "Caritasverband Halle",
+            "welfare_association",
+            "Halle (Saale)",
+        )
+        .await;
+    let partner = app.partner(id(&caritas).parse().unwrap());
+    let taken = register(
+        &app,
+        &round,
+        &person("Aylin Demir", "a.demir@example.org"),
+        Some(&partner),
+    )
+    .await;
+    assert_eq!(taken["status"], "confirmed");
+    assert_eq!(seats(&app, &round).await["confirmed"], 1);
 }
 
 #[tokio::test]

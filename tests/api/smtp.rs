@@ -16,13 +16,26 @@ pub struct Received {
     pub data: Vec<u8>,
 }
 
+/// Recipients at this domain are refused for good (550), like a mailbox that does not exist.
+pub const REFUSED_DOMAIN: &str = "unzustellbar.example";
+
 #[derive(Clone)]
 struct Keeper {
     inbox: Arc<Mutex<Vec<Received>>>,
+    refused: Arc<Mutex<Vec<String>>>,
     current: Option<Received>,
 }
 
 impl Handler for Keeper {
+    fn rcpt(&mut self, to: &str) -> Response {
+        let domain = to.rsplit_once('@').map(|(_, domain)| domain);
+        if domain.is_some_and(|d| d.eq_ignore_ascii_case(REFUSED_DOMAIN)) {
+            self.refused.lock().expect("refused").push(to.to_string());
+            return response::NO_MAILBOX;
+        }
+        response::OK
+    }
+
     fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
         self.current = Some(Received {
             envelope_to: to.to_vec(),
@@ -49,6 +62,7 @@ impl Handler for Keeper {
 pub struct MailSink {
     pub port: u16,
     inbox: Arc<Mutex<Vec<Received>>>,
+    refused: Arc<Mutex<Vec<String>>>,
 }
 
 impl MailSink {
@@ -75,8 +89,10 @@ impl MailSink {
     fn serve(listener: TcpListener) -> Self {
         let port = listener.local_addr().expect("smtp addr").port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
+        let refused = Arc::new(Mutex::new(Vec::new()));
         let mut server = Server::new(Keeper {
             inbox: inbox.clone(),
+            refused: refused.clone(),
             current: None,
         });
         server
@@ -88,7 +104,11 @@ impl MailSink {
         std::thread::spawn(move || {
             let _ = server.serve();
         });
-        Self { port, inbox }
+        Self {
+            port,
+            inbox,
+            refused,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -97,6 +117,11 @@ impl MailSink {
 
     pub fn received(&self) -> Vec<Received> {
         self.inbox.lock().expect("inbox").clone()
+    }
+
+    /// Every recipient refused so far, once per attempt (`RCPT TO` at [`REFUSED_DOMAIN`]).
+    pub fn refused(&self) -> Vec<String> {
+        self.refused.lock().expect("refused").clone()
     }
 
     /// Waits until at least `count` mails arrived (at most `within`), then returns them all.

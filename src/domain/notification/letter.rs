@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Berlin;
-use icalendar::{Calendar, Component, EventLike, EventStatus};
+use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
 
 use super::{Notice, NoticeKind, RoundFacts};
 
@@ -27,13 +27,21 @@ impl Links {
     }
 }
 
+/// Who sends the mails, named in the `.ics` as ORGANIZER (RFC 5546 requires one for
+/// PUBLISH and CANCEL): the ministry, by the mail's From.
+#[derive(Debug, Clone)]
+pub struct Organizer {
+    pub name: Option<String>,
+    pub email: String,
+}
+
 /// A letter ready to be put into a mail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Letter {
     pub subject: String,
     pub text: String,
     pub html: String,
-    /// `einladung.ics`: the round for calendar programs.
+    /// `termin.ics`: the round for calendar programs.
     pub calendar: Option<String>,
 }
 
@@ -43,9 +51,10 @@ enum Block {
     Link { label: &'static str, url: String },
 }
 
-pub fn write(notice: &Notice, links: &Links) -> Letter {
+pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
     use Block::{Link, Paragraph};
     let round = &notice.round;
+    let event = || Some(calendar(round, &notice.email, organizer));
     let title = &round.title;
     let when_where = format!("{}{}", when(round), place(round));
     let cancel_link = |label| {
@@ -98,7 +107,7 @@ pub fn write(notice: &Notice, links: &Links) -> Letter {
             .into_iter()
             .chain(cancel_link("Anmeldung stornieren"))
             .collect(),
-            Some(calendar(round, &notice.email)),
+            event(),
         ),
         NoticeKind::Waitlisted => (
             format!("Sie stehen auf der Warteliste: {title}"),
@@ -135,7 +144,7 @@ pub fn write(notice: &Notice, links: &Links) -> Letter {
                         .to_string(),
                 ),
             ],
-            Some(calendar(round, &notice.email)),
+            event(),
         ),
         NoticeKind::Cancelled => (
             format!("Ihre Anmeldung ist storniert: {title}"),
@@ -152,13 +161,23 @@ pub fn write(notice: &Notice, links: &Links) -> Letter {
                     "die Veranstaltung „{title}“, zu der Sie angemeldet sind, hat sich \
                      geändert. Sie findet jetzt so statt: {when_where}."
                 )),
-                Paragraph(
-                    "Der Termin im Anhang ersetzt den bisherigen in Ihrem Kalender. Ihre \
-                     Anmeldung bleibt bestehen."
+                Paragraph(match notice.waitlist_position {
+                    Some(position) => format!(
+                        "Sie stehen weiterhin auf der Warteliste an Position {position}. \
+                         Den Termin für Ihren Kalender senden wir Ihnen, sobald ein Platz \
+                         für Sie frei wird."
+                    ),
+                    None => "Der Termin im Anhang ersetzt den bisherigen in Ihrem Kalender. \
+                             Ihre Anmeldung bleibt bestehen."
                         .to_string(),
-                ),
+                }),
             ],
-            Some(calendar(round, &notice.email)),
+            // Waitlisted registrants hold no seat and never got the round into their calendar.
+            if notice.waitlist_position.is_some() {
+                None
+            } else {
+                event()
+            },
         ),
         NoticeKind::RoundCancelled => (
             format!("Abgesagt: {title}"),
@@ -167,7 +186,11 @@ pub fn write(notice: &Notice, links: &Links) -> Letter {
                  Anmeldung ist damit hinfällig; wir informieren Sie, wenn es einen neuen \
                  Termin gibt."
             ))],
-            Some(calendar(round, &notice.email)),
+            if notice.waitlist_position.is_some() {
+                None
+            } else {
+                event()
+            },
         ),
     };
     blocks.insert(0, Paragraph(format!("Guten Tag {},", notice.name)));
@@ -261,7 +284,16 @@ fn address(venue: &super::Venue) -> String {
 
 /// The round as an iCalendar event: the same UID for every mail about the round and a
 /// growing SEQUENCE, so a change replaces the entry and a cancellation removes it.
-fn calendar(round: &RoundFacts, attendee: &str) -> String {
+fn calendar(round: &RoundFacts, attendee: &str, organizer: &Organizer) -> String {
+    let mut organizer_property = Property::new("ORGANIZER", format!("mailto:{}", organizer.email));
+    if let Some(name) = &organizer.name {
+        // A parameter value may hold no double quote and no control character.
+        let name: String = name
+            .chars()
+            .filter(|c| *c != '"' && !c.is_control())
+            .collect();
+        organizer_property.add_parameter("CN", name.trim());
+    }
     let mut event = icalendar::Event::new();
     event
         .uid(&format!("round-{}@beteiligung", round.id))
@@ -270,6 +302,7 @@ fn calendar(round: &RoundFacts, attendee: &str) -> String {
         .ends(round.ends_at)
         .sequence(u32::try_from(round.sequence).unwrap_or_default())
         .timestamp(Utc::now())
+        .append_property(organizer_property.done())
         .add_property("ATTENDEE", format!("mailto:{attendee}"))
         .status(if round.cancelled {
             EventStatus::Cancelled
@@ -326,9 +359,16 @@ mod tests {
         }
     }
 
+    fn ministry() -> Organizer {
+        Organizer {
+            name: Some("Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung".into()),
+            email: "beteiligung@ms.sachsen-anhalt.test".into(),
+        }
+    }
+
     #[test]
     fn times_are_berlin_time_and_html_is_escaped() {
-        let letter = write(&notice(NoticeKind::Confirmed), &links());
+        let letter = write(&notice(NoticeKind::Confirmed), &links(), &ministry());
         assert!(
             letter
                 .text
@@ -345,14 +385,23 @@ mod tests {
         ));
         let calendar = letter.calendar.expect("ics");
         assert!(calendar.contains("DTSTART:20191008T080000Z"), "{calendar}");
+        assert!(calendar.contains("DTEND:20191008T140000Z"), "{calendar}");
+        let unfolded = calendar.replace("\r\n ", "");
+        assert!(
+            unfolded.contains(
+                "ORGANIZER;CN=\"Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung\":\
+                 mailto:beteiligung@ms.sachsen-anhalt.test"
+            ),
+            "{calendar}"
+        );
     }
 
     #[test]
     fn waitlisted_letter_names_the_position_and_please_confirm_the_link() {
-        let letter = write(&notice(NoticeKind::Waitlisted), &links());
+        let letter = write(&notice(NoticeKind::Waitlisted), &links(), &ministry());
         assert!(letter.text.contains("an Position 3"));
         assert!(letter.calendar.is_none());
-        let letter = write(&notice(NoticeKind::PleaseConfirm), &links());
+        let letter = write(&notice(NoticeKind::PleaseConfirm), &links(), &ministry());
         assert!(letter.text.contains("https://example.org/c?token=tok"));
     }
 }
