@@ -81,6 +81,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 fn main() -> ExitCode {
+    one_malloc_arena();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -241,4 +242,16 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
     log::info!("listening on http://{address}");
     startup::run(&config, listener)?.await?;
     Ok(())
+}
+
+/// glibc gives every thread that allocates its own malloc arena and keeps much of what is
+/// freed in it: the idle service held 15 MiB more that way (of 28 MiB anonymous memory).
+/// The service's threads are few and allocate little per request, so one arena suffices.
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called first in `main`, before any other thread exists; mallopt only changes
+    // a tuning parameter of the allocator.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }

@@ -8,7 +8,6 @@ use actix_web::http::header;
 use actix_web::middleware::{self, ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{App, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
-use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -21,7 +20,6 @@ use crate::delivery::DeliveryMetrics;
 use crate::delivery::mail::MailWorker;
 use crate::delivery::webhook::WebhookWorker;
 use crate::error::{AppError, ErrorKind};
-use crate::openapi::ApiDoc;
 use std::sync::Arc;
 
 /// What every handler shares.
@@ -171,10 +169,10 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     });
     let origins = config.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
-        // The document served is the finished one, built once (`crate::openapi::spec`).
+        // The document served is the finished one, built once (`crate::openapi::spec`): the
+        // workers' own collection of paths is dropped, so it starts from an empty document.
         let (app, _) = App::new()
             .into_utoipa_app()
-            .openapi(ApiDoc::openapi())
             .app_data(state.clone())
             .map(|app| app.configure(crate::api::extractor_configs))
             .configure(configure_api)
