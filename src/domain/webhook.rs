@@ -612,6 +612,7 @@ pub async fn redeliver(
             // Its retry window starts again.
             outbox_table::created_at.eq(Utc::now()),
             outbox_table::sent_at.eq(None::<DateTime<Utc>>),
+            outbox_table::claimed_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)
         .await?;

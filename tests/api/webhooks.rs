@@ -275,6 +275,40 @@ async fn a_slow_receiver_times_out_is_retried_and_delays_nobody_else() {
 }
 
 #[tokio::test]
+async fn a_dead_receiver_with_a_backlog_holds_a_few_slots_and_delays_nobody_else() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    // Never answers within the 15 s timeout.
+    let dead = Receiver::start(&vec![Reply::Sleep(Duration::from_secs(30)); 100]);
+    let fast = Receiver::start(&[]);
+    subscribe(&s, &s.caritas_token, &dead.url, &["submission.created"]).await;
+    // A backlog larger than a replica's 32 delivery slots.
+    let needs = (0..40).map(|i| {
+        let s = &s;
+        async move {
+            s.need(&s.caritas_token, &format!("Bedarf {i}"), "Aus dem Import.")
+                .await
+        }
+    });
+    join_all(needs).await;
+    assert!(!dead.wait_for(4, Duration::from_secs(10)).await.is_empty());
+
+    subscribe(&s, &s.lamsa_token, &fast.url, &["submission.created"]).await;
+    let need = s
+        .need(&s.lamsa_token, "Wohnraum", "Für Familien in Magdeburg.")
+        .await;
+    // Not after the dead receiver's backlog (32 slots held for 15 s each), but at once.
+    let delivered = fast.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].json()["data"]["id"], id(&need).as_str());
+    // The dead receiver holds a few connections, not every slot.
+    let held = dead.delivered().len();
+    assert!(
+        (1..=4).contains(&held),
+        "{held} deliveries in flight at once"
+    );
+}
+
+#[tokio::test]
 async fn two_replicas_deliver_each_event_once() {
     let s = setup_with(&LOCAL_RECEIVERS).await;
     let _second = s.app.replica(&LOCAL_RECEIVERS);
