@@ -527,3 +527,33 @@ async fn subscriptions_are_validated() {
     }
     assert_eq!(s.app.count("webhook_subscriptions").await, 0);
 }
+
+#[tokio::test]
+async fn concurrent_creates_never_exceed_the_limit_of_25_subscriptions() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    let hook = Receiver::start(&[]);
+    for _ in 0..24 {
+        subscribe(&s, &s.caritas_token, &hook.url, &["round.updated"]).await;
+    }
+    let body = json!({"url": hook.url, "events": ["round.updated"]});
+    let creates = (0..8).map(|_| {
+        s.app
+            .post("/api/v1/webhooks", Some(&s.caritas_token), &body)
+    });
+    let mut created = 0;
+    for response in join_all(creates).await {
+        if response.status() == 201 {
+            created += 1;
+        } else {
+            assert_problem(response, 409, "too_many_subscriptions").await;
+        }
+    }
+    assert_eq!(created, 1);
+    let listed = s
+        .app
+        .get_json("/api/v1/webhooks", Some(&s.caritas_token))
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 25);
+    // The limit is per organisation: LAMSA may still subscribe.
+    subscribe(&s, &s.lamsa_token, &hook.url, &["round.updated"]).await;
+}
