@@ -557,3 +557,158 @@ async fn concurrent_creates_never_exceed_the_limit_of_25_subscriptions() {
     // The limit is per organisation: LAMSA may still subscribe.
     subscribe(&s, &s.lamsa_token, &hook.url, &["round.updated"]).await;
 }
+
+#[tokio::test]
+async fn another_organisations_subscription_does_not_exist_for_a_partner() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    let hook = Receiver::start(&[]);
+    let caritas = subscribe(&s, &s.caritas_token, &hook.url, &["round.updated"]).await;
+    let secret = caritas["secret"].as_str().unwrap();
+    let path = format!("/api/v1/webhooks/{}", id(&caritas));
+    let queued = s
+        .app
+        .post(&format!("{path}/test"), Some(&s.caritas_token), &json!({}))
+        .await;
+    assert_eq!(queued.status(), 202);
+    let delivery = queued.json::<Value>().await.unwrap()["delivery_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(hook.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+    let etag = s.app.get(&path, Some(&s.caritas_token)).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    let lamsa = &s.lamsa_token;
+    let change = json!({"status": "disabled", "url": "http://127.0.0.1:9/elsewhere"});
+    for response in [
+        s.app.patch(&path, Some(lamsa), &change).await,
+        s.app.patch_if_match(&path, lamsa, &etag, &change).await,
+        s.app.delete(&path, Some(lamsa)).await,
+        s.app
+            .post(&format!("{path}/rotate-secret"), Some(lamsa), &json!({}))
+            .await,
+        s.app
+            .post(&format!("{path}/test"), Some(lamsa), &json!({}))
+            .await,
+        s.app.get(&format!("{path}/deliveries"), Some(lamsa)).await,
+        s.app
+            .post(
+                &format!("{path}/deliveries/{delivery}/redeliver"),
+                Some(lamsa),
+                &json!({}),
+            )
+            .await,
+    ] {
+        assert_problem(response, 404, "not_found").await;
+    }
+
+    // Nothing of it changed, and nothing more went out.
+    let after = s.app.get(&path, Some(&s.caritas_token)).await;
+    assert_eq!(after.headers()["etag"].to_str().unwrap(), etag);
+    let after: Value = after.json().await.unwrap();
+    assert_eq!(after["status"], "active");
+    assert_eq!(after["url"], hook.url.as_str());
+    assert_eq!(after["previous_secret_expires_at"], Value::Null);
+    let log = deliveries(&s, &s.caritas_token, &caritas).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["attempts"].as_array().unwrap().len(), 1);
+    // Its own ping still arrives, signed with the unrotated secret.
+    s.app
+        .post(&format!("{path}/test"), Some(&s.caritas_token), &json!({}))
+        .await;
+    let delivered = hook.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(delivered.len(), 2);
+    assert!(delivered[1].signed_with(secret));
+}
+
+#[tokio::test]
+async fn a_partner_never_hears_of_draft_consultations_rounds_or_others_registrations() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    let caritas_hook = Receiver::start(&[]);
+    let admin_hook = Receiver::start(&[]);
+    let events = ["round.updated", "registration.status_changed"];
+    subscribe(&s, &s.caritas_token, &caritas_hook.url, &events).await;
+    subscribe(&s, &s.app.admin(), &admin_hook.url, &events).await;
+    let admin = s.app.admin();
+    let draft = id(&s.app.consultation("entwurf-2027", "draft").await);
+    let draft_round = id(&s.app.round(&draft, 40).await);
+
+    // First what CARITAS must not hear of: a draft consultation's round changes, and LAMSA
+    // registers someone.
+    for round in [&draft_round, &s.round] {
+        let round_path = format!("/api/v1/rounds/{round}");
+        let etag = s.app.get(&round_path, Some(&admin)).await.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let changed = s
+            .app
+            .patch_if_match(&round_path, &admin, &etag, &json!({"capacity": 95}))
+            .await;
+        assert_eq!(changed.status(), 200);
+        if *round == draft_round {
+            let registered = s
+                .app
+                .post(
+                    &format!("/api/v1/rounds/{}/registrations", s.round),
+                    Some(&s.lamsa_token),
+                    &json!({"name": "Aylin Demir", "email": "a.demir@lamsa.example", "privacy_consent": true}),
+                )
+                .await;
+            assert_eq!(registered.status(), 201);
+        }
+    }
+    // Then what it must hear of: its own registration.
+    let own: Value = s
+        .app
+        .post(
+            &format!("/api/v1/rounds/{}/registrations", s.round),
+            Some(&s.caritas_token),
+            &json!({"name": "Schwester Maria", "email": "maria@caritas.example", "privacy_consent": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // Admins hear of all four: the events were there to be sent.
+    assert_eq!(
+        admin_hook.wait_for(4, Duration::from_secs(10)).await.len(),
+        4
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let received = loop {
+        let received: Vec<Value> = caritas_hook.delivered().iter().map(|d| d.json()).collect();
+        let heard_of = |kind: &str, subject: &Value| {
+            received
+                .iter()
+                .any(|e| e["type"] == kind && e["data"]["id"] == *subject)
+        };
+        if heard_of("registration.status_changed", &own["id"])
+            && heard_of("round.updated", &json!(s.round))
+        {
+            break received;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{received:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut heard: Vec<(String, String)> = received
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_string(),
+                e["data"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    heard.sort();
+    assert_eq!(
+        heard,
+        [
+            ("registration.status_changed".to_string(), id(&own)),
+            ("round.updated".to_string(), s.round.clone()),
+        ]
+    );
+}
