@@ -369,7 +369,9 @@ pub async fn update(
     .await
 }
 
-/// Deletes a subscription with its waiting deliveries.
+/// Deletes a subscription with its delivery log: every delivery, waiting (never sent then),
+/// sent or failed, and with them their attempts (`ON DELETE CASCADE`). Nothing could read
+/// the log any more: it is listed only through its subscription.
 pub async fn delete(conn: &mut AsyncPgConnection, party: Party, id: Uuid) -> AppResult<()> {
     conn.transaction(async |conn| {
         let row = find_for(conn, party, id).await?;

@@ -486,6 +486,20 @@ async fn rotation_signs_with_both_secrets_and_ping_and_redelivery_reach_the_rece
         "not_found",
     )
     .await;
+    // Its delivery log went with it, the sent deliveries too.
+    assert_problem(
+        s.app
+            .get(&format!("{path}/deliveries"), Some(&s.app.admin()))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let outbox = s
+        .app
+        .get_json("/api/v1/outbox?channel=webhook", Some(&s.app.admin()))
+        .await;
+    assert_eq!(outbox["items"], json!([]));
 }
 
 #[tokio::test]
