@@ -46,6 +46,14 @@ async fn deliveries(s: &Setup, token: &str, subscription: &Value) -> Vec<Value> 
         .clone()
 }
 
+/// The value of one series at `GET /metrics`, e.g. `beteiligung_outbox_sent_total{channel="webhook"}`.
+async fn metric(s: &Setup, series: &str) -> Option<f64> {
+    let text = s.app.get("/metrics", None).await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(|value| value.trim().parse().unwrap())
+}
+
 #[tokio::test]
 async fn a_partner_receives_its_own_events_signed_and_nobody_elses() {
     let s = setup_with(&LOCAL_RECEIVERS).await;
@@ -137,6 +145,20 @@ async fn a_failing_receiver_is_retried_with_the_same_id_until_it_succeeds() {
     let subscription = subscribe(&s, &s.caritas_token, &hook.url, &["submission.created"]).await;
     s.need(&s.caritas_token, "Beratung", "Migrationsberatung in Halle.")
         .await;
+    let first = hook.wait_for(1, Duration::from_secs(10)).await;
+    // Between the attempts the delivery waits, and the metrics say since when.
+    let waited_at_least = first[0].at.elapsed().as_secs_f64();
+    let oldest = metric(
+        &s,
+        "beteiligung_outbox_oldest_pending_seconds{channel=\"webhook\"}",
+    )
+    .await
+    .unwrap();
+    assert!(oldest >= waited_at_least && oldest < 5.0, "{oldest}");
+    assert_eq!(
+        metric(&s, "beteiligung_outbox_pending{channel=\"webhook\"}").await,
+        Some(1.0)
+    );
     let delivered = hook.wait_for(2, Duration::from_secs(15)).await;
     assert_eq!(delivered.len(), 2);
     assert_eq!(delivered[0].id, delivered[1].id);
@@ -154,6 +176,13 @@ async fn a_failing_receiver_is_retried_with_the_same_id_until_it_succeeds() {
         .map(|a| a["status_code"].clone())
         .collect();
     assert_eq!(attempts, [json!(500), json!(204)]);
+    let webhook = |name: &str| format!("beteiligung_outbox_{name}{{channel=\"webhook\"}}");
+    assert_eq!(metric(&s, &webhook("retries_total")).await, Some(1.0));
+    assert_eq!(metric(&s, &webhook("sent_total")).await, Some(1.0));
+    assert_eq!(metric(&s, &webhook("failed_total")).await, None);
+    // Nothing waits any more.
+    assert_eq!(metric(&s, &webhook("pending")).await, None);
+    assert_eq!(metric(&s, &webhook("oldest_pending_seconds")).await, None);
 }
 
 #[tokio::test]
@@ -192,6 +221,10 @@ async fn a_receiver_answering_410_disables_its_subscription() {
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(hook.delivered().len(), 1);
+    assert_eq!(
+        metric(&s, "beteiligung_outbox_failed_total{channel=\"webhook\"}").await,
+        Some(1.0)
+    );
     // Re-enabled, it receives again.
     let enabled = s
         .app
