@@ -135,7 +135,8 @@ pub async fn update_subscription(
     Ok(with_etag(row.etag(), Subscription::from(row)))
 }
 
-/// Delete a subscription with its waiting deliveries.
+/// Delete a subscription with its delivery log: waiting deliveries are never sent, and the
+/// deliveries so far and their attempts go with it.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses(
     (status = 204, description = "deleted"),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),

@@ -133,6 +133,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        claimed_until -> Nullable<Timestamptz>,
     }
 }
 

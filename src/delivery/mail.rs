@@ -116,7 +116,7 @@ impl MailWorker {
         loop {
             let claimed = {
                 let mut conn = self.pool.get().await?;
-                outbox::claim(&mut conn, Channel::Mail, BATCH, LEASE).await?
+                outbox::claim(&mut conn, Channel::Mail, BATCH, None, LEASE).await?
             };
             if claimed.is_empty() {
                 return Ok(());

@@ -1,6 +1,8 @@
 //! The webhook worker: claims due deliveries from the outbox and POSTs each to its
 //! subscription's URL with the Standard Webhooks headers, every delivery in a task of its
-//! own (at most [`CONCURRENT`] at once), so a slow receiver delays nobody else.
+//! own (at most [`CONCURRENT`] at once per replica, and at most [`PER_SUBSCRIPTION`] of one
+//! subscription at once across all replicas), so a slow or dead receiver, even with a
+//! backlog of thousands, delays nobody else.
 //!
 //! 2xx is success; redirects are not followed; 410 disables the subscription; 429 and 503
 //! are retried after their `Retry-After`; anything else after 5 s, 5 min, 30 min, 2 h, 5 h,
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use super::DeliveryMetrics;
 use crate::db::Pool;
@@ -22,6 +24,9 @@ use crate::domain::webhook::{self, SubscriptionStatus, signature, target::Target
 
 /// Deliveries in flight per replica.
 const CONCURRENT: usize = 32;
+/// Deliveries of one subscription in flight at once, across all replicas: a dead receiver
+/// holds at most these slots, never all of them.
+const PER_SUBSCRIPTION: i64 = 4;
 /// The receiver's time to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a claimed delivery is reserved: beyond the timeout, so that no other replica
@@ -48,6 +53,9 @@ pub struct WebhookWorker {
     poll_interval: Duration,
     metrics: DeliveryMetrics,
     slots: Arc<Semaphore>,
+    /// Woken when a delivery ends: its subscription may have more waiting, which the
+    /// claims before could not take.
+    finished: Notify,
 }
 
 /// What came of one attempt.
@@ -75,6 +83,7 @@ impl WebhookWorker {
             poll_interval,
             metrics,
             slots: Arc::new(Semaphore::new(CONCURRENT)),
+            finished: Notify::new(),
         })
     }
 
@@ -83,14 +92,18 @@ impl WebhookWorker {
         let mut ticks = tokio::time::interval(worker.poll_interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = worker.finished.notified() => {}
+            }
             if let Err(e) = worker.clone().dispatch_due().await {
                 log::warn!("webhook outbox: {e}");
             }
         }
     }
 
-    /// Claims as many due deliveries as there are free slots and starts each in its own task.
+    /// Claims as many due deliveries as there are free slots (at most [`PER_SUBSCRIPTION`]
+    /// in flight per subscription) and starts each in its own task.
     async fn dispatch_due(self: Arc<Self>) -> anyhow::Result<()> {
         loop {
             let free = self.slots.available_permits();
@@ -99,7 +112,14 @@ impl WebhookWorker {
             }
             let claimed = {
                 let mut conn = self.pool.get().await?;
-                outbox::claim(&mut conn, Channel::Webhook, free as i64, LEASE).await?
+                outbox::claim(
+                    &mut conn,
+                    Channel::Webhook,
+                    free as i64,
+                    Some(PER_SUBSCRIPTION),
+                    LEASE,
+                )
+                .await?
             };
             if claimed.is_empty() {
                 return Ok(());
@@ -113,6 +133,7 @@ impl WebhookWorker {
                         log::warn!("webhook {}: {e}", message.id);
                     }
                     drop(slot);
+                    worker.finished.notify_one();
                 });
             }
         }

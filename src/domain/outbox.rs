@@ -6,14 +6,16 @@
 //! lease (`FOR UPDATE SKIP LOCKED`, committed at once), delivers them outside any
 //! transaction and then marks them sent, due again after a backoff, or failed. While the
 //! workers run, no two of them hold the same row; a crash after delivery but before the mark
-//! delivers that message once more when its lease has passed (at least once).
+//! delivers that message once more when its lease has passed (at least once). A claim
+//! records its lease in `claimed_until` until the mark, so that a claim can leave alone
+//! the recipients that already have enough messages in flight.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Interval, Text};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::sql_types::{BigInt, Interval, Nullable, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::Rng;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -101,25 +103,51 @@ pub struct Claimed {
 }
 
 /// Claims up to `limit` due messages of a channel for `lease`, oldest first, skipping rows
-/// another worker is claiming at this moment. Commits on its own (no transaction held while
-/// delivering).
+/// another worker is claiming at this moment, and, given `per_recipient`, never so many that
+/// more than that many messages to one recipient are in flight at once (counting those
+/// claimed earlier, by any replica, whose lease has not run out). Claims of a channel are
+/// serialised by a transaction-scoped advisory lock, so that each counts what the claims
+/// before it took. Commits at once (no transaction held while delivering).
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     channel: Channel,
     limit: i64,
+    per_recipient: Option<i64>,
     lease: Duration,
 ) -> QueryResult<Vec<Claimed>> {
-    diesel::sql_query(
-        "UPDATE outbox SET next_attempt_at = now() + $3, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox \
-                       WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now() \
-                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, topic, recipient, subject_id, payload, attempts, created_at",
-    )
-    .bind::<Text, _>(channel)
-    .bind::<BigInt, _>(limit)
-    .bind::<Interval, _>(interval(lease))
-    .load(conn)
+    conn.transaction(async |conn| {
+        diesel::sql_query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('outbox claim ' || $1, 0))",
+        )
+        .bind::<Text, _>(channel)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "WITH in_flight AS ( \
+                 SELECT recipient, count(*) AS n FROM outbox \
+                  WHERE channel = $1 AND status = 'pending' AND claimed_until > now() \
+                  GROUP BY recipient), \
+             due AS ( \
+                 SELECT id, next_attempt_at, coalesce(in_flight.n, 0) + row_number() OVER \
+                        (PARTITION BY recipient ORDER BY next_attempt_at, id) AS place \
+                   FROM outbox LEFT JOIN in_flight USING (recipient) \
+                  WHERE channel = $1 AND status = 'pending' AND next_attempt_at <= now()) \
+             UPDATE outbox SET next_attempt_at = now() + $3, claimed_until = now() + $3, \
+                    attempts = attempts + 1 \
+              WHERE id IN (SELECT id FROM outbox \
+                            WHERE id IN (SELECT id FROM due WHERE $4 IS NULL OR place <= $4 \
+                                          ORDER BY next_attempt_at LIMIT $2) \
+                              AND status = 'pending' AND next_attempt_at <= now() \
+                            FOR UPDATE SKIP LOCKED) \
+             RETURNING id, topic, recipient, subject_id, payload, attempts, created_at",
+        )
+        .bind::<Text, _>(channel)
+        .bind::<BigInt, _>(limit)
+        .bind::<Interval, _>(interval(lease))
+        .bind::<Nullable<BigInt>, _>(per_recipient)
+        .load(conn)
+        .await
+    })
     .await
 }
 
@@ -133,7 +161,7 @@ fn interval(duration: Duration) -> diesel::pg::data_types::PgInterval {
 /// links); a webhook keeps its payload so that it can be delivered again on request.
 pub async fn mark_sent(conn: &mut AsyncPgConnection, claimed: &Claimed) -> QueryResult<()> {
     diesel::sql_query(
-        "UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL, \
+        "UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL, claimed_until = NULL, \
                 payload = CASE channel WHEN 'mail' THEN NULL ELSE payload END \
           WHERE id = $1 AND status = 'pending' AND attempts = $2",
     )
@@ -155,7 +183,7 @@ pub async fn mark_attempt_failed(
 ) -> QueryResult<()> {
     let error: String = error.chars().take(2000).collect();
     diesel::sql_query(
-        "UPDATE outbox SET last_error = $2, \
+        "UPDATE outbox SET last_error = $2, claimed_until = NULL, \
                 next_attempt_at = coalesce($3, next_attempt_at), \
                 status = CASE WHEN $3 IS NULL THEN 'failed' ELSE status END, \
                 payload = CASE WHEN $3 IS NULL AND channel = 'mail' THEN NULL ELSE payload END \
@@ -163,7 +191,7 @@ pub async fn mark_attempt_failed(
     )
     .bind::<diesel::sql_types::Uuid, _>(claimed.id)
     .bind::<Text, _>(error)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(retry_at)
+    .bind::<Nullable<diesel::sql_types::Timestamptz>, _>(retry_at)
     .bind::<diesel::sql_types::Integer, _>(claimed.attempts)
     .execute(conn)
     .await

@@ -229,36 +229,48 @@ pub async fn create(
             }
         })?;
     }
-    let held = webhook_subscriptions::table.count().into_boxed();
-    let held: i64 = match owner {
-        Some(org) => held.filter(webhook_subscriptions::organisation_id.eq(org)),
-        None => held.filter(webhook_subscriptions::organisation_id.is_null()),
-    }
-    .get_result(conn)
-    .await?;
-    if held >= MAX_SUBSCRIPTIONS {
-        return Err(AppError::conflict(
-            "too_many_subscriptions",
-            format!("At most {MAX_SUBSCRIPTIONS} subscriptions per organisation."),
-        ));
-    }
-    let secret = signature::generate_secret();
-    let row: SubscriptionRow = diesel::insert_into(webhook_subscriptions::table)
-        .values((
-            webhook_subscriptions::id.eq(Uuid::now_v7()),
-            webhook_subscriptions::organisation_id.eq(owner),
-            webhook_subscriptions::url.eq(&new.url),
-            webhook_subscriptions::events.eq(event_names(&new.events)),
-            webhook_subscriptions::description.eq(&new.description),
-            webhook_subscriptions::secret.eq(&secret),
-        ))
-        .returning(SubscriptionRow::as_returning())
+    conn.transaction(async |conn| {
+        // Creates for one owner are serialised, so that the count below sees every
+        // subscription committed before this one: the limit holds under concurrent creates.
+        diesel::sql_query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('webhook subscriptions of ' || \
+                    coalesce($1::text, 'admins'), 0))",
+        )
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(owner)
+        .execute(conn)
+        .await?;
+        let held = webhook_subscriptions::table.count().into_boxed();
+        let held: i64 = match owner {
+            Some(org) => held.filter(webhook_subscriptions::organisation_id.eq(org)),
+            None => held.filter(webhook_subscriptions::organisation_id.is_null()),
+        }
         .get_result(conn)
         .await?;
-    Ok(SubscriptionWithSecret {
-        subscription: row.into(),
-        secret,
+        if held >= MAX_SUBSCRIPTIONS {
+            return Err(AppError::conflict(
+                "too_many_subscriptions",
+                format!("At most {MAX_SUBSCRIPTIONS} subscriptions per organisation."),
+            ));
+        }
+        let secret = signature::generate_secret();
+        let row: SubscriptionRow = diesel::insert_into(webhook_subscriptions::table)
+            .values((
+                webhook_subscriptions::id.eq(Uuid::now_v7()),
+                webhook_subscriptions::organisation_id.eq(owner),
+                webhook_subscriptions::url.eq(&new.url),
+                webhook_subscriptions::events.eq(event_names(&new.events)),
+                webhook_subscriptions::description.eq(&new.description),
+                webhook_subscriptions::secret.eq(&secret),
+            ))
+            .returning(SubscriptionRow::as_returning())
+            .get_result(conn)
+            .await?;
+        Ok(SubscriptionWithSecret {
+            subscription: row.into(),
+            secret,
+        })
     })
+    .await
 }
 
 fn event_names(events: &[EventType]) -> Vec<String> {
@@ -357,7 +369,9 @@ pub async fn update(
     .await
 }
 
-/// Deletes a subscription with its waiting deliveries.
+/// Deletes a subscription with its delivery log: every delivery, waiting (never sent then),
+/// sent or failed, and with them their attempts (`ON DELETE CASCADE`). Nothing could read
+/// the log any more: it is listed only through its subscription.
 pub async fn delete(conn: &mut AsyncPgConnection, party: Party, id: Uuid) -> AppResult<()> {
     conn.transaction(async |conn| {
         let row = find_for(conn, party, id).await?;
@@ -612,6 +626,7 @@ pub async fn redeliver(
             // Its retry window starts again.
             outbox_table::created_at.eq(Utc::now()),
             outbox_table::sent_at.eq(None::<DateTime<Utc>>),
+            outbox_table::claimed_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)
         .await?;

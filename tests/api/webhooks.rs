@@ -46,6 +46,14 @@ async fn deliveries(s: &Setup, token: &str, subscription: &Value) -> Vec<Value> 
         .clone()
 }
 
+/// The value of one series at `GET /metrics`, e.g. `beteiligung_outbox_sent_total{channel="webhook"}`.
+async fn metric(s: &Setup, series: &str) -> Option<f64> {
+    let text = s.app.get("/metrics", None).await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(|value| value.trim().parse().unwrap())
+}
+
 #[tokio::test]
 async fn a_partner_receives_its_own_events_signed_and_nobody_elses() {
     let s = setup_with(&LOCAL_RECEIVERS).await;
@@ -137,6 +145,20 @@ async fn a_failing_receiver_is_retried_with_the_same_id_until_it_succeeds() {
     let subscription = subscribe(&s, &s.caritas_token, &hook.url, &["submission.created"]).await;
     s.need(&s.caritas_token, "Beratung", "Migrationsberatung in Halle.")
         .await;
+    let first = hook.wait_for(1, Duration::from_secs(10)).await;
+    // Between the attempts the delivery waits, and the metrics say since when.
+    let waited_at_least = first[0].at.elapsed().as_secs_f64();
+    let oldest = metric(
+        &s,
+        "beteiligung_outbox_oldest_pending_seconds{channel=\"webhook\"}",
+    )
+    .await
+    .unwrap();
+    assert!(oldest >= waited_at_least && oldest < 5.0, "{oldest}");
+    assert_eq!(
+        metric(&s, "beteiligung_outbox_pending{channel=\"webhook\"}").await,
+        Some(1.0)
+    );
     let delivered = hook.wait_for(2, Duration::from_secs(15)).await;
     assert_eq!(delivered.len(), 2);
     assert_eq!(delivered[0].id, delivered[1].id);
@@ -154,6 +176,13 @@ async fn a_failing_receiver_is_retried_with_the_same_id_until_it_succeeds() {
         .map(|a| a["status_code"].clone())
         .collect();
     assert_eq!(attempts, [json!(500), json!(204)]);
+    let webhook = |name: &str| format!("beteiligung_outbox_{name}{{channel=\"webhook\"}}");
+    assert_eq!(metric(&s, &webhook("retries_total")).await, Some(1.0));
+    assert_eq!(metric(&s, &webhook("sent_total")).await, Some(1.0));
+    assert_eq!(metric(&s, &webhook("failed_total")).await, None);
+    // Nothing waits any more.
+    assert_eq!(metric(&s, &webhook("pending")).await, None);
+    assert_eq!(metric(&s, &webhook("oldest_pending_seconds")).await, None);
 }
 
 #[tokio::test]
@@ -192,6 +221,10 @@ async fn a_receiver_answering_410_disables_its_subscription() {
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(hook.delivered().len(), 1);
+    assert_eq!(
+        metric(&s, "beteiligung_outbox_failed_total{channel=\"webhook\"}").await,
+        Some(1.0)
+    );
     // Re-enabled, it receives again.
     let enabled = s
         .app
@@ -272,6 +305,40 @@ async fn a_slow_receiver_times_out_is_retried_and_delays_nobody_else() {
     assert!(first["error"].as_str().unwrap().contains("15 s"), "{first}");
     assert!(first["duration_ms"].as_i64().unwrap() >= 14_000);
     assert_eq!(log[0]["status"], "sent");
+}
+
+#[tokio::test]
+async fn a_dead_receiver_with_a_backlog_holds_a_few_slots_and_delays_nobody_else() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    // Never answers within the 15 s timeout.
+    let dead = Receiver::start(&vec![Reply::Sleep(Duration::from_secs(30)); 100]);
+    let fast = Receiver::start(&[]);
+    subscribe(&s, &s.caritas_token, &dead.url, &["submission.created"]).await;
+    // A backlog larger than a replica's 32 delivery slots.
+    let needs = (0..40).map(|i| {
+        let s = &s;
+        async move {
+            s.need(&s.caritas_token, &format!("Bedarf {i}"), "Aus dem Import.")
+                .await
+        }
+    });
+    join_all(needs).await;
+    assert!(!dead.wait_for(4, Duration::from_secs(10)).await.is_empty());
+
+    subscribe(&s, &s.lamsa_token, &fast.url, &["submission.created"]).await;
+    let need = s
+        .need(&s.lamsa_token, "Wohnraum", "Für Familien in Magdeburg.")
+        .await;
+    // Not after the dead receiver's backlog (32 slots held for 15 s each), but at once.
+    let delivered = fast.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].json()["data"]["id"], id(&need).as_str());
+    // The dead receiver holds a few connections, not every slot.
+    let held = dead.delivered().len();
+    assert!(
+        (1..=4).contains(&held),
+        "{held} deliveries in flight at once"
+    );
 }
 
 #[tokio::test]
@@ -452,6 +519,20 @@ async fn rotation_signs_with_both_secrets_and_ping_and_redelivery_reach_the_rece
         "not_found",
     )
     .await;
+    // Its delivery log went with it, the sent deliveries too.
+    assert_problem(
+        s.app
+            .get(&format!("{path}/deliveries"), Some(&s.app.admin()))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let outbox = s
+        .app
+        .get_json("/api/v1/outbox?channel=webhook", Some(&s.app.admin()))
+        .await;
+    assert_eq!(outbox["items"], json!([]));
 }
 
 #[tokio::test]
@@ -492,4 +573,189 @@ async fn subscriptions_are_validated() {
         }
     }
     assert_eq!(s.app.count("webhook_subscriptions").await, 0);
+}
+
+#[tokio::test]
+async fn concurrent_creates_never_exceed_the_limit_of_25_subscriptions() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    let hook = Receiver::start(&[]);
+    for _ in 0..24 {
+        subscribe(&s, &s.caritas_token, &hook.url, &["round.updated"]).await;
+    }
+    let body = json!({"url": hook.url, "events": ["round.updated"]});
+    let creates = (0..8).map(|_| {
+        s.app
+            .post("/api/v1/webhooks", Some(&s.caritas_token), &body)
+    });
+    let mut created = 0;
+    for response in join_all(creates).await {
+        if response.status() == 201 {
+            created += 1;
+        } else {
+            assert_problem(response, 409, "too_many_subscriptions").await;
+        }
+    }
+    assert_eq!(created, 1);
+    let listed = s
+        .app
+        .get_json("/api/v1/webhooks", Some(&s.caritas_token))
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 25);
+    // The limit is per organisation: LAMSA may still subscribe.
+    subscribe(&s, &s.lamsa_token, &hook.url, &["round.updated"]).await;
+}
+
+#[tokio::test]
+async fn another_organisations_subscription_does_not_exist_for_a_partner() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    let hook = Receiver::start(&[]);
+    let caritas = subscribe(&s, &s.caritas_token, &hook.url, &["round.updated"]).await;
+    let secret = caritas["secret"].as_str().unwrap();
+    let path = format!("/api/v1/webhooks/{}", id(&caritas));
+    let queued = s
+        .app
+        .post(&format!("{path}/test"), Some(&s.caritas_token), &json!({}))
+        .await;
+    assert_eq!(queued.status(), 202);
+    let delivery = queued.json::<Value>().await.unwrap()["delivery_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(hook.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+    let etag = s.app.get(&path, Some(&s.caritas_token)).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    let lamsa = &s.lamsa_token;
+    let change = json!({"status": "disabled", "url": "http://127.0.0.1:9/elsewhere"});
+    for response in [
+        s.app.patch(&path, Some(lamsa), &change).await,
+        s.app.patch_if_match(&path, lamsa, &etag, &change).await,
+        s.app.delete(&path, Some(lamsa)).await,
+        s.app
+            .post(&format!("{path}/rotate-secret"), Some(lamsa), &json!({}))
+            .await,
+        s.app
+            .post(&format!("{path}/test"), Some(lamsa), &json!({}))
+            .await,
+        s.app.get(&format!("{path}/deliveries"), Some(lamsa)).await,
+        s.app
+            .post(
+                &format!("{path}/deliveries/{delivery}/redeliver"),
+                Some(lamsa),
+                &json!({}),
+            )
+            .await,
+    ] {
+        assert_problem(response, 404, "not_found").await;
+    }
+
+    // Nothing of it changed, and nothing more went out.
+    let after = s.app.get(&path, Some(&s.caritas_token)).await;
+    assert_eq!(after.headers()["etag"].to_str().unwrap(), etag);
+    let after: Value = after.json().await.unwrap();
+    assert_eq!(after["status"], "active");
+    assert_eq!(after["url"], hook.url.as_str());
+    assert_eq!(after["previous_secret_expires_at"], Value::Null);
+    let log = deliveries(&s, &s.caritas_token, &caritas).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["attempts"].as_array().unwrap().len(), 1);
+    // Its own ping still arrives, signed with the unrotated secret.
+    s.app
+        .post(&format!("{path}/test"), Some(&s.caritas_token), &json!({}))
+        .await;
+    let delivered = hook.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(delivered.len(), 2);
+    assert!(delivered[1].signed_with(secret));
+}
+
+#[tokio::test]
+async fn a_partner_never_hears_of_draft_consultations_rounds_or_others_registrations() {
+    let s = setup_with(&LOCAL_RECEIVERS).await;
+    let caritas_hook = Receiver::start(&[]);
+    let admin_hook = Receiver::start(&[]);
+    let events = ["round.updated", "registration.status_changed"];
+    subscribe(&s, &s.caritas_token, &caritas_hook.url, &events).await;
+    subscribe(&s, &s.app.admin(), &admin_hook.url, &events).await;
+    let admin = s.app.admin();
+    let draft = id(&s.app.consultation("entwurf-2027", "draft").await);
+    let draft_round = id(&s.app.round(&draft, 40).await);
+
+    // First what CARITAS must not hear of: a draft consultation's round changes, and LAMSA
+    // registers someone.
+    for round in [&draft_round, &s.round] {
+        let round_path = format!("/api/v1/rounds/{round}");
+        let etag = s.app.get(&round_path, Some(&admin)).await.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let changed = s
+            .app
+            .patch_if_match(&round_path, &admin, &etag, &json!({"capacity": 95}))
+            .await;
+        assert_eq!(changed.status(), 200);
+        if *round == draft_round {
+            let registered = s
+                .app
+                .post(
+                    &format!("/api/v1/rounds/{}/registrations", s.round),
+                    Some(&s.lamsa_token),
+                    &json!({"name": "Aylin Demir", "email": "a.demir@lamsa.example", "privacy_consent": true}),
+                )
+                .await;
+            assert_eq!(registered.status(), 201);
+        }
+    }
+    // Then what it must hear of: its own registration.
+    let own: Value = s
+        .app
+        .post(
+            &format!("/api/v1/rounds/{}/registrations", s.round),
+            Some(&s.caritas_token),
+            &json!({"name": "Schwester Maria", "email": "maria@caritas.example", "privacy_consent": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // Admins hear of all four: the events were there to be sent.
+    assert_eq!(
+        admin_hook.wait_for(4, Duration::from_secs(10)).await.len(),
+        4
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let received = loop {
+        let received: Vec<Value> = caritas_hook.delivered().iter().map(|d| d.json()).collect();
+        let heard_of = |kind: &str, subject: &Value| {
+            received
+                .iter()
+                .any(|e| e["type"] == kind && e["data"]["id"] == *subject)
+        };
+        if heard_of("registration.status_changed", &own["id"])
+            && heard_of("round.updated", &json!(s.round))
+        {
+            break received;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{received:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut heard: Vec<(String, String)> = received
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_string(),
+                e["data"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    heard.sort();
+    assert_eq!(
+        heard,
+        [
+            ("registration.status_changed".to_string(), id(&own)),
+            ("round.updated".to_string(), s.round.clone()),
+        ]
+    );
 }

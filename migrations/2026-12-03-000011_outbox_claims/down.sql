@@ -1,0 +1,2 @@
+DROP INDEX outbox_claimed_idx;
+ALTER TABLE outbox DROP COLUMN claimed_until;
