@@ -4,7 +4,8 @@
 //! claim mapped to one of ours. The person (`sub` and name) becomes the actor.
 //!
 //! Keys are cached. An unknown `kid` fetches the JWKS again, at most every 30 seconds and
-//! never once per request (concurrent requests wait for the same fetch); the keys are also
+//! never once per request (concurrent requests wait for the same fetch, and a request that
+//! waited for any fetch, such as the one at start, uses its keys); the keys are also
 //! fetched every `OIDC_JWKS_REFRESH`. A fetch that fails keeps the keys already known, so
 //! an unreachable provider costs only tokens signed by keys not yet seen.
 
@@ -42,15 +43,15 @@ pub struct OidcVerifier {
     client: reqwest::Client,
     keys: RwLock<HashMap<String, ProviderKey>>,
     /// When the keys were last fetched (or tried); held while fetching, so that
-    /// concurrent requests wait for one fetch.
+    /// concurrent requests wait for one fetch and then look at its keys.
     fetches: tokio::sync::Mutex<Fetches>,
 }
 
 #[derive(Default)]
 struct Fetches {
-    /// The last fetch of any kind.
-    any: Option<Instant>,
-    /// The last fetch for an unknown `kid`.
+    /// When the last fetch of any kind ended.
+    completed: Option<Instant>,
+    /// When the last fetch for an unknown `kid` began.
     on_demand: Option<Instant>,
 }
 
@@ -85,7 +86,7 @@ impl OidcVerifier {
         let key = match self.known(&kid) {
             Some(key) => key,
             None => {
-                self.refresh(false).await;
+                self.fetch_for(&kid).await;
                 self.known(&kid).ok_or(TokenError::Invalid)?
             }
         };
@@ -155,23 +156,34 @@ impl OidcVerifier {
         self.keys.read().ok()?.get(kid).cloned()
     }
 
-    /// Fetches the keys again. On demand (an unknown `kid`, `scheduled` false) only when
-    /// the last fetch on demand is 30 s past; the scheduled refresh always.
-    pub async fn refresh(&self, scheduled: bool) {
+    /// Fetches the keys again (the scheduled refresh, and at start).
+    pub async fn refresh(&self) {
+        let mut fetches = self.fetches.lock().await;
+        self.fetch_and_keep(&mut fetches).await;
+    }
+
+    /// Fetches the keys for an unknown `kid`, unless it became known or a fetch ended while
+    /// this request waited for the lock (that fetch is as fresh as one of its own), and only
+    /// when the last fetch on demand is 30 s past.
+    async fn fetch_for(&self, kid: &str) {
         let asked = Instant::now();
         let mut fetches = self.fetches.lock().await;
-        if !scheduled {
-            // Keys fetched while this request waited are as fresh as a fetch of its own.
-            let fetched_meanwhile = fetches.any.is_some_and(|at| at >= asked);
-            let too_soon = fetches
-                .on_demand
-                .is_some_and(|at| at.elapsed() < MIN_REFETCH);
-            if fetched_meanwhile || too_soon {
-                return;
-            }
-            fetches.on_demand = Some(Instant::now());
+        if self.known(kid).is_some() {
+            return;
         }
-        fetches.any = Some(Instant::now());
+        let fetched_meanwhile = fetches.completed.is_some_and(|at| at >= asked);
+        let too_soon = fetches
+            .on_demand
+            .is_some_and(|at| at.elapsed() < MIN_REFETCH);
+        if fetched_meanwhile || too_soon {
+            return;
+        }
+        fetches.on_demand = Some(Instant::now());
+        self.fetch_and_keep(&mut fetches).await;
+    }
+
+    /// One fetch, the lock held: the keys replace the known ones; a failed fetch keeps them.
+    async fn fetch_and_keep(&self, fetches: &mut Fetches) {
         match self.fetch().await {
             Ok(keys) => {
                 if let Ok(mut known) = self.keys.write() {
@@ -180,6 +192,7 @@ impl OidcVerifier {
             }
             Err(e) => log::warn!("OIDC keys of {}: {e}", self.config.issuer),
         }
+        fetches.completed = Some(Instant::now());
     }
 
     async fn fetch(&self) -> anyhow::Result<HashMap<String, ProviderKey>> {

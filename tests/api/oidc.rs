@@ -172,18 +172,23 @@ async fn every_forged_or_unfit_provider_token_is_refused_with_401() {
     }
 }
 
+/// Waits until the service has asked for the keys as it starts (the request may still be
+/// answered).
+async fn startup_fetch_begun(provider: &Provider) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while provider.jwks_hits() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(provider.jwks_hits(), 1, "the keys are fetched at start");
+}
+
 #[tokio::test]
 async fn keys_are_fetched_again_for_a_new_kid_at_most_once_in_30_seconds() {
     let old = Key::rsa("rsa-old", 0);
     let new = Key::ec("ec-new");
     let provider = Provider::start(&[&old]);
     let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "1h")]).await;
-    // The service fetches the keys as it starts.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while provider.jwks_hits() == 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(provider.jwks_hits(), 1);
+    startup_fetch_begun(&provider).await;
     let claims = provider.claims(&["beteiligung-admin"]);
     let old_token = sign(&old, &claims);
     assert_eq!(as_admin(&app, &old_token).await.status(), 200);
@@ -200,6 +205,30 @@ async fn keys_are_fetched_again_for_a_new_kid_at_most_once_in_30_seconds() {
     let refused = join_all((0..20).map(|_| as_admin(&app, &stranger))).await;
     assert!(refused.iter().all(|r| r.status() == 401));
     assert_eq!(provider.jwks_hits(), fetched + 1);
+}
+
+#[tokio::test]
+async fn a_token_arriving_during_the_startup_fetch_waits_for_it_and_spends_no_refetch() {
+    let old = Key::rsa("rsa-old", 0);
+    let new = Key::ec("ec-new");
+    let provider = Provider::start(&[&old]);
+    provider.set_jwks_delay(Duration::from_millis(700));
+    let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "1h")]).await;
+    startup_fetch_begun(&provider).await;
+    // The provider is still answering the start-up fetch: the token waits for its keys.
+    let claims = provider.claims(&["beteiligung-admin"]);
+    assert_eq!(as_admin(&app, &sign(&old, &claims)).await.status(), 200);
+    assert_eq!(
+        provider.jwks_hits(),
+        1,
+        "no second fetch for a kid the first one brought"
+    );
+
+    // So the refetch for a new kid is still available.
+    provider.set_jwks_delay(Duration::ZERO);
+    provider.publish(&[&old, &new]);
+    assert_eq!(as_admin(&app, &sign(&new, &claims)).await.status(), 200);
+    assert_eq!(provider.jwks_hits(), 2);
 }
 
 #[tokio::test]

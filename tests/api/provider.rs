@@ -1,7 +1,7 @@
 //! An identity provider for the tests: keys generated here (RSA and EC), a discovery
 //! document and a JWKS served over HTTP on a local port, tokens signed like Keycloak's.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -92,6 +92,8 @@ struct State {
     issuer: Mutex<String>,
     keys: Mutex<Vec<Value>>,
     down: AtomicBool,
+    /// How long the JWKS takes to answer, in milliseconds.
+    jwks_delay_ms: AtomicU64,
     jwks_hits: AtomicUsize,
 }
 
@@ -110,6 +112,10 @@ async fn discovery(state: web::Data<State>) -> HttpResponse {
 
 async fn jwks(state: web::Data<State>) -> HttpResponse {
     state.jwks_hits.fetch_add(1, Ordering::SeqCst);
+    let delay = state.jwks_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     if state.down.load(Ordering::SeqCst) {
         return HttpResponse::ServiceUnavailable().finish();
     }
@@ -155,6 +161,12 @@ impl Provider {
 
     pub fn set_down(&self, down: bool) {
         self.state.down.store(down, Ordering::SeqCst);
+    }
+
+    /// The JWKS answers only after `delay` (a request counts as a hit when it arrives).
+    pub fn set_jwks_delay(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).expect("delay in ms");
+        self.state.jwks_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     pub fn jwks_hits(&self) -> usize {
