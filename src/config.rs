@@ -389,8 +389,27 @@ fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, Con
         jwks_url,
         roles_claim,
         role_map,
-        jwks_refresh: duration(var, "OIDC_JWKS_REFRESH", "10m")?,
+        jwks_refresh: at_least(
+            duration(var, "OIDC_JWKS_REFRESH", "10m")?,
+            "OIDC_JWKS_REFRESH",
+            MIN_JWKS_REFRESH,
+        )?,
     }))
+}
+
+/// The shortest `OIDC_JWKS_REFRESH`: short enough for tests of key removal, long enough
+/// that a typo (`10ms` for `10m`) does not ask the provider a hundred times a second.
+const MIN_JWKS_REFRESH: Duration = Duration::from_millis(100);
+
+fn at_least(value: Duration, name: &'static str, min: Duration) -> Result<Duration, ConfigError> {
+    if value >= min {
+        Ok(value)
+    } else {
+        Err(invalid(
+            name,
+            format!("must be at least {}", humantime::format_duration(min)),
+        ))
+    }
 }
 
 fn at_most(value: Duration, name: &'static str, max: Duration) -> Result<Duration, ConfigError> {
@@ -616,6 +635,31 @@ mod tests {
             let error = Config::from_lookup(lookup(vars), MissingSecret::Refuse).unwrap_err();
             assert_eq!(error.variable, *variable, "{vars:?}");
         }
+    }
+
+    fn oidc_with(extra: &[(&str, &str)]) -> Result<Option<OidcConfig>, ConfigError> {
+        let base = [
+            ("JWT_SECRET", SECRET),
+            (
+                "OIDC_ISSUER",
+                "https://login.sachsen-anhalt.de/realms/beteiligung",
+            ),
+            ("OIDC_AUDIENCE", "beteiligung-api"),
+        ];
+        let vars: Vec<(&str, &str)> = extra.iter().chain(base.iter()).copied().collect();
+        Config::from_lookup(lookup(&vars), MissingSecret::Refuse).map(|c| c.oidc)
+    }
+
+    #[test]
+    fn the_key_refresh_is_at_least_100_ms() {
+        let too_often = oidc_with(&[("OIDC_JWKS_REFRESH", "10ms")]).unwrap_err();
+        assert_eq!(too_often.variable, "OIDC_JWKS_REFRESH");
+        assert!(too_often.message.contains("at least 100ms"), "{too_often}");
+        let fastest = oidc_with(&[("OIDC_JWKS_REFRESH", "100ms")]).unwrap();
+        assert_eq!(
+            fastest.map(|o| o.jwks_refresh),
+            Some(Duration::from_millis(100))
+        );
     }
 
     #[test]

@@ -232,6 +232,37 @@ async fn a_token_arriving_during_the_startup_fetch_waits_for_it_and_spends_no_re
 }
 
 #[tokio::test]
+async fn a_provider_whose_discovery_names_another_issuer_is_not_trusted() {
+    let rsa = Key::rsa("rsa-2026", 0);
+    let provider = Provider::start(&[&rsa]);
+    // Only a trailing slash apart: still another issuer (OpenID Connect Discovery §4.3).
+    provider.claim_issuer(&format!("{}/", provider.issuer));
+    let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "300ms")]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while provider.discovery_hits() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let token = sign(&rsa, &provider.claims(&["beteiligung-admin"]));
+    assert_unauthorized(as_admin(&app, &token).await, "untrusted provider").await;
+    assert_eq!(
+        provider.jwks_hits(),
+        0,
+        "no keys asked of an untrusted provider"
+    );
+    // The service itself stays ready; the provider's tokens are what is refused.
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+
+    // Corrected at the provider, its keys are taken at the next refresh ...
+    provider.claim_issuer(&provider.issuer);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(as_admin(&app, &token).await.status(), 200);
+    // ... and dropped again as soon as the document contradicts the configuration.
+    provider.claim_issuer("https://idp.example/realms/sachsen-anhalt");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_unauthorized(as_admin(&app, &token).await, "issuer changed").await;
+}
+
+#[tokio::test]
 async fn a_key_removed_from_the_jwks_is_refused_after_the_next_refresh() {
     let old = Key::rsa("rsa-old", 0);
     let new = Key::rsa("rsa-new", 1);

@@ -91,10 +91,13 @@ impl Key {
 struct State {
     issuer: Mutex<String>,
     keys: Mutex<Vec<Value>>,
+    /// The `issuer` the discovery document names, if not the real one.
+    claimed_issuer: Mutex<Option<String>>,
     down: AtomicBool,
     /// How long the JWKS takes to answer, in milliseconds.
     jwks_delay_ms: AtomicU64,
     jwks_hits: AtomicUsize,
+    discovery_hits: AtomicUsize,
 }
 
 pub struct Provider {
@@ -103,9 +106,11 @@ pub struct Provider {
 }
 
 async fn discovery(state: web::Data<State>) -> HttpResponse {
+    state.discovery_hits.fetch_add(1, Ordering::SeqCst);
     let issuer = state.issuer.lock().expect("issuer").clone();
+    let claimed = state.claimed_issuer.lock().expect("claimed issuer").clone();
     HttpResponse::Ok().json(json!({
-        "issuer": issuer,
+        "issuer": claimed.unwrap_or_else(|| issuer.clone()),
         "jwks_uri": format!("{issuer}/protocol/openid-connect/certs"),
     }))
 }
@@ -169,8 +174,17 @@ impl Provider {
         self.state.jwks_delay_ms.store(ms, Ordering::SeqCst);
     }
 
+    /// The discovery document names `issuer` instead of the provider's own.
+    pub fn claim_issuer(&self, issuer: &str) {
+        *self.state.claimed_issuer.lock().expect("claimed issuer") = Some(issuer.into());
+    }
+
     pub fn jwks_hits(&self) -> usize {
         self.state.jwks_hits.load(Ordering::SeqCst)
+    }
+
+    pub fn discovery_hits(&self) -> usize {
+        self.state.discovery_hits.load(Ordering::SeqCst)
     }
 
     /// The service's configuration for this provider.
