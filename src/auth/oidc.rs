@@ -127,7 +127,7 @@ impl OidcVerifier {
             Some(key) => key,
             None => {
                 self.fetch_for(&kid).await;
-                self.known(&kid).ok_or(TokenError::Invalid)?
+                self.known(&kid).ok_or(TokenError::UnknownKey)?
             }
         };
         if !key.algorithms.contains(&header.alg) {
