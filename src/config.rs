@@ -350,17 +350,15 @@ fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, Con
         Some(jwks) => Some(url("OIDC_JWKS_URL", jwks.trim())?),
         None => None,
     };
-    let roles_claim: Vec<String> = var("OIDC_ROLES_CLAIM")
-        .unwrap_or_else(|| "realm_access.roles".into())
-        .split('.')
-        .map(str::to_string)
-        .collect();
-    if roles_claim.iter().any(|part| part.trim().is_empty()) {
-        return Err(invalid(
-            "OIDC_ROLES_CLAIM",
-            "must be a claim path like realm_access.roles",
-        ));
-    }
+    let roles_claim =
+        claim_path(&var("OIDC_ROLES_CLAIM").unwrap_or_else(|| "realm_access.roles".into()))
+            .filter(|path| path.iter().all(|part| !part.trim().is_empty()))
+            .ok_or_else(|| {
+                invalid(
+                    "OIDC_ROLES_CLAIM",
+                    r"must be a claim path like realm_access.roles (a dot in a name written \.)",
+                )
+            })?;
     let role_map = list(var, "OIDC_ROLE_MAP");
     let role_map = if role_map.is_empty() {
         vec![
@@ -375,10 +373,18 @@ fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, Con
         .map(|pair| {
             let (theirs, ours) = pair.split_once('=').unwrap_or((pair, ""));
             match ours.trim().parse() {
+                // A partner acts for an organisation, which a provider's token does not name.
+                Ok(crate::auth::Role::Partner) => Err(invalid(
+                    "OIDC_ROLE_MAP",
+                    format!(
+                        "{pair:?}: provider roles map to admin or moderator only; a partner \
+                         acts for an organisation and signs in as an API client"
+                    ),
+                )),
                 Ok(role) if !theirs.trim().is_empty() => Ok((theirs.trim().to_string(), role)),
                 _ => Err(invalid(
                     "OIDC_ROLE_MAP",
-                    format!("{pair:?} is not provider-role=admin|moderator|partner"),
+                    format!("{pair:?} is not provider-role=admin|moderator"),
                 )),
             }
         })
@@ -389,8 +395,45 @@ fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, Con
         jwks_url,
         roles_claim,
         role_map,
-        jwks_refresh: duration(var, "OIDC_JWKS_REFRESH", "10m")?,
+        jwks_refresh: at_least(
+            duration(var, "OIDC_JWKS_REFRESH", "10m")?,
+            "OIDC_JWKS_REFRESH",
+            MIN_JWKS_REFRESH,
+        )?,
     }))
+}
+
+/// The names of a claim path: split at dots, `\.` a dot within a name (Keycloak client ids
+/// may contain dots) and `\\` a backslash; `None` for a backslash before anything else.
+fn claim_path(raw: &str) -> Option<Vec<String>> {
+    let mut parts = vec![String::new()];
+    let mut chars = raw.trim().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(escaped @ ('.' | '\\')) => parts.last_mut()?.push(escaped),
+                _ => return None,
+            },
+            '.' => parts.push(String::new()),
+            other => parts.last_mut()?.push(other),
+        }
+    }
+    Some(parts)
+}
+
+/// The shortest `OIDC_JWKS_REFRESH`: short enough for tests of key removal, long enough
+/// that a typo (`10ms` for `10m`) does not ask the provider a hundred times a second.
+const MIN_JWKS_REFRESH: Duration = Duration::from_millis(100);
+
+fn at_least(value: Duration, name: &'static str, min: Duration) -> Result<Duration, ConfigError> {
+    if value >= min {
+        Ok(value)
+    } else {
+        Err(invalid(
+            name,
+            format!("must be at least {}", humantime::format_duration(min)),
+        ))
+    }
 }
 
 fn at_most(value: Duration, name: &'static str, max: Duration) -> Result<Duration, ConfigError> {
@@ -616,6 +659,77 @@ mod tests {
             let error = Config::from_lookup(lookup(vars), MissingSecret::Refuse).unwrap_err();
             assert_eq!(error.variable, *variable, "{vars:?}");
         }
+    }
+
+    fn oidc_with(extra: &[(&str, &str)]) -> Result<Option<OidcConfig>, ConfigError> {
+        let base = [
+            ("JWT_SECRET", SECRET),
+            (
+                "OIDC_ISSUER",
+                "https://login.sachsen-anhalt.de/realms/beteiligung",
+            ),
+            ("OIDC_AUDIENCE", "beteiligung-api"),
+        ];
+        let vars: Vec<(&str, &str)> = extra.iter().chain(base.iter()).copied().collect();
+        Config::from_lookup(lookup(&vars), MissingSecret::Refuse).map(|c| c.oidc)
+    }
+
+    #[test]
+    fn the_key_refresh_is_at_least_100_ms() {
+        let too_often = oidc_with(&[("OIDC_JWKS_REFRESH", "10ms")]).unwrap_err();
+        assert_eq!(too_often.variable, "OIDC_JWKS_REFRESH");
+        assert!(too_often.message.contains("at least 100ms"), "{too_often}");
+        let fastest = oidc_with(&[("OIDC_JWKS_REFRESH", "100ms")]).unwrap();
+        assert_eq!(
+            fastest.map(|o| o.jwks_refresh),
+            Some(Duration::from_millis(100))
+        );
+    }
+
+    #[test]
+    fn a_dot_in_a_claim_name_is_escaped() {
+        let path = |raw: &str| {
+            oidc_with(&[("OIDC_ROLES_CLAIM", raw)])
+                .map(|o| o.map(|o| o.roles_claim))
+                .map_err(|e| e.variable)
+        };
+        let names = |names: &[&str]| Ok(Some(names.iter().map(|n| n.to_string()).collect()));
+        assert_eq!(
+            path("realm_access.roles"),
+            names(&["realm_access", "roles"])
+        );
+        assert_eq!(
+            path(r"resource_access.beteiligung\.sachsen-anhalt\.de.roles"),
+            names(&["resource_access", "beteiligung.sachsen-anhalt.de", "roles"])
+        );
+        assert_eq!(path(r"a\\b.roles"), names(&[r"a\b", "roles"]));
+        for bad in [
+            "realm_access..roles",
+            "roles.",
+            r"realm_access\roles",
+            r"roles\",
+        ] {
+            assert_eq!(path(bad), Err("OIDC_ROLES_CLAIM"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_provider_role_cannot_map_to_partner() {
+        let error =
+            oidc_with(&[("OIDC_ROLE_MAP", "beteiligung-admin=admin,traeger=partner")]).unwrap_err();
+        assert_eq!(error.variable, "OIDC_ROLE_MAP");
+        assert!(error.message.contains("\"traeger=partner\""), "{error}");
+        assert!(error.message.contains("admin or moderator only"), "{error}");
+        let map = oidc_with(&[("OIDC_ROLE_MAP", "a=admin, m=moderator")])
+            .unwrap()
+            .map(|o| o.role_map);
+        assert_eq!(
+            map,
+            Some(vec![
+                ("a".to_string(), crate::auth::Role::Admin),
+                ("m".to_string(), crate::auth::Role::Moderator)
+            ])
+        );
     }
 
     #[test]

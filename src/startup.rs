@@ -235,7 +235,7 @@ fn spawn_key_refresh(verifier: Arc<OidcVerifier>) {
         let mut ticks = tokio::time::interval(verifier.refresh_interval());
         loop {
             ticks.tick().await;
-            verifier.refresh(true).await;
+            verifier.refresh().await;
         }
     });
 }

@@ -59,6 +59,9 @@ pub async fn verify(req: &HttpRequest) -> Result<Option<Principal>, AppError> {
     verified.map(Some).map_err(|e| match e {
         TokenError::Expired => AppError::unauthorized("The token has expired."),
         TokenError::Invalid => AppError::unauthorized("The token is invalid."),
+        TokenError::UnknownKey => AppError::unauthorized(
+            "The token is signed with a key the identity provider does not publish.",
+        ),
         TokenError::Revoked => AppError::unauthorized("The API client was revoked."),
         TokenError::NoRole => AppError::forbidden("The token grants no role of this service."),
     })

@@ -58,6 +58,10 @@ pub enum TokenError {
     Expired,
     #[error("the token is invalid")]
     Invalid,
+    /// Signed (by its `kid`) with a key the identity provider does not publish, even after
+    /// fetching its keys again.
+    #[error("the token's key is not published by the identity provider")]
+    UnknownKey,
     #[error("the API client was revoked")]
     Revoked,
     /// Valid, but it grants no role here (an identity provider's token without a mapped role).

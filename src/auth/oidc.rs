@@ -4,9 +4,14 @@
 //! claim mapped to one of ours. The person (`sub` and name) becomes the actor.
 //!
 //! Keys are cached. An unknown `kid` fetches the JWKS again, at most every 30 seconds and
-//! never once per request (concurrent requests wait for the same fetch); the keys are also
+//! never once per request (concurrent requests wait for the same fetch, and a request that
+//! waited for any fetch, such as the one at start, uses its keys); the keys are also
 //! fetched every `OIDC_JWKS_REFRESH`. A fetch that fails keeps the keys already known, so
 //! an unreachable provider costs only tokens signed by keys not yet seen.
+//!
+//! A discovery document whose `issuer` is not exactly `OIDC_ISSUER`, or whose `jwks_uri`
+//! is not https (http only for an http issuer), makes the provider untrusted: logged as an
+//! error, its keys dropped, its tokens 401 until a fetch finds the document right again.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -42,21 +47,57 @@ pub struct OidcVerifier {
     client: reqwest::Client,
     keys: RwLock<HashMap<String, ProviderKey>>,
     /// When the keys were last fetched (or tried); held while fetching, so that
-    /// concurrent requests wait for one fetch.
+    /// concurrent requests wait for one fetch and then look at its keys.
     fetches: tokio::sync::Mutex<Fetches>,
 }
 
 #[derive(Default)]
 struct Fetches {
-    /// The last fetch of any kind.
-    any: Option<Instant>,
-    /// The last fetch for an unknown `kid`.
+    /// When the last fetch of any kind ended.
+    completed: Option<Instant>,
+    /// When the last fetch for an unknown `kid` began.
     on_demand: Option<Instant>,
 }
 
 #[derive(Deserialize)]
 struct Discovery {
+    #[serde(default)]
+    issuer: String,
     jwks_uri: String,
+}
+
+impl Discovery {
+    /// Where the keys are, if the document is the configured issuer's: its `issuer` equal
+    /// to `OIDC_ISSUER` character for character (OpenID Connect Discovery 1.0 §4.3), and the
+    /// keys served over https (http only for an http issuer, a local test provider).
+    fn jwks_uri_of(self, issuer: &str) -> Result<String, FetchError> {
+        if self.issuer != issuer {
+            return Err(FetchError::Untrusted(format!(
+                "the discovery document names the issuer {:?}",
+                self.issuer
+            )));
+        }
+        let scheme = reqwest::Url::parse(&self.jwks_uri)
+            .map(|url| url.scheme().to_string())
+            .map_err(|_| FetchError::Untrusted("its jwks_uri is not a URL".into()))?;
+        if scheme == "https" || (scheme == "http" && issuer.starts_with("http://")) {
+            Ok(self.jwks_uri)
+        } else {
+            Err(FetchError::Untrusted(
+                "its jwks_uri is not an https URL".into(),
+            ))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error(transparent)]
+    Unreachable(#[from] reqwest::Error),
+    /// The provider's discovery document contradicts the configuration: none of its keys
+    /// is trusted.
+    #[error("not trusted: {0}")]
+    Untrusted(String),
 }
 
 impl OidcVerifier {
@@ -85,8 +126,8 @@ impl OidcVerifier {
         let key = match self.known(&kid) {
             Some(key) => key,
             None => {
-                self.refresh(false).await;
-                self.known(&kid).ok_or(TokenError::Invalid)?
+                self.fetch_for(&kid).await;
+                self.known(&kid).ok_or(TokenError::UnknownKey)?
             }
         };
         if !key.algorithms.contains(&header.alg) {
@@ -155,34 +196,55 @@ impl OidcVerifier {
         self.keys.read().ok()?.get(kid).cloned()
     }
 
-    /// Fetches the keys again. On demand (an unknown `kid`, `scheduled` false) only when
-    /// the last fetch on demand is 30 s past; the scheduled refresh always.
-    pub async fn refresh(&self, scheduled: bool) {
+    /// Fetches the keys again (the scheduled refresh, and at start).
+    pub async fn refresh(&self) {
+        let mut fetches = self.fetches.lock().await;
+        self.fetch_and_keep(&mut fetches).await;
+    }
+
+    /// Fetches the keys for an unknown `kid`, unless it became known or a fetch ended while
+    /// this request waited for the lock (that fetch is as fresh as one of its own), and only
+    /// when the last fetch on demand is 30 s past.
+    async fn fetch_for(&self, kid: &str) {
         let asked = Instant::now();
         let mut fetches = self.fetches.lock().await;
-        if !scheduled {
-            // Keys fetched while this request waited are as fresh as a fetch of its own.
-            let fetched_meanwhile = fetches.any.is_some_and(|at| at >= asked);
-            let too_soon = fetches
-                .on_demand
-                .is_some_and(|at| at.elapsed() < MIN_REFETCH);
-            if fetched_meanwhile || too_soon {
-                return;
-            }
-            fetches.on_demand = Some(Instant::now());
+        if self.known(kid).is_some() {
+            return;
         }
-        fetches.any = Some(Instant::now());
+        let fetched_meanwhile = fetches.completed.is_some_and(|at| at >= asked);
+        let too_soon = fetches
+            .on_demand
+            .is_some_and(|at| at.elapsed() < MIN_REFETCH);
+        if fetched_meanwhile || too_soon {
+            return;
+        }
+        fetches.on_demand = Some(Instant::now());
+        self.fetch_and_keep(&mut fetches).await;
+    }
+
+    /// One fetch, the lock held: the keys replace the known ones; a fetch that fails keeps
+    /// them, a discovery document contradicting the configuration drops them.
+    async fn fetch_and_keep(&self, fetches: &mut Fetches) {
         match self.fetch().await {
             Ok(keys) => {
                 if let Ok(mut known) = self.keys.write() {
                     *known = keys;
                 }
             }
-            Err(e) => log::warn!("OIDC keys of {}: {e}", self.config.issuer),
+            Err(e @ FetchError::Unreachable(_)) => {
+                log::warn!("OIDC keys of {}: {e}", self.config.issuer)
+            }
+            Err(e @ FetchError::Untrusted(_)) => {
+                log::error!("OIDC provider {}: {e}", self.config.issuer);
+                if let Ok(mut known) = self.keys.write() {
+                    known.clear();
+                }
+            }
         }
+        fetches.completed = Some(Instant::now());
     }
 
-    async fn fetch(&self) -> anyhow::Result<HashMap<String, ProviderKey>> {
+    async fn fetch(&self) -> Result<HashMap<String, ProviderKey>, FetchError> {
         let jwks_url = match &self.config.jwks_url {
             Some(url) => url.clone(),
             None => {
@@ -198,7 +260,7 @@ impl OidcVerifier {
                     .error_for_status()?
                     .json()
                     .await?;
-                document.jwks_uri
+                document.jwks_uri_of(&self.config.issuer)?
             }
         };
         let set: JwkSet = self
@@ -251,4 +313,54 @@ fn provider_key(jwk: &Jwk) -> Option<ProviderKey> {
         key: DecodingKey::from_jwk(jwk).ok()?,
         algorithms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(issuer: &str, jwks_uri: &str) -> Discovery {
+        Discovery {
+            issuer: issuer.into(),
+            jwks_uri: jwks_uri.into(),
+        }
+    }
+
+    const ISSUER: &str = "https://login.sachsen-anhalt.de/realms/beteiligung";
+    const CERTS: &str =
+        "https://login.sachsen-anhalt.de/realms/beteiligung/protocol/openid-connect/certs";
+
+    #[test]
+    fn the_keys_of_the_configured_issuer_over_https_are_taken() {
+        let uri = document(ISSUER, CERTS).jwks_uri_of(ISSUER).unwrap();
+        assert_eq!(uri, CERTS);
+    }
+
+    #[test]
+    fn a_document_naming_another_issuer_is_not_trusted() {
+        for named in [
+            "https://login.sachsen-anhalt.de/realms/beteiligung/",
+            "https://LOGIN.sachsen-anhalt.de/realms/beteiligung",
+            "https://login.sachsen-anhalt.de/realms/andere",
+            "",
+        ] {
+            let refused = document(named, CERTS).jwks_uri_of(ISSUER);
+            assert!(
+                matches!(refused, Err(FetchError::Untrusted(_))),
+                "{named:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_over_http_only_for_an_http_issuer() {
+        let http_certs = "http://login.sachsen-anhalt.de/realms/beteiligung/certs";
+        let refused = document(ISSUER, http_certs).jwks_uri_of(ISSUER);
+        assert!(matches!(refused, Err(FetchError::Untrusted(_))));
+        let not_a_url = document(ISSUER, "/certs").jwks_uri_of(ISSUER);
+        assert!(matches!(not_a_url, Err(FetchError::Untrusted(_))));
+        let local = "http://127.0.0.1:8081/realms/test";
+        let certs = "http://127.0.0.1:8081/realms/test/certs";
+        assert_eq!(document(local, certs).jwks_uri_of(local).unwrap(), certs);
+    }
 }

@@ -147,7 +147,6 @@ pub async fn list(conn: &mut AsyncPgConnection, keyset: Keyset) -> AppResult<Vec
     Ok(query.load(conn).await?)
 }
 
-/// Revokes a client: it gets no new tokens. Revoking twice is harmless.
 /// The ids of every revoked client, as token subjects.
 pub async fn revoked_ids(
     conn: &mut AsyncPgConnection,
@@ -160,6 +159,7 @@ pub async fn revoked_ids(
     Ok(ids.into_iter().map(|id| id.to_string()).collect())
 }
 
+/// Revokes a client: it gets no new tokens. Revoking twice is harmless.
 pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
     let found = diesel::update(api_clients::table.find(id))
         .set(api_clients::revoked_at.eq(Some(Utc::now())))

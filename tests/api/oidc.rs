@@ -30,7 +30,14 @@ async fn as_admin(app: &TestApp, token: &str) -> reqwest::Response {
     app.get("/api/v1/clients", Some(token)).await
 }
 
-async fn assert_unauthorized(response: reqwest::Response, case: &str) {
+/// `claims` signed with `key`'s private key, the header naming `alg` and `kid`.
+fn sign_as(key: &Key, alg: Algorithm, kid: &str, claims: &Value) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.into());
+    jsonwebtoken::encode(&header, claims, &key.encoding).unwrap()
+}
+
+async fn assert_unauthorized(response: reqwest::Response, case: &str) -> Value {
     assert_eq!(response.status(), 401, "{case}");
     assert_eq!(
         response.headers()["www-authenticate"]
@@ -41,7 +48,7 @@ async fn assert_unauthorized(response: reqwest::Response, case: &str) {
         Some("Bearer"),
         "{case}"
     );
-    assert_problem(response, 401, "unauthorized").await;
+    assert_problem(response, 401, "unauthorized").await
 }
 
 #[tokio::test]
@@ -114,27 +121,119 @@ async fn provider_tokens_grant_mapped_roles_and_the_person_is_the_actor() {
 }
 
 #[tokio::test]
+async fn a_custom_role_map_reads_the_configured_claim_and_only_its_names() {
+    let rsa = Key::rsa("rsa-2026", 0);
+    let provider = Provider::start(&[&rsa]);
+    let mut settings = provider.settings();
+    settings.retain(|(name, _)| *name != "OIDC_ROLE_MAP");
+    settings.push((
+        "OIDC_ROLE_MAP",
+        "referat-33-leitung=admin, referat-33=moderator".into(),
+    ));
+    settings.push((
+        "OIDC_ROLES_CLAIM",
+        "resource_access.beteiligung.roles".into(),
+    ));
+    let s = setup_with(&vars(&settings)).await;
+    // Keycloak puts client roles under resource_access.<client id>.roles.
+    let token = |realm: &[&str], client: &[&str]| {
+        let mut claims = provider.claims(realm);
+        claims["resource_access"] = json!({
+            "beteiligung": { "roles": client },
+            "account": { "roles": ["manage-account", "referat-33-leitung"] },
+        });
+        sign(&rsa, &claims)
+    };
+    let need = s
+        .need(
+            &s.caritas_token,
+            "Sprachkurse in Halle",
+            "Mit Kinderbetreuung.",
+        )
+        .await;
+    let review = |token: String| {
+        let app = &s.app;
+        let path = format!("/api/v1/submissions/{}/review", id(&need));
+        async move {
+            app.post(&path, Some(&token), &json!({"status": "in_review"}))
+                .await
+        }
+    };
+
+    // The mapped client role: a moderator, who reviews but may not manage API clients.
+    let moderator = token(&[], &["referat-33"]);
+    assert_eq!(review(moderator.clone()).await.status(), 200);
+    assert_problem(as_admin(&s.app, &moderator).await, 403, "forbidden").await;
+    let admin = token(&[], &["referat-33-leitung"]);
+    assert_eq!(as_admin(&s.app, &admin).await.status(), 200);
+
+    // The default names grant nothing under this map, in the realm roles or the client's.
+    let defaults = ["beteiligung-admin", "beteiligung-moderation"];
+    for (case, token) in [
+        ("default names as client roles", token(&[], &defaults)),
+        ("default names as realm roles", token(&defaults, &[])),
+        // The right names, but in the realm roles, not the configured claim.
+        (
+            "mapped names as realm roles",
+            token(&["referat-33-leitung", "referat-33"], &[]),
+        ),
+    ] {
+        let refused = review(token.clone()).await;
+        assert_eq!(refused.status(), 403, "{case}");
+        let body = assert_problem(refused, 403, "forbidden").await;
+        assert_eq!(
+            body["detail"], "The token grants no role of this service.",
+            "{case}"
+        );
+        assert_eq!(as_admin(&s.app, &token).await.status(), 403, "{case}");
+    }
+}
+
+#[tokio::test]
 async fn every_forged_or_unfit_provider_token_is_refused_with_401() {
     let rsa = Key::rsa("rsa-2026", 0);
+    let ec = Key::ec("ec-2026");
     let stranger = Key::rsa("rsa-unknown", 1);
-    let provider = Provider::start(&[&rsa]);
+    let provider = Provider::start(&[&rsa, &ec]);
     let app = app_for(&provider, &[]).await;
+    startup_fetch_begun(&provider).await;
     let good = provider.claims(&["beteiligung-admin"]);
     assert_eq!(as_admin(&app, &sign(&rsa, &good)).await.status(), 200);
+    assert_eq!(as_admin(&app, &sign(&ec, &good)).await.status(), 200);
+    assert_eq!(provider.jwks_hits(), 1);
+
+    // A kid the provider does not publish: the keys are fetched again, and it stays unknown.
+    let body =
+        assert_unauthorized(as_admin(&app, &sign(&stranger, &good)).await, "unknown kid").await;
+    assert_eq!(
+        provider.jwks_hits(),
+        2,
+        "the keys were fetched again for the unknown kid"
+    );
+    assert_eq!(
+        body["detail"],
+        "The token is signed with a key the identity provider does not publish."
+    );
+    let now = jsonwebtoken::get_current_timestamp();
+    let expired = {
+        let mut claims = good.clone();
+        claims["exp"] = json!(now - 3600);
+        sign(&rsa, &claims)
+    };
+    let body = assert_unauthorized(as_admin(&app, &expired).await, "expired").await;
+    assert_eq!(body["detail"], "The token has expired.");
 
     let with = |change: &dyn Fn(&mut Value)| {
         let mut claims = good.clone();
         change(&mut claims);
         sign(&rsa, &claims)
     };
-    let now = jsonwebtoken::get_current_timestamp();
     let mut cases: Vec<(&str, String)> = vec![
         (
             "wrong issuer",
             with(&|c| c["iss"] = json!("https://idp.example/realms/x")),
         ),
         ("wrong audience", with(&|c| c["aud"] = json!("another-api"))),
-        ("expired", with(&|c| c["exp"] = json!(now - 3600))),
         ("not yet valid", with(&|c| c["nbf"] = json!(now + 3600))),
         (
             "no exp",
@@ -142,7 +241,6 @@ async fn every_forged_or_unfit_provider_token_is_refused_with_401() {
                 c.as_object_mut().unwrap().remove("exp");
             }),
         ),
-        ("unknown kid", sign(&stranger, &good)),
         ("an ID token", with(&|c| c["typ"] = json!("ID"))),
     ];
     // alg none: a header and payload without signature.
@@ -159,6 +257,24 @@ async fn every_forged_or_unfit_provider_token_is_refused_with_401() {
     )
     .unwrap();
     cases.push(("HS256 with the public key", confused));
+    // Algorithms the provider's own keys could produce but that are not allowed for them:
+    // these reach the provider's verifier (only HS256 goes to the service's own tokens).
+    cases.push((
+        "RS384, not on the allowlist, with the provider's RSA key",
+        sign_as(&rsa, Algorithm::RS384, &rsa.kid, &good),
+    ));
+    cases.push((
+        "PS256 with an RSA key the JWKS publishes for RS256 only",
+        sign_as(&rsa, Algorithm::PS256, &rsa.kid, &good),
+    ));
+    cases.push((
+        "ES256 naming the RSA key",
+        sign_as(&ec, Algorithm::ES256, &rsa.kid, &good),
+    ));
+    cases.push((
+        "RS256 naming the EC key",
+        sign_as(&rsa, Algorithm::RS256, &ec.kid, &good),
+    ));
     // A payload changed after signing.
     let genuine = sign(&rsa, &provider.claims(&["offline_access"]));
     let parts: Vec<&str> = genuine.split('.').collect();
@@ -168,8 +284,43 @@ async fn every_forged_or_unfit_provider_token_is_refused_with_401() {
         format!("{}.{tampered_payload}.{}", parts[0], parts[2]),
     ));
     for (case, token) in cases {
-        assert_unauthorized(as_admin(&app, &token).await, case).await;
+        let body = assert_unauthorized(as_admin(&app, &token).await, case).await;
+        assert_eq!(body["detail"], "The token is invalid.", "{case}");
     }
+    // None of them cost a fetch of the keys: the kids are known.
+    assert_eq!(provider.jwks_hits(), 2);
+}
+
+#[tokio::test]
+async fn an_rsa_key_published_without_alg_may_sign_with_rs256_and_ps256_only() {
+    let mut undeclared = Key::rsa("rsa-any", 0);
+    undeclared
+        .jwk
+        .as_object_mut()
+        .unwrap()
+        .remove("alg")
+        .expect("the JWK declared an alg");
+    let provider = Provider::start(&[&undeclared]);
+    let app = app_for(&provider, &[]).await;
+    let claims = provider.claims(&["beteiligung-admin"]);
+    for alg in [Algorithm::RS256, Algorithm::PS256] {
+        let token = sign_as(&undeclared, alg, &undeclared.kid, &claims);
+        assert_eq!(as_admin(&app, &token).await.status(), 200, "{alg:?}");
+    }
+    for alg in [Algorithm::RS384, Algorithm::RS512, Algorithm::PS512] {
+        let token = sign_as(&undeclared, alg, &undeclared.kid, &claims);
+        assert_unauthorized(as_admin(&app, &token).await, &format!("{alg:?}")).await;
+    }
+}
+
+/// Waits until the service has asked for the keys as it starts (the request may still be
+/// answered).
+async fn startup_fetch_begun(provider: &Provider) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while provider.jwks_hits() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(provider.jwks_hits(), 1, "the keys are fetched at start");
 }
 
 #[tokio::test]
@@ -178,12 +329,7 @@ async fn keys_are_fetched_again_for_a_new_kid_at_most_once_in_30_seconds() {
     let new = Key::ec("ec-new");
     let provider = Provider::start(&[&old]);
     let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "1h")]).await;
-    // The service fetches the keys as it starts.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while provider.jwks_hits() == 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(provider.jwks_hits(), 1);
+    startup_fetch_begun(&provider).await;
     let claims = provider.claims(&["beteiligung-admin"]);
     let old_token = sign(&old, &claims);
     assert_eq!(as_admin(&app, &old_token).await.status(), 200);
@@ -200,6 +346,61 @@ async fn keys_are_fetched_again_for_a_new_kid_at_most_once_in_30_seconds() {
     let refused = join_all((0..20).map(|_| as_admin(&app, &stranger))).await;
     assert!(refused.iter().all(|r| r.status() == 401));
     assert_eq!(provider.jwks_hits(), fetched + 1);
+}
+
+#[tokio::test]
+async fn a_token_arriving_during_the_startup_fetch_waits_for_it_and_spends_no_refetch() {
+    let old = Key::rsa("rsa-old", 0);
+    let new = Key::ec("ec-new");
+    let provider = Provider::start(&[&old]);
+    provider.set_jwks_delay(Duration::from_millis(700));
+    let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "1h")]).await;
+    startup_fetch_begun(&provider).await;
+    // The provider is still answering the start-up fetch: the token waits for its keys.
+    let claims = provider.claims(&["beteiligung-admin"]);
+    assert_eq!(as_admin(&app, &sign(&old, &claims)).await.status(), 200);
+    assert_eq!(
+        provider.jwks_hits(),
+        1,
+        "no second fetch for a kid the first one brought"
+    );
+
+    // So the refetch for a new kid is still available.
+    provider.set_jwks_delay(Duration::ZERO);
+    provider.publish(&[&old, &new]);
+    assert_eq!(as_admin(&app, &sign(&new, &claims)).await.status(), 200);
+    assert_eq!(provider.jwks_hits(), 2);
+}
+
+#[tokio::test]
+async fn a_provider_whose_discovery_names_another_issuer_is_not_trusted() {
+    let rsa = Key::rsa("rsa-2026", 0);
+    let provider = Provider::start(&[&rsa]);
+    // Only a trailing slash apart: still another issuer (OpenID Connect Discovery §4.3).
+    provider.claim_issuer(&format!("{}/", provider.issuer));
+    let app = app_for(&provider, &[("OIDC_JWKS_REFRESH", "300ms")]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while provider.discovery_hits() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let token = sign(&rsa, &provider.claims(&["beteiligung-admin"]));
+    assert_unauthorized(as_admin(&app, &token).await, "untrusted provider").await;
+    assert_eq!(
+        provider.jwks_hits(),
+        0,
+        "no keys asked of an untrusted provider"
+    );
+    // The service itself stays ready; the provider's tokens are what is refused.
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+
+    // Corrected at the provider, its keys are taken at the next refresh ...
+    provider.claim_issuer(&provider.issuer);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(as_admin(&app, &token).await.status(), 200);
+    // ... and dropped again as soon as the document contradicts the configuration.
+    provider.claim_issuer("https://idp.example/realms/sachsen-anhalt");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_unauthorized(as_admin(&app, &token).await, "issuer changed").await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! An identity provider for the tests: keys generated here (RSA and EC), a discovery
 //! document and a JWKS served over HTTP on a local port, tokens signed like Keycloak's.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -91,8 +91,13 @@ impl Key {
 struct State {
     issuer: Mutex<String>,
     keys: Mutex<Vec<Value>>,
+    /// The `issuer` the discovery document names, if not the real one.
+    claimed_issuer: Mutex<Option<String>>,
     down: AtomicBool,
+    /// How long the JWKS takes to answer, in milliseconds.
+    jwks_delay_ms: AtomicU64,
     jwks_hits: AtomicUsize,
+    discovery_hits: AtomicUsize,
 }
 
 pub struct Provider {
@@ -101,15 +106,21 @@ pub struct Provider {
 }
 
 async fn discovery(state: web::Data<State>) -> HttpResponse {
+    state.discovery_hits.fetch_add(1, Ordering::SeqCst);
     let issuer = state.issuer.lock().expect("issuer").clone();
+    let claimed = state.claimed_issuer.lock().expect("claimed issuer").clone();
     HttpResponse::Ok().json(json!({
-        "issuer": issuer,
+        "issuer": claimed.unwrap_or_else(|| issuer.clone()),
         "jwks_uri": format!("{issuer}/protocol/openid-connect/certs"),
     }))
 }
 
 async fn jwks(state: web::Data<State>) -> HttpResponse {
     state.jwks_hits.fetch_add(1, Ordering::SeqCst);
+    let delay = state.jwks_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     if state.down.load(Ordering::SeqCst) {
         return HttpResponse::ServiceUnavailable().finish();
     }
@@ -157,8 +168,23 @@ impl Provider {
         self.state.down.store(down, Ordering::SeqCst);
     }
 
+    /// The JWKS answers only after `delay` (a request counts as a hit when it arrives).
+    pub fn set_jwks_delay(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).expect("delay in ms");
+        self.state.jwks_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// The discovery document names `issuer` instead of the provider's own.
+    pub fn claim_issuer(&self, issuer: &str) {
+        *self.state.claimed_issuer.lock().expect("claimed issuer") = Some(issuer.into());
+    }
+
     pub fn jwks_hits(&self) -> usize {
         self.state.jwks_hits.load(Ordering::SeqCst)
+    }
+
+    pub fn discovery_hits(&self) -> usize {
+        self.state.discovery_hits.load(Ordering::SeqCst)
     }
 
     /// The service's configuration for this provider.
