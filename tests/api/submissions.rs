@@ -1426,3 +1426,60 @@ async fn considered_responses_are_drafted_by_staff_and_shown_once_published() {
     )
     .await;
 }
+
+/// A list names its consultation by id or slug; one that does not exist, or a draft for
+/// anyone but staff, is 404 — also when the page would be empty — while an existing
+/// consultation without visible submissions is an empty page with its watermark.
+#[tokio::test]
+async fn lists_of_unknown_or_draft_consultations_are_404_and_empty_ones_a_page() {
+    let s = setup().await;
+    let need = s
+        .submit(
+            &s.caritas_token,
+            json!({"kind": "need", "topic": "sprache", "title": "Kitaplätze in Stendal", "body": "Wartelisten"}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let list = |consultation: &str| format!("/api/v1/consultations/{consultation}/submissions");
+
+    let by_id = s
+        .app
+        .get_json(&list(&s.consultation), Some(&s.caritas_token))
+        .await;
+    let by_slug = s
+        .app
+        .get_json(&list("integrationskonzept"), Some(&s.caritas_token))
+        .await;
+    assert_eq!(by_id["items"][0]["id"], need["id"]);
+    assert_eq!(by_slug["items"], by_id["items"]);
+
+    // Not accepted: nobody else sees it, the page is empty but the consultation is there.
+    let anonymous = s.app.get(&list(&s.consultation), None).await;
+    assert_eq!(anonymous.status(), 200);
+    let anonymous: Value = anonymous.json().await.unwrap();
+    assert_eq!(anonymous["items"], json!([]));
+    assert!(anonymous["sync_watermark"].is_string());
+
+    for unknown in ["00000000-0000-7000-8000-000000000999", "gibt-es-nicht"] {
+        assert_problem(
+            s.app.get(&list(unknown), Some(&s.caritas_token)).await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    let draft = id(&s.app.consultation("entwurf", "draft").await);
+    for path in [list(&draft), list("entwurf")] {
+        assert_problem(
+            s.app.get(&path, Some(&s.caritas_token)).await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_problem(s.app.get(&path, None).await, 404, "not_found").await;
+        let staff = s.app.get(&path, Some(&s.app.moderator())).await;
+        assert_eq!(staff.status(), 200, "staff see drafts");
+    }
+}
