@@ -15,6 +15,7 @@ use crate::api::ratelimit::RateLimiter;
 use crate::auth::TokenService;
 use crate::auth::oidc::OidcVerifier;
 use crate::config::Config;
+use crate::db::workers::WorkerPools;
 use crate::db::{self, Conn, Pool};
 use crate::delivery::DeliveryMetrics;
 use crate::delivery::mail::MailWorker;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 /// What every handler shares.
 pub struct AppState {
+    /// Connections of the background jobs, and of a request served outside an HTTP worker.
     pub pool: Pool,
     pub tokens: TokenService,
     /// The ministry's identity provider, when `OIDC_ISSUER` is set.
@@ -41,6 +43,9 @@ pub struct AppState {
     pub webhook_targets: crate::domain::webhook::target::TargetRules,
     /// Waiting messages per channel, and the age of the oldest, set at each scrape.
     pub backlog: OutboxGauges,
+    pub worker_pools: WorkerPools,
+    /// Connections in use, idle and waited for, set at each scrape.
+    pub connections: PoolGauges,
 }
 
 /// The outbox backlog as metrics.
@@ -74,9 +79,62 @@ impl OutboxGauges {
     }
 }
 
+/// The connection pools as metrics, by pool (`requests`: the HTTP workers', `background`).
+pub struct PoolGauges {
+    pub connections: prometheus::IntGaugeVec,
+    pub max: prometheus::IntGaugeVec,
+    pub waiting: prometheus::IntGaugeVec,
+}
+
+impl PoolGauges {
+    fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
+        let gauge = |name: &str, help: &str, labels: &[&str]| {
+            let gauge = prometheus::IntGaugeVec::new(prometheus::Opts::new(name, help), labels)?;
+            registry.register(Box::new(gauge.clone()))?;
+            Ok::<_, prometheus::Error>(gauge)
+        };
+        Ok(Self {
+            connections: gauge(
+                "beteiligung_db_connections",
+                "Open database connections by state (in_use, idle)",
+                &["pool", "state"],
+            )?,
+            max: gauge(
+                "beteiligung_db_connections_max",
+                "Most database connections the pool opens",
+                &["pool"],
+            )?,
+            waiting: gauge(
+                "beteiligung_db_connection_waits",
+                "Requests waiting for a database connection",
+                &["pool"],
+            )?,
+        })
+    }
+
+    pub fn set(&self, pool: &str, status: deadpool::Status) {
+        let idle = status.available.min(status.size);
+        let number = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.connections
+            .with_label_values(&[pool, "in_use"])
+            .set(number(status.size - idle));
+        self.connections
+            .with_label_values(&[pool, "idle"])
+            .set(number(idle));
+        self.max
+            .with_label_values(&[pool])
+            .set(number(status.max_size));
+        self.waiting
+            .with_label_values(&[pool])
+            .set(number(status.waiting));
+    }
+}
+
 impl AppState {
+    /// A connection of this worker's own pool.
     pub async fn conn(&self) -> Result<Conn, AppError> {
-        Ok(self.pool.get().await?)
+        let pool = WorkerPools::of_this_worker().unwrap_or_else(|| self.pool.clone());
+        Ok(pool.get().await?)
     }
 }
 
@@ -94,9 +152,13 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
     db::migrate(&config.database_url).await
 }
 
+/// Most connections the background jobs (mail, webhooks, maintenance, retention) hold; the
+/// HTTP workers share `DB_POOL_SIZE` among them.
+const BACKGROUND_CONNECTIONS: usize = 4;
+
 /// Starts the server on `listener` (bind port 0 to get a free one).
 pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
-    let pool = db::pool(config, config.db_pool_size)?;
+    let pool = db::pool(config, config.db_pool_size.min(BACKGROUND_CONNECTIONS))?;
     let maintenance_pool = pool.clone();
     let maintenance_interval = config.maintenance_interval;
     tokio::spawn(async move {
@@ -134,6 +196,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     )?;
     tokio::spawn(webhooks.run());
     let backlog = OutboxGauges::register(&request_metrics.registry)?;
+    let connections = PoolGauges::register(&request_metrics.registry)?;
     let tokens = TokenService::new(&config.jwt);
     spawn_revocation_refresh(pool.clone(), tokens.clone(), config.jwt.revocation_refresh);
     let oidc = match &config.oidc {
@@ -158,6 +221,8 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         },
         webhook_targets: config.webhook_targets,
         backlog,
+        worker_pools: WorkerPools::new(config),
+        connections,
     });
     let idle_state = state.clone();
     tokio::spawn(async move {
@@ -169,6 +234,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     });
     let origins = config.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
+        state.worker_pools.open_for_this_worker();
         // The document served is the finished one, built once (`crate::openapi::spec`): the
         // workers' own collection of paths is dropped, so it starts from an empty document.
         let (app, _) = App::new()

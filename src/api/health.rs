@@ -86,6 +86,10 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
                 .set(channel.oldest_seconds);
         }
     }
+    state
+        .connections
+        .set("requests", state.worker_pools.status());
+    state.connections.set("background", state.pool.status());
     let encoder = prometheus::TextEncoder::new();
     let mut buffer = Vec::new();
     if let Err(e) = encoder.encode(&state.metrics.gather(), &mut buffer) {

@@ -2,6 +2,7 @@
 
 pub mod by_text;
 pub mod schema;
+pub mod workers;
 
 pub use by_text::PreparedByText;
 

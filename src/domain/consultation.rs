@@ -450,7 +450,7 @@ pub fn visible_id<'a>(id_or_slug: &str, include_drafts: bool) -> VisibleId<'a> {
 /// the consultation (taken `FOR UPDATE` in [`update`]) waits for, and vice versa. So a
 /// submission written under it sees the status the consultation has until it commits.
 pub async fn hold(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id_or_slug: &str,
     include_drafts: bool,
 ) -> AppResult<ConsultationRow> {
@@ -473,7 +473,7 @@ pub async fn hold(
         .filter(consultations::status.eq_any(statuses))
         .select(ConsultationRow::as_select())
         .for_key_share()
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?
         .ok_or_else(|| AppError::not_found("consultation"))

@@ -64,7 +64,7 @@ impl<'a> NewEvent<'a> {
 }
 
 pub async fn record(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     entity: Entity,
     entity_id: Uuid,
     change: Change<'_>,
@@ -72,7 +72,7 @@ pub async fn record(
     diesel::insert_into(events::table)
         .values(NewEvent::of(entity, entity_id, &change))
         .by_text()
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map(drop)
 }

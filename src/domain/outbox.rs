@@ -61,7 +61,7 @@ const ENQUEUE_CHUNK: usize = 5000;
 const FEW: usize = 4;
 
 /// Writes messages in the caller's transaction (one statement per 5,000 of them).
-pub async fn enqueue(conn: &mut AsyncPgConnection, messages: Vec<NewMessage>) -> QueryResult<()> {
+pub async fn enqueue(mut conn: &AsyncPgConnection, messages: Vec<NewMessage>) -> QueryResult<()> {
     let rows: Vec<_> = messages
         .into_iter()
         .map(|m| {
@@ -80,9 +80,9 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: Vec<NewMessage>) ->
         // A change's own messages (one mail, a webhook or two) are few: their statements
         // are reused; an import's thousands are one-off texts.
         if chunk.len() <= FEW {
-            insert.by_text().execute(conn).await?;
+            insert.by_text().execute(&mut conn).await?;
         } else {
-            insert.execute(conn).await?;
+            insert.execute(&mut conn).await?;
         }
     }
     Ok(())

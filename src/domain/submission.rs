@@ -644,7 +644,7 @@ async fn insert(
 }
 
 async fn link_needs(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     approach: Uuid,
     needs: &[Uuid],
 ) -> QueryResult<()> {
@@ -662,7 +662,7 @@ async fn link_needs(
         .collect();
     diesel::insert_into(submission_addresses::table)
         .values(rows)
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map(drop)
 }
@@ -1018,7 +1018,7 @@ pub struct SubmissionPatch {
 /// until the transaction ends, so concurrent submissions wait for each other here, at the
 /// end of their work, and no number is given twice (a rolled-back one is given again).
 pub(super) async fn next_numbers(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     consultation: &ConsultationRow,
     count: i32,
 ) -> QueryResult<Vec<String>> {
@@ -1030,7 +1030,7 @@ pub(super) async fn next_numbers(
         .set(last_number.eq(last_number + count))
         .returning(last_number)
         .by_text()
-        .get_result(conn)
+        .get_result(&mut conn)
         .await?;
     Ok((last - count + 1..=last)
         .map(|number| format!("{}-{number:04}", consultation.number_prefix))
@@ -1040,7 +1040,7 @@ pub(super) async fn next_numbers(
 /// Tells webhook subscribers (admins, and the submitting organisation) about a change of
 /// a submission, in the transaction of the change.
 async fn announce(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     kind: EventType,
     row: &SubmissionRow,
     status: SubmissionStatus,

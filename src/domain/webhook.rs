@@ -468,13 +468,13 @@ pub struct Event {
 }
 
 /// Queues the event for every active subscription that asked for it and may receive it.
-pub async fn publish(conn: &mut AsyncPgConnection, event: Event) -> QueryResult<()> {
+pub async fn publish(conn: &AsyncPgConnection, event: Event) -> QueryResult<()> {
     publish_all(conn, vec![event]).await
 }
 
 /// Queues events of one change of many resources (an import) with one look at the
 /// subscriptions.
-pub async fn publish_all(conn: &mut AsyncPgConnection, events: Vec<Event>) -> QueryResult<()> {
+pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> QueryResult<()> {
     let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
@@ -489,7 +489,7 @@ pub async fn publish_all(conn: &mut AsyncPgConnection, events: Vec<Event>) -> Qu
             webhook_subscriptions::organisation_id,
             webhook_subscriptions::events,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     let mut messages = Vec::new();
     for event in events {

@@ -481,3 +481,11 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Valu
 pub fn id(value: &Value) -> String {
     value["id"].as_str().expect("id").to_string()
 }
+
+/// The value of one series in the Prometheus text of `GET /metrics`, e.g.
+/// `beteiligung_outbox_sent_total{channel="webhook"}`.
+pub fn metric_value(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+}

@@ -1,7 +1,7 @@
 use beteiligung::config::{Config, MissingSecret};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{assert_problem, metric_value, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_ok_when_the_database_is_migrated() {
@@ -109,6 +109,28 @@ async fn metrics_count_requests_by_route_pattern() {
     assert!(
         text.contains("endpoint=\"/api/v1/rounds/{id}\""),
         "ids are not labels: {text}"
+    );
+    // The test server's DB_POOL_SIZE=20 is split between its 2 HTTP workers; the two
+    // requests above opened a connection or two, which wait idle for the next request.
+    let value =
+        |series: &str| metric_value(&text, series).unwrap_or_else(|| panic!("{series}: {text}"));
+    assert_eq!(
+        value("beteiligung_db_connections_max{pool=\"requests\"}"),
+        20.0
+    );
+    assert_eq!(
+        value("beteiligung_db_connections{pool=\"requests\",state=\"in_use\"}"),
+        0.0
+    );
+    let idle = value("beteiligung_db_connections{pool=\"requests\",state=\"idle\"}");
+    assert!((1.0..=2.0).contains(&idle), "{text}");
+    assert_eq!(
+        value("beteiligung_db_connection_waits{pool=\"requests\"}"),
+        0.0
+    );
+    assert_eq!(
+        value("beteiligung_db_connections_max{pool=\"background\"}"),
+        4.0
     );
 }
 
