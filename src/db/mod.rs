@@ -126,3 +126,15 @@ pub fn latest_migration_version() -> String {
         .max()
         .unwrap_or_default()
 }
+
+/// The transaction's start, `now()`: the change stamp the `stamp_change` trigger writes on
+/// every row this transaction inserts or updates, known before the write.
+pub async fn transaction_time(
+    mut conn: &AsyncPgConnection,
+) -> diesel::QueryResult<chrono::DateTime<chrono::Utc>> {
+    use diesel_async::RunQueryDsl;
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
+        .by_text()
+        .get_result(&mut conn)
+        .await
+}

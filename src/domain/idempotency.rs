@@ -142,43 +142,80 @@ struct Locked {
     locked: bool,
 }
 
-/// Claims `key` for a request to `target`; call first in the transaction that does the work.
-/// `Ok(Err(outcome))` is a stored outcome to answer instead of working.
-pub async fn claim<'k>(
-    conn: &mut AsyncPgConnection,
+/// A key locked by this transaction, with what is stored under it.
+pub struct Held<'k> {
+    key: &'k IdempotencyKey,
+    stored: Option<StoredRow>,
+}
+
+/// Locks `key` for this transaction (409 `idempotency_key_in_use` while another holds it)
+/// and reads what is stored under it: two statements sent together, no round trip between.
+/// The read is a statement of its own, so its snapshot is taken after the lock is held and
+/// sees the outcome of a request that held the key before (diesel-async sends pipelined
+/// statements in the order their futures are first polled, and PostgreSQL runs them in
+/// that order). Call first in the transaction that does the work; `None` without a key.
+pub async fn hold<'k>(
+    conn: &AsyncPgConnection,
     key: Option<&'k IdempotencyKey>,
-    target: Uuid,
-) -> AppResult<Result<Option<Claim<'k>>, Outcome>> {
+) -> AppResult<Option<Held<'k>>> {
     let Some(key) = key else {
-        return Ok(Ok(None));
+        return Ok(None);
     };
-    let locked = diesel::sql_query(
+    let (mut locking, mut reading) = (conn, conn);
+    let lock = diesel::sql_query(
         "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0)) AS locked",
     )
     .bind::<Text, _>(&key.scope)
     .bind::<Text, _>(&key.key)
     .by_text()
-    .get_result::<Locked>(conn)
-    .await?;
+    .get_result::<Locked>(&mut locking);
+    let read = async {
+        idempotency_keys::table
+            .find((&key.scope, &key.key))
+            .filter(
+                idempotency_keys::created_at.gt(chrono::Utc::now() - chrono::Duration::hours(24)),
+            )
+            .select((
+                idempotency_keys::request_hash,
+                idempotency_keys::error_kind,
+                idempotency_keys::location,
+                idempotency_keys::response_body,
+            ))
+            .first::<StoredRow>(&mut reading)
+            .await
+            .optional()
+    };
+    let (locked, stored) = futures_util::try_join!(lock, read)?;
     if !locked.locked {
         return Err(AppError::conflict(
             "idempotency_key_in_use",
             "A request with this Idempotency-Key is still being processed; retry later.",
         ));
     }
+    Ok(Some(Held { key, stored }))
+}
+
+/// Claims `key` for a request to `target`; call first in the transaction that does the work.
+/// `Ok(Err(outcome))` is a stored outcome to answer instead of working.
+pub async fn claim<'k>(
+    conn: &AsyncPgConnection,
+    key: Option<&'k IdempotencyKey>,
+    target: Uuid,
+) -> AppResult<Result<Option<Claim<'k>>, Outcome>> {
+    for_target(hold(conn, key).await?, target)
+}
+
+/// The claim of a held key for a request to `target`, or the stored outcome to answer
+/// instead: the same request's is replayed, another request's is 422
+/// `idempotency_key_reused`.
+pub fn for_target(
+    held: Option<Held<'_>>,
+    target: Uuid,
+) -> AppResult<Result<Option<Claim<'_>>, Outcome>> {
+    let Some(Held { key, stored }) = held else {
+        return Ok(Ok(None));
+    };
     let request_hash = key.request_hash(target);
-    let stored: Option<StoredRow> = idempotency_keys::table
-        .find((&key.scope, &key.key))
-        .filter(idempotency_keys::created_at.gt(chrono::Utc::now() - chrono::Duration::hours(24)))
-        .select((
-            idempotency_keys::request_hash,
-            idempotency_keys::error_kind,
-            idempotency_keys::location,
-            idempotency_keys::response_body,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
     let Some((hash, error_kind, location, body)) = stored else {
         return Ok(Ok(Some(Claim { key, request_hash })));
     };
@@ -213,7 +250,7 @@ pub async fn claim<'k>(
 /// work must raise such refusals before it writes anything. Any other error is returned as
 /// it is, and the transaction rolls back.
 pub async fn settle(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     claim: Option<Claim<'_>>,
     result: AppResult<StoredResponse>,
 ) -> AppResult<Outcome> {
@@ -235,6 +272,21 @@ pub async fn settle(
     }
 }
 
+/// Stores a success under a claim while `write` writes what it reports: their statements
+/// are sent together, with no round trip between. The response is built before the write,
+/// so it must hold only what is known without it.
+pub async fn store_with(
+    conn: &AsyncPgConnection,
+    claim: Option<&Claim<'_>>,
+    response: &StoredResponse,
+    write: impl Future<Output = AppResult<()>>,
+) -> AppResult<()> {
+    match claim {
+        Some(claim) => futures_util::try_join!(write, store(conn, claim, Ok(response))).map(drop),
+        None => write.await,
+    }
+}
+
 /// A refusal as stored: its kind in `error_kind`, the rest in `response_body`.
 #[derive(Serialize, serde::Deserialize)]
 struct StoredRefusal {
@@ -244,7 +296,7 @@ struct StoredRefusal {
 }
 
 async fn store(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     claim: &Claim<'_>,
     outcome: Result<&StoredResponse, &AppError>,
 ) -> AppResult<()> {
@@ -289,7 +341,7 @@ async fn store(
             idempotency_keys::created_at.eq(excluded(idempotency_keys::created_at)),
         ))
         .by_text()
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

@@ -428,6 +428,8 @@ fn submissions_closed(detail: &str) -> AppError {
 /// Creates a submission in a consultation (by id or slug) for the caller, once per
 /// idempotency key. The consultation and the round are held in the writing transaction, so a
 /// submission never lands after the consultation is closed or the round's window changed.
+/// Statements that need no answer of one another are sent together: the transaction takes
+/// four round trips besides `BEGIN` and `COMMIT`.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     consultation_ref: &str,
@@ -438,18 +440,28 @@ pub async fn create(
     let party = policy::authorize(caller, Action::Submit)?;
     let actor = caller.actor();
     conn.transaction(async |conn| {
-        let consultation = consultation::hold(
-            conn,
-            consultation_ref,
-            policy::permits(party, Action::ReadDrafts),
-        )
-        .await?;
-        let claim = match idempotency::claim(conn, key, consultation.id).await? {
+        let shared: &AsyncPgConnection = conn;
+        let (consultation, held, now) = futures_util::try_join!(
+            consultation::hold(
+                shared,
+                consultation_ref,
+                policy::permits(party, Action::ReadDrafts),
+            ),
+            idempotency::hold(shared, key),
+            async { Ok(crate::db::transaction_time(shared).await?) },
+        )?;
+        let claim = match idempotency::for_target(held, consultation.id)? {
             Ok(claim) => claim,
             Err(stored) => return Ok(stored),
         };
-        let result = insert(conn, &consultation, new, party, &actor).await;
-        idempotency::settle(conn, claim, result).await
+        match prepare(conn, &consultation, new, party, &actor, now).await {
+            Ok(created) => {
+                let write = created.write(conn);
+                idempotency::store_with(conn, claim.as_ref(), &created.response, write).await?;
+                Ok(Outcome::Done(created.response))
+            }
+            Err(error) => idempotency::settle(conn, claim, Err(error)).await,
+        }
     })
     .await
 }
@@ -569,14 +581,41 @@ impl SubmissionRow {
     }
 }
 
-/// Checks and writes a new submission; refusals of the request itself come before any write.
-async fn insert(
+/// A new submission, checked and numbered, and the response that reports it.
+struct Created {
+    row: SubmissionRow,
+    addresses: Vec<Uuid>,
+    response: StoredResponse,
+}
+
+impl Created {
+    /// The row and the needs it addresses, sent together.
+    async fn write(&self, conn: &AsyncPgConnection) -> AppResult<()> {
+        let mut inserting = conn;
+        let insert = async {
+            diesel::insert_into(submissions::table)
+                .values(&self.row)
+                .by_text()
+                .execute(&mut inserting)
+                .await
+                .map_err(duplicate_external_ref)
+        };
+        let link = async { Ok(link_needs(conn, self.row.id, &self.addresses).await?) };
+        futures_util::try_join!(insert, link).map(drop)
+    }
+}
+
+/// Checks a new submission, records its event and webhooks, and takes its number; refusals
+/// of the request itself come before any write. `now` is the transaction's start, which the
+/// database stamps on the row.
+async fn prepare(
     conn: &mut AsyncPgConnection,
     consultation: &ConsultationRow,
     mut new: NewSubmission,
     party: Party,
     actor: &str,
-) -> AppResult<StoredResponse> {
+    now: DateTime<Utc>,
+) -> AppResult<Created> {
     let mut v = Violations::new();
     let (organisation_id, source) = origin(conn, &mut v, &new, party).await?;
     check_fields(&mut v, consultation, &mut new);
@@ -608,39 +647,32 @@ async fn insert(
         (organisation_id, source),
         new,
     );
-    // What needs no number is written first: the consultation's counter row, which every
-    // new submission of the consultation waits for, is then held only for the row itself
-    // and its stored response.
-    event::record(
-        conn,
-        Entity::Submission,
-        row.id,
-        Change {
-            actor,
-            action: "created",
-            to_status: Some(SubmissionStatus::Submitted.as_str()),
-            ..Default::default()
-        },
-    )
-    .await?;
-    announce(conn, EventType::SubmissionCreated, &row, row.status, None).await?;
-    row.number = next_numbers(conn, consultation, 1).await?.remove(0);
-    // The change stamps are the database's (the transaction's start).
-    (row.created_at, row.updated_at) = diesel::insert_into(submissions::table)
-        .values(&row)
-        .returning((submissions::created_at, submissions::updated_at))
-        .by_text()
-        .get_result(conn)
-        .await
-        .map_err(duplicate_external_ref)?;
-    link_needs(conn, row.id, &addresses).await?;
+    (row.created_at, row.updated_at) = (now, now);
+    // The consultation's counter row, which every new submission of the consultation waits
+    // for, is taken last: it is then held only for the row itself and its stored response.
+    let shared: &AsyncPgConnection = conn;
+    let created = Change {
+        actor,
+        action: "created",
+        to_status: Some(SubmissionStatus::Submitted.as_str()),
+        ..Default::default()
+    };
+    let ((), (), mut numbers) = futures_util::try_join!(
+        event::record(shared, Entity::Submission, row.id, created),
+        announce(shared, EventType::SubmissionCreated, &row, row.status, None),
+        next_numbers(shared, consultation, 1),
+    )?;
+    row.number = numbers.remove(0);
     let email = row.author_email.clone();
     // The addresses were checked to be needs the caller sees: the view needs no re-read.
-    let created = view(row, addresses, party, None);
-    Ok(
-        StoredResponse::created(format!("/api/v1/submissions/{}", created.id), &created)?
-            .naming(email.as_deref()),
-    )
+    let view = view(row.clone(), addresses.clone(), party, None);
+    let response = StoredResponse::created(format!("/api/v1/submissions/{}", view.id), &view)?
+        .naming(email.as_deref());
+    Ok(Created {
+        row,
+        addresses,
+        response,
+    })
 }
 
 async fn link_needs(
