@@ -7,7 +7,6 @@ use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{self, ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{App, HttpServer, web};
-use actix_web_prom::PrometheusMetricsBuilder;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -32,8 +31,9 @@ pub struct AppState {
     pub oidc: Option<Arc<OidcVerifier>>,
     /// Newest embedded migration, expected by `/readyz`.
     pub latest_migration: String,
-    /// Request counters and latency histograms, served at `/metrics`.
+    /// Every metric, served at `/metrics`.
     pub metrics: prometheus::Registry,
+    pub request_metrics: crate::api::metrics::RequestMetrics,
     pub rate_limiter: RateLimiter,
     /// The documented routes, for 405 with `Allow`.
     pub routes: crate::api::Routes,
@@ -179,12 +179,9 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     });
     let spec = crate::openapi::spec();
     let document = web::Bytes::from(serde_json::to_vec(&spec)?);
-    let request_metrics = PrometheusMetricsBuilder::new("beteiligung")
-        .mask_unmatched_patterns("UNKNOWN")
-        .exclude("/metrics")
-        .build()
-        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
-    let delivery_metrics = DeliveryMetrics::register(&request_metrics.registry)?;
+    let registry = prometheus::Registry::new();
+    let request_metrics = crate::api::metrics::RequestMetrics::register(&registry)?;
+    let delivery_metrics = DeliveryMetrics::register(&registry)?;
     if let Some(worker) = MailWorker::new(pool.clone(), &config.mail, delivery_metrics.clone())? {
         tokio::spawn(worker.run());
     }
@@ -195,8 +192,8 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         delivery_metrics,
     )?;
     tokio::spawn(webhooks.run());
-    let backlog = OutboxGauges::register(&request_metrics.registry)?;
-    let connections = PoolGauges::register(&request_metrics.registry)?;
+    let backlog = OutboxGauges::register(&registry)?;
+    let connections = PoolGauges::register(&registry)?;
     let tokens = TokenService::new(&config.jwt);
     spawn_revocation_refresh(pool.clone(), tokens.clone(), config.jwt.revocation_refresh);
     let oidc = match &config.oidc {
@@ -212,7 +209,8 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         tokens,
         oidc,
         latest_migration: db::latest_migration_version(),
-        metrics: request_metrics.registry.clone(),
+        metrics: registry,
+        request_metrics,
         rate_limiter: RateLimiter::new(config.rate_limits, config.trusted_proxies.clone()),
         routes: crate::api::Routes::of(&spec),
         registration_rules: crate::domain::registration::RegistrationRules {
@@ -265,7 +263,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         .wrap(cors(&origins))
         .wrap(Logger::new("%r %s %b %Dms request_id=%{X-Request-Id}i"))
         .wrap(middleware::from_fn(crate::api::headers::add))
-        .wrap(request_metrics.clone())
+        .wrap(middleware::from_fn(crate::api::metrics::record))
     })
     .workers(config.http_workers)
     .shutdown_timeout(30)

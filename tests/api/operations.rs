@@ -102,6 +102,9 @@ async fn metrics_count_requests_by_route_pattern() {
     app.get("/api/v1/categories", None).await;
     app.get(&format!("/api/v1/rounds/{}", uuid::Uuid::now_v7()), None)
         .await;
+    app.get("/api/v1/registrations/confirm", None).await;
+    app.get("/api/v1/no-such-thing/42", None).await;
+    app.get("/metrics", None).await;
     let response = app.get("/metrics", None).await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
@@ -110,6 +113,16 @@ async fn metrics_count_requests_by_route_pattern() {
         text.contains("endpoint=\"/api/v1/rounds/{id}\""),
         "ids are not labels: {text}"
     );
+    // A literal route is not counted under the parameter route beside it.
+    assert!(text.contains("beteiligung_http_requests_total{endpoint=\"/api/v1/registrations/confirm\",method=\"GET\",status=\"405\"} 1"), "{text}");
+    assert!(
+        text.contains(
+            "beteiligung_http_requests_total{endpoint=\"UNKNOWN\",method=\"GET\",status=\"404\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("endpoint=\"/metrics\""), "{text}");
+    assert!(text.contains("beteiligung_http_requests_duration_seconds_count{endpoint=\"/api/v1/categories\",method=\"GET\",status=\"200\"} 1"), "{text}");
     // The test server's DB_POOL_SIZE=20 is split between its 2 HTTP workers; the two
     // requests above opened a connection or two, which wait idle for the next request.
     let value =
