@@ -143,7 +143,7 @@ pub async fn list_registrations(
         Some(watermark) => watermark,
         None => page::sync_watermark(&mut conn).await?,
     };
-    let round = round::find_visible(&mut conn, *id, permits(party, Action::ReadDrafts)).await?;
+    let round = round::find_visible(&conn, *id, permits(party, Action::ReadDrafts)).await?;
     let filter = RegistrationFilter {
         status: query.status,
         updated_since: query.updated_since,
@@ -203,8 +203,8 @@ pub async fn export_registrations(
     query: web::Query<ExportQuery>,
 ) -> AppResult<HttpResponse> {
     let round = {
-        let mut conn = state.conn().await?;
-        round::find_visible(&mut conn, *id, true).await?
+        let conn = state.conn().await?;
+        round::find_visible(&conn, *id, true).await?
     };
     let dialect = Dialect::excel(query.excel);
     let mut header = dialect.preamble().to_vec();

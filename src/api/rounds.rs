@@ -86,9 +86,9 @@ pub async fn get_round(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.conn().await?;
+    let conn = state.conn().await?;
     let row = round::find_visible(
-        &mut conn,
+        &conn,
         id.into_inner(),
         permits(Party::of(&caller), Action::ReadDrafts),
     )

@@ -96,7 +96,7 @@ impl Notice {
 }
 
 /// Writes notices to the outbox, in the caller's transaction.
-pub async fn send(conn: &mut AsyncPgConnection, notices: Vec<Notice>) -> QueryResult<()> {
+pub async fn send(conn: &AsyncPgConnection, notices: Vec<Notice>) -> QueryResult<()> {
     let messages = notices
         .into_iter()
         .map(|notice| {

@@ -281,27 +281,74 @@ pub async fn register(
     let party = Party::of(caller);
     let actor = caller.actor();
     conn.transaction(async |conn| {
-        let round =
-            round::find_visible(conn, round_id, policy::permits(party, Action::ReadDrafts)).await?;
-        let claim = match idempotency::claim(conn, key, round.id).await? {
+        let shared: &AsyncPgConnection = conn;
+        let (round, held, now) = futures_util::try_join!(
+            round::find_visible(shared, round_id, policy::permits(party, Action::ReadDrafts)),
+            idempotency::hold(shared, key),
+            async { Ok(crate::db::transaction_time(shared).await?) },
+        )?;
+        let claim = match idempotency::for_target(held, round.id)? {
             Ok(claim) => claim,
             Err(stored) => return Ok(stored),
         };
-        let result = insert(conn, &round, new, party, &actor, rules).await;
-        idempotency::settle(conn, claim, result).await
+        match prepare(conn, &round, new, party, rules, now).await {
+            Ok(created) => {
+                let write = created.write(conn, &actor);
+                idempotency::store_with(conn, claim.as_ref(), &created.response, write).await?;
+                Ok(Outcome::Done(created.response))
+            }
+            Err(error) => idempotency::settle(conn, claim, Err(error)).await,
+        }
     })
     .await
 }
 
-/// Checks and writes a registration; refusals of the request itself come before any write.
-async fn insert(
+/// A registration, checked and given its seat or waitlist place, with its mail and the
+/// response that reports it.
+struct Created {
+    row: RegistrationRow,
+    notice: Notice,
+    response: StoredResponse,
+}
+
+impl Created {
+    /// The row, its event, its mail and its webhooks, sent together: under the round's lock
+    /// (held since the seat was claimed) one round trip before the commit.
+    async fn write(&self, conn: &AsyncPgConnection, actor: &str) -> AppResult<()> {
+        let mut inserting = conn;
+        let insert = async {
+            diesel::insert_into(registrations::table)
+                .values(&self.row)
+                .by_text()
+                .execute(&mut inserting)
+                .await
+                .map_err(already_registered)
+        };
+        let registered = Change {
+            actor,
+            action: "registered",
+            to_status: Some(self.row.status.as_str()),
+            ..Default::default()
+        };
+        let record =
+            async { Ok(event::record(conn, Entity::Registration, self.row.id, registered).await?) };
+        let mail = async { Ok(notification::send(conn, vec![self.notice.clone()]).await?) };
+        let hooks = async { Ok(announce(conn, &self.row, self.row.status, None).await?) };
+        futures_util::try_join!(insert, record, mail, hooks).map(drop)
+    }
+}
+
+/// Checks a registration and claims its seat or waitlist place; refusals of the request
+/// itself come before any write. `now` is the transaction's start, which the database
+/// stamps on the row.
+async fn prepare(
     conn: &mut AsyncPgConnection,
     round: &RoundRow,
     mut new: NewRegistration,
     party: Party,
-    actor: &str,
     rules: &RegistrationRules,
-) -> AppResult<StoredResponse> {
+    now: DateTime<Utc>,
+) -> AppResult<Created> {
     let mut v = Violations::new();
     let notice_version = rules.consented_version(&mut v, new.privacy_notice_version.as_deref());
     new.validate(v)?;
@@ -335,78 +382,63 @@ async fn insert(
     let name = new.name.trim();
     // Someone registering themselves proves the address first; a partner or staff member
     // registering a person they know does not.
-    let (status, tokens, notice) = if !policy::permits(party, Action::RegisterWithoutConfirmation) {
-        open_window(conn, round.id).await?;
-        let token = secret::generate();
-        let expires = Utc::now() + rules.confirm_within;
-        let mut notice = Notice::new(NoticeKind::PleaseConfirm, id, name, &new.email, round);
-        notice.confirm_token = Some(token.clone());
-        notice.confirm_expires_at = Some(expires);
-        let tokens = Tokens {
-            confirm: Some((hash_token(&token), expires)),
-            cancel: None,
+    let (status, waitlist_position, tokens, mut notice) =
+        if !policy::permits(party, Action::RegisterWithoutConfirmation) {
+            open_window(conn, round.id).await?;
+            let token = secret::generate();
+            let expires = Utc::now() + rules.confirm_within;
+            let mut notice = Notice::new(NoticeKind::PleaseConfirm, id, name, &new.email, round);
+            notice.confirm_token = Some(token.clone());
+            notice.confirm_expires_at = Some(expires);
+            let tokens = Tokens {
+                confirm: Some((hash_token(&token), expires)),
+                cancel: None,
+            };
+            (RegistrationStatus::Pending, None, tokens, notice)
+        } else {
+            let (status, position) = claim_seat(conn, round.id, Window::Registration).await?;
+            let token = secret::generate();
+            let mut notice = Notice::new(status.notice(), id, name, &new.email, round);
+            notice.cancel_token = Some(token.clone());
+            let tokens = Tokens {
+                confirm: None,
+                cancel: Some(token),
+            };
+            (status, position, tokens, notice)
         };
-        (RegistrationStatus::Pending, tokens, notice)
-    } else {
-        let status = claim_seat(conn, round.id, Window::Registration).await?;
-        let token = secret::generate();
-        let mut notice = Notice::new(status.notice(), id, name, &new.email, round);
-        notice.cancel_token = Some(token.clone());
-        let tokens = Tokens {
-            confirm: None,
-            cancel: Some(token),
-        };
-        (status, tokens, notice)
-    };
-    let row: RegistrationRow = diesel::insert_into(registrations::table)
-        .values((
-            registrations::id.eq(id),
-            registrations::round_id.eq(round.id),
-            registrations::name.eq(name),
-            registrations::email.eq(&new.email),
-            registrations::organisation_id.eq(new.organisation_id),
-            registrations::organisation_name.eq(&new.organisation_name),
-            registrations::category.eq(new.category),
-            registrations::needs.eq(&new.needs),
-            registrations::status.eq(status),
-            registrations::registered_by_org.eq(partner_org),
-            registrations::cancel_token_hash.eq(tokens.cancel.as_deref().map(hash_token)),
-            registrations::confirm_token_hash.eq(tokens.confirm.as_ref().map(|(h, _)| h)),
-            registrations::confirm_expires_at.eq(tokens.confirm.as_ref().map(|(_, at)| at)),
-            registrations::privacy_notice_version.eq(notice_version),
-            registrations::consented_at.eq(Utc::now()),
-        ))
-        .returning(RegistrationRow::as_returning())
-        .by_text()
-        .get_result(conn)
-        .await
-        .map_err(already_registered)?;
-    event::record(
-        conn,
-        Entity::Registration,
-        row.id,
-        Change {
-            actor,
-            action: "registered",
-            to_status: Some(status.as_str()),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let waitlist_position = match status {
-        RegistrationStatus::Waitlisted => load(conn, row.id).await?.1,
-        _ => None,
-    };
-    let mut notice = notice;
     notice.waitlist_position = waitlist_position;
-    notification::send(conn, vec![notice]).await?;
-    announce(conn, &row, status, None).await?;
+    let row = RegistrationRow {
+        id,
+        round_id: round.id,
+        name: name.to_string(),
+        email: new.email.clone(),
+        organisation_id: new.organisation_id,
+        organisation_name: new.organisation_name,
+        category: new.category,
+        needs: new.needs,
+        status,
+        // Given by the database (not inserted); the waitlist position above says the order.
+        waitlist_seq: 0,
+        registered_by_org: partner_org,
+        cancel_token_hash: tokens.cancel.as_deref().map(hash_token),
+        created_at: now,
+        updated_at: now,
+        confirm_token_hash: tokens.confirm.as_ref().map(|(hash, _)| hash.clone()),
+        confirm_expires_at: tokens.confirm.as_ref().map(|(_, at)| *at),
+        privacy_notice_version: notice_version,
+        consented_at: Some(now),
+    };
     let location = format!("/api/v1/registrations/{}", row.id);
     let created = CreatedRegistration {
-        registration: view((row, waitlist_position)),
+        registration: view((row.clone(), waitlist_position)),
         cancel_token: tokens.cancel,
     };
-    Ok(StoredResponse::created(location, &created)?.naming(Some(&new.email)))
+    let response = StoredResponse::created(location, &created)?.naming(Some(&new.email));
+    Ok(Created {
+        row,
+        notice,
+        response,
+    })
 }
 
 /// The secrets of a new registration: the confirmation token's hash and expiry (anonymous),
@@ -480,12 +512,13 @@ async fn open_window(conn: &mut AsyncPgConnection, round_id: Uuid) -> AppResult<
 
 /// Takes a seat if one is left and nobody is waiting, else a waitlist place, in one
 /// conditional statement each: the round row lock serialises concurrent registrations. The
-/// window is checked again here, under the lock.
+/// window is checked again here, under the lock. A waitlist place comes with its position:
+/// the last, as the round's count of waiting registrations says.
 async fn claim_seat(
     conn: &mut AsyncPgConnection,
     round_id: Uuid,
     window: Window,
-) -> AppResult<RegistrationStatus> {
+) -> AppResult<(RegistrationStatus, Option<i64>)> {
     let seat = diesel::update(rounds::table.find(round_id))
         .filter(open_at(window))
         .filter(rounds::waitlisted_count.eq(0))
@@ -495,18 +528,19 @@ async fn claim_seat(
         .execute(conn)
         .await?;
     if seat == 1 {
-        return Ok(RegistrationStatus::Confirmed);
+        return Ok((RegistrationStatus::Confirmed, None));
     }
-    let waitlisted = diesel::update(rounds::table.find(round_id))
+    let waiting: Option<i32> = diesel::update(rounds::table.find(round_id))
         .filter(open_at(window))
         .set(rounds::waitlisted_count.eq(rounds::waitlisted_count + 1))
+        .returning(rounds::waitlisted_count)
         .by_text()
-        .execute(conn)
-        .await?;
-    if waitlisted == 1 {
-        Ok(RegistrationStatus::Waitlisted)
-    } else {
-        Err(registration_closed())
+        .get_result(conn)
+        .await
+        .optional()?;
+    match waiting {
+        Some(position) => Ok((RegistrationStatus::Waitlisted, Some(position.into()))),
+        None => Err(registration_closed()),
     }
 }
 
@@ -550,7 +584,7 @@ pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Reg
                 "The confirmation link has expired; please register again.",
             ));
         }
-        let status = claim_seat(conn, round.id, Window::Confirmation).await?;
+        let (status, _) = claim_seat(conn, round.id, Window::Confirmation).await?;
         let cancel_token = secret::generate();
         diesel::update(registrations::table.find(id))
             .set((
@@ -612,7 +646,7 @@ pub async fn delete_unconfirmed(conn: &mut AsyncPgConnection) -> AppResult<usize
 /// Tells webhook subscribers (admins, and the partner that made the registration) that a
 /// registration reached `status`, in the transaction of the change. No personal data.
 async fn announce(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     row: &RegistrationRow,
     status: RegistrationStatus,
     previous_status: Option<RegistrationStatus>,

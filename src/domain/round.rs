@@ -371,7 +371,7 @@ async fn insert(
 
 /// A round, unless its consultation is a draft and the caller is not staff.
 pub async fn find_visible(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     staff: bool,
 ) -> AppResult<RoundRow> {
@@ -384,7 +384,7 @@ pub async fn find_visible(
         query = query.filter(consultations::status.ne(ConsultationStatus::Draft));
     }
     query
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?
         .ok_or_else(|| AppError::not_found("round"))
