@@ -222,6 +222,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         worker_pools: WorkerPools::new(config),
         connections,
     });
+    spawn_memory_trim();
     let idle_state = state.clone();
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -288,6 +289,25 @@ fn spawn_revocation_refresh(pool: Pool, tokens: TokenService, every: std::time::
             match revoked {
                 Ok(revoked) => tokens.learn_revoked(revoked),
                 Err(e) => log::warn!("reading revoked API clients: {e}"),
+            }
+        }
+    });
+}
+
+/// Gives memory that glibc keeps after it was freed back to the system: a second after the
+/// start (building the OpenAPI document and the workers' routes left 6 MiB of the idle 13
+/// MiB of heap free but held), then every minute (after an export's or an import's peak).
+fn spawn_memory_trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    tokio::spawn(async {
+        let every = std::time::Duration::from_secs(60);
+        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+        let mut ticks = tokio::time::interval_at(first, every);
+        loop {
+            ticks.tick().await;
+            // SAFETY: malloc_trim only hands free pages of the allocator back to the system.
+            unsafe {
+                libc::malloc_trim(0);
             }
         }
     });
