@@ -8,7 +8,7 @@
 //! | `JWT_ISSUER` | `beteiligung` | `iss` of issued tokens, required on received ones |
 //! | `JWT_AUDIENCE` | `beteiligung-api` | `aud` of issued tokens, required on received ones |
 //! | `TOKEN_TTL` | `1h` | lifetime of tokens from `/api/v1/auth/token` (e.g. `15m`, `8h`) |
-//! | `DB_POOL_SIZE` | `10` | database connections of the HTTP workers, split evenly among them; background jobs open at most 4 more |
+//! | `DB_POOL_SIZE` | `10` | database connections of the HTTP workers, split among them (at least one each); background jobs open at most 4 more |
 //! | `DB_STATEMENT_TIMEOUT` | `10s` | PostgreSQL `statement_timeout` on every pooled connection |
 //! | `DB_POOL_WAIT_TIMEOUT` | `5s` | longest wait for a free connection before a request is answered 503 |
 //! | `HTTP_WORKERS` | number of cores | actix worker threads |

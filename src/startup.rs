@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 /// What every handler shares.
 pub struct AppState {
-    /// Connections of the background jobs, and of a request served outside an HTTP worker.
+    /// Connections of the background jobs (a request uses its worker's, see [`Self::conn`]).
     pub pool: Pool,
     pub tokens: TokenService,
     /// The ministry's identity provider, when `OIDC_ISSUER` is set.

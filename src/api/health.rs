@@ -42,7 +42,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             status: status.into(),
         })
     };
-    let Ok(mut conn) = state.pool.get().await else {
+    let Ok(mut conn) = state.conn().await else {
         return unavailable("database unreachable");
     };
     let applied =
@@ -67,7 +67,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     use prometheus::Encoder;
-    if let Ok(mut conn) = state.pool.get().await
+    if let Ok(mut conn) = state.conn().await
         && let Ok(backlog) = crate::domain::outbox::backlog(&mut conn).await
     {
         state.backlog.pending.reset();

@@ -1,7 +1,9 @@
 //! Request counts and latencies per documented route, for `GET /metrics`:
 //! `beteiligung_http_requests_total` and `beteiligung_http_requests_duration_seconds`,
 //! labelled `endpoint` (the route, e.g. `/api/v1/submissions/{id}`; `UNKNOWN` for paths no
-//! route serves, so that ids and probes never become labels), `method` and `status`.
+//! route serves, so that ids and probes never become labels), `method` (`OTHER` beyond the
+//! usual seven) and `status`. A duration ends when the response's head is ready; the body of
+//! a streamed export may take longer.
 //!
 //! The route is looked up by path segments in the table the 405 answers use, not by
 //! matching actix's route patterns again (regular expressions, the router's own work done a
@@ -11,6 +13,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
@@ -61,6 +64,15 @@ fn endpoint<'a>(state: &'a AppState, path: &str) -> &'a str {
     }
 }
 
+/// The method as a label: any other token a client sends is `OTHER`, not a series of its own.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("OTHER")
+}
+
 /// The middleware: counts every response but those of `/metrics` itself.
 pub async fn record(
     req: ServiceRequest,
@@ -69,13 +81,13 @@ pub async fn record(
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let path = req.path().to_owned();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let response = next.call(req).await?;
     if let Some(state) = state
         && path != "/metrics"
     {
         let status = response.status();
-        let labels = [endpoint(&state, &path), method.as_str(), status.as_str()];
+        let labels = [endpoint(&state, &path), method, status.as_str()];
         let metrics = &state.request_metrics;
         metrics.requests.with_label_values(&labels).inc();
         metrics

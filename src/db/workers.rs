@@ -16,8 +16,6 @@ thread_local! {
 /// The pools of every HTTP worker of this process, for the metrics.
 pub struct WorkerPools {
     config: Config,
-    /// Connections of each worker: its share of `DB_POOL_SIZE`.
-    share: usize,
     opened: Mutex<Vec<Pool>>,
 }
 
@@ -25,21 +23,33 @@ impl WorkerPools {
     pub fn new(config: &Config) -> Self {
         Self {
             config: config.clone(),
-            share: config.db_pool_size.div_ceil(config.http_workers).max(1),
             opened: Mutex::new(Vec::new()),
         }
     }
 
-    /// Gives the worker on this thread its pool; call once on each worker thread.
+    /// The connections of the `n`-th worker's pool: `DB_POOL_SIZE` split among the workers
+    /// (the first ones get one more of a remainder), at least one each.
+    fn share(&self, n: usize) -> usize {
+        let workers = self.config.http_workers.max(1);
+        let size = self.config.db_pool_size;
+        (size / workers + usize::from(n % workers < size % workers)).max(1)
+    }
+
+    /// Gives the worker on this thread its pool, unless it has one (actix builds a worker's
+    /// services again after a failure).
     pub fn open_for_this_worker(&self) {
-        match pool(&self.config, self.share) {
+        if WORKER_POOL.with(|cell| cell.get().is_some()) {
+            return;
+        }
+        let Ok(mut opened) = self.opened.lock() else {
+            return;
+        };
+        match pool(&self.config, self.share(opened.len())) {
             Ok(pool) => {
                 WORKER_POOL.with(|cell| {
                     let _ = cell.set(pool.clone());
                 });
-                if let Ok(mut opened) = self.opened.lock() {
-                    opened.push(pool);
-                }
+                opened.push(pool);
             }
             Err(e) => log::warn!("worker pool: {e}; this worker uses the shared pool"),
         }

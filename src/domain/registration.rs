@@ -313,7 +313,8 @@ struct Created {
 
 impl Created {
     /// The row, its event, its mail and its webhooks, sent together: under the round's lock
-    /// (held since the seat was claimed) one round trip before the commit.
+    /// (held since the seat was claimed) one round trip before the commit, two when a webhook
+    /// subscription hears of it (its messages follow the look-up).
     async fn write(&self, conn: &AsyncPgConnection, actor: &str) -> AppResult<()> {
         let mut inserting = conn;
         let insert = async {

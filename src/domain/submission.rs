@@ -428,8 +428,9 @@ fn submissions_closed(detail: &str) -> AppError {
 /// Creates a submission in a consultation (by id or slug) for the caller, once per
 /// idempotency key. The consultation and the round are held in the writing transaction, so a
 /// submission never lands after the consultation is closed or the round's window changed.
-/// Statements that need no answer of one another are sent together: the transaction takes
-/// four round trips besides `BEGIN` and `COMMIT`.
+/// Statements that need no answer of one another are sent together: a partner's need takes
+/// three round trips besides `BEGIN` and `COMMIT`; a round, addressed needs or a webhook
+/// subscription that hears of it add one each.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     consultation_ref: &str,
@@ -649,7 +650,8 @@ async fn prepare(
     );
     (row.created_at, row.updated_at) = (now, now);
     // The consultation's counter row, which every new submission of the consultation waits
-    // for, is taken last: it is then held only for the row itself and its stored response.
+    // for, is taken last, in the same pipeline as the event: it is then held for the row and
+    // its stored response (and the webhook messages, when a subscription hears of it).
     let shared: &AsyncPgConnection = conn;
     let created = Change {
         actor,

@@ -104,6 +104,11 @@ async fn metrics_count_requests_by_route_pattern() {
         .await;
     app.get("/api/v1/registrations/confirm", None).await;
     app.get("/api/v1/no-such-thing/42", None).await;
+    let probe = reqwest::Method::from_bytes(b"PROBE42").unwrap();
+    app.request(probe, "/api/v1/categories", None)
+        .send()
+        .await
+        .unwrap();
     app.get("/metrics", None).await;
     let response = app.get("/metrics", None).await;
     assert_eq!(response.status(), 200);
@@ -122,6 +127,11 @@ async fn metrics_count_requests_by_route_pattern() {
         "{text}"
     );
     assert!(!text.contains("endpoint=\"/metrics\""), "{text}");
+    assert!(
+        text.contains("endpoint=\"/api/v1/categories\",method=\"OTHER\""),
+        "{text}"
+    );
+    assert!(!text.contains("PROBE42"), "{text}");
     assert!(text.contains("beteiligung_http_requests_duration_seconds_count{endpoint=\"/api/v1/categories\",method=\"GET\",status=\"200\"} 1"), "{text}");
     // The test server's DB_POOL_SIZE=20 is split between its 2 HTTP workers; the two
     // requests above opened a connection or two, which wait idle for the next request.
