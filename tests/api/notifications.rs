@@ -642,11 +642,17 @@ async fn mails_wait_while_the_smtp_server_is_down_and_go_out_when_it_is_back() {
 
     let sink = MailSink::start_on(port);
     mail(&sink, "a.demir@example.org", "Bitte bestätigen").await;
-    let metrics = app.get("/metrics", None).await.text().await.unwrap();
-    assert!(
-        metrics.contains("beteiligung_outbox_sent_total{channel=\"mail\"} 1"),
-        "{metrics}"
-    );
+    // The worker counts the mail once the SMTP server has accepted it: a moment after the
+    // sink has it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let metrics = loop {
+        let metrics = app.get("/metrics", None).await.text().await.unwrap();
+        if metrics.contains("beteiligung_outbox_sent_total{channel=\"mail\"} 1") {
+            break metrics;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(metrics.contains("beteiligung_outbox_retries_total{channel=\"mail\"}"));
 }
 
