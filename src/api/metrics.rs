@@ -79,15 +79,17 @@ pub async fn record(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let path = req.path().to_owned();
-    let method = method_label(req.method());
     let response = next.call(req).await?;
-    if let Some(state) = state
-        && path != "/metrics"
+    let request = response.request();
+    if let Some(state) = request.app_data::<web::Data<AppState>>()
+        && request.path() != "/metrics"
     {
         let status = response.status();
-        let labels = [endpoint(&state, &path), method, status.as_str()];
+        let labels = [
+            endpoint(state, request.path()),
+            method_label(request.method()),
+            status.as_str(),
+        ];
         let metrics = &state.request_metrics;
         metrics.requests.with_label_values(&labels).inc();
         metrics

@@ -248,7 +248,12 @@ impl Routes {
 
     /// The documented route of a concrete path, e.g. `/api/v1/submissions/{id}`.
     pub fn template_of(&self, path: &str) -> Option<&str> {
-        self.serving(path).first().map(|r| r.template.as_str())
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .filter(|r| r.matches(&segments))
+            .min_by_key(|r| r.parameters())
+            .map(|r| r.template.as_str())
     }
 }
 

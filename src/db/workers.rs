@@ -79,3 +79,36 @@ impl WorkerPools {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pools(size: &str, workers: &str) -> WorkerPools {
+        let vars = [
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("DB_POOL_SIZE", size),
+            ("HTTP_WORKERS", workers),
+        ];
+        let var = |name: &str| {
+            let found = vars.iter().find(|(k, _)| *k == name);
+            found.map(|(_, v)| v.to_string())
+        };
+        let config = Config::from_lookup(var, crate::config::MissingSecret::Refuse).unwrap();
+        WorkerPools::new(&config)
+    }
+
+    #[test]
+    fn the_workers_shares_add_up_to_the_pool_size() {
+        let shares = |p: &WorkerPools, n| (0..n).map(|i| p.share(i)).collect::<Vec<_>>();
+        assert_eq!(shares(&pools("10", "4"), 4), [3, 3, 2, 2]);
+        assert_eq!(shares(&pools("10", "2"), 2), [5, 5]);
+        assert_eq!(shares(&pools("10", "1"), 1), [10]);
+    }
+
+    #[test]
+    fn every_worker_has_a_connection_however_small_the_pool() {
+        let p = pools("2", "4");
+        assert_eq!((0..4).map(|i| p.share(i)).collect::<Vec<_>>(), [1, 1, 1, 1]);
+    }
+}

@@ -272,19 +272,37 @@ pub async fn settle(
     }
 }
 
-/// Stores a success under a claim while `write` writes what it reports: their statements
-/// are sent together, with no round trip between. The response is built before the write,
-/// so it must hold only what is known without it.
-pub async fn store_with(
+/// The writes that are left of work checked and made ready under a claim.
+pub trait PendingWrite {
+    fn write(&self, conn: &AsyncPgConnection) -> impl Future<Output = AppResult<()>>;
+}
+
+/// Work checked and made ready under a claim: what is left to write, and the response it
+/// answers, built before the write (so it holds only what is known without it).
+pub struct Prepared<W> {
+    pub pending: W,
+    pub response: StoredResponse,
+}
+
+/// [`settle`] for prepared work: on success its write and the stored response are sent
+/// together, with no round trip between.
+pub async fn settle_prepared(
     conn: &AsyncPgConnection,
-    claim: Option<&Claim<'_>>,
-    response: &StoredResponse,
-    write: impl Future<Output = AppResult<()>>,
-) -> AppResult<()> {
-    match claim {
-        Some(claim) => futures_util::try_join!(write, store(conn, claim, Ok(response))).map(drop),
-        None => write.await,
+    claim: Option<Claim<'_>>,
+    prepared: AppResult<Prepared<impl PendingWrite>>,
+) -> AppResult<Outcome> {
+    let Prepared { pending, response } = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return settle(conn, claim, Err(error)).await,
+    };
+    match &claim {
+        Some(claim) => {
+            futures_util::try_join!(pending.write(conn), store(conn, claim, Ok(&response)))
+                .map(drop)?
+        }
+        None => pending.write(conn).await?,
     }
+    Ok(Outcome::Done(response))
 }
 
 /// A refusal as stored: its kind in `error_kind`, the rest in `response_body`.

@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use super::category::Category;
 use super::event::{self, Change, Entity};
-use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
+use super::idempotency::{self, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse};
 use super::notification::{self, Notice, NoticeKind};
 use super::organisation;
 use super::outbox;
@@ -291,31 +291,25 @@ pub async fn register(
             Ok(claim) => claim,
             Err(stored) => return Ok(stored),
         };
-        match prepare(conn, &round, new, party, rules, now).await {
-            Ok(created) => {
-                let write = created.write(conn, &actor);
-                idempotency::store_with(conn, claim.as_ref(), &created.response, write).await?;
-                Ok(Outcome::Done(created.response))
-            }
-            Err(error) => idempotency::settle(conn, claim, Err(error)).await,
-        }
+        let prepared = prepare(conn, &round, new, party, &actor, rules, now).await;
+        idempotency::settle_prepared(conn, claim, prepared).await
     })
     .await
 }
 
-/// A registration, checked and given its seat or waitlist place, with its mail and the
-/// response that reports it.
-struct Created {
+/// A registration, checked and given its seat or waitlist place, with its mail, still to be
+/// written.
+struct NewRow {
     row: RegistrationRow,
     notice: Notice,
-    response: StoredResponse,
+    actor: String,
 }
 
-impl Created {
+impl PendingWrite for NewRow {
     /// The row, its event, its mail and its webhooks, sent together: under the round's lock
     /// (held since the seat was claimed) one round trip before the commit, two when a webhook
     /// subscription hears of it (its messages follow the look-up).
-    async fn write(&self, conn: &AsyncPgConnection, actor: &str) -> AppResult<()> {
+    async fn write(&self, conn: &AsyncPgConnection) -> AppResult<()> {
         let mut inserting = conn;
         let insert = async {
             diesel::insert_into(registrations::table)
@@ -326,7 +320,7 @@ impl Created {
                 .map_err(already_registered)
         };
         let registered = Change {
-            actor,
+            actor: &self.actor,
             action: "registered",
             to_status: Some(self.row.status.as_str()),
             ..Default::default()
@@ -347,9 +341,10 @@ async fn prepare(
     round: &RoundRow,
     mut new: NewRegistration,
     party: Party,
+    actor: &str,
     rules: &RegistrationRules,
     now: DateTime<Utc>,
-) -> AppResult<Created> {
+) -> AppResult<Prepared<NewRow>> {
     let mut v = Violations::new();
     let notice_version = rules.consented_version(&mut v, new.privacy_notice_version.as_deref());
     new.validate(v)?;
@@ -435,9 +430,12 @@ async fn prepare(
         cancel_token: tokens.cancel,
     };
     let response = StoredResponse::created(location, &created)?.naming(Some(&new.email));
-    Ok(Created {
-        row,
-        notice,
+    Ok(Prepared {
+        pending: NewRow {
+            row,
+            notice,
+            actor: actor.to_string(),
+        },
         response,
     })
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::category::Category;
 use super::consultation::{self, ConsultationRow, ConsultationStatus};
 use super::event::{self, Change, Entity};
-use super::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
+use super::idempotency::{self, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse};
 use super::page::{self, Cursor, Keyset};
 use super::policy::{self, Action, Audience, Party, SubmissionScope};
 use super::precondition::{Precondition, tag};
@@ -455,14 +455,8 @@ pub async fn create(
             Ok(claim) => claim,
             Err(stored) => return Ok(stored),
         };
-        match prepare(conn, &consultation, new, party, &actor, now).await {
-            Ok(created) => {
-                let write = created.write(conn);
-                idempotency::store_with(conn, claim.as_ref(), &created.response, write).await?;
-                Ok(Outcome::Done(created.response))
-            }
-            Err(error) => idempotency::settle(conn, claim, Err(error)).await,
-        }
+        let prepared = prepare(conn, &consultation, new, party, &actor, now).await;
+        idempotency::settle_prepared(conn, claim, prepared).await
     })
     .await
 }
@@ -582,14 +576,13 @@ impl SubmissionRow {
     }
 }
 
-/// A new submission, checked and numbered, and the response that reports it.
-struct Created {
+/// A new submission, checked and numbered, still to be written.
+struct NewRow {
     row: SubmissionRow,
     addresses: Vec<Uuid>,
-    response: StoredResponse,
 }
 
-impl Created {
+impl PendingWrite for NewRow {
     /// The row and the needs it addresses, sent together.
     async fn write(&self, conn: &AsyncPgConnection) -> AppResult<()> {
         let mut inserting = conn;
@@ -616,7 +609,7 @@ async fn prepare(
     party: Party,
     actor: &str,
     now: DateTime<Utc>,
-) -> AppResult<Created> {
+) -> AppResult<Prepared<NewRow>> {
     let mut v = Violations::new();
     let (organisation_id, source) = origin(conn, &mut v, &new, party).await?;
     check_fields(&mut v, consultation, &mut new);
@@ -670,9 +663,8 @@ async fn prepare(
     let view = view(row.clone(), addresses.clone(), party, None);
     let response = StoredResponse::created(format!("/api/v1/submissions/{}", view.id), &view)?
         .naming(email.as_deref());
-    Ok(Created {
-        row,
-        addresses,
+    Ok(Prepared {
+        pending: NewRow { row, addresses },
         response,
     })
 }
