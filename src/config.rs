@@ -36,9 +36,6 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::domain::notification::letter::Links;
-use crate::domain::webhook::target::TargetRules;
-
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/beteiligung";
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -58,8 +55,22 @@ pub struct Config {
     pub maintenance_interval: Duration,
     pub retention_interval: Duration,
     pub privacy_notice_version: Option<String>,
-    pub webhook_targets: TargetRules,
+    pub webhook_targets: WebhookTargets,
     pub oidc: Option<OidcConfig>,
+}
+
+/// The pages mails link to, as templates: `{token}` (and `{id}` for cancelling) are filled in.
+#[derive(Clone, Debug)]
+pub struct MailLinks {
+    pub confirm: String,
+    pub cancel: String,
+}
+
+/// What the operator allows webhooks to point at beyond public `https` targets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WebhookTargets {
+    pub allow_http: bool,
+    pub allow_private_networks: bool,
 }
 
 /// Mail delivery and the links mails carry.
@@ -68,7 +79,7 @@ pub struct MailConfig {
     /// Without it, mails wait in the outbox.
     pub smtp_url: Option<SecretString>,
     pub from: String,
-    pub links: Links,
+    pub links: MailLinks,
     pub confirm_ttl: Duration,
     pub poll_interval: Duration,
     pub retry_delay: Duration,
@@ -115,7 +126,7 @@ pub struct OidcConfig {
     /// The path of the roles claim, e.g. `["realm_access", "roles"]`.
     pub roles_claim: Vec<String>,
     /// Provider role → role here.
-    pub role_map: Vec<(String, crate::auth::Role)>,
+    pub role_map: Vec<(String, crate::base::Role)>,
     /// How often the keys are fetched again, whatever happens.
     pub jwks_refresh: Duration,
 }
@@ -236,7 +247,7 @@ impl Config {
             retention_interval: duration(&var, "RETENTION_INTERVAL", "1h")?,
             privacy_notice_version: notice_version(&var)?,
             oidc: oidc(&var)?,
-            webhook_targets: TargetRules {
+            webhook_targets: WebhookTargets {
                 allow_http: flag(&var, "WEBHOOK_ALLOW_HTTP")?,
                 allow_private_networks: flag(&var, "WEBHOOK_ALLOW_PRIVATE_NETWORKS")?,
             },
@@ -374,7 +385,7 @@ fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, Con
             let (theirs, ours) = pair.split_once('=').unwrap_or((pair, ""));
             match ours.trim().parse() {
                 // A partner acts for an organisation, which a provider's token does not name.
-                Ok(crate::auth::Role::Partner) => Err(invalid(
+                Ok(crate::base::Role::Partner) => Err(invalid(
                     "OIDC_ROLE_MAP",
                     format!(
                         "{pair:?}: provider roles map to admin or moderator only; a partner \
@@ -506,7 +517,7 @@ fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError
     Ok(MailConfig {
         smtp_url: smtp_url.map(SecretString::from),
         from,
-        links: Links {
+        links: MailLinks {
             confirm: template(
                 "REGISTRATION_CONFIRM_URL",
                 "http://localhost:8080/anmeldung/bestaetigen?token={token}",
@@ -726,8 +737,8 @@ mod tests {
         assert_eq!(
             map,
             Some(vec![
-                ("a".to_string(), crate::auth::Role::Admin),
-                ("m".to_string(), crate::auth::Role::Moderator)
+                ("a".to_string(), crate::base::Role::Admin),
+                ("m".to_string(), crate::base::Role::Moderator)
             ])
         );
     }

@@ -449,7 +449,7 @@ pub async fn load_clients(
     conn: &mut AsyncPgConnection,
     var: impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Vec<String>> {
-    use crate::auth::Role;
+    use crate::base::Role;
     use crate::db::schema::api_clients;
     let mut created = Vec::new();
     for (prefix, role, organisation, name) in [
@@ -472,7 +472,7 @@ pub async fn load_clients(
         if secret.len() < 16 {
             anyhow::bail!("{prefix}_SECRET must be at least 16 characters");
         }
-        let hash = crate::auth::secret::hash(&secret)?;
+        let hash = crate::base::secret::hash(&secret)?;
         diesel::insert_into(api_clients::table)
             .values((
                 api_clients::id.eq(id),

@@ -2,11 +2,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod base;
 pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod openapi;
+pub mod jobs;
 pub mod startup;

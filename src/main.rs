@@ -4,11 +4,13 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use beteiligung::auth::{Principal, Role, TokenService};
+use beteiligung::api::openapi;
+use beteiligung::auth::TokenService;
+use beteiligung::base::{Principal, Role};
 use beteiligung::config::{Config, MissingSecret};
 use beteiligung::domain::client::{self, NewClient};
 use beteiligung::domain::retention;
-use beteiligung::{db, demo, openapi, startup};
+use beteiligung::{db, demo, startup};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 

@@ -3,9 +3,9 @@
 use actix_web::{HttpRequest, web};
 
 use super::headers::REQUEST_ID;
+use crate::api::state::AppState;
 use crate::domain::access_log::{self, AccessKind, BulkRead};
 use crate::error::AppResult;
-use crate::startup::AppState;
 
 fn bulk_read(req: &HttpRequest, actor: String, kind: AccessKind, records: usize) -> BulkRead {
     BulkRead {

@@ -47,7 +47,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             serde_json::from_value(value)
                 .map(Json)
-                .map_err(|e| super::body_error(&e).into())
+                .map_err(|e| super::extractors::body_error(&e).into())
         })
     }
 }

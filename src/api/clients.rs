@@ -3,12 +3,12 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::created;
-use crate::auth::{Allowed, may};
+use super::reply::created;
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::client::{self, Client, CreatedClient, NewClient};
 use crate::domain::page::{Page, PageQuery};
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_client)

@@ -17,11 +17,11 @@ use uuid::Uuid;
 
 use super::csv_cell::{self, Dialect};
 use super::export;
-use crate::auth::{Allowed, may};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::consideration_table::{self, HEADER, Labels, TableKey, TableRow};
 use crate::domain::consultation;
 use crate::error::{AppError, AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_consideration_table);

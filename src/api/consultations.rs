@@ -5,8 +5,10 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::etag::if_match;
-use super::{created, with_etag};
-use crate::auth::{Allowed, Caller, may};
+use super::reply::{created, with_etag};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
+use crate::base::Caller;
 use crate::domain::consultation::{
     self, Consultation, ConsultationPatch, ConsultationStatus, NewConsultation,
 };
@@ -14,7 +16,6 @@ use crate::domain::page::{Page, PageQuery};
 use crate::domain::policy::{Action, Party, permits};
 use crate::domain::precondition::tag;
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_consultations)

@@ -8,9 +8,9 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::web::{self, Bytes};
 use futures_util::{Stream, StreamExt};
 
+use crate::api::state::AppState;
 use crate::domain::page::{Cursor, Keyset};
 use crate::error::AppResult;
-use crate::startup::AppState;
 
 /// `head`, then every row `fetch` returns page by page, each written by `encode`. `fetch`
 /// gets where the previous page ended (`cursor` of its last row) and returns up to one row

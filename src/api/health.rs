@@ -6,7 +6,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::startup::AppState;
+use crate::api::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {

@@ -5,7 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::auth::Caller;
+use crate::base::Caller;
 use crate::domain::idempotency::{IdempotencyKey, Outcome, StoredResponse};
 use crate::error::{AppError, AppResult};
 

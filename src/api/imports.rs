@@ -12,11 +12,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::idempotent::{self, Keys};
-use crate::auth::{Allowed, may};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::import::{self, ImportOptions, ImportReport};
 use crate::domain::submission::SubmissionKind;
 use crate::error::{AppError, AppResult, ErrorKind, Problem};
-use crate::startup::AppState;
 
 /// Largest import file.
 pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;

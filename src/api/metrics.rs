@@ -18,7 +18,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
-use crate::startup::AppState;
+use crate::api::routes::Routes;
 
 const LABELS: [&str; 3] = ["endpoint", "method", "status"];
 
@@ -52,8 +52,8 @@ impl RequestMetrics {
 }
 
 /// The route a path is counted under.
-fn endpoint<'a>(state: &'a AppState, path: &str) -> &'a str {
-    if let Some(template) = state.routes.template_of(path) {
+fn endpoint<'a>(routes: &'a Routes, path: &str) -> &'a str {
+    if let Some(template) = routes.template_of(path) {
         return template;
     }
     match path {
@@ -81,16 +81,17 @@ pub async fn record(
     let started = Instant::now();
     let response = next.call(req).await?;
     let request = response.request();
-    if let Some(state) = request.app_data::<web::Data<AppState>>()
-        && request.path() != "/metrics"
+    if let (Some(metrics), Some(routes)) = (
+        request.app_data::<web::Data<RequestMetrics>>(),
+        request.app_data::<web::Data<Routes>>(),
+    ) && request.path() != "/metrics"
     {
         let status = response.status();
         let labels = [
-            endpoint(state, request.path()),
+            endpoint(routes, request.path()),
             method_label(request.method()),
             status.as_str(),
         ];
-        let metrics = &state.request_metrics;
         metrics.requests.with_label_values(&labels).inc();
         metrics
             .durations

@@ -6,8 +6,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::etag::if_match;
-use super::{created, with_etag};
-use crate::auth::{Allowed, Caller, may};
+use super::reply::{created, with_etag};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
+use crate::base::Caller;
 use crate::domain::category::Category;
 use crate::domain::organisation::{
     self, NewOrganisation, Organisation, OrganisationFilter, OrganisationPatch,
@@ -16,7 +18,6 @@ use crate::domain::page::{Page, PageQuery};
 use crate::domain::policy::{self, Party};
 use crate::domain::precondition::tag;
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_organisations)
@@ -51,8 +52,8 @@ pub async fn list_organisations(
     page: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    super::bounded("region", query.region.as_ref(), 100)?;
-    super::bounded("q", query.q.as_ref(), 200)?;
+    super::extractors::bounded("region", query.region.as_ref(), 100)?;
+    super::extractors::bounded("q", query.q.as_ref(), 200)?;
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
     let filter = OrganisationFilter {

@@ -5,11 +5,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Allowed, may};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::outbox::{self, Channel, OutboxEntry, OutboxStatus};
 use crate::domain::page::{Page, PageQuery};
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_outbox);

@@ -3,13 +3,13 @@ use super::body::Json;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Allowed, may};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::access_log::{self, AccessEntry, AccessKind};
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::privacy::{self, Erasure, PersonalData, PrivacyRequest};
 use crate::domain::processing::{self, ProcessingRecord};
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(export_personal_data)

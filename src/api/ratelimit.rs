@@ -21,10 +21,9 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use ipnet::IpNet;
 
-use crate::auth::extract::{Verified, verify};
+use crate::api::guard::{Verified, verify};
 use crate::config::{Rate, RateLimits};
 use crate::error::{AppError, ErrorKind};
-use crate::startup::AppState;
 
 type Keyed = governor::RateLimiter<
     String,
@@ -205,7 +204,7 @@ pub async fn limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(limiter) = req.app_data::<web::Data<RateLimiter>>().cloned() else {
         return next
             .call(req)
             .await
@@ -217,7 +216,6 @@ pub async fn limit(
             .await
             .map(ServiceResponse::map_into_left_body);
     }
-    let limiter = &state.rate_limiter;
     let verified = verify(req.request()).await;
     let caller = verified.clone().ok().flatten();
     let (policy, key) = match &caller {

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::csv_cell::{self, Dialect};
 use super::idempotent::{self, Keys};
 use super::{access, export};
-use crate::auth::{Allowed, Caller, may};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
+use crate::base::Caller;
 use crate::domain::access_log::AccessKind;
 use crate::domain::event::Event;
 use crate::domain::page::{self, Cursor, PageQuery, SyncPage};
@@ -21,7 +23,6 @@ use crate::domain::registration::{
 use crate::domain::round;
 use crate::domain::validate::Violations;
 use crate::error::{AppError, AppResult, Problem};
-use crate::startup::AppState;
 
 pub const CANCEL_TOKEN_HEADER: &str = "X-Cancel-Token";
 
@@ -29,7 +30,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(register)
         .service(confirm_registration)
         // Other methods on this path are 405, not a registration id that is no UUID.
-        .route("/registrations/confirm", web::route().to(super::not_found))
+        .route(
+            "/registrations/confirm",
+            web::route().to(super::fallback::not_found),
+        )
         .service(list_registrations)
         .service(export_registrations)
         .service(get_registration)

@@ -8,14 +8,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::csv_cell::{self, Dialect};
 use super::submissions::SubmissionQuery;
 use super::{access, export};
-use crate::auth::{Allowed, may};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::access_log::AccessKind;
 use crate::domain::consultation;
 use crate::domain::page::Cursor;
 use crate::domain::report::{self, Report};
 use crate::domain::submission::{self, Submission};
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_report).service(export_submissions);

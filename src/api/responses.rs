@@ -5,14 +5,14 @@ use actix_web::{HttpResponse, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::with_etag;
-use crate::auth::{Allowed, may};
+use super::reply::with_etag;
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::consultation;
 use crate::domain::precondition::tag;
 use crate::domain::response::{self, PublishRequest, Published, ResponseDraft};
 use crate::domain::submission::Submission;
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(draft_response).service(publish_responses);
@@ -60,7 +60,7 @@ pub async fn publish_responses(
     id: web::Path<String>,
     body: Json<PublishRequest>,
 ) -> AppResult<HttpResponse> {
-    super::bounded("id", Some(&id), 100)?;
+    super::extractors::bounded("id", Some(&id), 100)?;
     let mut conn = state.conn().await?;
     let found = consultation::find_visible(&mut conn, &id, true).await?;
     let published =

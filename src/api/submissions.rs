@@ -8,8 +8,10 @@ use uuid::Uuid;
 
 use super::etag::if_match;
 use super::idempotent::{self, Keys};
-use super::with_etag;
-use crate::auth::{Allowed, Caller, may};
+use super::reply::with_etag;
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
+use crate::base::Caller;
 use crate::domain::category::Category;
 use crate::domain::event::Event;
 use crate::domain::page::{PageQuery, SyncPage};
@@ -20,7 +22,6 @@ use crate::domain::submission::{
     SubmissionStatus,
 };
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_submission)
@@ -95,9 +96,9 @@ pub struct SubmissionQuery {
 
 impl SubmissionQuery {
     pub fn filter(&self) -> AppResult<SubmissionFilter> {
-        super::bounded("topic", self.topic.as_ref(), 50)?;
-        super::bounded("region", self.region.as_ref(), 100)?;
-        super::bounded("external_ref", self.external_ref.as_ref(), 200)?;
+        super::extractors::bounded("topic", self.topic.as_ref(), 50)?;
+        super::extractors::bounded("region", self.region.as_ref(), 100)?;
+        super::extractors::bounded("external_ref", self.external_ref.as_ref(), 200)?;
         let q = match self.q.as_deref() {
             Some(q) => submission::search_terms(q)?,
             None => None,

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::api::state::AppState;
 use crate::domain::client;
 use crate::error::{AppError, AppResult, ErrorKind, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(issue_token);

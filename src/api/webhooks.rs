@@ -9,14 +9,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::etag::if_match;
-use super::{created, with_etag};
-use crate::auth::{Allowed, may};
+use super::reply::{created, with_etag};
+use crate::api::guard::{Allowed, may};
+use crate::api::state::AppState;
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::webhook::{
     self, Delivery, NewSubscription, Subscription, SubscriptionPatch, SubscriptionWithSecret,
 };
 use crate::error::{AppResult, Problem};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_subscription)

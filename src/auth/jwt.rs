@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Principal, Role};
+use crate::base::{Principal, Role};
 use crate::config::JwtConfig;
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -22,7 +22,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
 use super::jwt::TokenError;
-use super::{Principal, Role};
+use crate::base::{Principal, Role};
 use crate::config::OidcConfig;
 
 /// The algorithms a provider's token may use.

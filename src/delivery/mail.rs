@@ -91,7 +91,10 @@ impl MailWorker {
             pool,
             transport,
             from,
-            links: config.links.clone(),
+            links: letter::Links {
+                confirm: config.links.confirm.clone(),
+                cancel: config.links.cancel.clone(),
+            },
             organizer,
             poll_interval: config.poll_interval,
             retry_delay: config.retry_delay,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::organisation;
 use super::validate::Violations;
-use crate::auth::{Principal, Role, secret};
+use crate::base::{Principal, Role, secret};
 use crate::db::schema::api_clients;
 use crate::domain::page::Keyset;
 use crate::error::{AppError, AppResult, ErrorKind};

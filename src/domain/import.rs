@@ -29,7 +29,7 @@ use super::submission::{
 };
 use super::validate::Violations;
 use super::webhook::{self, EventType};
-use crate::auth::Caller;
+use crate::base::Caller;
 use crate::db::schema::{organisations, rounds, submission_addresses, submissions};
 use crate::error::{AppError, AppResult, ErrorKind, FieldError, MAX_FIELD_ERRORS};
 pub use file::{ImportFile, ImportRow, MAX_ROWS};

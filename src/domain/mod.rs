@@ -24,6 +24,5 @@ pub mod response;
 pub mod retention;
 pub mod round;
 pub mod submission;
-pub mod text_enum;
 pub mod validate;
 pub mod webhook;

@@ -11,7 +11,7 @@
 
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role};
+use crate::base::{Caller, Role};
 use crate::error::{AppError, AppResult};
 
 /// Who is asking, as the rules see it.

@@ -33,7 +33,7 @@ use super::policy::{self, Action, Audience, Party, RegistrationReader};
 use super::round::{self, RoundRow};
 use super::validate::{Violations, normalise_email};
 use super::webhook::{self, EventType};
-use crate::auth::{Caller, secret};
+use crate::base::{Caller, secret};
 use crate::db::PreparedByText;
 use crate::db::schema::{registrations, rounds};
 use crate::error::{AppError, AppResult};

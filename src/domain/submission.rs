@@ -24,7 +24,7 @@ use super::response::{Consideration, ConsideredResponse};
 use super::validate::{Violations, normalise_email};
 use super::webhook::{self, EventType};
 use super::{organisation, round};
-use crate::auth::Caller;
+use crate::base::Caller;
 use crate::db::PreparedByText;
 use crate::db::schema::{organisations, submission_addresses, submissions};
 use crate::error::{AppError, AppResult};

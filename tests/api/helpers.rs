@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 
 use crate::smtp::MailSink;
-use beteiligung::auth::{Principal, Role, TokenService};
+use beteiligung::auth::TokenService;
+use beteiligung::base::{Principal, Role};
 use beteiligung::config::{Config, MissingSecret};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};

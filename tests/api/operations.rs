@@ -69,7 +69,7 @@ async fn the_spec_and_swagger_ui_are_served_from_the_binary() {
 fn committed_openapi_matches_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    let generated = beteiligung::openapi::spec_json();
+    let generated = beteiligung::api::openapi::spec_json();
     assert!(
         committed == generated,
         "openapi/openapi.json is out of date; regenerate it with:\n    cargo run -- openapi > openapi/openapi.json"
@@ -78,7 +78,7 @@ fn committed_openapi_matches_the_code() {
 
 #[test]
 fn every_operation_documents_its_problems_and_security() {
-    let spec: Value = serde_json::from_str(&beteiligung::openapi::spec_json()).unwrap();
+    let spec: Value = serde_json::from_str(&beteiligung::api::openapi::spec_json()).unwrap();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();

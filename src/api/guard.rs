@@ -8,11 +8,11 @@ use std::marker::PhantomData;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
-use super::jwt::TokenError;
-use super::{Caller, Principal};
+use crate::api::state::AppState;
+use crate::auth::jwt::TokenError;
+use crate::base::{Caller, Principal};
 use crate::domain::policy::{self, Action, Party};
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// The caller a middleware has already verified for this request (or why not), so the
 /// token is checked once per request.

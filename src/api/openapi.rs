@@ -71,7 +71,7 @@ pub fn spec() -> Value {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::startup::configure_api)
+        .configure(crate::api::server::configure_api)
         .split_for_parts();
     finish(api)
 }

@@ -1,0 +1,121 @@
+//! What every handler shares: the state of the HTTP adapter.
+
+use std::sync::Arc;
+
+use crate::auth::TokenService;
+use crate::auth::oidc::OidcVerifier;
+use crate::db::workers::WorkerPools;
+use crate::db::{Conn, Pool};
+use crate::error::AppError;
+
+/// What every handler shares.
+pub struct AppState {
+    /// Connections of the background jobs (a request uses its worker's, see [`Self::conn`]).
+    pub pool: Pool,
+    pub tokens: TokenService,
+    /// The ministry's identity provider, when `OIDC_ISSUER` is set.
+    pub oidc: Option<Arc<OidcVerifier>>,
+    /// Newest embedded migration, expected by `/readyz`.
+    pub latest_migration: String,
+    /// Every metric, served at `/metrics`.
+    pub metrics: prometheus::Registry,
+    /// Confirmation window and privacy notice of registrations.
+    pub registration_rules: crate::domain::registration::RegistrationRules,
+    /// Where webhooks may point.
+    pub webhook_targets: crate::domain::webhook::target::TargetRules,
+    /// Waiting messages per channel, and the age of the oldest, set at each scrape.
+    pub backlog: OutboxGauges,
+    pub worker_pools: WorkerPools,
+    /// Connections in use, idle and waited for, set at each scrape.
+    pub connections: PoolGauges,
+}
+
+/// The outbox backlog as metrics.
+pub struct OutboxGauges {
+    pub pending: prometheus::IntGaugeVec,
+    pub oldest_seconds: prometheus::GaugeVec,
+}
+
+impl OutboxGauges {
+    pub fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
+        let pending = prometheus::IntGaugeVec::new(
+            prometheus::Opts::new(
+                "beteiligung_outbox_pending",
+                "Outbox messages waiting for delivery",
+            ),
+            &["channel"],
+        )?;
+        let oldest_seconds = prometheus::GaugeVec::new(
+            prometheus::Opts::new(
+                "beteiligung_outbox_oldest_pending_seconds",
+                "Age of the oldest outbox message waiting for delivery",
+            ),
+            &["channel"],
+        )?;
+        registry.register(Box::new(pending.clone()))?;
+        registry.register(Box::new(oldest_seconds.clone()))?;
+        Ok(Self {
+            pending,
+            oldest_seconds,
+        })
+    }
+}
+
+/// The connection pools as metrics, by pool (`requests`: the HTTP workers', `background`).
+pub struct PoolGauges {
+    pub connections: prometheus::IntGaugeVec,
+    pub max: prometheus::IntGaugeVec,
+    pub waiting: prometheus::IntGaugeVec,
+}
+
+impl PoolGauges {
+    pub fn register(registry: &prometheus::Registry) -> prometheus::Result<Self> {
+        let gauge = |name: &str, help: &str, labels: &[&str]| {
+            let gauge = prometheus::IntGaugeVec::new(prometheus::Opts::new(name, help), labels)?;
+            registry.register(Box::new(gauge.clone()))?;
+            Ok::<_, prometheus::Error>(gauge)
+        };
+        Ok(Self {
+            connections: gauge(
+                "beteiligung_db_connections",
+                "Open database connections by state (in_use, idle)",
+                &["pool", "state"],
+            )?,
+            max: gauge(
+                "beteiligung_db_connections_max",
+                "Most database connections the pool opens",
+                &["pool"],
+            )?,
+            waiting: gauge(
+                "beteiligung_db_connection_waits",
+                "Requests waiting for a database connection",
+                &["pool"],
+            )?,
+        })
+    }
+
+    pub fn set(&self, pool: &str, status: deadpool::Status) {
+        let idle = status.available.min(status.size);
+        let number = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.connections
+            .with_label_values(&[pool, "in_use"])
+            .set(number(status.size - idle));
+        self.connections
+            .with_label_values(&[pool, "idle"])
+            .set(number(idle));
+        self.max
+            .with_label_values(&[pool])
+            .set(number(status.max_size));
+        self.waiting
+            .with_label_values(&[pool])
+            .set(number(status.waiting));
+    }
+}
+
+impl AppState {
+    /// A connection of this worker's own pool.
+    pub async fn conn(&self) -> Result<Conn, AppError> {
+        let pool = WorkerPools::of_this_worker().unwrap_or_else(|| self.pool.clone());
+        Ok(pool.get().await?)
+    }
+}
