@@ -10,8 +10,8 @@ use crate::api::guard::{Allowed, may};
 use crate::api::state::AppState;
 use crate::domain::consultation;
 use crate::domain::precondition::tag;
-use crate::domain::response::{self, PublishRequest, Published, ResponseDraft};
 use crate::domain::submission::Submission;
+use crate::domain::submission::{self as response, PublishRequest, Published, ResponseDraft};
 use crate::error::{AppResult, Problem};
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::category::Category;
 use super::consultation::ConsultationRow;
-use super::response::Consideration;
+use super::submission::Consideration;
 use super::submission::{SubmissionKind, SubmissionStatus};
 use crate::error::AppResult;
 

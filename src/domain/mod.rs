@@ -20,7 +20,6 @@ pub mod privacy;
 pub mod processing;
 pub mod registration;
 pub mod report;
-pub mod response;
 pub mod retention;
 pub mod round;
 pub mod submission;

@@ -6,64 +6,16 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::event::{self, Change, Entity};
-use super::policy::{Audience, Party};
-use super::submission::{self, Submission};
-use super::validate::Violations;
-use super::webhook::{self, EventType};
+use super::model::find_visible;
+use super::wire::{Consideration, PublishRequest, Published, ResponseDraft, Submission};
 use crate::db::schema::submissions;
+use crate::domain::event::{self, Change, Entity};
+use crate::domain::policy::{Audience, Party};
+use crate::domain::validate::Violations;
+use crate::domain::webhook::{self, EventType};
 use crate::error::{AppError, AppResult};
-
-crate::text_enum! {
-    /// How far a submission was taken into account.
-    Consideration {
-        Considered = "considered",
-        PartlyConsidered = "partly_considered",
-        NotConsidered = "not_considered",
-        Noted = "noted",
-    }
-}
-
-/// The response as shown with a submission.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ConsideredResponse {
-    pub consideration: Consideration,
-    #[schema(max_length = 10000)]
-    pub text: String,
-    /// Absent while it is a draft (shown to staff only).
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-impl ConsideredResponse {
-    /// The response of a stored submission, as `party` may see it.
-    pub fn of(
-        consideration: Option<Consideration>,
-        text: Option<String>,
-        published_at: Option<DateTime<Utc>>,
-        party: Party,
-    ) -> Option<Self> {
-        let response = Self {
-            consideration: consideration?,
-            text: text?,
-            published_at,
-        };
-        (published_at.is_some() || party.is_staff()).then_some(response)
-    }
-}
-
-/// `PUT /submissions/{id}/response`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResponseDraft {
-    pub consideration: Consideration,
-    /// 1–10000 characters.
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
-    pub text: String,
-}
 
 /// Drafts or changes the response to a submission; a changed response is a draft again.
 pub async fn draft(
@@ -100,27 +52,9 @@ pub async fn draft(
             },
         )
         .await?;
-        submission::find_visible(conn, id, Party::Admin).await
+        find_visible(conn, id, Party::Admin).await
     })
     .await
-}
-
-/// `POST /consultations/{id}/responses/publish`: every drafted response, or those listed.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PublishRequest {
-    /// Only these submissions' drafts (default: every draft of the consultation); at most
-    /// 1000, as a request body is at most 64 KiB.
-    #[schema(max_items = 1000)]
-    pub submission_ids: Option<Vec<Uuid>>,
-}
-
-/// What was published.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Published {
-    /// The submissions whose responses are now published.
-    #[schema(max_items = 100000)]
-    pub submission_ids: Vec<Uuid>,
 }
 
 /// Publishes drafted responses of a consultation in one transaction, each an event and a

@@ -1,0 +1,240 @@
+//! Changes by the submitting organisation: editing while submitted, withdrawing.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::announce::announce;
+use super::create::{
+    check_addresses, check_open, duplicate_external_ref, link_needs, validate_text,
+};
+use super::model::{SubmissionRow, find_visible, may_see};
+use super::wire::{Submission, SubmissionPatch, SubmissionStatus};
+use crate::base::Caller;
+use crate::db::schema::{submission_addresses, submissions};
+use crate::domain::consultation::{self};
+use crate::domain::event::{self, Change, Entity};
+use crate::domain::policy::{self, Action, Party};
+use crate::domain::precondition::{Precondition, tag};
+use crate::domain::round;
+use crate::domain::validate::Violations;
+use crate::domain::webhook::EventType;
+use crate::error::{AppError, AppResult};
+
+/// The submission a partner may change, locked: its own organisation's, else 404 (when it
+/// cannot see it) or 403 (when it can, e.g. another organisation's accepted one).
+pub(super) async fn own_for_update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    party: Party,
+) -> AppResult<SubmissionRow> {
+    let row: SubmissionRow = submissions::table
+        .find(id)
+        .select(SubmissionRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .filter(|row| may_see(party, row))
+        .ok_or_else(|| AppError::not_found("submission"))?;
+    if policy::may_change_submission(party, row.organisation_id) {
+        Ok(row)
+    } else {
+        Err(AppError::forbidden(
+            "Only the submitting organisation may change or withdraw a submission.",
+        ))
+    }
+}
+
+/// Marks the action approaches addressing need `id` as changed: whether the need is public
+/// decides which of their `addresses` others see, so a syncing client must see them again.
+pub(super) async fn touch_approaches_of(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        submissions::table.filter(
+            submissions::id.eq_any(
+                submission_addresses::table
+                    .filter(submission_addresses::need_id.eq(id))
+                    .select(submission_addresses::action_approach_id),
+            ),
+        ),
+    )
+    .set(submissions::version.eq(submissions::version))
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// How many submissions are merged into `id`. A merge target must stand: it is not
+/// withdrawn, rejected or merged itself while others point at it. Call with `id` locked.
+pub(super) async fn merged_into(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::duplicate_of.eq(id))
+        .filter(submissions::status.eq(SubmissionStatus::Merged))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+pub(super) fn is_merge_target(count: i64) -> AppError {
+    AppError::conflict(
+        "merge_target",
+        format!("{count} submission(s) are merged into this one; it must stand."),
+    )
+}
+
+/// Changes by the submitting organisation while the submission is `submitted` and the
+/// consultation (and the round's window) open, all checked in the writing transaction.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    caller: &Caller,
+    precondition: Precondition,
+    patch: SubmissionPatch,
+) -> AppResult<Submission> {
+    let party = policy::authorize(caller, Action::Submit)?;
+    let actor = caller.actor();
+    conn.transaction(async |conn| {
+        let mut row = own_for_update(conn, id, party).await?;
+        let current = tag(row.version);
+        if row.status != SubmissionStatus::Submitted {
+            return Err(AppError::conflict(
+                "not_editable",
+                format!(
+                    "A submission can be changed while submitted, not when {}.",
+                    row.status
+                ),
+            ));
+        }
+        let consultation = consultation::hold(conn, &row.consultation_id.to_string(), true).await?;
+        let round = match row.round_id {
+            Some(round_id) => round::hold(conn, round_id, row.consultation_id).await?,
+            None => None,
+        };
+        let mut v = Violations::new();
+        if let Some(topic) = patch.topic {
+            v.check(
+                consultation.has_topic(&topic),
+                "topic",
+                "is not a topic of this consultation",
+            );
+            row.topic = topic;
+        }
+        if let Some(title) = patch.title {
+            row.title = title;
+        }
+        if let Some(body) = patch.body {
+            row.body = body;
+        }
+        if let Some(author_name) = patch.author_name {
+            row.author_name = Some(author_name);
+        }
+        if let Some(external_ref) = patch.external_ref {
+            row.external_ref = Some(external_ref);
+        }
+        validate_text(&mut v, &row.title, &row.body);
+        v.optional_text("author_name", row.author_name.as_deref(), 200);
+        v.optional_text("external_ref", row.external_ref.as_deref(), 200);
+        let addresses = match &patch.addresses {
+            Some(addresses) => Some(
+                check_addresses(
+                    conn,
+                    &mut v,
+                    row.consultation_id,
+                    row.kind,
+                    addresses,
+                    party,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        v.into_result()?;
+        // An invalid request is refused as such, whatever its precondition (RFC 9110 13.2.1).
+        precondition.check(&current)?;
+        check_open(&consultation, round.as_ref())?;
+        row.version += 1;
+        diesel::update(submissions::table.find(id))
+            .set(&row)
+            .execute(conn)
+            .await
+            .map_err(duplicate_external_ref)?;
+        if let Some(addresses) = addresses {
+            diesel::delete(
+                submission_addresses::table.filter(submission_addresses::action_approach_id.eq(id)),
+            )
+            .execute(conn)
+            .await?;
+            link_needs(conn, id, &addresses).await?;
+        }
+        event::record(
+            conn,
+            Entity::Submission,
+            id,
+            Change {
+                actor: &actor,
+                action: "edited",
+                from_status: Some(row.status.as_str()),
+                to_status: Some(row.status.as_str()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        announce(conn, EventType::SubmissionUpdated, &row, row.status, None).await?;
+        find_visible(conn, id, party).await
+    })
+    .await
+}
+
+/// Withdrawal by the submitting organisation, from `submitted` or `in_review`, unless other
+/// submissions are merged into it.
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    caller: &Caller,
+) -> AppResult<Submission> {
+    let party = policy::authorize(caller, Action::Submit)?;
+    let actor = caller.actor();
+    conn.transaction(async |conn| {
+        let row = own_for_update(conn, id, party).await?;
+        if !row.status.can_withdraw() {
+            return Err(AppError::invalid_transition(
+                row.status.as_str(),
+                "withdrawn",
+            ));
+        }
+        let merged = merged_into(conn, id).await?;
+        if merged > 0 {
+            return Err(is_merge_target(merged));
+        }
+        diesel::update(submissions::table.find(id))
+            .set((
+                submissions::status.eq(SubmissionStatus::Withdrawn),
+                submissions::version.eq(submissions::version + 1),
+            ))
+            .execute(conn)
+            .await?;
+        event::record(
+            conn,
+            Entity::Submission,
+            id,
+            Change {
+                actor: &actor,
+                action: "withdrawn",
+                from_status: Some(row.status.as_str()),
+                to_status: Some("withdrawn"),
+                ..Default::default()
+            },
+        )
+        .await?;
+        announce(
+            conn,
+            EventType::SubmissionStatusChanged,
+            &row,
+            SubmissionStatus::Withdrawn,
+            Some(row.status),
+        )
+        .await?;
+        find_visible(conn, id, party).await
+    })
+    .await
+}
