@@ -9,7 +9,7 @@ use diesel::ExpressionMethods;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::{Uuid, uuid};
 
-use super::{CONSULTATION_ID, ORGANISATIONS, ROUNDS};
+use super::data::{CONSULTATION_ID, ORGANISATIONS, ROUNDS};
 use crate::db::schema::{registrations, rounds, submission_addresses, submissions};
 use crate::domain::registration::{RegistrationStatus, hash_token};
 use crate::domain::round::RoundKind;

@@ -109,11 +109,14 @@ fn check_cells(row: &mut ImportRow, number: u32, errors: &mut Vec<FieldError>) {
     }
     row.addresses.sort_unstable();
     row.addresses.dedup();
-    if row.addresses.len() > super::MAX_ADDRESSES {
+    if row.addresses.len() > crate::domain::submission::MAX_ADDRESSES {
         errors.push(FieldError::in_row(
             number,
             "addresses",
-            format!("must not name more than {} needs", super::MAX_ADDRESSES),
+            format!(
+                "must not name more than {} needs",
+                crate::domain::submission::MAX_ADDRESSES
+            ),
         ));
         row.unreadable = true;
     }

@@ -1,0 +1,283 @@
+//! The example consultation's data, from the press releases: its rounds, the organisations
+//! taking part and what they handed in.
+
+use chrono::{DateTime, Utc};
+use uuid::{Uuid, uuid};
+
+use crate::domain::category::Category;
+use crate::domain::consultation::Topic;
+use crate::domain::round::RoundKind;
+use crate::domain::submission::{SubmissionKind, SubmissionStatus};
+
+pub const CONSULTATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000001");
+pub const CONSULTATION_SLUG: &str = "integrationskonzept-sachsen-anhalt";
+
+pub(super) fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+pub(super) fn topics() -> Vec<Topic> {
+    [
+        ("sprache", "Sprache und Sprachkurse"),
+        ("arbeitsmarkt", "Arbeitsmarktintegration"),
+        ("qualifizierung", "Bildung und Qualifizierung"),
+        ("beratung", "Beratung und Information"),
+        ("wohnen", "Wohnen und Zusammenleben"),
+        ("kita-schule", "Kita und Schule"),
+    ]
+    .into_iter()
+    .map(|(key, label)| Topic {
+        key: key.into(),
+        label: label.into(),
+    })
+    .collect()
+}
+
+pub(super) struct DemoRound {
+    pub(super) id: Uuid,
+    pub(super) kind: RoundKind,
+    pub(super) title: &'static str,
+    pub(super) venue: &'static str,
+    pub(super) postal_code: &'static str,
+    pub(super) city: &'static str,
+    pub(super) region: &'static str,
+    pub(super) starts_at: &'static str,
+    pub(super) ends_at: &'static str,
+    pub(super) capacity: i32,
+}
+
+pub(super) const ROUNDS: &[DemoRound] = &[
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000101"),
+        kind: RoundKind::Kickoff,
+        title: "Auftaktkonferenz Integrationskonzept",
+        venue: "Ministerium für Arbeit, Soziales und Integration",
+        postal_code: "39104",
+        city: "Magdeburg",
+        region: "Magdeburg",
+        starts_at: "2019-09-12T10:00:00+02:00",
+        ends_at: "2019-09-12T16:00:00+02:00",
+        capacity: 130,
+    },
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000102"),
+        kind: RoundKind::Regional,
+        title: "Regionalkonferenz Dessau",
+        venue: "Rathaus Dessau-Roßlau",
+        postal_code: "06844",
+        city: "Dessau-Roßlau",
+        region: "Anhalt",
+        starts_at: "2019-10-09T10:00:00+02:00",
+        ends_at: "2019-10-09T15:00:00+02:00",
+        capacity: 80,
+    },
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000103"),
+        kind: RoundKind::Regional,
+        title: "Regionalkonferenz Stendal",
+        venue: "Landratsamt Stendal",
+        postal_code: "39576",
+        city: "Stendal",
+        region: "Altmark",
+        starts_at: "2019-10-23T10:00:00+02:00",
+        ends_at: "2019-10-23T15:00:00+02:00",
+        capacity: 80,
+    },
+    DemoRound {
+        id: uuid!("0190f1a0-0000-7000-8000-000000000104"),
+        kind: RoundKind::Regional,
+        title: "Regionalkonferenz Halle",
+        venue: "Stadthaus Halle (Saale)",
+        postal_code: "06108",
+        city: "Halle (Saale)",
+        region: "Halle",
+        starts_at: "2019-11-06T10:00:00+01:00",
+        ends_at: "2019-11-06T15:00:00+01:00",
+        capacity: 80,
+    },
+];
+
+/// The partner organisation of the demo's partner API client (Caritas).
+pub const PARTNER_ORGANISATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000204");
+
+pub(super) const ORGANISATIONS: &[(Uuid, &str, Category, &str)] = &[
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000201"),
+        "Landeshauptstadt Magdeburg",
+        Category::Municipality,
+        "Magdeburg",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000202"),
+        "Industrie- und Handelskammer Halle-Dessau",
+        Category::ChamberOrBusinessAssociation,
+        "Halle",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000203"),
+        "Landesnetzwerk der Migrantenorganisationen Sachsen-Anhalt",
+        Category::MigrantOrganisation,
+        "Sachsen-Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000204"),
+        "Caritasverband für das Bistum Magdeburg",
+        Category::WelfareAssociation,
+        "Magdeburg",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000205"),
+        "Jobcenter Landkreis Stendal",
+        Category::EmploymentAgency,
+        "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000206"),
+        "Netzwerk Integration Dessau-Roßlau",
+        Category::IntegrationNetwork,
+        "Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000207"),
+        "Koordinierungsstelle Integration Landkreis Stendal",
+        Category::MunicipalCoordinationOffice,
+        "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000208"),
+        "Integrationsbeauftragte des Landkreises Harz",
+        Category::IntegrationCommissioner,
+        "Harz",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000209"),
+        "Willkommensinitiative Halle-Neustadt",
+        Category::CivilSociety,
+        "Halle",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000210"),
+        "Internationaler Kulturverein Dessau e. V.",
+        Category::Association,
+        "Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000211"),
+        "Berufsbildende Schulen Stendal",
+        Category::School,
+        "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000212"),
+        "Kita Regenbogen Magdeburg-Neu Olvenstedt",
+        Category::Daycare,
+        "Magdeburg",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000213"),
+        "Landesseniorenvertretung Sachsen-Anhalt",
+        Category::SeniorAssociation,
+        "Sachsen-Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000214"),
+        "Netzwerk Integration Halle (Saale)",
+        Category::IntegrationNetwork,
+        "Halle",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000215"),
+        "Evangelische Kirchengemeinde Stendal",
+        Category::ReligiousCommunity,
+        "Altmark",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000216"),
+        "Stadtwerke Dessau",
+        Category::Company,
+        "Anhalt",
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000217"),
+        "Landeszentrale für politische Bildung Sachsen-Anhalt",
+        Category::Other,
+        "Sachsen-Anhalt",
+    ),
+];
+
+/// Needs and action approaches as they came out of the Regionalkonferenzen:
+/// (id, round, organisation, kind, topic, title, status, addressed need).
+#[allow(clippy::type_complexity)]
+pub(super) const SUBMISSIONS: &[(
+    Uuid,
+    Uuid,
+    Uuid,
+    SubmissionKind,
+    &str,
+    &str,
+    SubmissionStatus,
+    Option<Uuid>,
+)] = &[
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000301"),
+        ROUNDS[1].id,
+        ORGANISATIONS[2].0,
+        SubmissionKind::Need,
+        "sprache",
+        "Sprachkurse mit Kinderbetreuung",
+        SubmissionStatus::Accepted,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000302"),
+        ROUNDS[1].id,
+        ORGANISATIONS[1].0,
+        SubmissionKind::ActionApproach,
+        "sprache",
+        "Berufsbegleitende Deutschkurse in Betrieben mit Kita-Kooperation",
+        SubmissionStatus::Accepted,
+        Some(uuid!("0190f1a0-0000-7000-8000-000000000301")),
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000303"),
+        ROUNDS[2].id,
+        ORGANISATIONS[4].0,
+        SubmissionKind::Need,
+        "arbeitsmarkt",
+        "Schnellere Anerkennung ausländischer Abschlüsse",
+        SubmissionStatus::Accepted,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000304"),
+        ROUNDS[2].id,
+        ORGANISATIONS[6].0,
+        SubmissionKind::Need,
+        "beratung",
+        "Unbürokratische Beratung in Herkunftssprachen",
+        SubmissionStatus::InReview,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000305"),
+        ROUNDS[3].id,
+        ORGANISATIONS[3].0,
+        SubmissionKind::Need,
+        "wohnen",
+        "Bezahlbarer Wohnraum für große Familien",
+        SubmissionStatus::Submitted,
+        None,
+    ),
+    (
+        uuid!("0190f1a0-0000-7000-8000-000000000306"),
+        ROUNDS[3].id,
+        ORGANISATIONS[0].0,
+        SubmissionKind::ActionApproach,
+        "arbeitsmarkt",
+        "Anerkennungslotsen in den Kommunen",
+        SubmissionStatus::Submitted,
+        Some(uuid!("0190f1a0-0000-7000-8000-000000000303")),
+    ),
+];
