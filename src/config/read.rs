@@ -1,157 +1,15 @@
-//! Configuration, read from environment variables only:
-//!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/beteiligung` | PostgreSQL; the database is created if missing |
-//! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
-//! | `JWT_SECRET` | — (required, ≥ 32 bytes; `serve --demo` generates one) | HMAC key signing and checking tokens |
-//! | `JWT_ISSUER` | `beteiligung` | `iss` of issued tokens, required on received ones |
-//! | `JWT_AUDIENCE` | `beteiligung-api` | `aud` of issued tokens, required on received ones |
-//! | `TOKEN_TTL` | `1h` | lifetime of tokens from `/api/v1/auth/token` (e.g. `15m`, `8h`) |
-//! | `DB_POOL_SIZE` | `10` | database connections of the HTTP workers, split among them (at least one each); background jobs open at most 4 more |
-//! | `DB_STATEMENT_TIMEOUT` | `10s` | PostgreSQL `statement_timeout` on every pooled connection |
-//! | `DB_POOL_WAIT_TIMEOUT` | `5s` | longest wait for a free connection before a request is answered 503 |
-//! | `HTTP_WORKERS` | number of cores | actix worker threads |
-//! | `CORS_ALLOWED_ORIGINS` | — (none) | comma-separated exact origins of browser front ends, e.g. `https://beteiligung.sachsen-anhalt.de` |
-//! | `RATE_LIMIT_ANONYMOUS` | `300/min` | requests without a token, per client address |
-//! | `RATE_LIMIT_SENSITIVE` | `30/min` | token requests, registrations and searches without a token, per client address |
-//! | `RATE_LIMIT_TOKEN` | `1200/min` | requests with a token, per token subject |
-//! | `TRUSTED_PROXIES` | — (none) | comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For` names the client |
-//! | `SMTP_URL` | — (mails stay in the outbox) | `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS), `smtps://user:password@host:465` (implicit TLS) |
-//! | `MAIL_FROM` | `Beteiligung <beteiligung@localhost>` | sender of every mail |
-//! | `REGISTRATION_CONFIRM_URL` | `http://localhost:8080/anmeldung/bestaetigen?token={token}` | link in the please-confirm mail, a page of the front end that posts the token to `/api/v1/registrations/confirm` |
-//! | `REGISTRATION_CANCEL_URL` | `http://localhost:8080/anmeldung/{id}/stornieren?token={token}` | cancel link in mails; the page sends `DELETE /api/v1/registrations/{id}` with `X-Cancel-Token` |
-//! | `REGISTRATION_CONFIRM_TTL` | `24h` | how long a confirmation link is valid; unconfirmed registrations are deleted after |
-//! | `OUTBOX_POLL_INTERVAL` | `1s` | how often each replica looks for due mails and webhook deliveries |
-//! | `MAIL_RETRY_DELAY` | `30s` | wait after the first failed delivery; doubles per attempt (±20 %), at most 1 h |
-//! | `MAIL_MAX_ATTEMPTS` | `12` | attempts before a mail is marked `failed` (about 5 h at the defaults) |
-//! | `WEBHOOK_ALLOW_HTTP` | `false` | accept `http://` webhook URLs (tests, closed networks) |
-//! | `WEBHOOK_ALLOW_PRIVATE_NETWORKS` | `false` | deliver webhooks to loopback, private and link-local addresses |
-//! | `MAINTENANCE_INTERVAL` | `1m` | how often expired idempotency records and unconfirmed registrations are removed |
-//! | `PRIVACY_NOTICE_VERSION` | — (none) | the privacy notice in force, e.g. `2019-08`; registrations must name it in `privacy_notice_version` |
-//! | `RETENTION_INTERVAL` | `1h` | how often expired personal data is anonymised (one replica at a time) |
-//! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
+//! Reading the settings from environment variables: every variable checked at start, every
+//! mistake named.
 
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/beteiligung";
-pub const MIN_SECRET_BYTES: usize = 32;
-
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub database_url: String,
-    pub bind_addr: String,
-    pub jwt: JwtConfig,
-    pub db_pool_size: usize,
-    pub db_statement_timeout: Duration,
-    pub db_pool_wait_timeout: Duration,
-    pub http_workers: usize,
-    pub cors_allowed_origins: Vec<String>,
-    pub rate_limits: RateLimits,
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    pub mail: MailConfig,
-    pub maintenance_interval: Duration,
-    pub retention_interval: Duration,
-    pub privacy_notice_version: Option<String>,
-    pub webhook_targets: WebhookTargets,
-    pub oidc: Option<OidcConfig>,
-}
-
-/// The pages mails link to, as templates: `{token}` (and `{id}` for cancelling) are filled in.
-#[derive(Clone, Debug)]
-pub struct MailLinks {
-    pub confirm: String,
-    pub cancel: String,
-}
-
-/// What the operator allows webhooks to point at beyond public `https` targets.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WebhookTargets {
-    pub allow_http: bool,
-    pub allow_private_networks: bool,
-}
-
-/// Mail delivery and the links mails carry.
-#[derive(Clone, Debug)]
-pub struct MailConfig {
-    /// Without it, mails wait in the outbox.
-    pub smtp_url: Option<SecretString>,
-    pub from: String,
-    pub links: MailLinks,
-    pub confirm_ttl: Duration,
-    pub poll_interval: Duration,
-    pub retry_delay: Duration,
-    pub max_attempts: u32,
-    /// Demo mode: without SMTP, write mails to the log (and mark them sent).
-    pub log_without_smtp: bool,
-}
-
-/// A number of requests per period, e.g. `300/min`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rate {
-    pub requests: u32,
-    pub per: Duration,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct RateLimits {
-    pub anonymous: Rate,
-    pub sensitive: Rate,
-    pub token: Rate,
-}
-
-#[derive(Clone, Debug)]
-pub struct JwtConfig {
-    pub secret: SecretString,
-    /// Secrets rotated out: tokens they signed stay valid until they expire.
-    pub previous_secrets: Vec<SecretString>,
-    pub issuer: String,
-    pub audience: String,
-    pub token_ttl: Duration,
-    /// The longest lifetime `beteiligung token --ttl` grants.
-    pub max_ttl: Duration,
-    /// How often each replica learns which API clients were revoked (at most 60 s).
-    pub revocation_refresh: Duration,
-}
-
-/// Ministry single sign-on: access tokens of this OpenID Connect provider are accepted.
-#[derive(Clone, Debug)]
-pub struct OidcConfig {
-    pub issuer: String,
-    pub audience: String,
-    /// Default: the `jwks_uri` of the provider's discovery document.
-    pub jwks_url: Option<String>,
-    /// The path of the roles claim, e.g. `["realm_access", "roles"]`.
-    pub roles_claim: Vec<String>,
-    /// Provider role → role here.
-    pub role_map: Vec<(String, crate::base::Role)>,
-    /// How often the keys are fetched again, whatever happens.
-    pub jwks_refresh: Duration,
-}
-
-/// A configuration problem, naming the variable, shown as one line at start-up.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {variable}: {message}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub message: String,
-}
-
-fn invalid(variable: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        message: message.into(),
-    }
-}
-
-/// What to do when `JWT_SECRET` is not set.
-pub enum MissingSecret {
-    Refuse,
-    /// Demo mode: generate a random secret (tokens die with the process).
-    Generate,
-}
+use super::settings::{
+    Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, MIN_SECRET_BYTES, MailConfig, MailLinks,
+    MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
+};
+use super::values::{at_least, at_most, duration, flag, list, number, origins, proxies, rate};
 
 impl Config {
     /// Reads the configuration from the process environment.
@@ -261,87 +119,9 @@ impl JwtConfig {
     }
 }
 
-fn duration(
+pub(super) fn oidc(
     var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: &str,
-) -> Result<Duration, ConfigError> {
-    let raw = var(name).unwrap_or_else(|| default.to_string());
-    match humantime::parse_duration(&raw) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(invalid(
-            name,
-            format!("must be a positive duration like 30s, 15m or 1h, got {raw:?}"),
-        )),
-    }
-}
-
-fn number(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: usize,
-    range: std::ops::RangeInclusive<usize>,
-) -> Result<usize, ConfigError> {
-    let Some(raw) = var(name) else {
-        return Ok(default);
-    };
-    match raw.trim().parse::<usize>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(invalid(
-            name,
-            format!(
-                "must be a whole number from {} to {}, got {raw:?}",
-                range.start(),
-                range.end()
-            ),
-        )),
-    }
-}
-
-fn list(var: &impl Fn(&str) -> Option<String>, name: &str) -> Vec<String> {
-    var(name)
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// Exact origins: `scheme://host[:port]`, nothing after.
-fn origins(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
-    let origins = list(var, "CORS_ALLOWED_ORIGINS");
-    for origin in &origins {
-        let rest = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        if !rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '*', ' '])) {
-            return Err(invalid(
-                "CORS_ALLOWED_ORIGINS",
-                format!("{origin:?} is not an origin like https://beteiligung.example.de"),
-            ));
-        }
-    }
-    Ok(origins)
-}
-
-fn proxies(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    list(var, "TRUSTED_PROXIES")
-        .iter()
-        .map(|item| {
-            item.parse::<ipnet::IpNet>()
-                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    invalid(
-                        "TRUSTED_PROXIES",
-                        format!("{item:?} is not an IP address or CIDR range"),
-                    )
-                })
-        })
-        .collect()
-}
-
-fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, ConfigError> {
+) -> Result<Option<OidcConfig>, ConfigError> {
     let Some(issuer) = var("OIDC_ISSUER").filter(|i| !i.trim().is_empty()) else {
         return Ok(None);
     };
@@ -416,7 +196,7 @@ fn oidc(var: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, Con
 
 /// The names of a claim path: split at dots, `\.` a dot within a name (Keycloak client ids
 /// may contain dots) and `\\` a backslash; `None` for a backslash before anything else.
-fn claim_path(raw: &str) -> Option<Vec<String>> {
+pub(super) fn claim_path(raw: &str) -> Option<Vec<String>> {
     let mut parts = vec![String::new()];
     let mut chars = raw.trim().chars();
     while let Some(c) = chars.next() {
@@ -434,31 +214,11 @@ fn claim_path(raw: &str) -> Option<Vec<String>> {
 
 /// The shortest `OIDC_JWKS_REFRESH`: short enough for tests of key removal, long enough
 /// that a typo (`10ms` for `10m`) does not ask the provider a hundred times a second.
-const MIN_JWKS_REFRESH: Duration = Duration::from_millis(100);
+pub(super) const MIN_JWKS_REFRESH: Duration = Duration::from_millis(100);
 
-fn at_least(value: Duration, name: &'static str, min: Duration) -> Result<Duration, ConfigError> {
-    if value >= min {
-        Ok(value)
-    } else {
-        Err(invalid(
-            name,
-            format!("must be at least {}", humantime::format_duration(min)),
-        ))
-    }
-}
-
-fn at_most(value: Duration, name: &'static str, max: Duration) -> Result<Duration, ConfigError> {
-    if value <= max {
-        Ok(value)
-    } else {
-        Err(invalid(
-            name,
-            format!("must be at most {}", humantime::format_duration(max)),
-        ))
-    }
-}
-
-fn notice_version(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+pub(super) fn notice_version(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
     let name = "PRIVACY_NOTICE_VERSION";
     match var(name).map(|v| v.trim().to_string()) {
         None => Ok(None),
@@ -468,18 +228,7 @@ fn notice_version(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String
     }
 }
 
-fn flag(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
-    match var(name).as_deref().map(str::trim) {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(invalid(
-            name,
-            format!("must be true or false, got {other:?}"),
-        )),
-    }
-}
-
-fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError> {
+pub(super) fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError> {
     let smtp_url = match var("SMTP_URL").filter(|url| !url.trim().is_empty()) {
         Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url),
         Some(_) => {
@@ -541,31 +290,7 @@ fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError
     })
 }
 
-fn rate(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: &str,
-) -> Result<Rate, ConfigError> {
-    let raw = var(name).unwrap_or_else(|| default.to_string());
-    let parsed = raw.split_once('/').and_then(|(n, unit)| {
-        let requests = n.trim().parse::<u32>().ok().filter(|n| *n > 0)?;
-        let per = match unit.trim() {
-            "s" | "sec" | "second" => Duration::from_secs(1),
-            "min" | "minute" => Duration::from_secs(60),
-            "h" | "hour" => Duration::from_secs(3600),
-            _ => return None,
-        };
-        Some(Rate { requests, per })
-    });
-    parsed.ok_or_else(|| {
-        invalid(
-            name,
-            format!("must be requests per period like 300/min, 10/s or 5000/h, got {raw:?}"),
-        )
-    })
-}
-
-fn random_secret() -> String {
+pub(super) fn random_secret() -> String {
     use rand::Rng;
     let bytes: [u8; 32] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()

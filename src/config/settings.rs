@@ -1,0 +1,123 @@
+//! The settings of the service, as read from the environment.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/beteiligung";
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind_addr: String,
+    pub jwt: JwtConfig,
+    pub db_pool_size: usize,
+    pub db_statement_timeout: Duration,
+    pub db_pool_wait_timeout: Duration,
+    pub http_workers: usize,
+    pub cors_allowed_origins: Vec<String>,
+    pub rate_limits: RateLimits,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub mail: MailConfig,
+    pub maintenance_interval: Duration,
+    pub retention_interval: Duration,
+    pub privacy_notice_version: Option<String>,
+    pub webhook_targets: WebhookTargets,
+    pub oidc: Option<OidcConfig>,
+}
+
+/// The pages mails link to, as templates: `{token}` (and `{id}` for cancelling) are filled in.
+#[derive(Clone, Debug)]
+pub struct MailLinks {
+    pub confirm: String,
+    pub cancel: String,
+}
+
+/// What the operator allows webhooks to point at beyond public `https` targets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WebhookTargets {
+    pub allow_http: bool,
+    pub allow_private_networks: bool,
+}
+
+/// Mail delivery and the links mails carry.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// Without it, mails wait in the outbox.
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    pub links: MailLinks,
+    pub confirm_ttl: Duration,
+    pub poll_interval: Duration,
+    pub retry_delay: Duration,
+    pub max_attempts: u32,
+    /// Demo mode: without SMTP, write mails to the log (and mark them sent).
+    pub log_without_smtp: bool,
+}
+
+/// A number of requests per period, e.g. `300/min`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub requests: u32,
+    pub per: Duration,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimits {
+    pub anonymous: Rate,
+    pub sensitive: Rate,
+    pub token: Rate,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtConfig {
+    pub secret: SecretString,
+    /// Secrets rotated out: tokens they signed stay valid until they expire.
+    pub previous_secrets: Vec<SecretString>,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl: Duration,
+    /// The longest lifetime `beteiligung token --ttl` grants.
+    pub max_ttl: Duration,
+    /// How often each replica learns which API clients were revoked (at most 60 s).
+    pub revocation_refresh: Duration,
+}
+
+/// Ministry single sign-on: access tokens of this OpenID Connect provider are accepted.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub audience: String,
+    /// Default: the `jwks_uri` of the provider's discovery document.
+    pub jwks_url: Option<String>,
+    /// The path of the roles claim, e.g. `["realm_access", "roles"]`.
+    pub roles_claim: Vec<String>,
+    /// Provider role → role here.
+    pub role_map: Vec<(String, crate::base::Role)>,
+    /// How often the keys are fetched again, whatever happens.
+    pub jwks_refresh: Duration,
+}
+
+/// A configuration problem, naming the variable, shown as one line at start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+pub(super) fn invalid(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        message: message.into(),
+    }
+}
+
+/// What to do when `JWT_SECRET` is not set.
+pub enum MissingSecret {
+    Refuse,
+    /// Demo mode: generate a random secret (tokens die with the process).
+    Generate,
+}
