@@ -1,5 +1,7 @@
 //! Beteiligung: a REST/JSON API for stakeholder consultations of German state ministries.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod api;
 pub mod auth;
 pub mod base;

@@ -17,6 +17,7 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok(), missing_secret)
     }
 
+    #[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
     pub fn from_lookup(
         var: impl Fn(&str) -> Option<String>,
         missing_secret: MissingSecret,
@@ -299,6 +300,7 @@ pub(super) fn random_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Rate;
 
     fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {

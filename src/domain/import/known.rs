@@ -40,6 +40,7 @@ pub(super) struct StoredSubmission {
 }
 
 impl Known {
+    #[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
     pub(super) async fn load(
         conn: &mut AsyncPgConnection,
         consultation: &ConsultationRow,

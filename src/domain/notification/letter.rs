@@ -51,6 +51,7 @@ enum Block {
     Link { label: &'static str, url: String },
 }
 
+#[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
 pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
     use Block::{Link, Paragraph};
     let round = &notice.round;
