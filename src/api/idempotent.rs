@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::base::Caller;
-use crate::domain::idempotency::{IdempotencyKey, Outcome, StoredResponse};
+use crate::domain::idempotency::{Created, IdempotencyKey, Outcome, StoredResponse};
 use crate::error::{AppError, AppResult};
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -65,12 +65,20 @@ pub fn respond(outcome: Outcome) -> HttpResponse {
     }
 }
 
+/// Where a created resource is served.
+fn location(created: Created) -> String {
+    match created {
+        Created::Submission(id) => format!("/api/v1/submissions/{id}"),
+        Created::Registration(id) => format!("/api/v1/registrations/{id}"),
+    }
+}
+
 /// 201 with `Location` for a created resource, 200 for a success that is not one.
 fn created(stored: StoredResponse, replayed: bool) -> HttpResponse {
-    let mut response = match stored.location {
-        Some(location) => {
+    let mut response = match stored.created {
+        Some(resource) => {
             let mut created = HttpResponse::Created();
-            created.insert_header((header::LOCATION, location));
+            created.insert_header((header::LOCATION, location(resource)));
             created
         }
         None => HttpResponse::Ok(),

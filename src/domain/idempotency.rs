@@ -9,6 +9,9 @@
 //! 3. otherwise the work runs and its outcome is stored in the same transaction, so a
 //!    created resource and its replayable response are committed together.
 //!
+//! Every creating operation goes through [`run`]: it names what the request is sent to and
+//! how to prepare the work ([`Operation`]), `run` does the rest.
+//!
 //! Only outcomes the same request would always get are stored: a success, or a refusal of
 //! the request itself (400, 413, 422 that do not depend on stored data, see
 //! [`AppError::is_deterministic`]). A refusal that
@@ -18,7 +21,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel::upsert::excluded;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -81,19 +84,50 @@ impl IdempotencyKey {
     }
 }
 
-/// The body of a success as stored for replay: a 201 with its `Location`, or a 200.
+/// The resource a creating operation made; the API answers it with a `Location`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Submission(Uuid),
+    Registration(Uuid),
+}
+
+impl Created {
+    /// As kept in the `location` column: the collection and the id, e.g.
+    /// `submissions/0190…`. A record written as a whole URL (`/api/v1/submissions/0190…`)
+    /// reads the same.
+    fn stored(self) -> String {
+        match self {
+            Self::Submission(id) => format!("submissions/{id}"),
+            Self::Registration(id) => format!("registrations/{id}"),
+        }
+    }
+
+    fn parse(stored: &str) -> Option<Self> {
+        let stored = stored.strip_prefix("/api/v1/").unwrap_or(stored);
+        let (collection, id) = stored.split_once('/')?;
+        let id = Uuid::parse_str(id).ok()?;
+        match collection {
+            "submissions" => Some(Self::Submission(id)),
+            "registrations" => Some(Self::Registration(id)),
+            _ => None,
+        }
+    }
+}
+
+/// The body of a success as stored for replay: a created resource, or a success that
+/// created no single one (an import).
 #[derive(Debug, Clone)]
 pub struct StoredResponse {
-    pub location: Option<String>,
+    pub created: Option<Created>,
     pub body: serde_json::Value,
     /// The email of the person the response names, so that an erasure finds it.
     pub personal_email: Option<String>,
 }
 
 impl StoredResponse {
-    pub fn created(location: String, body: &impl Serialize) -> AppResult<Self> {
+    pub fn created(created: Created, body: &impl Serialize) -> AppResult<Self> {
         Ok(Self {
-            location: Some(location),
+            created: Some(created),
             body: serde_json::to_value(body).map_err(|_| AppError::internal())?,
             personal_email: None,
         })
@@ -102,7 +136,7 @@ impl StoredResponse {
     /// The body of a 200: a success that created no single resource (an import).
     pub fn ok(body: &impl Serialize) -> AppResult<Self> {
         Ok(Self {
-            location: None,
+            created: None,
             body: serde_json::to_value(body).map_err(|_| AppError::internal())?,
             personal_email: None,
         })
@@ -142,6 +176,54 @@ struct Locked {
     locked: bool,
 }
 
+/// A creating operation, run once per key by [`run`].
+pub trait Operation: Send {
+    /// What the request is sent to (and whatever else the work needs from the first round
+    /// trip, e.g. the transaction's time).
+    type Target: Send;
+    /// What is left to write once the work is checked and ready.
+    type Write: PendingWrite + Send + Sync;
+
+    /// Finds the target; sent in one pipeline with the key's lock and stored outcome.
+    fn target(
+        &self,
+        conn: &AsyncPgConnection,
+    ) -> impl Future<Output = AppResult<Self::Target>> + Send;
+
+    /// The id the key is bound to: the same key sent to another resource is another request.
+    fn target_id(target: &Self::Target) -> Uuid;
+
+    /// Checks the request and makes the work ready: every refusal of the request itself
+    /// comes before anything is written.
+    fn prepare(
+        self,
+        conn: &mut AsyncPgConnection,
+        target: Self::Target,
+    ) -> impl Future<Output = AppResult<Prepared<Self::Write>>> + Send;
+}
+
+/// Runs `operation` in one transaction, once per key: its target, the key's lock and the
+/// stored outcome in one round trip; a request seen before answers what it got then;
+/// otherwise the work is prepared and its writes go out together with the stored response.
+/// Without a key the work simply runs.
+pub async fn run<O: Operation>(
+    conn: &mut AsyncPgConnection,
+    key: Option<&IdempotencyKey>,
+    operation: O,
+) -> AppResult<Outcome> {
+    conn.transaction(async |conn| {
+        let shared: &AsyncPgConnection = conn;
+        let (target, held) = futures_util::try_join!(operation.target(shared), hold(shared, key))?;
+        let claim = match for_target(held, O::target_id(&target))? {
+            Ok(claim) => claim,
+            Err(stored) => return Ok(stored),
+        };
+        let prepared = operation.prepare(conn, target).await;
+        settle_prepared(conn, claim, prepared).await
+    })
+    .await
+}
+
 /// A key locked by this transaction, with what is stored under it.
 pub struct Held<'k> {
     key: &'k IdempotencyKey,
@@ -154,7 +236,7 @@ pub struct Held<'k> {
 /// sees the outcome of a request that held the key before (diesel-async sends pipelined
 /// statements in the order their futures are first polled, and PostgreSQL runs them in
 /// that order). Call first in the transaction that does the work; `None` without a key.
-pub async fn hold<'k>(
+async fn hold<'k>(
     conn: &AsyncPgConnection,
     key: Option<&'k IdempotencyKey>,
 ) -> AppResult<Option<Held<'k>>> {
@@ -195,20 +277,10 @@ pub async fn hold<'k>(
     Ok(Some(Held { key, stored }))
 }
 
-/// Claims `key` for a request to `target`; call first in the transaction that does the work.
-/// `Ok(Err(outcome))` is a stored outcome to answer instead of working.
-pub async fn claim<'k>(
-    conn: &AsyncPgConnection,
-    key: Option<&'k IdempotencyKey>,
-    target: Uuid,
-) -> AppResult<Result<Option<Claim<'k>>, Outcome>> {
-    for_target(hold(conn, key).await?, target)
-}
-
 /// The claim of a held key for a request to `target`, or the stored outcome to answer
 /// instead: the same request's is replayed, another request's is 422
 /// `idempotency_key_reused`.
-pub fn for_target(
+fn for_target(
     held: Option<Held<'_>>,
     target: Uuid,
 ) -> AppResult<Result<Option<Claim<'_>>, Outcome>> {
@@ -228,7 +300,7 @@ pub fn for_target(
     }
     let outcome = match error_kind.as_deref().and_then(ErrorKind::parse) {
         None => Outcome::Replayed(StoredResponse {
-            location,
+            created: location.as_deref().and_then(Created::parse),
             body,
             personal_email: None,
         }),
@@ -249,7 +321,7 @@ pub fn for_target(
 /// request itself is stored too, and the transaction is meant to commit (`Ok(Refused)`): the
 /// work must raise such refusals before it writes anything. Any other error is returned as
 /// it is, and the transaction rolls back.
-pub async fn settle(
+async fn settle(
     conn: &AsyncPgConnection,
     claim: Option<Claim<'_>>,
     result: AppResult<StoredResponse>,
@@ -274,7 +346,16 @@ pub async fn settle(
 
 /// The writes that are left of work checked and made ready under a claim.
 pub trait PendingWrite {
-    fn write(&self, conn: &AsyncPgConnection) -> impl Future<Output = AppResult<()>>;
+    fn write(&self, conn: &AsyncPgConnection) -> impl Future<Output = AppResult<()>> + Send;
+}
+
+/// Work that wrote everything while it was prepared (an import): nothing is left.
+pub struct Written;
+
+impl PendingWrite for Written {
+    async fn write(&self, _: &AsyncPgConnection) -> AppResult<()> {
+        Ok(())
+    }
 }
 
 /// Work checked and made ready under a claim: what is left to write, and the response it
@@ -286,7 +367,7 @@ pub struct Prepared<W> {
 
 /// [`settle`] for prepared work: on success its write and the stored response are sent
 /// together, with no round trip between.
-pub async fn settle_prepared(
+async fn settle_prepared(
     conn: &AsyncPgConnection,
     claim: Option<Claim<'_>>,
     prepared: AppResult<Prepared<impl PendingWrite>>,
@@ -321,7 +402,7 @@ async fn store(
     let (error_kind, location, body, personal_email) = match outcome {
         Ok(response) => (
             None,
-            response.location.clone(),
+            response.created.map(Created::stored),
             response.body.clone(),
             response.personal_email.clone(),
         ),

@@ -24,7 +24,9 @@ use uuid::Uuid;
 
 use super::category::Category;
 use super::event::{self, Change, Entity};
-use super::idempotency::{self, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse};
+use super::idempotency::{
+    self, Created, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse,
+};
 use super::notification::{self, Notice, NoticeKind};
 use super::organisation;
 use super::outbox;
@@ -280,21 +282,50 @@ pub async fn register(
 ) -> AppResult<Outcome> {
     let party = Party::of(caller);
     let actor = caller.actor();
-    conn.transaction(async |conn| {
-        let shared: &AsyncPgConnection = conn;
-        let (round, held, now) = futures_util::try_join!(
-            round::find_visible(shared, round_id, policy::permits(party, Action::ReadDrafts)),
-            idempotency::hold(shared, key),
-            async { Ok(crate::db::transaction_time(shared).await?) },
-        )?;
-        let claim = match idempotency::for_target(held, round.id)? {
-            Ok(claim) => claim,
-            Err(stored) => return Ok(stored),
-        };
-        let prepared = prepare(conn, &round, new, party, &actor, rules, now).await;
-        idempotency::settle_prepared(conn, claim, prepared).await
-    })
-    .await
+    let operation = Register {
+        round_id,
+        new,
+        party,
+        actor: &actor,
+        rules,
+    };
+    idempotency::run(conn, key, operation).await
+}
+
+/// Registering one person, as an idempotent operation.
+struct Register<'a> {
+    round_id: Uuid,
+    new: NewRegistration,
+    party: Party,
+    actor: &'a str,
+    rules: &'a RegistrationRules,
+}
+
+impl idempotency::Operation for Register<'_> {
+    type Target = (RoundRow, DateTime<Utc>);
+    type Write = NewRow;
+
+    async fn target(&self, conn: &AsyncPgConnection) -> AppResult<Self::Target> {
+        let drafts = policy::permits(self.party, Action::ReadDrafts);
+        futures_util::try_join!(round::find_visible(conn, self.round_id, drafts), async {
+            Ok(crate::db::transaction_time(conn).await?)
+        },)
+    }
+
+    fn target_id((round, _): &Self::Target) -> Uuid {
+        round.id
+    }
+
+    async fn prepare(
+        self,
+        conn: &mut AsyncPgConnection,
+        (round, now): Self::Target,
+    ) -> AppResult<Prepared<Self::Write>> {
+        prepare(
+            conn, &round, self.new, self.party, self.actor, self.rules, now,
+        )
+        .await
+    }
 }
 
 /// A registration, checked and given its seat or waitlist place, with its mail, still to be
@@ -425,12 +456,12 @@ async fn prepare(
         privacy_notice_version: notice_version,
         consented_at: Some(now),
     };
-    let location = format!("/api/v1/registrations/{}", row.id);
     let created = CreatedRegistration {
         registration: view((row.clone(), waitlist_position)),
         cancel_token: tokens.cancel,
     };
-    let response = StoredResponse::created(location, &created)?.naming(Some(&new.email));
+    let response =
+        StoredResponse::created(Created::Registration(row.id), &created)?.naming(Some(&new.email));
     Ok(Prepared {
         pending: NewRow {
             row,

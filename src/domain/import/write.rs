@@ -13,7 +13,9 @@ use crate::base::Caller;
 use crate::db::schema::{submission_addresses, submissions};
 use crate::domain::consultation::{self, ConsultationRow};
 use crate::domain::event::{self, Change, Entity};
-use crate::domain::idempotency::{self, IdempotencyKey, Outcome, StoredResponse};
+use crate::domain::idempotency::{
+    self, IdempotencyKey, Outcome, Prepared, StoredResponse, Written,
+};
 use crate::domain::policy::{self, Action};
 use crate::domain::submission::{self, SubmissionRow, SubmissionSource, SubmissionStatus};
 use crate::domain::webhook::{self, EventType};
@@ -49,18 +51,46 @@ pub async fn import(
             Ok(()) => Err(AppError::internal()),
         };
     }
-    conn.transaction(async |conn| {
-        let consultation = consultation::hold(conn, consultation_ref, true).await?;
-        let claim = match idempotency::claim(conn, key, consultation.id).await? {
-            Ok(claim) => claim,
-            Err(stored) => return Ok(stored),
-        };
-        let result = write(conn, &consultation, file, options, &actor)
-            .await
-            .and_then(|report| StoredResponse::ok(&report));
-        idempotency::settle(conn, claim, result).await
-    })
-    .await
+    let operation = Import {
+        consultation_ref,
+        file,
+        options,
+        actor: &actor,
+    };
+    idempotency::run(conn, key, operation).await
+}
+
+/// Importing one file, as an idempotent operation.
+struct Import<'a> {
+    consultation_ref: &'a str,
+    file: ImportFile,
+    options: ImportOptions,
+    actor: &'a str,
+}
+
+impl idempotency::Operation for Import<'_> {
+    type Target = ConsultationRow;
+    type Write = Written;
+
+    async fn target(&self, conn: &AsyncPgConnection) -> AppResult<ConsultationRow> {
+        consultation::hold(conn, self.consultation_ref, true).await
+    }
+
+    fn target_id(consultation: &ConsultationRow) -> Uuid {
+        consultation.id
+    }
+
+    async fn prepare(
+        self,
+        conn: &mut AsyncPgConnection,
+        consultation: ConsultationRow,
+    ) -> AppResult<Prepared<Written>> {
+        let report = write(conn, &consultation, self.file, self.options, self.actor).await?;
+        Ok(Prepared {
+            pending: Written,
+            response: StoredResponse::ok(&report)?,
+        })
+    }
 }
 
 /// Ends a dry run's transaction with its report, rolling back what it wrote.

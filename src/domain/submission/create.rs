@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::announce::announce;
@@ -17,7 +17,7 @@ use crate::db::schema::{submission_addresses, submissions};
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
 use crate::domain::event::{self, Change, Entity};
 use crate::domain::idempotency::{
-    self, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse,
+    self, Created, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse,
 };
 use crate::domain::policy::{self, Action, Party};
 use crate::domain::validate::{Violations, normalise_email};
@@ -115,25 +115,46 @@ pub async fn create(
 ) -> AppResult<Outcome> {
     let party = policy::authorize(caller, Action::Submit)?;
     let actor = caller.actor();
-    conn.transaction(async |conn| {
-        let shared: &AsyncPgConnection = conn;
-        let (consultation, held, now) = futures_util::try_join!(
-            consultation::hold(
-                shared,
-                consultation_ref,
-                policy::permits(party, Action::ReadDrafts),
-            ),
-            idempotency::hold(shared, key),
-            async { Ok(crate::db::transaction_time(shared).await?) },
-        )?;
-        let claim = match idempotency::for_target(held, consultation.id)? {
-            Ok(claim) => claim,
-            Err(stored) => return Ok(stored),
-        };
-        let prepared = prepare(conn, &consultation, new, party, &actor, now).await;
-        idempotency::settle_prepared(conn, claim, prepared).await
-    })
-    .await
+    let operation = Create {
+        consultation_ref,
+        new,
+        party,
+        actor: &actor,
+    };
+    idempotency::run(conn, key, operation).await
+}
+
+/// Handing in one submission, as an idempotent operation.
+struct Create<'a> {
+    consultation_ref: &'a str,
+    new: NewSubmission,
+    party: Party,
+    actor: &'a str,
+}
+
+impl idempotency::Operation for Create<'_> {
+    type Target = (ConsultationRow, DateTime<Utc>);
+    type Write = NewRow;
+
+    async fn target(&self, conn: &AsyncPgConnection) -> AppResult<Self::Target> {
+        let drafts = policy::permits(self.party, Action::ReadDrafts);
+        futures_util::try_join!(
+            consultation::hold(conn, self.consultation_ref, drafts),
+            async { Ok(crate::db::transaction_time(conn).await?) },
+        )
+    }
+
+    fn target_id((consultation, _): &Self::Target) -> Uuid {
+        consultation.id
+    }
+
+    async fn prepare(
+        self,
+        conn: &mut AsyncPgConnection,
+        (consultation, now): Self::Target,
+    ) -> AppResult<Prepared<NewRow>> {
+        prepare(conn, &consultation, self.new, self.party, self.actor, now).await
+    }
 }
 
 /// Who a new submission is for and how it came in: a partner's own organisation via the
@@ -299,8 +320,8 @@ pub(super) async fn prepare(
     let email = row.author_email.clone();
     // The addresses were checked to be needs the caller sees: the view needs no re-read.
     let view = view(row.clone(), addresses.clone(), party, None);
-    let response = StoredResponse::created(format!("/api/v1/submissions/{}", view.id), &view)?
-        .naming(email.as_deref());
+    let response =
+        StoredResponse::created(Created::Submission(view.id), &view)?.naming(email.as_deref());
     Ok(Prepared {
         pending: NewRow { row, addresses },
         response,
