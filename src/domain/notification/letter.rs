@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Berlin;
 use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
 
-use super::{Notice, NoticeKind, RoundFacts};
+use super::notice::{Notice, NoticeKind, RoundFacts};
+use crate::domain::round::model::Venue;
 
 /// Where the links in mails point: templates with `{token}` (and `{id}` for cancelling),
 /// pages of the ministry's front end.
@@ -271,7 +272,7 @@ fn place(round: &RoundFacts) -> String {
         .unwrap_or_default()
 }
 
-fn address(venue: &super::Venue) -> String {
+fn address(venue: &Venue) -> String {
     let mut parts = vec![venue.name.clone()];
     parts.extend(venue.street.clone());
     let city = match &venue.postal_code {
@@ -334,7 +335,7 @@ mod tests {
             round: RoundFacts {
                 id: uuid::Uuid::nil(),
                 title: "Regionalkonferenz Halle".into(),
-                venue: Some(super::super::Venue {
+                venue: Some(Venue {
                     name: "Stadthaus".into(),
                     street: Some("Marktplatz 2".into()),
                     postal_code: Some("06108".into()),
