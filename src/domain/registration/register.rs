@@ -216,58 +216,11 @@ async fn prepare(
     new.validate(v)?;
     new.email = normalise_email(&new.email);
     let partner_org = party.organisation();
-    if let Some(org) = partner_org {
-        match new.organisation_id {
-            Some(other) if other != org => {
-                return Err(AppError::forbidden(
-                    "A partner registers people for its own organisation only.",
-                ));
-            }
-            _ => new.organisation_id = Some(org),
-        }
-    }
-    if let Some(org) = new.organisation_id {
-        let organisation = organisation::find(conn, org).await.map_err(|e| {
-            if e.is_not_found() {
-                AppError {
-                    depends_on_state: true,
-                    ..AppError::field("organisation_id", "is not a known organisation")
-                }
-            } else {
-                e
-            }
-        })?;
-        new.category = new.category.or(Some(organisation.category));
-        new.organisation_name = new.organisation_name.or(Some(organisation.name));
-    }
+    for_organisation(conn, &mut new, partner_org).await?;
     let id = Uuid::now_v7();
     let name = new.name.trim();
-    // Someone registering themselves proves the address first; a partner or staff member
-    // registering a person they know does not.
     let (status, waitlist_position, tokens, mut notice) =
-        if !policy::permits(party, Action::RegisterWithoutConfirmation) {
-            open_window(conn, round.id).await?;
-            let token = secret::generate();
-            let expires = Utc::now() + rules.confirm_within;
-            let mut notice = Notice::new(NoticeKind::PleaseConfirm, id, name, &new.email, round);
-            notice.confirm_token = Some(token.clone());
-            notice.confirm_expires_at = Some(expires);
-            let tokens = Tokens {
-                confirm: Some((hash_token(&token), expires)),
-                cancel: None,
-            };
-            (RegistrationStatus::Pending, None, tokens, notice)
-        } else {
-            let (status, position) = claim_seat(conn, round.id, Window::Registration).await?;
-            let token = secret::generate();
-            let mut notice = Notice::new(status.notice(), id, name, &new.email, round);
-            notice.cancel_token = Some(token.clone());
-            let tokens = Tokens {
-                confirm: None,
-                cancel: Some(token),
-            };
-            (status, position, tokens, notice)
-        };
+        admit(conn, round, party, rules, id, name, &new.email).await?;
     notice.waitlist_position = waitlist_position;
     let row = RegistrationRow {
         id,
@@ -304,6 +257,81 @@ async fn prepare(
         },
         response,
     })
+}
+
+/// Takes a partner's registration for its own organisation, and fills in the organisation's
+/// name and category, refusing an organisation that is not known.
+async fn for_organisation(
+    conn: &mut AsyncPgConnection,
+    new: &mut NewRegistration,
+    partner_org: Option<Uuid>,
+) -> AppResult<()> {
+    if let Some(org) = partner_org {
+        match new.organisation_id {
+            Some(other) if other != org => {
+                return Err(AppError::forbidden(
+                    "A partner registers people for its own organisation only.",
+                ));
+            }
+            _ => new.organisation_id = Some(org),
+        }
+    }
+    if let Some(org) = new.organisation_id {
+        let organisation = organisation::find(conn, org).await.map_err(|e| {
+            if e.is_not_found() {
+                AppError {
+                    depends_on_state: true,
+                    ..AppError::field("organisation_id", "is not a known organisation")
+                }
+            } else {
+                e
+            }
+        })?;
+        new.category = new.category.or(Some(organisation.category));
+        new.organisation_name = new.organisation_name.take().or(Some(organisation.name));
+    }
+    Ok(())
+}
+
+/// A seat, a waitlist place, or (for someone registering themselves) the mail asking to
+/// confirm, with the registration's secrets and its notice.
+type Admission = (RegistrationStatus, Option<i64>, Tokens, Notice);
+
+/// Decides how a registration is admitted: someone registering themselves proves the
+/// address first (the window is checked, no seat taken); a partner or staff member
+/// registering a person they know does not, and the seat or waitlist place is claimed.
+async fn admit(
+    conn: &mut AsyncPgConnection,
+    round: &RoundRow,
+    party: Party,
+    rules: &RegistrationRules,
+    id: Uuid,
+    name: &str,
+    email: &str,
+) -> AppResult<Admission> {
+    if !policy::permits(party, Action::RegisterWithoutConfirmation) {
+        open_window(conn, round.id).await?;
+        let token = secret::generate();
+        let expires = Utc::now() + rules.confirm_within;
+        let mut notice = Notice::new(NoticeKind::PleaseConfirm, id, name, email, round);
+        notice.confirm_token = Some(token.clone());
+        notice.confirm_expires_at = Some(expires);
+        let tokens = Tokens {
+            confirm: Some((hash_token(&token), expires)),
+            cancel: None,
+        };
+        Ok((RegistrationStatus::Pending, None, tokens, notice))
+    } else {
+        let (status, position) = claim_seat(conn, round.id, Window::Registration).await?;
+        let token = secret::generate();
+        let mut notice = Notice::new(status.notice(), id, name, email, round);
+        notice.cancel_token = Some(token.clone());
+        let tokens = Tokens {
+            confirm: None,
+            cancel: Some(token),
+        };
+        Ok((status, position, tokens, notice))
+    }
 }
 
 /// The secrets of a new registration: the confirmation token's hash and expiry (anonymous),
