@@ -13,7 +13,8 @@
 //! counters and the registrations change together and a round is never overbooked.
 //!
 //! One file per capability; `model` holds the status, the row and the registration as it
-//! is shown, which the others share.
+//! is shown, which the others share. A change of a round reaches `waitlist` and `notify`
+//! directly (not through this file), so rounds and registrations import no circle.
 
 mod cancel;
 mod check_in;

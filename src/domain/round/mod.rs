@@ -2,7 +2,9 @@
 //! their registration and submission windows and their seats.
 //!
 //! One file per capability; `model` holds the row, its venue and rules and the round as it
-//! is shown, which the others (and registrations and notices) share.
+//! is shown, which the others (and registrations and notices) share. Registrations and
+//! notices import `model` and `read` directly (not through this file, which reaches
+//! registrations via `change`), so rounds and registrations import no circle.
 
 mod change;
 mod create;
