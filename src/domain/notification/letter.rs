@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Berlin;
 use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
 
-use super::{Notice, NoticeKind, RoundFacts};
+use super::notice::{Notice, NoticeKind, RoundFacts};
+use crate::domain::round::model::Venue;
+use Block::{Link, Paragraph};
 
 /// Where the links in mails point: templates with `{token}` (and `{id}` for cancelling),
 /// pages of the ministry's front end.
@@ -51,21 +53,71 @@ enum Block {
     Link { label: &'static str, url: String },
 }
 
-#[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
 pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
-    use Block::{Link, Paragraph};
     let round = &notice.round;
-    let event = || Some(calendar(round, &notice.email, organizer));
-    let title = &round.title;
-    let when_where = format!("{}{}", when(round), place(round));
-    let cancel_link = |label| {
-        notice.cancel_token.as_deref().map(|token| Link {
-            label,
-            url: links.cancel(notice.registration_id, token),
-        })
+    let draft = Draft {
+        notice,
+        links,
+        organizer,
+        title: &round.title,
+        when_where: format!("{}{}", when(round), place(round)),
     };
     let (subject, mut blocks, calendar) = match notice.kind {
-        NoticeKind::PleaseConfirm => (
+        NoticeKind::PleaseConfirm => draft.please_confirm(),
+        NoticeKind::Confirmed => draft.confirmed(),
+        NoticeKind::Waitlisted => draft.waitlisted(),
+        NoticeKind::Promoted => draft.promoted(),
+        NoticeKind::Cancelled => draft.cancelled(),
+        NoticeKind::RoundChanged => draft.round_changed(),
+        NoticeKind::RoundCancelled => draft.round_cancelled(),
+    };
+    blocks.insert(0, Paragraph(format!("Guten Tag {},", notice.name)));
+    blocks.push(Paragraph(
+        "Mit freundlichen Grüßen\nIhr Team der Beteiligung".to_string(),
+    ));
+    Letter {
+        subject,
+        text: text(&blocks),
+        html: html(&blocks),
+        calendar,
+    }
+}
+
+/// A letter's subject, its blocks between greeting and closing, and its calendar attachment.
+type Body = (String, Vec<Block>, Option<String>);
+
+/// What the letter for one notice draws on.
+struct Draft<'a> {
+    notice: &'a Notice,
+    links: &'a Links,
+    organizer: &'a Organizer,
+    title: &'a str,
+    when_where: String,
+}
+
+impl Draft<'_> {
+    /// The round for calendar programs.
+    fn event(&self) -> Option<String> {
+        Some(calendar(
+            &self.notice.round,
+            &self.notice.email,
+            self.organizer,
+        ))
+    }
+
+    /// The link to cancel, when the notice hands out the cancel token.
+    fn cancel_link(&self, label: &'static str) -> Option<Block> {
+        self.notice.cancel_token.as_deref().map(|token| Link {
+            label,
+            url: self.links.cancel(self.notice.registration_id, token),
+        })
+    }
+
+    /// The please-confirm mail, with the confirmation link.
+    fn please_confirm(&self) -> Body {
+        let title = self.title;
+        let when_where = &self.when_where;
+        (
             format!("Bitte bestätigen Sie Ihre Anmeldung: {title}"),
             vec![
                 Paragraph(format!(
@@ -76,22 +128,30 @@ pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
                      Bestätigung erhalten Sie einen Platz, oder einen Platz auf der Warteliste, \
                      wenn alle Plätze vergeben sind. Ohne Bestätigung löschen wir die Anmeldung \
                      mit Ihren Angaben.",
-                    notice
+                    self.notice
                         .confirm_expires_at
                         .map(|at| format!(" bis {}", local(at)))
                         .unwrap_or_default()
                 )),
                 Link {
                     label: "Anmeldung bestätigen",
-                    url: links.confirm(notice.confirm_token.as_deref().unwrap_or_default()),
+                    url: self
+                        .links
+                        .confirm(self.notice.confirm_token.as_deref().unwrap_or_default()),
                 },
                 Paragraph(
                     "Wenn Sie sich nicht angemeldet haben, brauchen Sie nichts zu tun.".to_string(),
                 ),
             ],
             None,
-        ),
-        NoticeKind::Confirmed => (
+        )
+    }
+
+    /// A seat is the registrant's, with the round for the calendar.
+    fn confirmed(&self) -> Body {
+        let title = self.title;
+        let when_where = &self.when_where;
+        (
             format!("Ihre Anmeldung ist bestätigt: {title}"),
             vec![
                 Paragraph(format!(
@@ -106,17 +166,23 @@ pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
                 ),
             ]
             .into_iter()
-            .chain(cancel_link("Anmeldung stornieren"))
+            .chain(self.cancel_link("Anmeldung stornieren"))
             .collect(),
-            event(),
-        ),
-        NoticeKind::Waitlisted => (
+            self.event(),
+        )
+    }
+
+    /// All seats are taken; the registrant waits.
+    fn waitlisted(&self) -> Body {
+        let title = self.title;
+        let when_where = &self.when_where;
+        (
             format!("Sie stehen auf der Warteliste: {title}"),
             vec![
                 Paragraph(format!(
                     "alle Plätze für „{title}“ ({when_where}) sind vergeben. Sie stehen auf \
                      der Warteliste{}.",
-                    notice
+                    self.notice
                         .waitlist_position
                         .map(|p| format!(" an Position {p}"))
                         .unwrap_or_default()
@@ -128,11 +194,17 @@ pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
                 ),
             ]
             .into_iter()
-            .chain(cancel_link("Von der Warteliste abmelden"))
+            .chain(self.cancel_link("Von der Warteliste abmelden"))
             .collect(),
             None,
-        ),
-        NoticeKind::Promoted => (
+        )
+    }
+
+    /// A seat became free and went to the registrant.
+    fn promoted(&self) -> Body {
+        let title = self.title;
+        let when_where = &self.when_where;
+        (
             format!("Ein Platz ist frei geworden: {title}"),
             vec![
                 Paragraph(format!(
@@ -145,24 +217,36 @@ pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
                         .to_string(),
                 ),
             ],
-            event(),
-        ),
-        NoticeKind::Cancelled => (
+            self.event(),
+        )
+    }
+
+    /// The registration is cancelled.
+    fn cancelled(&self) -> Body {
+        let title = self.title;
+        let when_where = &self.when_where;
+        (
             format!("Ihre Anmeldung ist storniert: {title}"),
             vec![Paragraph(format!(
                 "Ihre Anmeldung zu „{title}“ ({when_where}) ist storniert. Sie können sich \
                  jederzeit neu anmelden, solange die Anmeldung offen ist."
             ))],
             None,
-        ),
-        NoticeKind::RoundChanged => (
+        )
+    }
+
+    /// The round moved in time or place.
+    fn round_changed(&self) -> Body {
+        let title = self.title;
+        let when_where = &self.when_where;
+        (
             format!("Geänderter Termin: {title}"),
             vec![
                 Paragraph(format!(
                     "die Veranstaltung „{title}“, zu der Sie angemeldet sind, hat sich \
                      geändert. Sie findet jetzt so statt: {when_where}."
                 )),
-                Paragraph(match notice.waitlist_position {
+                Paragraph(match self.notice.waitlist_position {
                     Some(position) => format!(
                         "Sie stehen weiterhin auf der Warteliste an Position {position}. \
                          Den Termin für Ihren Kalender senden wir Ihnen, sobald ein Platz \
@@ -174,35 +258,31 @@ pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
                 }),
             ],
             // Waitlisted registrants hold no seat and never got the round into their calendar.
-            if notice.waitlist_position.is_some() {
+            if self.notice.waitlist_position.is_some() {
                 None
             } else {
-                event()
+                self.event()
             },
-        ),
-        NoticeKind::RoundCancelled => (
+        )
+    }
+
+    /// The round will not take place.
+    fn round_cancelled(&self) -> Body {
+        let title = self.title;
+        let when_where = &self.when_where;
+        (
             format!("Abgesagt: {title}"),
             vec![Paragraph(format!(
                 "die Veranstaltung „{title}“ ({when_where}) ist leider abgesagt. Ihre \
                  Anmeldung ist damit hinfällig; wir informieren Sie, wenn es einen neuen \
                  Termin gibt."
             ))],
-            if notice.waitlist_position.is_some() {
+            if self.notice.waitlist_position.is_some() {
                 None
             } else {
-                event()
+                self.event()
             },
-        ),
-    };
-    blocks.insert(0, Paragraph(format!("Guten Tag {},", notice.name)));
-    blocks.push(Paragraph(
-        "Mit freundlichen Grüßen\nIhr Team der Beteiligung".to_string(),
-    ));
-    Letter {
-        subject,
-        text: text(&blocks),
-        html: html(&blocks),
-        calendar,
+        )
     }
 }
 
@@ -210,8 +290,8 @@ fn text(blocks: &[Block]) -> String {
     blocks
         .iter()
         .map(|block| match block {
-            Block::Paragraph(p) => p.clone(),
-            Block::Link { label, url } => format!("{label}:\n{url}"),
+            Paragraph(p) => p.clone(),
+            Link { label, url } => format!("{label}:\n{url}"),
         })
         .collect::<Vec<_>>()
         .join("\n\n")
@@ -223,8 +303,8 @@ fn html(blocks: &[Block]) -> String {
     let body: String = blocks
         .iter()
         .map(|block| match block {
-            Block::Paragraph(p) => format!("<p>{}</p>\n", encode_text(p).replace('\n', "<br>")),
-            Block::Link { label, url } => format!(
+            Paragraph(p) => format!("<p>{}</p>\n", encode_text(p).replace('\n', "<br>")),
+            Link { label, url } => format!(
                 "<p><a href=\"{}\">{}</a></p>\n",
                 encode_double_quoted_attribute(url),
                 encode_text(label)
@@ -272,7 +352,7 @@ fn place(round: &RoundFacts) -> String {
         .unwrap_or_default()
 }
 
-fn address(venue: &super::Venue) -> String {
+fn address(venue: &Venue) -> String {
     let mut parts = vec![venue.name.clone()];
     parts.extend(venue.street.clone());
     let city = match &venue.postal_code {
@@ -335,7 +415,7 @@ mod tests {
             round: RoundFacts {
                 id: uuid::Uuid::nil(),
                 title: "Regionalkonferenz Halle".into(),
-                venue: Some(super::super::Venue {
+                venue: Some(Venue {
                     name: "Stadthaus".into(),
                     street: Some("Marktplatz 2".into()),
                     postal_code: Some("06108".into()),

@@ -1,0 +1,99 @@
+//! Confirming an anonymous registration with the token from its mail.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::model::{Registration, RegistrationStatus, hash_token, load, view};
+use super::seat::{Window, claim_seat};
+use super::status::{announce, lock_for_change};
+use crate::base::secret;
+use crate::db::schema::registrations;
+use crate::domain::event::{self, Change, Entity};
+use crate::domain::notification::{self, Notice};
+use crate::error::{AppError, AppResult};
+
+/// `POST /registrations/confirm`: the token from the confirmation mail.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmation {
+    #[schema(min_length = 1, max_length = 100)]
+    pub token: String,
+}
+
+/// Confirms a pending registration with the token from its mail: a seat while seats are
+/// left and nobody waits, else a waitlist place, decided under the round's lock; the
+/// registrant is mailed the outcome with the cancel link. The token works once.
+pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Registration> {
+    let token_hash = hash_token(token);
+    conn.transaction(async |conn| {
+        let id: Uuid = registrations::table
+            .filter(registrations::confirm_token_hash.eq(&token_hash))
+            .select(registrations::id)
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or_else(|| {
+                AppError::new(
+                    crate::error::ErrorKind::NotFound,
+                    "confirmation_not_found",
+                    "No registration waits for this confirmation token: it is unknown, was \
+                     used already, or its registration was deleted when the link expired.",
+                )
+            })?;
+        let (row, round) = lock_for_change(conn, id).await?;
+        if row.status != RegistrationStatus::Pending {
+            return Err(AppError::invalid_transition(
+                row.status.as_str(),
+                "confirmed",
+            ));
+        }
+        if row.confirm_expires_at.is_none_or(|at| at <= Utc::now()) {
+            return Err(AppError::new(
+                crate::error::ErrorKind::Gone,
+                "confirmation_expired",
+                "The confirmation link has expired; please register again.",
+            ));
+        }
+        let (status, _) = claim_seat(conn, round.id, Window::Confirmation).await?;
+        let cancel_token = secret::generate();
+        diesel::update(registrations::table.find(id))
+            .set((
+                registrations::status.eq(status),
+                registrations::confirm_expires_at.eq(None::<DateTime<Utc>>),
+                // Used once: an old link in a forwarded mail reveals nothing later.
+                registrations::confirm_token_hash.eq(None::<Vec<u8>>),
+                registrations::cancel_token_hash.eq(Some(hash_token(&cancel_token))),
+                // The waitlist is in order of confirmation.
+                registrations::waitlist_seq.eq(sql::<BigInt>("nextval('waitlist_seq')")),
+            ))
+            .execute(conn)
+            .await?;
+        event::record(
+            conn,
+            Entity::Registration,
+            id,
+            Change {
+                actor: "registrant",
+                action: "confirmed",
+                from_status: Some("pending"),
+                to_status: Some(status.as_str()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        announce(conn, &row, status, Some(RegistrationStatus::Pending)).await?;
+        let confirmed = load(conn, id).await?;
+        let mut notice = Notice::new(status.notice(), id, &row.name, &row.email, &round);
+        notice.cancel_token = Some(cancel_token);
+        notice.waitlist_position = confirmed.1;
+        notification::send(conn, vec![notice]).await?;
+        Ok(view(confirmed))
+    })
+    .await
+}

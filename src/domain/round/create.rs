@@ -1,0 +1,105 @@
+//! Adding a round to a consultation.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::model::{RoundKind, RoundRow, Venue};
+use crate::db::schema::rounds;
+use crate::domain::calendar;
+use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
+use crate::error::{AppError, AppResult};
+
+/// A new round. Windows are optional: a missing bound leaves that side open.
+/// Registration closes at the latest when the round ends.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRound {
+    pub kind: RoundKind,
+    /// 1–300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
+    pub title: String,
+    pub venue: Option<Venue>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub region: Option<String>,
+    #[serde(deserialize_with = "calendar::checked")]
+    pub starts_at: DateTime<Utc>,
+    /// After `starts_at`.
+    #[serde(deserialize_with = "calendar::checked")]
+    pub ends_at: DateTime<Utc>,
+    /// Seats, at least 1.
+    #[schema(example = 130, minimum = 1)]
+    #[serde(deserialize_with = "crate::domain::validate::whole_number")]
+    pub capacity: i32,
+    #[serde(default, deserialize_with = "calendar::optional")]
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
+    pub submissions_open_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "calendar::optional")]
+    pub submissions_close_at: Option<DateTime<Utc>>,
+}
+
+/// Adds a round to a consultation (by id or slug) that is not archived, checked on the
+/// consultation held by the inserting transaction.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    consultation_ref: &str,
+    new: NewRound,
+) -> AppResult<RoundRow> {
+    conn.transaction(async |conn| {
+        let consultation = consultation::hold(conn, consultation_ref, true).await?;
+        insert(conn, &consultation, new).await
+    })
+    .await
+}
+
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    consultation: &ConsultationRow,
+    new: NewRound,
+) -> AppResult<RoundRow> {
+    if consultation.status == ConsultationStatus::Archived {
+        return Err(AppError::conflict(
+            "consultation_archived",
+            "An archived consultation gets no new rounds.",
+        ));
+    }
+    let now = Utc::now();
+    let mut row = RoundRow {
+        id: Uuid::now_v7(),
+        consultation_id: consultation.id,
+        kind: new.kind,
+        title: new.title,
+        venue_name: None,
+        venue_street: None,
+        venue_postal_code: None,
+        venue_city: None,
+        region: new.region,
+        starts_at: new.starts_at,
+        ends_at: new.ends_at,
+        capacity: new.capacity,
+        registration_opens_at: new.registration_opens_at,
+        registration_closes_at: new.registration_closes_at,
+        submissions_open_at: new.submissions_open_at,
+        submissions_close_at: new.submissions_close_at,
+        cancelled: false,
+        confirmed_count: 0,
+        waitlisted_count: 0,
+        attended_count: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    row.set_venue(new.venue);
+    row.validate()?;
+    Ok(diesel::insert_into(rounds::table)
+        .values(&row)
+        .returning(RoundRow::as_returning())
+        .get_result(conn)
+        .await?)
+}

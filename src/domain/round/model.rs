@@ -1,0 +1,235 @@
+//! What the other capabilities of rounds (and the registrations and notices about them)
+//! share: the kind, the row with its venue and rules, and the round as it is shown.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::schema::rounds;
+use crate::domain::validate::Violations;
+use crate::error::AppResult;
+
+crate::text_enum! {
+    /// Format of a round.
+    RoundKind {
+        Kickoff = "kickoff",
+        Regional = "regional",
+        Online = "online",
+        Workshop = "workshop",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = rounds, treat_none_as_null = true)]
+pub struct RoundRow {
+    pub id: Uuid,
+    pub consultation_id: Uuid,
+    pub kind: RoundKind,
+    pub title: String,
+    pub venue_name: Option<String>,
+    pub venue_street: Option<String>,
+    pub venue_postal_code: Option<String>,
+    pub venue_city: Option<String>,
+    pub region: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub submissions_open_at: Option<DateTime<Utc>>,
+    pub submissions_close_at: Option<DateTime<Utc>>,
+    pub cancelled: bool,
+    pub confirmed_count: i32,
+    pub waitlisted_count: i32,
+    pub attended_count: i32,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where a round takes place.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Venue {
+    #[schema(
+        example = "Dessau-Roßlau, Altes Theater",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
+    pub name: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub street: Option<String>,
+    #[schema(example = "06844", min_length = 1, max_length = 20, pattern = r"\S")]
+    pub postal_code: Option<String>,
+    #[schema(
+        example = "Dessau-Roßlau",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S"
+    )]
+    pub city: String,
+}
+
+/// Live seat counts of a round.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Seats {
+    pub confirmed: i32,
+    pub waitlisted: i32,
+    pub attended: i32,
+    pub capacity: i32,
+}
+
+/// A round: one event of a consultation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Round {
+    pub id: Uuid,
+    pub consultation_id: Uuid,
+    pub kind: RoundKind,
+    #[schema(example = "Regionalkonferenz Dessau", max_length = 300)]
+    pub title: String,
+    pub venue: Option<Venue>,
+    #[schema(example = "Anhalt", max_length = 100)]
+    pub region: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub submissions_open_at: Option<DateTime<Utc>>,
+    pub submissions_close_at: Option<DateTime<Utc>>,
+    pub cancelled: bool,
+    pub seats: Seats,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<RoundRow> for Round {
+    fn from(row: RoundRow) -> Self {
+        let venue = row.venue();
+        Self {
+            venue,
+            seats: Seats {
+                confirmed: row.confirmed_count,
+                waitlisted: row.waitlisted_count,
+                attended: row.attended_count,
+                capacity: row.capacity,
+            },
+            id: row.id,
+            consultation_id: row.consultation_id,
+            kind: row.kind,
+            title: row.title,
+            region: row.region,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            capacity: row.capacity,
+            registration_opens_at: row.registration_opens_at,
+            registration_closes_at: row.registration_closes_at,
+            submissions_open_at: row.submissions_open_at,
+            submissions_close_at: row.submissions_close_at,
+            cancelled: row.cancelled,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl RoundRow {
+    /// The venue, if the round has one (name and city are set together).
+    pub fn venue(&self) -> Option<Venue> {
+        Some(Venue {
+            name: self.venue_name.clone()?,
+            street: self.venue_street.clone(),
+            postal_code: self.venue_postal_code.clone(),
+            city: self.venue_city.clone()?,
+        })
+    }
+
+    pub(super) fn set_venue(&mut self, venue: Option<Venue>) {
+        let venue = venue.map(|v| (v.name, v.street, v.postal_code, v.city));
+        let (name, street, postal_code, city) = match venue {
+            Some((n, s, p, c)) => (Some(n), s, p, Some(c)),
+            None => (None, None, None, None),
+        };
+        self.venue_name = name;
+        self.venue_street = street;
+        self.venue_postal_code = postal_code;
+        self.venue_city = city;
+    }
+
+    /// The entity tag: the version of the round's own fields and its live seat counts, so a
+    /// cached round is stale as soon as a seat is taken.
+    pub fn etag(&self) -> String {
+        format!(
+            "\"{}.{}.{}.{}\"",
+            self.version, self.confirmed_count, self.waitlisted_count, self.attended_count
+        )
+    }
+
+    /// Whether registration is possible at `now`.
+    pub fn registration_open(&self, now: DateTime<Utc>) -> bool {
+        !self.cancelled
+            && self.registration_opens_at.is_none_or(|t| t <= now)
+            && self.registration_closes_at.is_none_or(|t| now < t)
+            && now < self.ends_at
+    }
+
+    /// Whether submissions for this round are accepted at `now`.
+    pub fn submissions_open(&self, now: DateTime<Utc>) -> bool {
+        self.submissions_open_at.is_none_or(|t| t <= now)
+            && self.submissions_close_at.is_none_or(|t| now < t)
+    }
+
+    pub(super) fn validate(&self) -> AppResult<()> {
+        let mut v = Violations::new();
+        v.text("title", &self.title, 1, 300);
+        if let Some(name) = &self.venue_name {
+            v.text("venue.name", name, 1, 200);
+        }
+        v.optional_text("venue.street", self.venue_street.as_deref(), 200);
+        v.optional_text("venue.postal_code", self.venue_postal_code.as_deref(), 20);
+        if let Some(city) = &self.venue_city {
+            v.text("venue.city", city, 1, 100);
+        }
+        v.optional_text("region", self.region.as_deref(), 100);
+        v.check(
+            self.ends_at > self.starts_at,
+            "ends_at",
+            "must be after starts_at",
+        );
+        v.check(self.capacity >= 1, "capacity", "must be at least 1");
+        if let (Some(opens), Some(closes)) =
+            (self.registration_opens_at, self.registration_closes_at)
+        {
+            v.check(
+                closes > opens,
+                "registration_closes_at",
+                "must be after registration_opens_at",
+            );
+        }
+        if let Some(closes) = self.registration_closes_at {
+            v.check(
+                closes <= self.ends_at,
+                "registration_closes_at",
+                "must not be after ends_at",
+            );
+        }
+        if let Some(opens) = self.registration_opens_at {
+            v.check(
+                opens < self.ends_at,
+                "registration_opens_at",
+                "must be before ends_at",
+            );
+        }
+        if let (Some(opens), Some(closes)) = (self.submissions_open_at, self.submissions_close_at) {
+            v.check(
+                closes > opens,
+                "submissions_close_at",
+                "must be after submissions_open_at",
+            );
+        }
+        v.into_result()
+    }
+}
