@@ -7,8 +7,8 @@ use crate::smtp::MailSink;
 use beteiligung::auth::TokenService;
 use beteiligung::base::{Principal, Role};
 use beteiligung::config::{Config, MissingSecret};
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use serde_json::{Value, json};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -374,6 +374,14 @@ impl TestApp {
             .get(0)
     }
 
+    /// The value of one series at `GET /metrics`, e.g.
+    /// `beteiligung_outbox_sent_total{channel="webhook"}`; `None` while it is not there.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        let response = self.get("/metrics", None).await;
+        assert_eq!(response.status(), 200, "GET /metrics");
+        metric_value(&response.text().await.expect("metrics"), series)
+    }
+
     /// A direct connection to this test's database, to check what is stored.
     pub async fn db(&self) -> tokio_postgres::Client {
         let (client, connection) =
@@ -382,83 +390,6 @@ impl TestApp {
                 .expect("test database");
         tokio::spawn(connection);
         client
-    }
-
-    // --- fixtures -------------------------------------------------------------------
-
-    /// Creates a consultation with the given status (moving it forward step by step).
-    pub async fn consultation(&self, slug: &str, status: &str) -> Value {
-        let admin = self.admin();
-        let created = self
-            .post(
-                "/api/v1/consultations",
-                Some(&admin),
-                &json!({
-                    "slug": slug,
-                    "title": "Integrationskonzept Sachsen-Anhalt",
-                    "summary": "Beteiligungsprozess zum Integrationskonzept",
-                    "topics": [
-                        {"key": "sprache", "label": "Sprache und Sprachkurse"},
-                        {"key": "arbeitsmarkt", "label": "Arbeitsmarktintegration"},
-                        {"key": "wohnen", "label": "Wohnen"}
-                    ],
-                    "starts_on": "2019-09-12",
-                    "ends_on": "2020-06-30"
-                }),
-            )
-            .await;
-        assert_eq!(created.status(), StatusCode::CREATED);
-        let mut body: Value = created.json().await.expect("json");
-        let order = ["draft", "open", "closed", "archived"];
-        let target = order.iter().position(|s| *s == status).expect("status");
-        for next in &order[1..=target] {
-            let response = self
-                .patch(
-                    &format!("/api/v1/consultations/{}", body["id"].as_str().expect("id")),
-                    Some(&admin),
-                    &json!({"status": next}),
-                )
-                .await;
-            assert_eq!(response.status(), StatusCode::OK);
-            body = response.json().await.expect("json");
-        }
-        body
-    }
-
-    /// Creates a round of `consultation_id` with the given capacity, registration open now.
-    pub async fn round(&self, consultation_id: &str, capacity: i32) -> Value {
-        let now = chrono::Utc::now();
-        let response = self
-            .post(
-                &format!("/api/v1/consultations/{consultation_id}/rounds"),
-                Some(&self.admin()),
-                &json!({
-                    "kind": "regional",
-                    "title": "Regionalkonferenz Stendal",
-                    "venue": {"name": "Landratsamt Stendal", "street": "Hospitalstraße 1-2", "postal_code": "39576", "city": "Stendal"},
-                    "region": "Altmark",
-                    "starts_at": now + chrono::Duration::days(30),
-                    "ends_at": now + chrono::Duration::days(30) + chrono::Duration::hours(5),
-                    "capacity": capacity,
-                    "registration_opens_at": now - chrono::Duration::days(1),
-                    "registration_closes_at": now + chrono::Duration::days(28),
-                }),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.expect("json")
-    }
-
-    pub async fn organisation(&self, name: &str, category: &str, region: &str) -> Value {
-        let response = self
-            .post(
-                "/api/v1/organisations",
-                Some(&self.admin()),
-                &json!({"name": name, "category": category, "region": region}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.expect("json")
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::fixtures::{Setup, registrant, setup};
 use crate::helpers::{assert_problem, id};
-use crate::submissions::{Setup, setup};
 
 /// A submission of the caller's organisation, as a partner's system sends it.
 fn need(title: &str) -> Value {
@@ -283,7 +283,7 @@ async fn a_rounds_etag_changes_with_its_seats() {
         .post(
             &format!("{path}/registrations"),
             Some(&s.app.admin()),
-            &json!({"name": "Aylin Demir", "email": "a.demir@example.org", "privacy_consent": true}),
+            &registrant("Aylin Demir", "a.demir@example.org"),
         )
         .await;
     assert_eq!(registered.status(), 201);
@@ -328,9 +328,13 @@ async fn a_time_dependent_refusal_is_not_replayed() {
     let key = uuid::Uuid::new_v4().to_string();
     let register = || {
         s.app
-            .request(reqwest::Method::POST, &format!("{path}/registrations"), None)
+            .request(
+                reqwest::Method::POST,
+                &format!("{path}/registrations"),
+                None,
+            )
             .header("idempotency-key", &key)
-            .json(&json!({"name": "Jonas Becker", "email": "j.becker@example.org", "privacy_consent": true}))
+            .json(&registrant("Jonas Becker", "j.becker@example.org"))
             .send()
     };
     assert_problem(register().await.unwrap(), 409, "registration_closed").await;
@@ -360,7 +364,7 @@ async fn emails_are_normalised_so_that_erasure_finds_them() {
             None,
         )
         .header("idempotency-key", &key)
-        .json(&json!({"name": "Jane Richter", "email": " Jane@Example.org ", "privacy_consent": true}))
+        .json(&registrant("Jane Richter", " Jane@Example.org "))
         .send()
         .await
         .unwrap();
@@ -460,7 +464,7 @@ async fn a_registrations_history_is_read_by_who_may_read_it() {
         .post(
             &format!("/api/v1/rounds/{}/registrations", s.round),
             Some(&s.caritas_token),
-            &json!({"name": "Olga Weber", "email": "o.weber@example.org", "privacy_consent": true}),
+            &registrant("Olga Weber", "o.weber@example.org"),
         )
         .await
         .json()
@@ -651,7 +655,7 @@ async fn a_sync_sees_waitlist_positions_that_moved() {
     let path = format!("/api/v1/rounds/{round}/registrations");
     let mut ids = Vec::new();
     for n in 0..3 {
-        let body = json!({"name": format!("Person {n}"), "email": format!("p{n}@example.org"), "privacy_consent": true});
+        let body = registrant(&format!("Person {n}"), &format!("p{n}@example.org"));
         let created: Value = s
             .app
             .post(&path, Some(&s.app.admin()), &body)

@@ -1,95 +1,8 @@
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, id, spawn_app_with};
-
-/// An open consultation with a round, and two partner organisations.
-pub struct Setup {
-    pub app: TestApp,
-    pub consultation: String,
-    pub round: String,
-    pub caritas: String,
-    pub lamsa: String,
-    pub caritas_token: String,
-    pub lamsa_token: String,
-}
-
-pub async fn setup() -> Setup {
-    setup_with(&[]).await
-}
-
-/// The same, with extra configuration of the app.
-pub async fn setup_with(extra: &[(&str, &str)]) -> Setup {
-    let app = spawn_app_with(extra).await;
-    let consultation = id(&app.consultation("integrationskonzept", "open").await);
-    let round = id(&app.round(&consultation, 80).await);
-    let caritas = id(&app
-        .organisation(
-            "Caritasverband für das Bistum Magdeburg",
-            "welfare_association",
-            "Magdeburg",
-        )
-        .await);
-    let lamsa = id(&app
-        .organisation(
-            "Landesnetzwerk Migrantenorganisationen",
-            "migrant_organisation",
-            "Halle",
-        )
-        .await);
-    let caritas_token = app.partner(caritas.parse().unwrap());
-    let lamsa_token = app.partner(lamsa.parse().unwrap());
-    Setup {
-        app,
-        consultation,
-        round,
-        caritas,
-        lamsa,
-        caritas_token,
-        lamsa_token,
-    }
-}
-
-impl Setup {
-    pub fn path(&self) -> String {
-        format!("/api/v1/consultations/{}/submissions", self.consultation)
-    }
-
-    pub async fn submit(&self, token: &str, body: Value) -> reqwest::Response {
-        self.app.post(&self.path(), Some(token), &body).await
-    }
-
-    pub async fn need(&self, token: &str, title: &str, body: &str) -> Value {
-        let response = self.submit(token, json!({"kind": "need", "topic": "sprache", "title": title, "body": body, "author_name": "Maria Schulz"})).await;
-        assert_eq!(response.status(), 201);
-        response.json().await.unwrap()
-    }
-
-    pub async fn review(&self, submission: &str, body: Value) -> reqwest::Response {
-        self.app
-            .post(
-                &format!("/api/v1/submissions/{submission}/review"),
-                Some(&self.app.moderator()),
-                &body,
-            )
-            .await
-    }
-
-    pub async fn accept(&self, submission: &str) {
-        assert_eq!(
-            self.review(submission, json!({"status": "in_review"}))
-                .await
-                .status(),
-            200
-        );
-        assert_eq!(
-            self.review(submission, json!({"status": "accepted"}))
-                .await
-                .status(),
-            200
-        );
-    }
-}
+use crate::fixtures::setup;
+use crate::helpers::{assert_problem, id};
 
 #[tokio::test]
 async fn a_partner_hands_in_a_need_for_its_own_organisation() {
@@ -673,10 +586,7 @@ async fn the_organisation_edits_while_submitted_with_if_match() {
         .need(&s.caritas_token, "Sprachkurse", "Erste Fassung.")
         .await;
     let path = format!("/api/v1/submissions/{}", id(&need));
-    let etag = s.app.get(&path, Some(&s.caritas_token)).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = s.app.etag(&path, Some(&s.caritas_token)).await;
     let stale = s
         .app
         .patch_if_match(&path, &s.caritas_token, "\"7\"", &json!({"body": "x"}))
@@ -1273,10 +1183,7 @@ async fn a_hundred_concurrent_submissions_get_a_hundred_distinct_numbers() {
 
     // A new prefix numbers what comes next; given numbers stay.
     let path = format!("/api/v1/consultations/{}", s.consultation);
-    let etag = s.app.get(&path, None).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = s.app.etag(&path, None).await;
     let changed = s
         .app
         .patch_if_match(
@@ -1302,18 +1209,11 @@ async fn a_hundred_concurrent_submissions_get_a_hundred_distinct_numbers() {
         .patch_if_match(
             &path,
             &s.app.admin(),
-            &changed_etag(&s, &path).await,
+            &s.app.etag(&path, None).await,
             &json!({"number_prefix": "itk"}),
         )
         .await;
     assert_problem(refused, 422, "validation_failed").await;
-}
-
-async fn changed_etag(s: &Setup, path: &str) -> String {
-    s.app.get(path, None).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string()
 }
 
 #[tokio::test]
