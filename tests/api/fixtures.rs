@@ -2,7 +2,7 @@
 //! an admin would, the usual [`Setup`] of an open consultation with two partner
 //! organisations, the people who register, and a few readings every file needs.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, id, spawn_app_with};
@@ -208,4 +208,210 @@ impl Setup {
             200
         );
     }
+}
+
+// --- who may do what ------------------------------------------------------------------
+//
+// An access table is a list of rows `access(method, path, caller, expected answer)`, sent in
+// order by `assert_access`, which fails naming every row that got another answer.
+
+/// Who sends a request of an access table: a name for the failure message, and what the
+/// request carries to say who it is.
+pub struct Caller {
+    name: &'static str,
+    bearer: Option<String>,
+    cancel_token: Option<String>,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Self {
+            name: "anonymous",
+            bearer: None,
+            cancel_token: None,
+        }
+    }
+
+    /// A caller with a bearer token.
+    pub fn bearer(name: &'static str, token: &str) -> Self {
+        Self {
+            bearer: Some(token.to_string()),
+            ..Self::named(name)
+        }
+    }
+
+    /// A registrant without a token, showing the cancel token of its registration.
+    pub fn cancel_token(name: &'static str, token: &str) -> Self {
+        Self {
+            cancel_token: Some(token.to_string()),
+            ..Self::named(name)
+        }
+    }
+
+    fn named(name: &'static str) -> Self {
+        Self {
+            name,
+            ..Self::anonymous()
+        }
+    }
+}
+
+/// The methods of access tables, short enough for a table.
+pub const GET: Method = Method::GET;
+pub const POST: Method = Method::POST;
+pub const PATCH: Method = Method::PATCH;
+pub const DELETE: Method = Method::DELETE;
+
+/// A check of a JSON body: `Err` says what is wrong with it.
+pub type BodyCheck = Box<dyn Fn(&Value) -> Result<(), String>>;
+
+/// What a row of an access table must get back.
+pub enum Expect {
+    /// A problem document with this status and code.
+    Problem(u16, &'static str),
+    /// This status and a JSON body the check accepts (`Err` says what is wrong with it).
+    Json(u16, BodyCheck),
+}
+
+/// A problem document `404 not_found`: what does not exist for the caller.
+pub const NOT_FOUND: Expect = Expect::Problem(404, "not_found");
+
+impl Expect {
+    pub fn json(status: u16, check: impl Fn(&Value) -> Result<(), String> + 'static) -> Self {
+        Self::Json(status, Box::new(check))
+    }
+
+    /// This status and a JSON body that `shows`, as `holds` finds.
+    pub fn json_that(
+        status: u16,
+        shows: &'static str,
+        holds: impl Fn(&Value) -> bool + 'static,
+    ) -> Self {
+        Self::json(status, move |body| {
+            if holds(body) {
+                Ok(())
+            } else {
+                Err(format!("the body does not show {shows}"))
+            }
+        })
+    }
+}
+
+/// One row of an access table: a request by a caller, and what it must get back.
+pub struct Access {
+    method: Method,
+    path: String,
+    caller: &'static str,
+    bearer: Option<String>,
+    cancel_token: Option<String>,
+    if_match: Option<String>,
+    body: Option<Value>,
+    expect: Expect,
+}
+
+/// A row: `method` on `path` by `caller` must get `expect`.
+pub fn access(method: Method, path: &str, caller: &Caller, expect: Expect) -> Access {
+    Access {
+        method,
+        path: path.to_string(),
+        caller: caller.name,
+        bearer: caller.bearer.clone(),
+        cancel_token: caller.cancel_token.clone(),
+        if_match: None,
+        body: None,
+        expect,
+    }
+}
+
+impl Access {
+    /// The request sends this JSON body.
+    pub fn body(self, body: Value) -> Self {
+        Self {
+            body: Some(body),
+            ..self
+        }
+    }
+
+    /// The request sends this `If-Match`.
+    pub fn if_match(self, etag: &str) -> Self {
+        Self {
+            if_match: Some(etag.to_string()),
+            ..self
+        }
+    }
+
+    /// Sends the request; `Err` says how the answer differs from the expected one.
+    async fn check(&self, app: &TestApp) -> Result<(), String> {
+        let mut request = app.request(self.method.clone(), &self.path, self.bearer.as_deref());
+        if let Some(token) = &self.cancel_token {
+            request = request.header("x-cancel-token", token);
+        }
+        if let Some(etag) = &self.if_match {
+            request = request.header("if-match", etag);
+        }
+        if let Some(body) = &self.body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {e}"))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = response.text().await.map_err(|e| format!("no body: {e}"))?;
+        let (Expect::Problem(expected, _) | Expect::Json(expected, _)) = &self.expect;
+        if status != *expected {
+            return Err(format!("status {status}, expected {expected}: {text}"));
+        }
+        let body: Value =
+            serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))?;
+        match &self.expect {
+            Expect::Problem(status, code) => problem(&content_type, *status, code, &body),
+            Expect::Json(_, check) => check(&body),
+        }
+        .map_err(|why| format!("{why}: {body}"))
+    }
+}
+
+/// Whether `body` is the problem document `status` `code`, as `assert_problem` checks it.
+fn problem(content_type: &str, status: u16, code: &str, body: &Value) -> Result<(), String> {
+    if content_type != "application/problem+json" {
+        return Err(format!("content type {content_type:?}"));
+    }
+    if body["status"] != status || body["code"] != code {
+        return Err(format!("not the problem {status} {code}"));
+    }
+    if !(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string()) {
+        return Err("a problem without title, detail or type".into());
+    }
+    Ok(())
+}
+
+/// Sends every row of `table` in its order and fails naming each row whose answer is not
+/// the expected one.
+pub async fn assert_access(app: &TestApp, table: Vec<Access>) {
+    let mut failed = Vec::new();
+    for (n, row) in table.iter().enumerate() {
+        if let Err(why) = row.check(app).await {
+            failed.push(format!(
+                "row {}: {} {} as {}: {why}",
+                n + 1,
+                row.method,
+                row.path,
+                row.caller
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failed.len(),
+        table.len(),
+        failed.join("\n")
+    );
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fixtures::{Setup, registrant, setup};
+use crate::fixtures::{
+    Caller, Expect, GET, NOT_FOUND, Setup, access, assert_access, registrant, setup,
+};
 use crate::helpers::{assert_problem, id};
 
 /// A submission of the caller's organisation, as a partner's system sends it.
@@ -485,36 +487,52 @@ async fn a_registrations_history_is_read_by_who_may_read_it() {
         .await
         .unwrap();
     assert_eq!(cancelled.status(), 200);
-    let staff: Value = s
-        .app
-        .get(&path, Some(&s.app.moderator()))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(staff[0]["action"], "registered");
-    assert!(staff[0]["actor"].as_str().unwrap().starts_with("partner:"));
-    assert_eq!(staff[1]["action"], "cancelled");
-    let partner: Value = s.app.get_json(&path, Some(&s.caritas_token)).await;
-    assert_eq!(
-        partner[0]["actor"], "partner",
-        "the exact client is for staff"
-    );
-    let registrant = s
-        .app
-        .request(reqwest::Method::GET, &path, None)
-        .header("x-cancel-token", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registrant.status(), 200);
-    assert_problem(
-        s.app.get(&path, Some(&s.lamsa_token)).await,
-        404,
-        "not_found",
+    let staff = Expect::json(200, |events| {
+        if events[0]["action"] != "registered" || events[1]["action"] != "cancelled" {
+            return Err("not registered, then cancelled".into());
+        }
+        match events[0]["actor"].as_str() {
+            Some(actor) if actor.starts_with("partner:") => Ok(()),
+            _ => Err("staff see the exact client".into()),
+        }
+    });
+    let partner = Expect::json_that(200, "the partner, not its client", |events| {
+        events[0]["actor"] == "partner"
+    });
+    let moderator = s.app.moderator();
+    assert_access(
+        &s.app,
+        vec![
+            access(GET, &path, &Caller::bearer("moderator", &moderator), staff),
+            access(
+                GET,
+                &path,
+                &Caller::bearer("CARITAS", &s.caritas_token),
+                partner,
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::cancel_token("the registrant", &token),
+                Expect::json_that(200, "the registration's history", |events| {
+                    events[0]["action"] == "registered"
+                }),
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::bearer("LAMSA", &s.lamsa_token),
+                NOT_FOUND,
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::anonymous(),
+                Expect::Problem(401, "unauthorized"),
+            ),
+        ],
     )
     .await;
-    assert_problem(s.app.get(&path, None).await, 401, "unauthorized").await;
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::fixtures::registrant;
+use crate::fixtures::{Caller, Expect, GET, NOT_FOUND, POST, access, assert_access, registrant};
 use crate::helpers::{TestApp, assert_problem, id, spawn_app};
 
 /// A registration by staff: confirmed or waitlisted at once, with the cancel token in the
@@ -522,8 +522,6 @@ async fn partners_register_for_their_organisation_and_see_only_their_registratio
     let other_partner = app.partner(id(&lamsa).parse().unwrap());
     let path = format!("/api/v1/rounds/{round}/registrations");
 
-    let foreign = app.post(&path, Some(&partner), &json!({"name": "X", "email": "x@example.org", "privacy_consent": true, "organisation_id": id(&lamsa)})).await;
-    assert_problem(foreign, 403, "forbidden").await;
     let made: Value = app
         .post(
             &path,
@@ -542,43 +540,51 @@ async fn partners_register_for_their_organisation_and_see_only_their_registratio
     );
     register(&app, &round, &registrant("Anonym", "anon@example.org")).await;
 
-    let own: Value = app.get(&path, Some(&partner)).await.json().await.unwrap();
-    assert_eq!(own["items"].as_array().unwrap().len(), 1);
-    assert_eq!(own["items"][0]["id"], made["id"]);
-    let others: Value = app
-        .get(&path, Some(&other_partner))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(others["items"], json!([]));
-    assert_problem(
-        app.get(
-            &format!("/api/v1/registrations/{}", id(&made)),
-            Some(&other_partner),
-        )
-        .await,
-        404,
-        "not_found",
+    let foreign = json!({"name": "X", "email": "x@example.org", "privacy_consent": true, "organisation_id": id(&lamsa)});
+    let caritas = Caller::bearer("CARITAS", &partner);
+    let lamsa = Caller::bearer("LAMSA", &other_partner);
+    let made_path = format!("/api/v1/registrations/{}", id(&made));
+    let made_id = made["id"].clone();
+    let only_made = Expect::json_that(
+        200,
+        "its own registration only",
+        move |list| matches!(list["items"].as_array().map(Vec::as_slice), Some([only]) if only["id"] == made_id),
+    );
+    let made_id = made["id"].clone();
+    let is_made = Expect::json_that(200, "its registration", move |registration| {
+        registration["id"] == made_id
+    });
+    assert_access(
+        &app,
+        vec![
+            // A partner registers for no other organisation.
+            access(POST, &path, &caritas, Expect::Problem(403, "forbidden")).body(foreign),
+            access(GET, &path, &caritas, only_made),
+            access(
+                GET,
+                &path,
+                &lamsa,
+                Expect::json_that(200, "no registration", |list| list["items"] == json!([])),
+            ),
+            access(GET, &made_path, &lamsa, NOT_FOUND),
+            access(GET, &made_path, &caritas, is_made),
+            access(
+                GET,
+                &path,
+                &Caller::anonymous(),
+                Expect::Problem(401, "unauthorized"),
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::bearer("moderator", &app.moderator()),
+                Expect::json_that(200, "both registrations", |list| {
+                    list["items"].as_array().map(Vec::len) == Some(2)
+                }),
+            ),
+        ],
     )
     .await;
-    assert_eq!(
-        app.get(
-            &format!("/api/v1/registrations/{}", id(&made)),
-            Some(&partner)
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_problem(app.get(&path, None).await, 401, "unauthorized").await;
-    let all: Value = app
-        .get(&path, Some(&app.moderator()))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(all["items"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::fixtures::setup;
+use crate::fixtures::{
+    Caller, DELETE, Expect, GET, NOT_FOUND, PATCH, POST, access, assert_access, setup,
+};
 use crate::helpers::{assert_problem, id};
 
 #[tokio::test]
@@ -289,68 +291,46 @@ async fn nothing_leaks_between_organisations() {
         )
         .await;
     s.accept(&id(&public)).await;
-    let secret_path = format!("/api/v1/submissions/{}", id(&secret));
-    let other = &s.lamsa_token;
+    let secret_id = id(&secret);
+    let public_id = id(&public);
+    let secret_path = format!("/api/v1/submissions/{secret_id}");
+    let secret_history = format!("{secret_path}/history");
+    let public_path = format!("/api/v1/submissions/{public_id}");
+    let lamsa = Caller::bearer("LAMSA", &s.lamsa_token);
+    let anonymous = Caller::anonymous();
+    let caritas = Caller::bearer("CARITAS", &s.caritas_token);
+    let moderator = Caller::bearer("moderator", &s.app.moderator());
+    let hijack = json!({"title": "gekapert"});
+    let forbidden = || Expect::Problem(403, "forbidden");
 
-    assert_problem(s.app.get(&secret_path, Some(other)).await, 404, "not_found").await;
-    assert_problem(s.app.get(&secret_path, None).await, 404, "not_found").await;
-    assert_problem(
-        s.app
-            .patch(&secret_path, Some(other), &json!({"title": "gekapert"}))
-            .await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_problem(
-        s.app.delete(&secret_path, Some(other)).await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_problem(
-        s.app
-            .get(&format!("{secret_path}/history"), Some(other))
-            .await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_problem(
-        s.app.get(&format!("{secret_path}/history"), None).await,
-        404,
-        "not_found",
-    )
-    .await;
-    // On the public one another organisation may read but not change.
-    let public_path = format!("/api/v1/submissions/{}", id(&public));
-    let seen: Value = s
-        .app
-        .get(&public_path, Some(other))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        seen.get("author_name").is_none(),
-        "author names are for the own organisation"
-    );
-    assert_problem(
-        s.app
-            .patch(&public_path, Some(other), &json!({"title": "gekapert"}))
-            .await,
-        403,
-        "forbidden",
-    )
-    .await;
-    assert_problem(
-        s.app.delete(&public_path, Some(other)).await,
-        403,
-        "forbidden",
-    )
-    .await;
-
-    let queries = [
+    let mut table = vec![
+        access(GET, &secret_path, &lamsa, NOT_FOUND),
+        access(GET, &secret_path, &anonymous, NOT_FOUND),
+        access(PATCH, &secret_path, &lamsa, NOT_FOUND).body(hijack.clone()),
+        access(DELETE, &secret_path, &lamsa, NOT_FOUND),
+        access(GET, &secret_history, &lamsa, NOT_FOUND),
+        access(GET, &secret_history, &anonymous, NOT_FOUND),
+        // On the public one another organisation may read but not change; author names are
+        // for the own organisation.
+        access(
+            GET,
+            &public_path,
+            &lamsa,
+            Expect::json(200, move |seen| {
+                if seen["id"] != public_id.as_str() {
+                    return Err("another submission".into());
+                }
+                if seen.get("author_name").is_some() {
+                    return Err("shows the author".into());
+                }
+                Ok(())
+            }),
+        ),
+        access(PATCH, &public_path, &lamsa, forbidden()).body(hijack),
+        access(DELETE, &public_path, &lamsa, forbidden()),
+    ];
+    // In no list nor filter.
+    for query in [
         String::new(),
         format!("?organisation_id={}", s.caritas),
         "?status=submitted".into(),
@@ -361,59 +341,56 @@ async fn nothing_leaks_between_organisations() {
         "?q=Sprachkurse".into(),
         "?q=Interner".into(),
         "?updated_since=2000-01-01T00:00:00Z".into(),
-    ];
-    for query in &queries {
-        for token in [Some(other.as_str()), None] {
-            let list: Value = s
-                .app
-                .get(&format!("{}{query}", s.path()), token)
-                .await
-                .json()
-                .await
-                .unwrap();
-            let ids: Vec<&str> = list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["id"].as_str().unwrap())
-                .collect();
-            assert!(
-                !ids.contains(&id(&secret).as_str()),
-                "{query} leaked to {token:?}"
-            );
-            assert!(
-                list["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|i| i.get("author_name").is_none())
-            );
+    ] {
+        for caller in [&lamsa, &anonymous] {
+            let secret_id = secret_id.clone();
+            let list = Expect::json(200, move |list| {
+                let items = list["items"].as_array().ok_or("no items")?;
+                if items.iter().any(|i| i["id"] == secret_id.as_str()) {
+                    return Err("lists the secret submission".into());
+                }
+                if items.iter().any(|i| i.get("author_name").is_some()) {
+                    return Err("shows an author".into());
+                }
+                Ok(())
+            });
+            table.push(access(GET, &format!("{}{query}", s.path()), caller, list));
         }
     }
-    let probe = s.submit(other, json!({"kind": "action_approach", "topic": "sprache", "title": "X", "body": "Y", "addresses": [id(&secret)]})).await;
-    assert_problem(probe, 422, "validation_failed").await;
-
-    // The own organisation sees both, with author names; staff too.
-    let own: Value = s
-        .app
-        .get(&s.path(), Some(&s.caritas_token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(own["items"].as_array().unwrap().len(), 2);
-    assert_eq!(own["items"][0]["author_name"], "Maria Schulz");
-    let staff: Value = s
-        .app
-        .get(
-            &format!("{}?status=submitted", s.path()),
-            Some(&s.app.moderator()),
+    // Nor as an address.
+    table.push(
+        access(
+            POST,
+            &s.path(),
+            &lamsa,
+            Expect::Problem(422, "validation_failed"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(staff["items"][0]["id"], secret["id"]);
+        .body(json!({"kind": "action_approach", "topic": "sprache", "title": "X", "body": "Y", "addresses": [secret_id]})),
+    );
+    // The own organisation sees both, with author names; staff too.
+    table.push(access(
+        GET,
+        &s.path(),
+        &caritas,
+        Expect::json(200, |own| {
+            if own["items"].as_array().map(Vec::len) != Some(2) {
+                return Err("not both".into());
+            }
+            if own["items"][0]["author_name"] != "Maria Schulz" {
+                return Err("without the author".into());
+            }
+            Ok(())
+        }),
+    ));
+    table.push(access(
+        GET,
+        &format!("{}?status=submitted", s.path()),
+        &moderator,
+        Expect::json_that(200, "the secret submission", move |staff| {
+            staff["items"][0]["id"] == secret_id.as_str()
+        }),
+    ));
+    assert_access(&s.app, table).await;
 }
 
 #[tokio::test]

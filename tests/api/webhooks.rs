@@ -7,7 +7,10 @@ use std::time::Duration;
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::fixtures::{Setup, registrant, setup_with};
+use crate::fixtures::{
+    Caller, DELETE, Expect, GET, NOT_FOUND, PATCH, POST, Setup, access, assert_access, registrant,
+    setup_with,
+};
 use crate::helpers::{assert_problem, id, spawn_app};
 use crate::receiver::{Receiver, Reply};
 
@@ -618,29 +621,36 @@ async fn another_organisations_subscription_does_not_exist_for_a_partner() {
     first_attempt(&s, &s.caritas_token, &caritas).await;
     let etag = s.app.etag(&path, Some(&s.caritas_token)).await;
 
-    let lamsa = &s.lamsa_token;
+    let lamsa = Caller::bearer("LAMSA", &s.lamsa_token);
     let change = json!({"status": "disabled", "url": "http://127.0.0.1:9/elsewhere"});
-    for response in [
-        s.app.patch(&path, Some(lamsa), &change).await,
-        s.app.patch_if_match(&path, lamsa, &etag, &change).await,
-        s.app.delete(&path, Some(lamsa)).await,
-        s.app
-            .post(&format!("{path}/rotate-secret"), Some(lamsa), &json!({}))
-            .await,
-        s.app
-            .post(&format!("{path}/test"), Some(lamsa), &json!({}))
-            .await,
-        s.app.get(&format!("{path}/deliveries"), Some(lamsa)).await,
-        s.app
-            .post(
+    assert_access(
+        &s.app,
+        vec![
+            access(GET, &path, &lamsa, NOT_FOUND),
+            access(
+                GET,
+                "/api/v1/webhooks",
+                &lamsa,
+                Expect::json_that(200, "no subscription", |list| list["items"] == json!([])),
+            ),
+            access(PATCH, &path, &lamsa, NOT_FOUND).body(change.clone()),
+            access(PATCH, &path, &lamsa, NOT_FOUND)
+                .if_match(&etag)
+                .body(change),
+            access(DELETE, &path, &lamsa, NOT_FOUND),
+            access(POST, &format!("{path}/rotate-secret"), &lamsa, NOT_FOUND).body(json!({})),
+            access(POST, &format!("{path}/test"), &lamsa, NOT_FOUND).body(json!({})),
+            access(GET, &format!("{path}/deliveries"), &lamsa, NOT_FOUND),
+            access(
+                POST,
                 &format!("{path}/deliveries/{delivery}/redeliver"),
-                Some(lamsa),
-                &json!({}),
+                &lamsa,
+                NOT_FOUND,
             )
-            .await,
-    ] {
-        assert_problem(response, 404, "not_found").await;
-    }
+            .body(json!({})),
+        ],
+    )
+    .await;
 
     // Nothing of it changed, and nothing more went out.
     let after = s.app.get(&path, Some(&s.caritas_token)).await;
