@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, id, spawn_app_with};
+use crate::helpers::{TestApp, content_type, id, is_problem, spawn_app_with};
 
 impl TestApp {
     /// Creates a consultation with the given status (moving it forward step by step).
@@ -357,12 +357,7 @@ impl Access {
             .await
             .map_err(|e| format!("no answer: {e}"))?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
+        let content_type = content_type(&response);
         let text = response.text().await.map_err(|e| format!("no body: {e}"))?;
         let (Expect::Problem(expected, _) | Expect::Json(expected, _)) = &self.expect;
         if status != *expected {
@@ -371,25 +366,11 @@ impl Access {
         let body: Value =
             serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))?;
         match &self.expect {
-            Expect::Problem(status, code) => problem(&content_type, *status, code, &body),
+            Expect::Problem(status, code) => is_problem(&content_type, *status, code, &body),
             Expect::Json(_, check) => check(&body),
         }
         .map_err(|why| format!("{why}: {body}"))
     }
-}
-
-/// Whether `body` is the problem document `status` `code`, as `assert_problem` checks it.
-fn problem(content_type: &str, status: u16, code: &str, body: &Value) -> Result<(), String> {
-    if content_type != "application/problem+json" {
-        return Err(format!("content type {content_type:?}"));
-    }
-    if body["status"] != status || body["code"] != code {
-        return Err(format!("not the problem {status} {code}"));
-    }
-    if !(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string()) {
-        return Err("a problem without title, detail or type".into());
-    }
-    Ok(())
 }
 
 /// Sends every row of `table` in its order and fails naming each row whose answer is not

@@ -1,12 +1,14 @@
 //! Spawns the real server on a free port against its own PostgreSQL database, cloned from a
 //! migrated template, and offers a client that speaks to it like a user would.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use crate::smtp::MailSink;
 use beteiligung::auth::TokenService;
 use beteiligung::base::{Principal, Role};
 use beteiligung::config::{Config, MissingSecret};
+use futures::future::join_all;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -351,8 +353,42 @@ impl TestApp {
             .expect("PATCH")
     }
 
-    /// How many rows `table` holds in this test's database.
-    /// Rows of `table` matching an SQL condition.
+    /// POSTs `body` `times` at once with one `Idempotency-Key`, as a client retrying after
+    /// timeouts does. Each answer must be 201 or 409 `idempotency_key_in_use`; returns the
+    /// ids the 201s carry.
+    pub async fn post_at_once_with_key(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        key: &str,
+        body: &Value,
+        times: usize,
+    ) -> HashSet<Value> {
+        let responses = join_all((0..times).map(|_| {
+            self.request(Method::POST, path, token)
+                .header("idempotency-key", key)
+                .json(body)
+                .send()
+        }))
+        .await;
+        let mut ids = HashSet::new();
+        for response in responses {
+            let response = response.expect("POST");
+            match response.status().as_u16() {
+                201 => {
+                    ids.insert(response.json::<Value>().await.expect("JSON body")["id"].clone());
+                }
+                409 => assert_eq!(
+                    response.json::<Value>().await.expect("problem body")["code"],
+                    "idempotency_key_in_use"
+                ),
+                other => panic!("unexpected status {other}"),
+            }
+        }
+        ids
+    }
+
+    /// How many rows of `table` match an SQL condition.
     pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         self.db()
             .await
@@ -365,6 +401,7 @@ impl TestApp {
             .get(0)
     }
 
+    /// How many rows `table` holds in this test's database.
     pub async fn count(&self, table: &str) -> i64 {
         self.db()
             .await
@@ -396,18 +433,37 @@ impl TestApp {
 /// Asserts a problem response with `status` and `code`, and returns its body.
 pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
-    let content_type = response
+    let content_type = content_type(&response);
+    let body: Value = response.json().await.expect("problem body");
+    if let Err(why) = is_problem(&content_type, status, code, &body) {
+        panic!("{why}: {body}");
+    }
+    body
+}
+
+/// Whether an answer of `content_type` with `body` is the problem `status` `code`; `Err` says
+/// how it differs.
+pub fn is_problem(content_type: &str, status: u16, code: &str, body: &Value) -> Result<(), String> {
+    if content_type != "application/problem+json" {
+        return Err(format!("content type {content_type:?}"));
+    }
+    if body["status"] != status || body["code"] != code {
+        return Err(format!("not the problem {status} {code}"));
+    }
+    if !(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string()) {
+        return Err("a problem without title, detail or type".into());
+    }
+    Ok(())
+}
+
+/// The `Content-Type` of a response, empty when it has none.
+pub fn content_type(response: &Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_string();
-    assert_eq!(content_type, "application/problem+json");
-    let body: Value = response.json().await.expect("problem body");
-    assert_eq!(body["status"], status, "{body}");
-    assert_eq!(body["code"], code, "{body}");
-    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
-    body
+        .to_string()
 }
 
 pub fn id(value: &Value) -> String {

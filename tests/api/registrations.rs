@@ -458,17 +458,7 @@ async fn check_in_marks_confirmed_people_only() {
         "not_found",
     )
     .await;
-    let events: i64 = app
-        .db()
-        .await
-        .query_one(
-            "SELECT count(*) FROM events WHERE action = 'checked_in'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(events, 1);
+    assert_eq!(app.count_where("events", "action = 'checked_in'").await, 1);
 }
 
 #[tokio::test]
@@ -815,29 +805,9 @@ async fn concurrent_retries_with_one_key_create_one_registration() {
     let path = format!("/api/v1/rounds/{round}/registrations");
     let body = registrant("Paul Neumann", "paul@example.org");
     let key = uuid::Uuid::new_v4().to_string();
-    let responses = join_all((0..20).map(|_| {
-        app.request(reqwest::Method::POST, &path, None)
-            .header("idempotency-key", &key)
-            .json(&body)
-            .send()
-    }))
-    .await;
-    let mut ids = std::collections::HashSet::new();
-    for response in responses {
-        let response = response.unwrap();
-        match response.status().as_u16() {
-            201 => {
-                ids.insert(response.json::<Value>().await.unwrap()["id"].clone());
-            }
-            409 => {
-                assert_eq!(
-                    response.json::<Value>().await.unwrap()["code"],
-                    "idempotency_key_in_use"
-                );
-            }
-            other => panic!("unexpected status {other}"),
-        }
-    }
+    let ids = app
+        .post_at_once_with_key(&path, None, &key, &body, 20)
+        .await;
     assert_eq!(ids.len(), 1, "every 201 is the same registration");
     let stored = app.count("registrations").await;
     assert_eq!(stored, 1);

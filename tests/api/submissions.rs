@@ -155,15 +155,11 @@ async fn invalid_submissions_are_refused_field_by_field() {
         "invalid_body",
     )
     .await;
-    let count: i64 = s
-        .app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM submissions", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(count, 3, "only the fixtures were stored");
+    assert_eq!(
+        s.app.count("submissions").await,
+        3,
+        "only the fixtures were stored"
+    );
 }
 
 #[tokio::test]
@@ -979,29 +975,11 @@ async fn anonymous_callers_see_accepted_submissions_without_authors() {
 async fn a_partner_retrying_after_a_timeout_never_creates_a_duplicate() {
     let s = setup().await;
     let body = json!({"kind": "need", "topic": "sprache", "title": "Sprachkurse", "body": "a", "external_ref": "CAR-7"});
-    let responses = join_all((0..20).map(|_| {
-        s.app
-            .request(reqwest::Method::POST, &s.path(), Some(&s.caritas_token))
-            .header("idempotency-key", "car-7-try")
-            .json(&body)
-            .send()
-    }))
-    .await;
-    let mut ids = std::collections::HashSet::new();
-    for response in responses {
-        let response = response.unwrap();
-        match response.status().as_u16() {
-            201 => {
-                ids.insert(response.json::<Value>().await.unwrap()["id"].clone());
-            }
-            409 => assert_eq!(
-                response.json::<Value>().await.unwrap()["code"],
-                "idempotency_key_in_use"
-            ),
-            other => panic!("unexpected {other}"),
-        }
-    }
-    assert_eq!(ids.len(), 1);
+    let ids = s
+        .app
+        .post_at_once_with_key(&s.path(), Some(&s.caritas_token), "car-7-try", &body, 20)
+        .await;
+    assert_eq!(ids.len(), 1, "every 201 is the same submission");
     let replay = s
         .app
         .request(reqwest::Method::POST, &s.path(), Some(&s.caritas_token))
@@ -1031,15 +1009,7 @@ async fn a_partner_retrying_after_a_timeout_never_creates_a_duplicate() {
         .await
         .unwrap();
     assert_eq!(other.status(), 201);
-    let stored: i64 = s
-        .app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM submissions", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stored, 2);
+    assert_eq!(s.app.count("submissions").await, 2);
 }
 
 #[tokio::test]
