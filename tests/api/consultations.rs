@@ -203,8 +203,7 @@ async fn patch_honours_if_match_and_clears_nullable_fields() {
     let admin = app.admin();
     let c = app.consultation("etag-test", "draft").await;
     let path = format!("/api/v1/consultations/{}", id(&c));
-    let current = app.get(&path, Some(&admin)).await;
-    let etag = current.headers()["etag"].to_str().unwrap().to_string();
+    let etag = app.etag(&path, Some(&admin)).await;
 
     let stale = app
         .patch_if_match(&path, &admin, "\"999\"", &json!({"title": "Neu"}))

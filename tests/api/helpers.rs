@@ -1,14 +1,16 @@
 //! Spawns the real server on a free port against its own PostgreSQL database, cloned from a
 //! migrated template, and offers a client that speaks to it like a user would.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use crate::smtp::MailSink;
 use beteiligung::auth::TokenService;
 use beteiligung::base::{Principal, Role};
 use beteiligung::config::{Config, MissingSecret};
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use serde_json::{Value, json};
+use futures::future::join_all;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -351,8 +353,42 @@ impl TestApp {
             .expect("PATCH")
     }
 
-    /// How many rows `table` holds in this test's database.
-    /// Rows of `table` matching an SQL condition.
+    /// POSTs `body` `times` at once with one `Idempotency-Key`, as a client retrying after
+    /// timeouts does. Each answer must be 201 or 409 `idempotency_key_in_use`; returns the
+    /// ids the 201s carry.
+    pub async fn post_at_once_with_key(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        key: &str,
+        body: &Value,
+        times: usize,
+    ) -> HashSet<Value> {
+        let responses = join_all((0..times).map(|_| {
+            self.request(Method::POST, path, token)
+                .header("idempotency-key", key)
+                .json(body)
+                .send()
+        }))
+        .await;
+        let mut ids = HashSet::new();
+        for response in responses {
+            let response = response.expect("POST");
+            match response.status().as_u16() {
+                201 => {
+                    ids.insert(response.json::<Value>().await.expect("JSON body")["id"].clone());
+                }
+                409 => assert_eq!(
+                    response.json::<Value>().await.expect("problem body")["code"],
+                    "idempotency_key_in_use"
+                ),
+                other => panic!("unexpected status {other}"),
+            }
+        }
+        ids
+    }
+
+    /// How many rows of `table` match an SQL condition.
     pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         self.db()
             .await
@@ -365,6 +401,7 @@ impl TestApp {
             .get(0)
     }
 
+    /// How many rows `table` holds in this test's database.
     pub async fn count(&self, table: &str) -> i64 {
         self.db()
             .await
@@ -372,6 +409,14 @@ impl TestApp {
             .await
             .expect("count")
             .get(0)
+    }
+
+    /// The value of one series at `GET /metrics`, e.g.
+    /// `beteiligung_outbox_sent_total{channel="webhook"}`; `None` while it is not there.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        let response = self.get("/metrics", None).await;
+        assert_eq!(response.status(), 200, "GET /metrics");
+        metric_value(&response.text().await.expect("metrics"), series)
     }
 
     /// A direct connection to this test's database, to check what is stored.
@@ -383,100 +428,42 @@ impl TestApp {
         tokio::spawn(connection);
         client
     }
-
-    // --- fixtures -------------------------------------------------------------------
-
-    /// Creates a consultation with the given status (moving it forward step by step).
-    pub async fn consultation(&self, slug: &str, status: &str) -> Value {
-        let admin = self.admin();
-        let created = self
-            .post(
-                "/api/v1/consultations",
-                Some(&admin),
-                &json!({
-                    "slug": slug,
-                    "title": "Integrationskonzept Sachsen-Anhalt",
-                    "summary": "Beteiligungsprozess zum Integrationskonzept",
-                    "topics": [
-                        {"key": "sprache", "label": "Sprache und Sprachkurse"},
-                        {"key": "arbeitsmarkt", "label": "Arbeitsmarktintegration"},
-                        {"key": "wohnen", "label": "Wohnen"}
-                    ],
-                    "starts_on": "2019-09-12",
-                    "ends_on": "2020-06-30"
-                }),
-            )
-            .await;
-        assert_eq!(created.status(), StatusCode::CREATED);
-        let mut body: Value = created.json().await.expect("json");
-        let order = ["draft", "open", "closed", "archived"];
-        let target = order.iter().position(|s| *s == status).expect("status");
-        for next in &order[1..=target] {
-            let response = self
-                .patch(
-                    &format!("/api/v1/consultations/{}", body["id"].as_str().expect("id")),
-                    Some(&admin),
-                    &json!({"status": next}),
-                )
-                .await;
-            assert_eq!(response.status(), StatusCode::OK);
-            body = response.json().await.expect("json");
-        }
-        body
-    }
-
-    /// Creates a round of `consultation_id` with the given capacity, registration open now.
-    pub async fn round(&self, consultation_id: &str, capacity: i32) -> Value {
-        let now = chrono::Utc::now();
-        let response = self
-            .post(
-                &format!("/api/v1/consultations/{consultation_id}/rounds"),
-                Some(&self.admin()),
-                &json!({
-                    "kind": "regional",
-                    "title": "Regionalkonferenz Stendal",
-                    "venue": {"name": "Landratsamt Stendal", "street": "Hospitalstraße 1-2", "postal_code": "39576", "city": "Stendal"},
-                    "region": "Altmark",
-                    "starts_at": now + chrono::Duration::days(30),
-                    "ends_at": now + chrono::Duration::days(30) + chrono::Duration::hours(5),
-                    "capacity": capacity,
-                    "registration_opens_at": now - chrono::Duration::days(1),
-                    "registration_closes_at": now + chrono::Duration::days(28),
-                }),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.expect("json")
-    }
-
-    pub async fn organisation(&self, name: &str, category: &str, region: &str) -> Value {
-        let response = self
-            .post(
-                "/api/v1/organisations",
-                Some(&self.admin()),
-                &json!({"name": name, "category": category, "region": region}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.expect("json")
-    }
 }
 
 /// Asserts a problem response with `status` and `code`, and returns its body.
 pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
-    let content_type = response
+    let content_type = content_type(&response);
+    let body: Value = response.json().await.expect("problem body");
+    if let Err(why) = is_problem(&content_type, status, code, &body) {
+        panic!("{why}: {body}");
+    }
+    body
+}
+
+/// Whether an answer of `content_type` with `body` is the problem `status` `code`; `Err` says
+/// how it differs.
+pub fn is_problem(content_type: &str, status: u16, code: &str, body: &Value) -> Result<(), String> {
+    if content_type != "application/problem+json" {
+        return Err(format!("content type {content_type:?}"));
+    }
+    if body["status"] != status || body["code"] != code {
+        return Err(format!("not the problem {status} {code}"));
+    }
+    if !(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string()) {
+        return Err("a problem without title, detail or type".into());
+    }
+    Ok(())
+}
+
+/// The `Content-Type` of a response, empty when it has none.
+pub fn content_type(response: &Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_string();
-    assert_eq!(content_type, "application/problem+json");
-    let body: Value = response.json().await.expect("problem body");
-    assert_eq!(body["status"], status, "{body}");
-    assert_eq!(body["code"], code, "{body}");
-    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
-    body
+        .to_string()
 }
 
 pub fn id(value: &Value) -> String {

@@ -3,11 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::fixtures::{numbered_registrant, registrant};
 use crate::helpers::{assert_problem, id, spawn_app, spawn_app_with};
-
-fn person(n: usize) -> Value {
-    json!({"name": format!("Teilnehmende {n}"), "email": format!("person{n}@example.org"), "privacy_consent": true})
-}
 
 fn header(response: &reqwest::Response, name: &str) -> String {
     response
@@ -21,11 +18,10 @@ fn header(response: &reqwest::Response, name: &str) -> String {
 #[tokio::test]
 async fn anonymous_registrations_are_limited_per_client_address() {
     let app = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "3/min")]).await;
-    let c = app.consultation("integrationskonzept", "open").await;
-    let round = id(&app.round(&id(&c), 100).await);
+    let round = app.open_round(100).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
     for n in 0..3 {
-        let response = app.post(&path, None, &person(n)).await;
+        let response = app.post(&path, None, &numbered_registrant(n)).await;
         assert_eq!(response.status(), 201);
         assert_eq!(
             header(&response, "ratelimit-policy"),
@@ -37,7 +33,7 @@ async fn anonymous_registrations_are_limited_per_client_address() {
             header(&response, "ratelimit")
         );
     }
-    let refused = app.post(&path, None, &person(3)).await;
+    let refused = app.post(&path, None, &numbered_registrant(3)).await;
     let retry_after: u64 = header(&refused, "retry-after").parse().unwrap();
     assert!((1..=60).contains(&retry_after));
     assert!(header(&refused, "ratelimit").starts_with("\"sensitive\";r=0;"));
@@ -387,7 +383,7 @@ async fn responses_are_not_cached_not_sniffed_and_carry_a_request_id() {
         .post(
             &format!("/api/v1/rounds/{round}/registrations"),
             Some(&admin),
-            &json!({"name": "Aylin Demir", "email": "a.demir@example.org", "privacy_consent": true}),
+            &registrant("Aylin Demir", "a.demir@example.org"),
         )
         .await
         .json()

@@ -4,8 +4,8 @@ use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fixtures::{Setup, setup_with};
 use crate::helpers::{TestApp, assert_problem, spawn_app};
-use crate::submissions::{Setup, setup_with};
 
 fn import_path(consultation: &str) -> String {
     format!("/api/v1/consultations/{consultation}/submissions/import")

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::fixtures::{
+    Caller, Expect, GET, NOT_FOUND, Setup, access, assert_access, registrant, setup,
+};
 use crate::helpers::{assert_problem, id};
-use crate::submissions::{Setup, setup};
 
 /// A submission of the caller's organisation, as a partner's system sends it.
 fn need(title: &str) -> Value {
@@ -283,7 +285,7 @@ async fn a_rounds_etag_changes_with_its_seats() {
         .post(
             &format!("{path}/registrations"),
             Some(&s.app.admin()),
-            &json!({"name": "Aylin Demir", "email": "a.demir@example.org", "privacy_consent": true}),
+            &registrant("Aylin Demir", "a.demir@example.org"),
         )
         .await;
     assert_eq!(registered.status(), 201);
@@ -328,9 +330,13 @@ async fn a_time_dependent_refusal_is_not_replayed() {
     let key = uuid::Uuid::new_v4().to_string();
     let register = || {
         s.app
-            .request(reqwest::Method::POST, &format!("{path}/registrations"), None)
+            .request(
+                reqwest::Method::POST,
+                &format!("{path}/registrations"),
+                None,
+            )
             .header("idempotency-key", &key)
-            .json(&json!({"name": "Jonas Becker", "email": "j.becker@example.org", "privacy_consent": true}))
+            .json(&registrant("Jonas Becker", "j.becker@example.org"))
             .send()
     };
     assert_problem(register().await.unwrap(), 409, "registration_closed").await;
@@ -360,7 +366,7 @@ async fn emails_are_normalised_so_that_erasure_finds_them() {
             None,
         )
         .header("idempotency-key", &key)
-        .json(&json!({"name": "Jane Richter", "email": " Jane@Example.org ", "privacy_consent": true}))
+        .json(&registrant("Jane Richter", " Jane@Example.org "))
         .send()
         .await
         .unwrap();
@@ -460,7 +466,7 @@ async fn a_registrations_history_is_read_by_who_may_read_it() {
         .post(
             &format!("/api/v1/rounds/{}/registrations", s.round),
             Some(&s.caritas_token),
-            &json!({"name": "Olga Weber", "email": "o.weber@example.org", "privacy_consent": true}),
+            &registrant("Olga Weber", "o.weber@example.org"),
         )
         .await
         .json()
@@ -481,36 +487,52 @@ async fn a_registrations_history_is_read_by_who_may_read_it() {
         .await
         .unwrap();
     assert_eq!(cancelled.status(), 200);
-    let staff: Value = s
-        .app
-        .get(&path, Some(&s.app.moderator()))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(staff[0]["action"], "registered");
-    assert!(staff[0]["actor"].as_str().unwrap().starts_with("partner:"));
-    assert_eq!(staff[1]["action"], "cancelled");
-    let partner: Value = s.app.get_json(&path, Some(&s.caritas_token)).await;
-    assert_eq!(
-        partner[0]["actor"], "partner",
-        "the exact client is for staff"
-    );
-    let registrant = s
-        .app
-        .request(reqwest::Method::GET, &path, None)
-        .header("x-cancel-token", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registrant.status(), 200);
-    assert_problem(
-        s.app.get(&path, Some(&s.lamsa_token)).await,
-        404,
-        "not_found",
+    let staff = Expect::json(200, |events| {
+        if events[0]["action"] != "registered" || events[1]["action"] != "cancelled" {
+            return Err("not registered, then cancelled".into());
+        }
+        match events[0]["actor"].as_str() {
+            Some(actor) if actor.starts_with("partner:") => Ok(()),
+            _ => Err("staff see the exact client".into()),
+        }
+    });
+    let partner = Expect::json_that(200, "the partner, not its client", |events| {
+        events[0]["actor"] == "partner"
+    });
+    let moderator = s.app.moderator();
+    assert_access(
+        &s.app,
+        vec![
+            access(GET, &path, &Caller::bearer("moderator", &moderator), staff),
+            access(
+                GET,
+                &path,
+                &Caller::bearer("CARITAS", &s.caritas_token),
+                partner,
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::cancel_token("the registrant", &token),
+                Expect::json_that(200, "the registration's history", |events| {
+                    events[0]["action"] == "registered"
+                }),
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::bearer("LAMSA", &s.lamsa_token),
+                NOT_FOUND,
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::anonymous(),
+                Expect::Problem(401, "unauthorized"),
+            ),
+        ],
     )
     .await;
-    assert_problem(s.app.get(&path, None).await, 401, "unauthorized").await;
 }
 
 #[tokio::test]
@@ -651,7 +673,7 @@ async fn a_sync_sees_waitlist_positions_that_moved() {
     let path = format!("/api/v1/rounds/{round}/registrations");
     let mut ids = Vec::new();
     for n in 0..3 {
-        let body = json!({"name": format!("Person {n}"), "email": format!("p{n}@example.org"), "privacy_consent": true});
+        let body = registrant(&format!("Person {n}"), &format!("p{n}@example.org"));
         let created: Value = s
             .app
             .post(&path, Some(&s.app.admin()), &body)

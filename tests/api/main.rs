@@ -6,6 +6,7 @@ mod clients;
 mod consideration_table;
 mod consultations;
 mod errors;
+mod fixtures;
 mod helpers;
 mod http;
 mod imports;

@@ -7,17 +7,15 @@ use std::time::Duration;
 use futures::future::join_all;
 use serde_json::{Value, json};
 
+use crate::fixtures::registrant;
 use crate::helpers::{
-    TestApp, assert_problem, id, mail_settings, spawn_app, spawn_app_with, spawn_app_with_mail,
+    TestApp, assert_problem, id, mail_settings, metric_value, spawn_app, spawn_app_with,
+    spawn_app_with_mail,
 };
 use crate::smtp::{Mail, MailSink, REFUSED_DOMAIN};
 
 const CONFIRM_LINK: &str = "https://beteiligung.sachsen-anhalt.test/anmeldung/bestaetigen";
 const CANCEL_LINK: &str = "https://beteiligung.sachsen-anhalt.test/anmeldung/";
-
-fn person(name: &str, email: &str) -> Value {
-    json!({"name": name, "email": email, "privacy_consent": true})
-}
 
 /// An open consultation's Regionalkonferenz Halle with `capacity` seats, a venue and
 /// registration open now.
@@ -38,8 +36,7 @@ async fn halle(app: &TestApp, capacity: i32) -> Value {
 
 /// Changes a round as an admin, with the ETag it has now.
 async fn patch_round(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
-    let current = app.get(path, None).await;
-    let etag = current.headers()["etag"].to_str().unwrap().to_string();
+    let etag = app.etag(path, None).await;
     app.patch_if_match(path, &app.admin(), &etag, body).await
 }
 
@@ -62,14 +59,6 @@ async fn confirm(app: &TestApp, token: &str) -> reqwest::Response {
         &json!({ "token": token }),
     )
     .await
-}
-
-async fn seats(app: &TestApp, round: &str) -> Value {
-    app.get_json(&format!("/api/v1/rounds/{round}"), None)
-        .await
-        .get("seats")
-        .cloned()
-        .unwrap()
 }
 
 /// The one mail to `address` whose subject starts with `subject`.
@@ -110,13 +99,13 @@ async fn an_anonymous_registrant_confirms_by_mail_and_cancels_with_the_mailed_li
     let created = register(
         &app,
         &round_id,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         None,
     )
     .await;
     assert_eq!(created["status"], "pending");
     assert!(created.get("cancel_token").is_none(), "{created}");
-    assert_eq!(seats(&app, &round_id).await["confirmed"], 0);
+    assert_eq!(app.seats(&round_id).await["confirmed"], 0);
 
     let please = mail(&sink, "a.demir@example.org", "Bitte bestätigen").await;
     assert_eq!(
@@ -147,10 +136,10 @@ async fn an_anonymous_registrant_confirms_by_mail_and_cancels_with_the_mailed_li
     let confirmed: Value = confirmed.json().await.unwrap();
     assert_eq!(confirmed["status"], "confirmed");
     assert_eq!(confirmed["id"], created["id"]);
-    assert_eq!(seats(&app, &round_id).await["confirmed"], 1);
+    assert_eq!(app.seats(&round_id).await["confirmed"], 1);
     // The link works once: later it reveals nothing and changes nothing.
     assert_problem(confirm(&app, &token).await, 404, "confirmation_not_found").await;
-    assert_eq!(seats(&app, &round_id).await["confirmed"], 1);
+    assert_eq!(app.seats(&round_id).await["confirmed"], 1);
 
     let welcome = mail(&sink, "a.demir@example.org", "Ihre Anmeldung ist bestätigt").await;
     assert!(welcome.text.contains("Ein Platz ist für Sie reserviert"));
@@ -179,7 +168,7 @@ async fn an_anonymous_registrant_confirms_by_mail_and_cancels_with_the_mailed_li
         .await
         .unwrap();
     assert_eq!(cancelled.status(), 200);
-    assert_eq!(seats(&app, &round_id).await["confirmed"], 0);
+    assert_eq!(app.seats(&round_id).await["confirmed"], 0);
     let goodbye = mail(&sink, "a.demir@example.org", "Ihre Anmeldung ist storniert").await;
     assert!(goodbye.text.contains("Regionalkonferenz Halle"));
 }
@@ -191,14 +180,14 @@ async fn the_seat_is_decided_at_confirmation_and_the_waitlist_is_told_its_positi
     let first = register(
         &app,
         &round,
-        &person("Jonas Krüger", "j.krueger@example.org"),
+        &registrant("Jonas Krüger", "j.krueger@example.org"),
         None,
     )
     .await;
     let second = register(
         &app,
         &round,
-        &person("Lena Wolf", "l.wolf@example.org"),
+        &registrant("Lena Wolf", "l.wolf@example.org"),
         None,
     )
     .await;
@@ -215,7 +204,7 @@ async fn the_seat_is_decided_at_confirmation_and_the_waitlist_is_told_its_positi
     assert_eq!(jonas["status"], "waitlisted");
     assert_eq!(jonas["waitlist_position"], 1);
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 1, "waitlisted": 1, "attended": 0, "capacity": 1})
     );
     let waiting = mail(
@@ -272,7 +261,7 @@ async fn unknown_and_expired_confirmation_tokens_are_refused_and_change_nothing(
     let created = register(
         &app,
         &round,
-        &person("Emil Hahn", "e.hahn@example.org"),
+        &registrant("Emil Hahn", "e.hahn@example.org"),
         None,
     )
     .await;
@@ -285,7 +274,7 @@ async fn unknown_and_expired_confirmation_tokens_are_refused_and_change_nothing(
     let status = refused.status().as_u16();
     // 410 while the row is still there, 404 once the clean-up has deleted it.
     assert!(status == 410 || status == 404, "{status}");
-    assert_eq!(seats(&app, &round).await["confirmed"], 0);
+    assert_eq!(app.seats(&round).await["confirmed"], 0);
     // The clean-up deletes the registration, its events and waiting mails.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let left = db
@@ -305,7 +294,7 @@ async fn unknown_and_expired_confirmation_tokens_are_refused_and_change_nothing(
     let again = register(
         &app,
         &round,
-        &person("Emil Hahn", "e.hahn@example.org"),
+        &registrant("Emil Hahn", "e.hahn@example.org"),
         None,
     )
     .await;
@@ -319,7 +308,7 @@ async fn a_pending_registration_cancelled_by_staff_is_not_written_to_again() {
     let created = register(
         &app,
         &round,
-        &person("Emil Hahn", "e.hahn@example.org"),
+        &registrant("Emil Hahn", "e.hahn@example.org"),
         None,
     )
     .await;
@@ -336,7 +325,7 @@ async fn a_pending_registration_cancelled_by_staff_is_not_written_to_again() {
     );
     // No SMTP server here: the please-confirm mail was still waiting, and is gone.
     assert_eq!(app.count("outbox").await, 0);
-    assert_eq!(seats(&app, &round).await["confirmed"], 0);
+    assert_eq!(app.seats(&round).await["confirmed"], 0);
 }
 
 #[tokio::test]
@@ -347,14 +336,14 @@ async fn nobody_moves_up_for_a_cancelled_round() {
     let first = register(
         &app,
         &round,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         Some(&admin),
     )
     .await;
     let second = register(
         &app,
         &round,
-        &person("Jonas Krüger", "j.krueger@example.org"),
+        &registrant("Jonas Krüger", "j.krueger@example.org"),
         Some(&admin),
     )
     .await;
@@ -402,7 +391,7 @@ async fn an_expired_link_is_gone_until_the_clean_up() {
     register(
         &app,
         &round,
-        &person("Emil Hahn", "e.hahn@example.org"),
+        &registrant("Emil Hahn", "e.hahn@example.org"),
         None,
     )
     .await;
@@ -419,7 +408,7 @@ async fn an_expired_link_is_gone_until_the_clean_up() {
         .unwrap()
         .get(0);
     assert_eq!(status, "pending");
-    assert_eq!(seats(&app, &round).await["confirmed"], 0);
+    assert_eq!(app.seats(&round).await["confirmed"], 0);
 }
 
 #[tokio::test]
@@ -432,7 +421,7 @@ async fn a_partners_registration_is_confirmed_at_once_and_the_registrant_mailed(
     let created = register(
         &app,
         &round,
-        &person("Mehmet Yılmaz", "m.yilmaz@caritas-halle.example"),
+        &registrant("Mehmet Yılmaz", "m.yilmaz@caritas-halle.example"),
         Some(&app.partner(id(&caritas).parse().unwrap())),
     )
     .await;
@@ -458,7 +447,7 @@ async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() 
     register(
         &app,
         &round_id,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         Some(&admin),
     )
     .await;
@@ -472,14 +461,14 @@ async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() 
     register(
         &app,
         &round_id,
-        &person("Jonas Krüger", "j.krueger@example.org"),
+        &registrant("Jonas Krüger", "j.krueger@example.org"),
         Some(&admin),
     )
     .await;
     let waiting = register(
         &app,
         &round_id,
-        &person("Emil Hahn", "e.hahn@example.org"),
+        &registrant("Emil Hahn", "e.hahn@example.org"),
         Some(&admin),
     )
     .await;
@@ -546,7 +535,7 @@ async fn a_header_injection_in_a_name_adds_no_recipient() {
         .post(
             &format!("/api/v1/rounds/{round}/registrations"),
             Some(&app.admin()),
-            &person(
+            &registrant(
                 "Eve\r\nBcc: victim@example.org\r\nX-Injected: yes",
                 "eve@example.org",
             ),
@@ -579,7 +568,7 @@ async fn a_mail_written_before_a_crash_is_sent_by_the_restarted_service() {
     register(
         &first,
         &round,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         None,
     )
     .await;
@@ -623,7 +612,7 @@ async fn mails_wait_while_the_smtp_server_is_down_and_go_out_when_it_is_back() {
     register(
         &app,
         &round,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         None,
     )
     .await;
@@ -656,25 +645,17 @@ async fn mails_wait_while_the_smtp_server_is_down_and_go_out_when_it_is_back() {
     assert!(metrics.contains("beteiligung_outbox_retries_total{channel=\"mail\"}"));
 }
 
-/// The value of a counter in the Prometheus text, 0 when it was never counted.
-fn counter(metrics: &str, series: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 #[tokio::test]
 async fn a_mail_the_server_refuses_for_good_is_marked_failed_and_not_retried() {
     let (app, sink) = spawn_app_with_mail(&[]).await;
     let round = id(&halle(&app, 10).await);
     let admin = app.admin();
     let nowhere = format!("niemand@{REFUSED_DOMAIN}");
-    register(&app, &round, &person("Niemand", &nowhere), Some(&admin)).await;
+    register(&app, &round, &registrant("Niemand", &nowhere), Some(&admin)).await;
     register(
         &app,
         &round,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         Some(&admin),
     )
     .await;
@@ -718,7 +699,9 @@ async fn a_mail_the_server_refuses_for_good_is_marked_failed_and_not_retried() {
     assert_eq!(entries[0]["attempts"], 1);
 
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
-    let mail_counter = |name: &str| counter(&metrics, &format!("{name}{{channel=\"mail\"}}"));
+    // A counter never counted is not in the text: 0.
+    let mail_counter =
+        |name: &str| metric_value(&metrics, &format!("{name}{{channel=\"mail\"}}")).unwrap_or(0.0);
     assert_eq!(
         mail_counter("beteiligung_outbox_failed_total"),
         1.0,
@@ -745,7 +728,7 @@ async fn two_replicas_send_each_mail_once() {
     let round = id(&halle(&app, 100).await);
     let admin = app.admin();
     let registrations = (0..40).map(|i| {
-        let body = person(&format!("Teilnehmerin {i}"), &format!("t{i}@example.org"));
+        let body = registrant(&format!("Teilnehmerin {i}"), &format!("t{i}@example.org"));
         let (app, round, admin) = (&app, &round, &admin);
         async move { register(app, round, &body, Some(admin)).await }
     });
@@ -773,7 +756,7 @@ async fn two_hundred_concurrent_confirmations_fill_twenty_seats_exactly() {
         register(
             &app,
             &round,
-            &person(&format!("Teilnehmer {i}"), &format!("p{i}@example.org")),
+            &registrant(&format!("Teilnehmer {i}"), &format!("p{i}@example.org")),
             None,
         )
         .await;
@@ -794,7 +777,7 @@ async fn two_hundred_concurrent_confirmations_fill_twenty_seats_exactly() {
     }
     assert_eq!((confirmed, waitlisted), (20, 180));
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 20, "waitlisted": 180, "attended": 0, "capacity": 20})
     );
     assert_eq!(
@@ -825,7 +808,7 @@ async fn a_flood_of_anonymous_registrations_from_one_address_is_stopped_and_take
     let app = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "30/h")]).await;
     let round = id(&halle(&app, 1).await);
     let attempts = (0..500).map(|i| {
-        let body = person("Bot", &format!("bot{i}@example.org"));
+        let body = registrant("Bot", &format!("bot{i}@example.org"));
         let (app, round) = (&app, &round);
         async move {
             app.post(
@@ -865,8 +848,8 @@ async fn a_flood_of_anonymous_registrations_from_one_address_is_stopped_and_take
     let stored = stored["items"].as_array().unwrap();
     assert_eq!(stored.len(), 30);
     assert!(stored.iter().all(|r| r["status"] == "pending"));
-    assert_eq!(seats(&app, &round).await["confirmed"], 0);
-    assert_eq!(seats(&app, &round).await["waitlisted"], 0);
+    assert_eq!(app.seats(&round).await["confirmed"], 0);
+    assert_eq!(app.seats(&round).await["waitlisted"], 0);
     // The round's one seat is still free for someone who takes it.
     let caritas = app
         .organisation(
@@ -879,12 +862,12 @@ async fn a_flood_of_anonymous_registrations_from_one_address_is_stopped_and_take
     let taken = register(
         &app,
         &round,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         Some(&partner),
     )
     .await;
     assert_eq!(taken["status"], "confirmed");
-    assert_eq!(seats(&app, &round).await["confirmed"], 1);
+    assert_eq!(app.seats(&round).await["confirmed"], 1);
 }
 
 #[tokio::test]
@@ -894,7 +877,7 @@ async fn only_admins_read_the_outbox_and_never_the_bodies() {
     register(
         &app,
         &round,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         None,
     )
     .await;
@@ -977,14 +960,14 @@ async fn the_report_counts_no_registration_before_its_confirmation() {
     register(
         &app,
         &round_id,
-        &person("Emil Hahn", "e.hahn@example.org"),
+        &registrant("Emil Hahn", "e.hahn@example.org"),
         None,
     )
     .await;
     register(
         &app,
         &round_id,
-        &person("Aylin Demir", "a.demir@example.org"),
+        &registrant("Aylin Demir", "a.demir@example.org"),
         Some(&app.admin()),
     )
     .await;

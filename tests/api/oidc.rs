@@ -10,9 +10,9 @@ use futures::future::join_all;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
+use crate::fixtures::setup_with;
 use crate::helpers::{TestApp, assert_problem, id, spawn_app, spawn_app_with};
 use crate::provider::{Key, Provider, sign};
-use crate::submissions::setup_with;
 
 fn vars<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     settings.iter().map(|(k, v)| (*k, v.as_str())).collect()

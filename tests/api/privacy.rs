@@ -1,5 +1,6 @@
 use serde_json::{Value, json};
 
+use crate::fixtures::registrant;
 use crate::helpers::{TestApp, assert_problem, id, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -31,7 +32,7 @@ async fn personal_data_is_exported_and_erased_but_content_stays() {
     app.post(
         &format!("/api/v1/rounds/{round}/registrations"),
         None,
-        &json!({"name": "Jonas Weber", "email": "jonas@example.org", "privacy_consent": true}),
+        &registrant("Jonas Weber", "jonas@example.org"),
     )
     .await;
     let submission: Value = app
@@ -355,8 +356,7 @@ async fn personal_data_is_anonymised_when_its_retention_period_ends_and_counts_s
 #[tokio::test]
 async fn one_replica_at_a_time_applies_retention() {
     let app = spawn_app().await;
-    let consultation = id(&app.consultation("integrationskonzept", "open").await);
-    let round = id(&app.round(&consultation, 80).await);
+    let round = app.open_round(80).await;
     register_person(&app, &round, "Aylin Demir", "aylin@example.org").await;
     held(&app, &round, 100).await;
     // Another replica holds the lock in its open transaction.
@@ -400,12 +400,10 @@ async fn one_replica_at_a_time_applies_retention() {
 #[tokio::test]
 async fn registrations_record_the_privacy_notice_consented_to() {
     let app = spawn_app_with(&[("PRIVACY_NOTICE_VERSION", "2019-08")]).await;
-    let consultation = id(&app.consultation("integrationskonzept", "open").await);
-    let round = id(&app.round(&consultation, 80).await);
+    let round = app.open_round(80).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
     let person = |version: Option<&str>| {
-        let mut body =
-            json!({"name": "Aylin Demir", "email": "aylin@example.org", "privacy_consent": true});
+        let mut body = registrant("Aylin Demir", "aylin@example.org");
         if let Some(version) = version {
             body["privacy_notice_version"] = json!(version);
         }
@@ -453,8 +451,7 @@ async fn registrations_record_the_privacy_notice_consented_to() {
 #[tokio::test]
 async fn bulk_reads_of_personal_data_are_in_the_access_log() {
     let app = spawn_app().await;
-    let consultation = id(&app.consultation("integrationskonzept", "open").await);
-    let round = id(&app.round(&consultation, 80).await);
+    let round = app.open_round(80).await;
     for (name, email) in [
         ("Aylin Demir", "aylin@example.org"),
         ("Jonas Weber", "jonas@example.org"),

@@ -2,11 +2,8 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::fixtures::{Caller, Expect, GET, NOT_FOUND, POST, access, assert_access, registrant};
 use crate::helpers::{TestApp, assert_problem, id, spawn_app};
-
-fn person(name: &str, email: &str) -> Value {
-    json!({"name": name, "email": email, "privacy_consent": true})
-}
 
 /// A registration by staff: confirmed or waitlisted at once, with the cancel token in the
 /// response (anonymous registrations wait for their mailed confirmation, see
@@ -20,25 +17,16 @@ async fn register(app: &TestApp, round: &str, body: &Value) -> reqwest::Response
     .await
 }
 
-async fn open_round(app: &TestApp, capacity: i32) -> String {
-    let c = app.consultation("integrationskonzept", "open").await;
-    id(&app.round(&id(&c), capacity).await)
-}
-
-async fn seats(app: &TestApp, round: &str) -> Value {
-    app.get(&format!("/api/v1/rounds/{round}"), None)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["seats"]
-        .clone()
-}
-
 #[tokio::test]
 async fn a_registration_by_staff_is_confirmed_with_a_cancel_token_stored_as_hash() {
     let app = spawn_app().await;
-    let round = open_round(&app, 130).await;
-    let response = register(&app, &round, &person("Aylin Demir", "a.demir@example.org")).await;
+    let round = app.open_round(130).await;
+    let response = register(
+        &app,
+        &round,
+        &registrant("Aylin Demir", "a.demir@example.org"),
+    )
+    .await;
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let body: Value = response.json().await.unwrap();
@@ -68,7 +56,7 @@ async fn a_registration_by_staff_is_confirmed_with_a_cancel_token_stored_as_hash
     assert_eq!(event.get::<_, Option<String>>(2), None);
     assert_eq!(event.get::<_, String>(3), "confirmed");
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 1, "waitlisted": 0, "attended": 0, "capacity": 130})
     );
 
@@ -93,7 +81,7 @@ async fn a_registration_by_staff_is_confirmed_with_a_cancel_token_stored_as_hash
 #[tokio::test]
 async fn consent_and_fields_are_required_and_nothing_is_stored_otherwise() {
     let app = spawn_app().await;
-    let round = open_round(&app, 10).await;
+    let round = app.open_round(10).await;
     let no_consent = register(
         &app,
         &round,
@@ -124,7 +112,7 @@ async fn consent_and_fields_are_required_and_nothing_is_stored_otherwise() {
         register(
             &app,
             &uuid::Uuid::now_v7().to_string(),
-            &person("A", "a@example.org"),
+            &registrant("A", "a@example.org"),
         )
         .await,
         404,
@@ -133,17 +121,17 @@ async fn consent_and_fields_are_required_and_nothing_is_stored_otherwise() {
     .await;
     let count = app.count("registrations").await;
     assert_eq!(count, 0);
-    assert_eq!(seats(&app, &round).await["confirmed"], 0);
+    assert_eq!(app.seats(&round).await["confirmed"], 0);
 }
 
 #[tokio::test]
 async fn the_same_email_registers_once_per_round_until_cancelled() {
     let app = spawn_app().await;
-    let round = open_round(&app, 10).await;
+    let round = app.open_round(10).await;
     let first: Value = register(
         &app,
         &round,
-        &person("Jonas Weber", "Jonas.Weber@example.org"),
+        &registrant("Jonas Weber", "Jonas.Weber@example.org"),
     )
     .await
     .json()
@@ -152,12 +140,12 @@ async fn the_same_email_registers_once_per_round_until_cancelled() {
     let again = register(
         &app,
         &round,
-        &person("Jonas Weber", "jonas.weber@EXAMPLE.org"),
+        &registrant("Jonas Weber", "jonas.weber@EXAMPLE.org"),
     )
     .await;
     assert_problem(again, 409, "already_registered").await;
     assert_eq!(
-        seats(&app, &round).await["confirmed"],
+        app.seats(&round).await["confirmed"],
         1,
         "the rejected attempt took no seat"
     );
@@ -178,7 +166,7 @@ async fn the_same_email_registers_once_per_round_until_cancelled() {
         register(
             &app,
             &round,
-            &person("Jonas Weber", "jonas.weber@example.org")
+            &registrant("Jonas Weber", "jonas.weber@example.org")
         )
         .await
         .status(),
@@ -189,12 +177,12 @@ async fn the_same_email_registers_once_per_round_until_cancelled() {
 #[tokio::test]
 async fn registration_is_closed_outside_the_window_and_for_cancelled_rounds() {
     let app = spawn_app().await;
-    let round = open_round(&app, 10).await;
+    let round = app.open_round(10).await;
     let path = format!("/api/v1/rounds/{round}");
     let past = chrono::Utc::now() - chrono::Duration::hours(1);
     app.patch(&path, Some(&app.admin()), &json!({"registration_closes_at": past, "registration_opens_at": past - chrono::Duration::days(3)})).await;
     assert_problem(
-        register(&app, &round, &person("Eva Braun", "eva@example.org")).await,
+        register(&app, &round, &registrant("Eva Braun", "eva@example.org")).await,
         409,
         "registration_closed",
     )
@@ -203,7 +191,7 @@ async fn registration_is_closed_outside_the_window_and_for_cancelled_rounds() {
     let future = chrono::Utc::now() + chrono::Duration::days(1);
     app.patch(&path, Some(&app.admin()), &json!({"registration_opens_at": future, "registration_closes_at": future + chrono::Duration::days(1)})).await;
     assert_problem(
-        register(&app, &round, &person("Eva Braun", "eva@example.org")).await,
+        register(&app, &round, &registrant("Eva Braun", "eva@example.org")).await,
         409,
         "registration_closed",
     )
@@ -216,7 +204,7 @@ async fn registration_is_closed_outside_the_window_and_for_cancelled_rounds() {
     )
     .await;
     assert_problem(
-        register(&app, &round, &person("Eva Braun", "eva@example.org")).await,
+        register(&app, &round, &registrant("Eva Braun", "eva@example.org")).await,
         409,
         "registration_closed",
     )
@@ -224,7 +212,7 @@ async fn registration_is_closed_outside_the_window_and_for_cancelled_rounds() {
     app.patch(&path, Some(&app.admin()), &json!({"cancelled": false}))
         .await;
     assert_eq!(
-        register(&app, &round, &person("Eva Braun", "eva@example.org"))
+        register(&app, &round, &registrant("Eva Braun", "eva@example.org"))
             .await
             .status(),
         201
@@ -234,13 +222,13 @@ async fn registration_is_closed_outside_the_window_and_for_cancelled_rounds() {
 #[tokio::test]
 async fn a_full_round_waitlists_and_a_cancellation_promotes_the_first_in_line() {
     let app = spawn_app().await;
-    let round = open_round(&app, 2).await;
+    let round = app.open_round(2).await;
     let mut people = Vec::new();
     for i in 0..4 {
         let r: Value = register(
             &app,
             &round,
-            &person(&format!("Person {i}"), &format!("p{i}@example.org")),
+            &registrant(&format!("Person {i}"), &format!("p{i}@example.org")),
         )
         .await
         .json()
@@ -267,7 +255,7 @@ async fn a_full_round_waitlists_and_a_cancellation_promotes_the_first_in_line() 
         ]
     );
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 2, "waitlisted": 2, "attended": 0, "capacity": 2})
     );
 
@@ -315,7 +303,7 @@ async fn a_full_round_waitlists_and_a_cancellation_promotes_the_first_in_line() 
         .unwrap();
     assert_eq!(cancel.status(), 200);
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 2, "waitlisted": 1, "attended": 0, "capacity": 2})
     );
 
@@ -372,7 +360,7 @@ async fn a_full_round_waitlists_and_a_cancellation_promotes_the_first_in_line() 
         .await;
     assert_eq!(by_admin.status(), 200);
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 2, "waitlisted": 0, "attended": 0, "capacity": 2})
     );
     let again = app
@@ -382,27 +370,31 @@ async fn a_full_round_waitlists_and_a_cancellation_promotes_the_first_in_line() 
         )
         .await;
     assert_eq!(again.status(), 200, "cancelling twice is harmless");
-    assert_eq!(seats(&app, &round).await["waitlisted"], 0);
+    assert_eq!(app.seats(&round).await["waitlisted"], 0);
 }
 
 #[tokio::test]
 async fn check_in_marks_confirmed_people_only() {
     let app = spawn_app().await;
-    let round = open_round(&app, 1).await;
+    let round = app.open_round(1).await;
     let confirmed: Value = register(
         &app,
         &round,
-        &person("Mehmet Yılmaz", "m.yilmaz@example.org"),
+        &registrant("Mehmet Yılmaz", "m.yilmaz@example.org"),
     )
     .await
     .json()
     .await
     .unwrap();
-    let waitlisted: Value = register(&app, &round, &person("Olga Petrova", "olga@example.org"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let waitlisted: Value = register(
+        &app,
+        &round,
+        &registrant("Olga Petrova", "olga@example.org"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let admin = app.admin();
     let check_in = |id: String, token: String| {
         let app = &app;
@@ -435,7 +427,7 @@ async fn check_in_marks_confirmed_people_only() {
     );
     assert_eq!(check_in(id(&confirmed), admin.clone()).await.status(), 200);
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 0, "waitlisted": 1, "attended": 1, "capacity": 1})
     );
     // An attended person cannot be cancelled; a cancelled one cannot check in.
@@ -466,25 +458,15 @@ async fn check_in_marks_confirmed_people_only() {
         "not_found",
     )
     .await;
-    let events: i64 = app
-        .db()
-        .await
-        .query_one(
-            "SELECT count(*) FROM events WHERE action = 'checked_in'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(events, 1);
+    assert_eq!(app.count_where("events", "action = 'checked_in'").await, 1);
 }
 
 #[tokio::test]
 async fn capacity_cannot_be_lowered_below_confirmed_registrations() {
     let app = spawn_app().await;
-    let round = open_round(&app, 5).await;
+    let round = app.open_round(5).await;
     for i in 0..3 {
-        register(&app, &round, &person("P", &format!("p{i}@example.org"))).await;
+        register(&app, &round, &registrant("P", &format!("p{i}@example.org"))).await;
     }
     let path = format!("/api/v1/rounds/{round}");
     assert_problem(
@@ -500,7 +482,7 @@ async fn capacity_cannot_be_lowered_below_confirmed_registrations() {
             .status(),
         200
     );
-    let next: Value = register(&app, &round, &person("P", "p9@example.org"))
+    let next: Value = register(&app, &round, &registrant("P", "p9@example.org"))
         .await
         .json()
         .await
@@ -511,7 +493,7 @@ async fn capacity_cannot_be_lowered_below_confirmed_registrations() {
 #[tokio::test]
 async fn partners_register_for_their_organisation_and_see_only_their_registrations() {
     let app = spawn_app().await;
-    let round = open_round(&app, 50).await;
+    let round = app.open_round(50).await;
     let caritas = app
         .organisation(
             "Caritasverband für das Bistum Magdeburg",
@@ -530,13 +512,11 @@ async fn partners_register_for_their_organisation_and_see_only_their_registratio
     let other_partner = app.partner(id(&lamsa).parse().unwrap());
     let path = format!("/api/v1/rounds/{round}/registrations");
 
-    let foreign = app.post(&path, Some(&partner), &json!({"name": "X", "email": "x@example.org", "privacy_consent": true, "organisation_id": id(&lamsa)})).await;
-    assert_problem(foreign, 403, "forbidden").await;
     let made: Value = app
         .post(
             &path,
             Some(&partner),
-            &person("Schwester Maria", "maria@caritas.example"),
+            &registrant("Schwester Maria", "maria@caritas.example"),
         )
         .await
         .json()
@@ -548,53 +528,61 @@ async fn partners_register_for_their_organisation_and_see_only_their_registratio
         made["organisation_name"],
         "Caritasverband für das Bistum Magdeburg"
     );
-    register(&app, &round, &person("Anonym", "anon@example.org")).await;
+    register(&app, &round, &registrant("Anonym", "anon@example.org")).await;
 
-    let own: Value = app.get(&path, Some(&partner)).await.json().await.unwrap();
-    assert_eq!(own["items"].as_array().unwrap().len(), 1);
-    assert_eq!(own["items"][0]["id"], made["id"]);
-    let others: Value = app
-        .get(&path, Some(&other_partner))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(others["items"], json!([]));
-    assert_problem(
-        app.get(
-            &format!("/api/v1/registrations/{}", id(&made)),
-            Some(&other_partner),
-        )
-        .await,
-        404,
-        "not_found",
+    let foreign = json!({"name": "X", "email": "x@example.org", "privacy_consent": true, "organisation_id": id(&lamsa)});
+    let caritas = Caller::bearer("CARITAS", &partner);
+    let lamsa = Caller::bearer("LAMSA", &other_partner);
+    let made_path = format!("/api/v1/registrations/{}", id(&made));
+    let made_id = made["id"].clone();
+    let only_made = Expect::json_that(
+        200,
+        "its own registration only",
+        move |list| matches!(list["items"].as_array().map(Vec::as_slice), Some([only]) if only["id"] == made_id),
+    );
+    let made_id = made["id"].clone();
+    let is_made = Expect::json_that(200, "its registration", move |registration| {
+        registration["id"] == made_id
+    });
+    assert_access(
+        &app,
+        vec![
+            // A partner registers for no other organisation.
+            access(POST, &path, &caritas, Expect::Problem(403, "forbidden")).body(foreign),
+            access(GET, &path, &caritas, only_made),
+            access(
+                GET,
+                &path,
+                &lamsa,
+                Expect::json_that(200, "no registration", |list| list["items"] == json!([])),
+            ),
+            access(GET, &made_path, &lamsa, NOT_FOUND),
+            access(GET, &made_path, &caritas, is_made),
+            access(
+                GET,
+                &path,
+                &Caller::anonymous(),
+                Expect::Problem(401, "unauthorized"),
+            ),
+            access(
+                GET,
+                &path,
+                &Caller::bearer("moderator", &app.moderator()),
+                Expect::json_that(200, "both registrations", |list| {
+                    list["items"].as_array().map(Vec::len) == Some(2)
+                }),
+            ),
+        ],
     )
     .await;
-    assert_eq!(
-        app.get(
-            &format!("/api/v1/registrations/{}", id(&made)),
-            Some(&partner)
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_problem(app.get(&path, None).await, 401, "unauthorized").await;
-    let all: Value = app
-        .get(&path, Some(&app.moderator()))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(all["items"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn lists_filter_by_status_and_updated_since_and_page() {
     let app = spawn_app().await;
-    let round = open_round(&app, 2).await;
+    let round = app.open_round(2).await;
     for i in 0..5 {
-        register(&app, &round, &person("P", &format!("p{i}@example.org"))).await;
+        register(&app, &round, &registrant("P", &format!("p{i}@example.org"))).await;
     }
     let admin = app.admin();
     let path = format!("/api/v1/rounds/{round}/registrations");
@@ -674,9 +662,9 @@ async fn lists_filter_by_status_and_updated_since_and_page() {
 #[tokio::test]
 async fn the_attendance_list_is_csv_with_formulas_neutralised() {
     let app = spawn_app().await;
-    let round = open_round(&app, 1).await;
+    let round = app.open_round(1).await;
     register(&app, &round, &json!({"name": "=HYPERLINK(\"http://evil\")", "email": "a@example.org", "organisation_name": "Stadt \"Halle\", Saale", "privacy_consent": true})).await;
-    register(&app, &round, &person("Ömer Çelik", "oemer@example.org")).await;
+    register(&app, &round, &registrant("Ömer Çelik", "oemer@example.org")).await;
     let path = format!("/api/v1/rounds/{round}/registrations/export?format=csv");
     assert_problem(
         app.get(&path, Some(&app.moderator())).await,
@@ -718,7 +706,7 @@ async fn the_attendance_list_is_csv_with_formulas_neutralised() {
 #[tokio::test]
 async fn many_exports_rows_stream_in_chunks() {
     let app = spawn_app().await;
-    let round = open_round(&app, 2000).await;
+    let round = app.open_round(2000).await;
     let db = app.db().await;
     db.execute(
         "INSERT INTO registrations (id, round_id, name, email, status, cancel_token_hash)
@@ -743,7 +731,7 @@ async fn many_exports_rows_stream_in_chunks() {
 #[tokio::test]
 async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body() {
     let app = spawn_app().await;
-    let round = open_round(&app, 10).await;
+    let round = app.open_round(10).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
     let key1 = uuid::Uuid::new_v4().to_string();
     let key2 = uuid::Uuid::new_v4().to_string();
@@ -760,7 +748,7 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
                 .unwrap()
         }
     };
-    let first = send(person("Lena Koch", "lena@example.org"), &key1).await;
+    let first = send(registrant("Lena Koch", "lena@example.org"), &key1).await;
     assert_eq!(first.status(), 201);
     let location = first.headers()["location"].clone();
     let first: Value = first.json().await.unwrap();
@@ -774,7 +762,7 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
     assert_eq!(replay.headers()["location"], location);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
-    let other = send(person("Lena Koch", "lena.koch@example.org"), &key1).await;
+    let other = send(registrant("Lena Koch", "lena.koch@example.org"), &key1).await;
     assert_problem(other, 422, "idempotency_key_reused").await;
     let stored = app.count("registrations").await;
     assert_eq!(stored, 1);
@@ -791,19 +779,19 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
 
     // A refusal that depends on state is not stored: the retry is decided anew.
     let key3 = uuid::Uuid::new_v4().to_string();
-    let dup = send(person("Lena Koch", "LENA@example.org "), &key3).await;
+    let dup = send(registrant("Lena Koch", "LENA@example.org "), &key3).await;
     assert_problem(dup, 409, "already_registered").await;
-    let retry = send(person("Lena Koch", "LENA@example.org "), &key3).await;
+    let retry = send(registrant("Lena Koch", "LENA@example.org "), &key3).await;
     assert!(retry.headers().get("idempotent-replayed").is_none());
     assert_problem(retry, 409, "already_registered").await;
 
     // Callers without a token must send a UUID as key.
-    let not_uuid = send(person("Ida Roth", "ida@example.org"), "anmeldung-3").await;
+    let not_uuid = send(registrant("Ida Roth", "ida@example.org"), "anmeldung-3").await;
     assert_problem(not_uuid, 400, "invalid_parameter").await;
     let too_long = app
         .request(reqwest::Method::POST, &path, None)
         .header("idempotency-key", "k".repeat(256))
-        .json(&person("A", "a@example.org"))
+        .json(&registrant("A", "a@example.org"))
         .send()
         .await
         .unwrap();
@@ -813,33 +801,13 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_retries_with_one_key_create_one_registration() {
     let app = spawn_app().await;
-    let round = open_round(&app, 10).await;
+    let round = app.open_round(10).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
-    let body = person("Paul Neumann", "paul@example.org");
+    let body = registrant("Paul Neumann", "paul@example.org");
     let key = uuid::Uuid::new_v4().to_string();
-    let responses = join_all((0..20).map(|_| {
-        app.request(reqwest::Method::POST, &path, None)
-            .header("idempotency-key", &key)
-            .json(&body)
-            .send()
-    }))
-    .await;
-    let mut ids = std::collections::HashSet::new();
-    for response in responses {
-        let response = response.unwrap();
-        match response.status().as_u16() {
-            201 => {
-                ids.insert(response.json::<Value>().await.unwrap()["id"].clone());
-            }
-            409 => {
-                assert_eq!(
-                    response.json::<Value>().await.unwrap()["code"],
-                    "idempotency_key_in_use"
-                );
-            }
-            other => panic!("unexpected status {other}"),
-        }
-    }
+    let ids = app
+        .post_at_once_with_key(&path, None, &key, &body, 20)
+        .await;
     assert_eq!(ids.len(), 1, "every 201 is the same registration");
     let stored = app.count("registrations").await;
     assert_eq!(stored, 1);
@@ -848,12 +816,12 @@ async fn concurrent_retries_with_one_key_create_one_registration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_registrations_never_overbook_twenty_seats() {
     let app = spawn_app().await;
-    let round = open_round(&app, 20).await;
+    let round = app.open_round(20).await;
     let path = format!("/api/v1/rounds/{round}/registrations");
     let admin = app.admin();
     let responses = join_all((0..200).map(|i| {
         app.request(reqwest::Method::POST, &path, Some(&admin))
-            .json(&person(
+            .json(&registrant(
                 &format!("Teilnehmende {i}"),
                 &format!("t{i}@example.org"),
             ))
@@ -893,7 +861,7 @@ async fn two_hundred_concurrent_registrations_never_overbook_twenty_seats() {
         (20, 180)
     );
     assert_eq!(
-        seats(&app, &round).await,
+        app.seats(&round).await,
         json!({"confirmed": 20, "waitlisted": 180, "attended": 0, "capacity": 20})
     );
 }
@@ -901,18 +869,18 @@ async fn two_hundred_concurrent_registrations_never_overbook_twenty_seats() {
 #[tokio::test]
 async fn more_seats_move_the_waitlist_up_before_newcomers() {
     let app = spawn_app().await;
-    let round = open_round(&app, 1).await;
-    let first: Value = register(&app, &round, &person("Erste", "1@example.org"))
+    let round = app.open_round(1).await;
+    let first: Value = register(&app, &round, &registrant("Erste", "1@example.org"))
         .await
         .json()
         .await
         .unwrap();
-    let second: Value = register(&app, &round, &person("Zweite", "2@example.org"))
+    let second: Value = register(&app, &round, &registrant("Zweite", "2@example.org"))
         .await
         .json()
         .await
         .unwrap();
-    let third: Value = register(&app, &round, &person("Dritte", "3@example.org"))
+    let third: Value = register(&app, &round, &registrant("Dritte", "3@example.org"))
         .await
         .json()
         .await
@@ -949,7 +917,7 @@ async fn more_seats_move_the_waitlist_up_before_newcomers() {
         .unwrap();
     assert_eq!(promoted["status"], "confirmed");
     // A newcomer does not overtake the one still waiting.
-    let fourth: Value = register(&app, &round, &person("Vierte", "4@example.org"))
+    let fourth: Value = register(&app, &round, &registrant("Vierte", "4@example.org"))
         .await
         .json()
         .await
@@ -966,13 +934,8 @@ async fn more_seats_move_the_waitlist_up_before_newcomers() {
 #[tokio::test]
 async fn text_postgresql_cannot_store_is_refused_not_a_500() {
     let app = spawn_app().await;
-    let round = open_round(&app, 5).await;
-    let nul = register(
-        &app,
-        &round,
-        &json!({"name": "A\u{0}B", "email": "nul@example.org", "privacy_consent": true}),
-    )
-    .await;
+    let round = app.open_round(5).await;
+    let nul = register(&app, &round, &registrant("A\u{0}B", "nul@example.org")).await;
     let body = assert_problem(nul, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "name");
     assert!(
@@ -991,5 +954,5 @@ async fn text_postgresql_cannot_store_is_refused_not_a_500() {
         "invalid_text",
     )
     .await;
-    assert_eq!(seats(&app, &round).await["confirmed"], 0);
+    assert_eq!(app.seats(&round).await["confirmed"], 0);
 }

@@ -1,95 +1,10 @@
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, id, spawn_app_with};
-
-/// An open consultation with a round, and two partner organisations.
-pub struct Setup {
-    pub app: TestApp,
-    pub consultation: String,
-    pub round: String,
-    pub caritas: String,
-    pub lamsa: String,
-    pub caritas_token: String,
-    pub lamsa_token: String,
-}
-
-pub async fn setup() -> Setup {
-    setup_with(&[]).await
-}
-
-/// The same, with extra configuration of the app.
-pub async fn setup_with(extra: &[(&str, &str)]) -> Setup {
-    let app = spawn_app_with(extra).await;
-    let consultation = id(&app.consultation("integrationskonzept", "open").await);
-    let round = id(&app.round(&consultation, 80).await);
-    let caritas = id(&app
-        .organisation(
-            "Caritasverband für das Bistum Magdeburg",
-            "welfare_association",
-            "Magdeburg",
-        )
-        .await);
-    let lamsa = id(&app
-        .organisation(
-            "Landesnetzwerk Migrantenorganisationen",
-            "migrant_organisation",
-            "Halle",
-        )
-        .await);
-    let caritas_token = app.partner(caritas.parse().unwrap());
-    let lamsa_token = app.partner(lamsa.parse().unwrap());
-    Setup {
-        app,
-        consultation,
-        round,
-        caritas,
-        lamsa,
-        caritas_token,
-        lamsa_token,
-    }
-}
-
-impl Setup {
-    pub fn path(&self) -> String {
-        format!("/api/v1/consultations/{}/submissions", self.consultation)
-    }
-
-    pub async fn submit(&self, token: &str, body: Value) -> reqwest::Response {
-        self.app.post(&self.path(), Some(token), &body).await
-    }
-
-    pub async fn need(&self, token: &str, title: &str, body: &str) -> Value {
-        let response = self.submit(token, json!({"kind": "need", "topic": "sprache", "title": title, "body": body, "author_name": "Maria Schulz"})).await;
-        assert_eq!(response.status(), 201);
-        response.json().await.unwrap()
-    }
-
-    pub async fn review(&self, submission: &str, body: Value) -> reqwest::Response {
-        self.app
-            .post(
-                &format!("/api/v1/submissions/{submission}/review"),
-                Some(&self.app.moderator()),
-                &body,
-            )
-            .await
-    }
-
-    pub async fn accept(&self, submission: &str) {
-        assert_eq!(
-            self.review(submission, json!({"status": "in_review"}))
-                .await
-                .status(),
-            200
-        );
-        assert_eq!(
-            self.review(submission, json!({"status": "accepted"}))
-                .await
-                .status(),
-            200
-        );
-    }
-}
+use crate::fixtures::{
+    Caller, DELETE, Expect, GET, NOT_FOUND, PATCH, POST, access, assert_access, setup,
+};
+use crate::helpers::{assert_problem, id};
 
 #[tokio::test]
 async fn a_partner_hands_in_a_need_for_its_own_organisation() {
@@ -240,15 +155,11 @@ async fn invalid_submissions_are_refused_field_by_field() {
         "invalid_body",
     )
     .await;
-    let count: i64 = s
-        .app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM submissions", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(count, 3, "only the fixtures were stored");
+    assert_eq!(
+        s.app.count("submissions").await,
+        3,
+        "only the fixtures were stored"
+    );
 }
 
 #[tokio::test]
@@ -376,68 +287,46 @@ async fn nothing_leaks_between_organisations() {
         )
         .await;
     s.accept(&id(&public)).await;
-    let secret_path = format!("/api/v1/submissions/{}", id(&secret));
-    let other = &s.lamsa_token;
+    let secret_id = id(&secret);
+    let public_id = id(&public);
+    let secret_path = format!("/api/v1/submissions/{secret_id}");
+    let secret_history = format!("{secret_path}/history");
+    let public_path = format!("/api/v1/submissions/{public_id}");
+    let lamsa = Caller::bearer("LAMSA", &s.lamsa_token);
+    let anonymous = Caller::anonymous();
+    let caritas = Caller::bearer("CARITAS", &s.caritas_token);
+    let moderator = Caller::bearer("moderator", &s.app.moderator());
+    let hijack = json!({"title": "gekapert"});
+    let forbidden = || Expect::Problem(403, "forbidden");
 
-    assert_problem(s.app.get(&secret_path, Some(other)).await, 404, "not_found").await;
-    assert_problem(s.app.get(&secret_path, None).await, 404, "not_found").await;
-    assert_problem(
-        s.app
-            .patch(&secret_path, Some(other), &json!({"title": "gekapert"}))
-            .await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_problem(
-        s.app.delete(&secret_path, Some(other)).await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_problem(
-        s.app
-            .get(&format!("{secret_path}/history"), Some(other))
-            .await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_problem(
-        s.app.get(&format!("{secret_path}/history"), None).await,
-        404,
-        "not_found",
-    )
-    .await;
-    // On the public one another organisation may read but not change.
-    let public_path = format!("/api/v1/submissions/{}", id(&public));
-    let seen: Value = s
-        .app
-        .get(&public_path, Some(other))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        seen.get("author_name").is_none(),
-        "author names are for the own organisation"
-    );
-    assert_problem(
-        s.app
-            .patch(&public_path, Some(other), &json!({"title": "gekapert"}))
-            .await,
-        403,
-        "forbidden",
-    )
-    .await;
-    assert_problem(
-        s.app.delete(&public_path, Some(other)).await,
-        403,
-        "forbidden",
-    )
-    .await;
-
-    let queries = [
+    let mut table = vec![
+        access(GET, &secret_path, &lamsa, NOT_FOUND),
+        access(GET, &secret_path, &anonymous, NOT_FOUND),
+        access(PATCH, &secret_path, &lamsa, NOT_FOUND).body(hijack.clone()),
+        access(DELETE, &secret_path, &lamsa, NOT_FOUND),
+        access(GET, &secret_history, &lamsa, NOT_FOUND),
+        access(GET, &secret_history, &anonymous, NOT_FOUND),
+        // On the public one another organisation may read but not change; author names are
+        // for the own organisation.
+        access(
+            GET,
+            &public_path,
+            &lamsa,
+            Expect::json(200, move |seen| {
+                if seen["id"] != public_id.as_str() {
+                    return Err("another submission".into());
+                }
+                if seen.get("author_name").is_some() {
+                    return Err("shows the author".into());
+                }
+                Ok(())
+            }),
+        ),
+        access(PATCH, &public_path, &lamsa, forbidden()).body(hijack),
+        access(DELETE, &public_path, &lamsa, forbidden()),
+    ];
+    // In no list nor filter.
+    for query in [
         String::new(),
         format!("?organisation_id={}", s.caritas),
         "?status=submitted".into(),
@@ -448,59 +337,56 @@ async fn nothing_leaks_between_organisations() {
         "?q=Sprachkurse".into(),
         "?q=Interner".into(),
         "?updated_since=2000-01-01T00:00:00Z".into(),
-    ];
-    for query in &queries {
-        for token in [Some(other.as_str()), None] {
-            let list: Value = s
-                .app
-                .get(&format!("{}{query}", s.path()), token)
-                .await
-                .json()
-                .await
-                .unwrap();
-            let ids: Vec<&str> = list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["id"].as_str().unwrap())
-                .collect();
-            assert!(
-                !ids.contains(&id(&secret).as_str()),
-                "{query} leaked to {token:?}"
-            );
-            assert!(
-                list["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|i| i.get("author_name").is_none())
-            );
+    ] {
+        for caller in [&lamsa, &anonymous] {
+            let secret_id = secret_id.clone();
+            let list = Expect::json(200, move |list| {
+                let items = list["items"].as_array().ok_or("no items")?;
+                if items.iter().any(|i| i["id"] == secret_id.as_str()) {
+                    return Err("lists the secret submission".into());
+                }
+                if items.iter().any(|i| i.get("author_name").is_some()) {
+                    return Err("shows an author".into());
+                }
+                Ok(())
+            });
+            table.push(access(GET, &format!("{}{query}", s.path()), caller, list));
         }
     }
-    let probe = s.submit(other, json!({"kind": "action_approach", "topic": "sprache", "title": "X", "body": "Y", "addresses": [id(&secret)]})).await;
-    assert_problem(probe, 422, "validation_failed").await;
-
-    // The own organisation sees both, with author names; staff too.
-    let own: Value = s
-        .app
-        .get(&s.path(), Some(&s.caritas_token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(own["items"].as_array().unwrap().len(), 2);
-    assert_eq!(own["items"][0]["author_name"], "Maria Schulz");
-    let staff: Value = s
-        .app
-        .get(
-            &format!("{}?status=submitted", s.path()),
-            Some(&s.app.moderator()),
+    // Nor as an address.
+    table.push(
+        access(
+            POST,
+            &s.path(),
+            &lamsa,
+            Expect::Problem(422, "validation_failed"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(staff["items"][0]["id"], secret["id"]);
+        .body(json!({"kind": "action_approach", "topic": "sprache", "title": "X", "body": "Y", "addresses": [secret_id]})),
+    );
+    // The own organisation sees both, with author names; staff too.
+    table.push(access(
+        GET,
+        &s.path(),
+        &caritas,
+        Expect::json(200, |own| {
+            if own["items"].as_array().map(Vec::len) != Some(2) {
+                return Err("not both".into());
+            }
+            if own["items"][0]["author_name"] != "Maria Schulz" {
+                return Err("without the author".into());
+            }
+            Ok(())
+        }),
+    ));
+    table.push(access(
+        GET,
+        &format!("{}?status=submitted", s.path()),
+        &moderator,
+        Expect::json_that(200, "the secret submission", move |staff| {
+            staff["items"][0]["id"] == secret_id.as_str()
+        }),
+    ));
+    assert_access(&s.app, table).await;
 }
 
 #[tokio::test]
@@ -673,10 +559,7 @@ async fn the_organisation_edits_while_submitted_with_if_match() {
         .need(&s.caritas_token, "Sprachkurse", "Erste Fassung.")
         .await;
     let path = format!("/api/v1/submissions/{}", id(&need));
-    let etag = s.app.get(&path, Some(&s.caritas_token)).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = s.app.etag(&path, Some(&s.caritas_token)).await;
     let stale = s
         .app
         .patch_if_match(&path, &s.caritas_token, "\"7\"", &json!({"body": "x"}))
@@ -1092,29 +975,11 @@ async fn anonymous_callers_see_accepted_submissions_without_authors() {
 async fn a_partner_retrying_after_a_timeout_never_creates_a_duplicate() {
     let s = setup().await;
     let body = json!({"kind": "need", "topic": "sprache", "title": "Sprachkurse", "body": "a", "external_ref": "CAR-7"});
-    let responses = join_all((0..20).map(|_| {
-        s.app
-            .request(reqwest::Method::POST, &s.path(), Some(&s.caritas_token))
-            .header("idempotency-key", "car-7-try")
-            .json(&body)
-            .send()
-    }))
-    .await;
-    let mut ids = std::collections::HashSet::new();
-    for response in responses {
-        let response = response.unwrap();
-        match response.status().as_u16() {
-            201 => {
-                ids.insert(response.json::<Value>().await.unwrap()["id"].clone());
-            }
-            409 => assert_eq!(
-                response.json::<Value>().await.unwrap()["code"],
-                "idempotency_key_in_use"
-            ),
-            other => panic!("unexpected {other}"),
-        }
-    }
-    assert_eq!(ids.len(), 1);
+    let ids = s
+        .app
+        .post_at_once_with_key(&s.path(), Some(&s.caritas_token), "car-7-try", &body, 20)
+        .await;
+    assert_eq!(ids.len(), 1, "every 201 is the same submission");
     let replay = s
         .app
         .request(reqwest::Method::POST, &s.path(), Some(&s.caritas_token))
@@ -1144,15 +1009,7 @@ async fn a_partner_retrying_after_a_timeout_never_creates_a_duplicate() {
         .await
         .unwrap();
     assert_eq!(other.status(), 201);
-    let stored: i64 = s
-        .app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM submissions", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stored, 2);
+    assert_eq!(s.app.count("submissions").await, 2);
 }
 
 #[tokio::test]
@@ -1273,10 +1130,7 @@ async fn a_hundred_concurrent_submissions_get_a_hundred_distinct_numbers() {
 
     // A new prefix numbers what comes next; given numbers stay.
     let path = format!("/api/v1/consultations/{}", s.consultation);
-    let etag = s.app.get(&path, None).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = s.app.etag(&path, None).await;
     let changed = s
         .app
         .patch_if_match(
@@ -1302,18 +1156,11 @@ async fn a_hundred_concurrent_submissions_get_a_hundred_distinct_numbers() {
         .patch_if_match(
             &path,
             &s.app.admin(),
-            &changed_etag(&s, &path).await,
+            &s.app.etag(&path, None).await,
             &json!({"number_prefix": "itk"}),
         )
         .await;
     assert_problem(refused, 422, "validation_failed").await;
-}
-
-async fn changed_etag(s: &Setup, path: &str) -> String {
-    s.app.get(path, None).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string()
 }
 
 #[tokio::test]

@@ -7,9 +7,12 @@ use std::time::Duration;
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, id, metric_value, spawn_app};
+use crate::fixtures::{
+    Caller, DELETE, Expect, GET, NOT_FOUND, PATCH, POST, Setup, access, assert_access, registrant,
+    setup_with,
+};
+use crate::helpers::{assert_problem, id, spawn_app};
 use crate::receiver::{Receiver, Reply};
-use crate::submissions::{Setup, setup_with};
 
 /// Receivers here listen on loopback over plain HTTP.
 const LOCAL_RECEIVERS: [(&str, &str); 3] = [
@@ -61,12 +64,6 @@ async fn deliveries(s: &Setup, token: &str, subscription: &Value) -> Vec<Value> 
         .as_array()
         .unwrap()
         .clone()
-}
-
-/// The value of one series at `GET /metrics`, e.g. `beteiligung_outbox_sent_total{channel="webhook"}`.
-async fn metric(s: &Setup, series: &str) -> Option<f64> {
-    let text = s.app.get("/metrics", None).await.text().await.unwrap();
-    metric_value(&text, series)
 }
 
 #[tokio::test]
@@ -163,15 +160,16 @@ async fn a_failing_receiver_is_retried_with_the_same_id_until_it_succeeds() {
     let first = hook.wait_for(1, Duration::from_secs(10)).await;
     // Between the attempts the delivery waits, and the metrics say since when.
     let waited_at_least = first[0].at.elapsed().as_secs_f64();
-    let oldest = metric(
-        &s,
-        "beteiligung_outbox_oldest_pending_seconds{channel=\"webhook\"}",
-    )
-    .await
-    .unwrap();
+    let oldest = s
+        .app
+        .metric("beteiligung_outbox_oldest_pending_seconds{channel=\"webhook\"}")
+        .await
+        .unwrap();
     assert!(oldest >= waited_at_least && oldest < 5.0, "{oldest}");
     assert_eq!(
-        metric(&s, "beteiligung_outbox_pending{channel=\"webhook\"}").await,
+        s.app
+            .metric("beteiligung_outbox_pending{channel=\"webhook\"}")
+            .await,
         Some(1.0)
     );
     let delivered = hook.wait_for(2, Duration::from_secs(15)).await;
@@ -192,12 +190,12 @@ async fn a_failing_receiver_is_retried_with_the_same_id_until_it_succeeds() {
         .collect();
     assert_eq!(attempts, [json!(500), json!(204)]);
     let webhook = |name: &str| format!("beteiligung_outbox_{name}{{channel=\"webhook\"}}");
-    assert_eq!(metric(&s, &webhook("retries_total")).await, Some(1.0));
-    assert_eq!(metric(&s, &webhook("sent_total")).await, Some(1.0));
-    assert_eq!(metric(&s, &webhook("failed_total")).await, None);
+    assert_eq!(s.app.metric(&webhook("retries_total")).await, Some(1.0));
+    assert_eq!(s.app.metric(&webhook("sent_total")).await, Some(1.0));
+    assert_eq!(s.app.metric(&webhook("failed_total")).await, None);
     // Nothing waits any more.
-    assert_eq!(metric(&s, &webhook("pending")).await, None);
-    assert_eq!(metric(&s, &webhook("oldest_pending_seconds")).await, None);
+    assert_eq!(s.app.metric(&webhook("pending")).await, None);
+    assert_eq!(s.app.metric(&webhook("oldest_pending_seconds")).await, None);
 }
 
 #[tokio::test]
@@ -237,7 +235,9 @@ async fn a_receiver_answering_410_disables_its_subscription() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(hook.delivered().len(), 1);
     assert_eq!(
-        metric(&s, "beteiligung_outbox_failed_total{channel=\"webhook\"}").await,
+        s.app
+            .metric("beteiligung_outbox_failed_total{channel=\"webhook\"}")
+            .await,
         Some(1.0)
     );
     // Re-enabled, it receives again.
@@ -469,10 +469,7 @@ async fn rotation_signs_with_both_secrets_and_ping_and_redelivery_reach_the_rece
 
     // A round of the public consultation changes: partners hear of it.
     let round_path = format!("/api/v1/rounds/{}", s.round);
-    let etag = s.app.get(&round_path, None).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = s.app.etag(&round_path, None).await;
     let changed = s
         .app
         .patch_if_match(&round_path, &s.app.admin(), &etag, &json!({"capacity": 95}))
@@ -622,34 +619,38 @@ async fn another_organisations_subscription_does_not_exist_for_a_partner() {
         .to_string();
     assert_eq!(hook.wait_for(1, Duration::from_secs(10)).await.len(), 1);
     first_attempt(&s, &s.caritas_token, &caritas).await;
-    let etag = s.app.get(&path, Some(&s.caritas_token)).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = s.app.etag(&path, Some(&s.caritas_token)).await;
 
-    let lamsa = &s.lamsa_token;
+    let lamsa = Caller::bearer("LAMSA", &s.lamsa_token);
     let change = json!({"status": "disabled", "url": "http://127.0.0.1:9/elsewhere"});
-    for response in [
-        s.app.patch(&path, Some(lamsa), &change).await,
-        s.app.patch_if_match(&path, lamsa, &etag, &change).await,
-        s.app.delete(&path, Some(lamsa)).await,
-        s.app
-            .post(&format!("{path}/rotate-secret"), Some(lamsa), &json!({}))
-            .await,
-        s.app
-            .post(&format!("{path}/test"), Some(lamsa), &json!({}))
-            .await,
-        s.app.get(&format!("{path}/deliveries"), Some(lamsa)).await,
-        s.app
-            .post(
+    assert_access(
+        &s.app,
+        vec![
+            access(GET, &path, &lamsa, NOT_FOUND),
+            access(
+                GET,
+                "/api/v1/webhooks",
+                &lamsa,
+                Expect::json_that(200, "no subscription", |list| list["items"] == json!([])),
+            ),
+            access(PATCH, &path, &lamsa, NOT_FOUND).body(change.clone()),
+            access(PATCH, &path, &lamsa, NOT_FOUND)
+                .if_match(&etag)
+                .body(change),
+            access(DELETE, &path, &lamsa, NOT_FOUND),
+            access(POST, &format!("{path}/rotate-secret"), &lamsa, NOT_FOUND).body(json!({})),
+            access(POST, &format!("{path}/test"), &lamsa, NOT_FOUND).body(json!({})),
+            access(GET, &format!("{path}/deliveries"), &lamsa, NOT_FOUND),
+            access(
+                POST,
                 &format!("{path}/deliveries/{delivery}/redeliver"),
-                Some(lamsa),
-                &json!({}),
+                &lamsa,
+                NOT_FOUND,
             )
-            .await,
-    ] {
-        assert_problem(response, 404, "not_found").await;
-    }
+            .body(json!({})),
+        ],
+    )
+    .await;
 
     // Nothing of it changed, and nothing more went out.
     let after = s.app.get(&path, Some(&s.caritas_token)).await;
@@ -686,10 +687,7 @@ async fn a_partner_never_hears_of_draft_consultations_rounds_or_others_registrat
     // registers someone.
     for round in [&draft_round, &s.round] {
         let round_path = format!("/api/v1/rounds/{round}");
-        let etag = s.app.get(&round_path, Some(&admin)).await.headers()["etag"]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let etag = s.app.etag(&round_path, Some(&admin)).await;
         let changed = s
             .app
             .patch_if_match(&round_path, &admin, &etag, &json!({"capacity": 95}))
@@ -701,7 +699,7 @@ async fn a_partner_never_hears_of_draft_consultations_rounds_or_others_registrat
                 .post(
                     &format!("/api/v1/rounds/{}/registrations", s.round),
                     Some(&s.lamsa_token),
-                    &json!({"name": "Aylin Demir", "email": "a.demir@lamsa.example", "privacy_consent": true}),
+                    &registrant("Aylin Demir", "a.demir@lamsa.example"),
                 )
                 .await;
             assert_eq!(registered.status(), 201);
@@ -713,7 +711,7 @@ async fn a_partner_never_hears_of_draft_consultations_rounds_or_others_registrat
         .post(
             &format!("/api/v1/rounds/{}/registrations", s.round),
             Some(&s.caritas_token),
-            &json!({"name": "Schwester Maria", "email": "maria@caritas.example", "privacy_consent": true}),
+            &registrant("Schwester Maria", "maria@caritas.example"),
         )
         .await
         .json()
