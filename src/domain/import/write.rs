@@ -1,11 +1,12 @@
 //! The import itself: the rows checked, then written all together (one statement per table
 //! per 2,000 rows) or not at all, under an idempotency key.
 
+use diesel::dsl;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::check::check_rows;
+use super::check::{Checked, CheckedRow, check_rows};
 use super::file::ImportFile;
 use super::known::Known;
 use super::wire::{ImportOptions, ImportReport, ImportedSubmission};
@@ -112,7 +113,6 @@ impl From<diesel::result::Error> for Abort {
 }
 
 /// Checks every row, then writes them all.
-#[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
 pub(super) async fn write(
     conn: &mut AsyncPgConnection,
     consultation: &ConsultationRow,
@@ -125,51 +125,110 @@ pub(super) async fn write(
     }
     let known = Known::load(conn, consultation, &file.rows, options.round_id).await?;
     let checked = check_rows(consultation, &known, file, options.round_id)?;
+    check_all_open(consultation, &known, &checked)?;
+    let count = i32::try_from(checked.rows.len()).map_err(|_| AppError::internal())?;
+    let numbers = submission::next_numbers(conn, consultation, count).await?;
+    let new = NewRows::numbered(consultation, checked.rows, numbers);
+    insert(conn, &new).await?;
+    record_imported(conn, &new.rows, actor).await?;
+    Ok(ImportReport {
+        dry_run: options.dry_run,
+        imported: new.report.len(),
+        submissions: new.report,
+    })
+}
+
+/// The consultation, and the window of every round a row is for, must be open.
+fn check_all_open(
+    consultation: &ConsultationRow,
+    known: &Known,
+    checked: &Checked,
+) -> AppResult<()> {
     submission::check_open(consultation, None)?;
     for round in checked.rounds.iter().filter_map(|id| known.rounds.get(id)) {
         submission::check_open(consultation, Some(round))?;
     }
-    let count = i32::try_from(checked.rows.len()).map_err(|_| AppError::internal())?;
-    let numbers = submission::next_numbers(conn, consultation, count).await?;
-    let mut rows = Vec::with_capacity(checked.rows.len());
-    let mut links = Vec::new();
-    let mut report = Vec::with_capacity(checked.rows.len());
-    for ((row_number, new, id, addresses), number) in checked.rows.into_iter().zip(numbers) {
-        links.extend(addresses.into_iter().map(|need| {
-            (
-                submission_addresses::action_approach_id.eq(id),
-                submission_addresses::need_id.eq(need),
-            )
-        }));
-        let organisation = new.organisation_id;
-        let row = SubmissionRow::submitted(
-            id,
-            consultation.id,
-            number,
-            (organisation, SubmissionSource::Conference),
-            new,
-        );
-        report.push(ImportedSubmission {
-            row: row_number,
-            id,
-            number: row.number.clone(),
-            external_ref: row.external_ref.clone(),
-        });
-        rows.push(row);
+    Ok(())
+}
+
+/// A need an action approach of the file addresses, as inserted.
+type Link = (
+    dsl::Eq<submission_addresses::action_approach_id, Uuid>,
+    dsl::Eq<submission_addresses::need_id, Uuid>,
+);
+
+/// The checked rows as they are written, and what the report says of each.
+struct NewRows {
+    rows: Vec<SubmissionRow>,
+    links: Vec<Link>,
+    report: Vec<ImportedSubmission>,
+}
+
+impl NewRows {
+    /// The checked rows with their numbers, in file order.
+    fn numbered(
+        consultation: &ConsultationRow,
+        checked: Vec<CheckedRow>,
+        numbers: Vec<String>,
+    ) -> Self {
+        let mut rows = Vec::with_capacity(checked.len());
+        let mut links = Vec::new();
+        let mut report = Vec::with_capacity(checked.len());
+        for ((row_number, new, id, addresses), number) in checked.into_iter().zip(numbers) {
+            links.extend(addresses.into_iter().map(|need| {
+                (
+                    submission_addresses::action_approach_id.eq(id),
+                    submission_addresses::need_id.eq(need),
+                )
+            }));
+            let organisation = new.organisation_id;
+            let row = SubmissionRow::submitted(
+                id,
+                consultation.id,
+                number,
+                (organisation, SubmissionSource::Conference),
+                new,
+            );
+            report.push(ImportedSubmission {
+                row: row_number,
+                id,
+                number: row.number.clone(),
+                external_ref: row.external_ref.clone(),
+            });
+            rows.push(row);
+        }
+        Self {
+            rows,
+            links,
+            report,
+        }
     }
-    for chunk in rows.chunks(INSERT_CHUNK) {
+}
+
+/// The submissions, then the needs they address, a chunk per statement.
+async fn insert(conn: &mut AsyncPgConnection, new: &NewRows) -> AppResult<()> {
+    for chunk in new.rows.chunks(INSERT_CHUNK) {
         diesel::insert_into(submissions::table)
             .values(chunk)
             .execute(conn)
             .await
             .map_err(submission::duplicate_external_ref)?;
     }
-    for chunk in links.chunks(INSERT_CHUNK * 10) {
+    for chunk in new.links.chunks(INSERT_CHUNK * 10) {
         diesel::insert_into(submission_addresses::table)
             .values(chunk)
             .execute(conn)
             .await?;
     }
+    Ok(())
+}
+
+/// The import in each submission's history, and announced to the webhooks.
+async fn record_imported(
+    conn: &mut AsyncPgConnection,
+    rows: &[SubmissionRow],
+    actor: &str,
+) -> AppResult<()> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     event::record_all(
         conn,
@@ -195,9 +254,5 @@ pub(super) async fn write(
         })
         .collect();
     webhook::publish_all(conn, events).await?;
-    Ok(ImportReport {
-        dry_run: options.dry_run,
-        imported: report.len(),
-        submissions: report,
-    })
+    Ok(())
 }
