@@ -32,7 +32,6 @@ pub(super) struct FileRef {
 }
 
 /// Checks every row; all errors of all rows, or the rows ready to write.
-#[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
 pub(super) fn check_rows(
     consultation: &ConsultationRow,
     known: &Known,
@@ -43,9 +42,45 @@ pub(super) fn check_rows(
     let mut depends_on_state = false;
     // Ids first: rows refer to needs further down the file too.
     let ids: Vec<Uuid> = file.rows.iter().map(|_| Uuid::now_v7()).collect();
-    let mut organisations = Vec::with_capacity(file.rows.len());
-    let mut row_errors: Vec<Violations> = Vec::with_capacity(file.rows.len());
-    for row in &file.rows {
+    let (organisations, row_errors) = organisations_of(known, &file.rows);
+    let file_refs = file_refs(&file.rows, &ids, &organisations);
+    let mut checker = RowChecker {
+        consultation,
+        known,
+        file_refs: &file_refs,
+        default_round,
+        seen_refs: HashMap::new(),
+    };
+    let mut checked = Checked {
+        rows: Vec::with_capacity(file.rows.len()),
+        rounds: HashSet::new(),
+    };
+    for (i, (row, mut v)) in file.rows.iter().zip(row_errors).enumerate() {
+        if row.unreadable {
+            continue; // its errors came with the file
+        }
+        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let (new, addresses) = checker.check(&mut v, row, number, organisations[i]);
+        let (row_errors, about_state) = v.into_parts();
+        if row_errors.is_empty() {
+            checked.rounds.extend(new.round_id);
+            checked.rows.push((number, new, ids[i], addresses));
+        } else {
+            depends_on_state |= about_state;
+            errors.extend(first_per_field(row_errors, number));
+        }
+    }
+    if errors.is_empty() {
+        return Ok(checked);
+    }
+    Err(refusal(errors, depends_on_state, file.rows.len()))
+}
+
+/// The organisation of each row, and each row's violations so far (its organisation's).
+fn organisations_of(known: &Known, rows: &[ImportRow]) -> (Vec<Option<Uuid>>, Vec<Violations>) {
+    let mut organisations = Vec::with_capacity(rows.len());
+    let mut row_errors: Vec<Violations> = Vec::with_capacity(rows.len());
+    for row in rows {
         let mut v = Violations::new();
         organisations.push(
             row.organisation
@@ -54,10 +89,18 @@ pub(super) fn check_rows(
         );
         row_errors.push(v);
     }
-    // The refs rows may address; a ref an organisation uses twice means its first row (the
-    // second is refused).
+    (organisations, row_errors)
+}
+
+/// The refs rows may address; a ref an organisation uses twice means its first row (the
+/// second is refused).
+fn file_refs<'a>(
+    rows: &'a [ImportRow],
+    ids: &[Uuid],
+    organisations: &[Option<Uuid>],
+) -> HashMap<&'a str, Vec<FileRef>> {
     let mut file_refs: HashMap<&str, Vec<FileRef>> = HashMap::new();
-    for (i, row) in file.rows.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
         let Some(external_ref) = row.external_ref.as_deref().filter(|_| !row.unreadable) else {
             continue;
         };
@@ -70,28 +113,30 @@ pub(super) fn check_rows(
             });
         }
     }
-    let mut checked = Checked {
-        rows: Vec::with_capacity(file.rows.len()),
-        rounds: HashSet::new(),
-    };
-    let mut seen_refs: HashMap<(Option<Uuid>, &str), u32> = HashMap::new();
-    for (i, (row, mut v)) in file.rows.iter().zip(row_errors).enumerate() {
-        if row.unreadable {
-            continue; // its errors came with the file
-        }
-        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let organisation_id = organisations[i];
-        let kind = match row.kind.as_deref().map(parse_kind) {
-            Some(Ok(kind)) => Some(kind),
-            Some(Err(message)) => {
-                v.add("kind", message);
-                None
-            }
-            None => {
-                v.add("kind", "is required");
-                None
-            }
-        };
+    file_refs
+}
+
+/// What checking a row needs of the others: the file's refs, and the refs seen so far.
+struct RowChecker<'a> {
+    consultation: &'a ConsultationRow,
+    known: &'a Known,
+    file_refs: &'a HashMap<&'a str, Vec<FileRef>>,
+    default_round: Option<Uuid>,
+    /// The row that first used an organisation's ref.
+    seen_refs: HashMap<(Option<Uuid>, &'a str), u32>,
+}
+
+impl<'a> RowChecker<'a> {
+    /// Checks one row, adding its mistakes to `v`: the submission it becomes, the needs it
+    /// addresses.
+    fn check(
+        &mut self,
+        v: &mut Violations,
+        row: &'a ImportRow,
+        number: u32,
+        organisation_id: Option<Uuid>,
+    ) -> (NewSubmission, Vec<Uuid>) {
+        let kind = kind_of(v, row);
         for (field, value) in [
             ("topic", &row.topic),
             ("title", &row.title),
@@ -101,29 +146,10 @@ pub(super) fn check_rows(
                 v.add(field, "is required");
             }
         }
-        let round_id = round_of(&mut v, known, row, default_round);
-        // Unique per organisation, as the database has it (rows without one are not bound).
-        if let (Some(external_ref), Some(_)) = (row.external_ref.as_deref(), organisation_id) {
-            let first = *seen_refs
-                .entry((organisation_id, external_ref))
-                .or_insert(number);
-            if first != number {
-                v.add(
-                    "external_ref",
-                    format!("is the external_ref of row {first} of this organisation too"),
-                );
-            } else if known
-                .taken_refs
-                .contains(&(organisation_id, external_ref.to_string()))
-            {
-                v.add_about_state(
-                    "external_ref",
-                    "this organisation already has a submission with this external_ref",
-                );
-            }
-        }
+        let round_id = round_of(v, self.known, row, self.default_round);
+        self.check_unique_ref(v, row, number, organisation_id);
         let addresses = kind
-            .map(|kind| needs_of(&mut v, known, &file_refs, row, kind, organisation_id))
+            .map(|kind| needs_of(v, self.known, self.file_refs, row, kind, organisation_id))
             .unwrap_or_default();
         let mut new = NewSubmission {
             kind: kind.unwrap_or(SubmissionKind::Statement),
@@ -138,19 +164,60 @@ pub(super) fn check_rows(
             external_ref: row.external_ref.clone(),
             source: Some(SubmissionSource::Conference),
         };
-        submission::check_fields(&mut v, consultation, &mut new);
-        let (row_errors, about_state) = v.into_parts();
-        if row_errors.is_empty() {
-            checked.rounds.extend(round_id);
-            checked.rows.push((number, new, ids[i], addresses));
-        } else {
-            depends_on_state |= about_state;
-            errors.extend(first_per_field(row_errors, number));
+        submission::check_fields(v, self.consultation, &mut new);
+        (new, addresses)
+    }
+
+    /// Unique per organisation, as the database has it (rows without one are not bound).
+    fn check_unique_ref(
+        &mut self,
+        v: &mut Violations,
+        row: &'a ImportRow,
+        number: u32,
+        organisation_id: Option<Uuid>,
+    ) {
+        let (Some(external_ref), Some(_)) = (row.external_ref.as_deref(), organisation_id) else {
+            return;
+        };
+        let first = *self
+            .seen_refs
+            .entry((organisation_id, external_ref))
+            .or_insert(number);
+        if first != number {
+            v.add(
+                "external_ref",
+                format!("is the external_ref of row {first} of this organisation too"),
+            );
+        } else if self
+            .known
+            .taken_refs
+            .contains(&(organisation_id, external_ref.to_string()))
+        {
+            v.add_about_state(
+                "external_ref",
+                "this organisation already has a submission with this external_ref",
+            );
         }
     }
-    if errors.is_empty() {
-        return Ok(checked);
+}
+
+/// The row's kind, which is required.
+fn kind_of(v: &mut Violations, row: &ImportRow) -> Option<SubmissionKind> {
+    match row.kind.as_deref().map(parse_kind) {
+        Some(Ok(kind)) => Some(kind),
+        Some(Err(message)) => {
+            v.add("kind", message);
+            None
+        }
+        None => {
+            v.add("kind", "is required");
+            None
+        }
     }
+}
+
+/// The problem refusing the whole file: the first errors by row, how many rows are bad.
+fn refusal(mut errors: Vec<FieldError>, depends_on_state: bool, rows: usize) -> AppError {
     errors.sort_by_key(|e| e.row);
     errors.truncate(MAX_FIELD_ERRORS);
     let bad_rows = errors
@@ -158,18 +225,17 @@ pub(super) fn check_rows(
         .filter_map(|e| e.row)
         .collect::<HashSet<_>>()
         .len();
-    Err(AppError {
+    AppError {
         errors,
         depends_on_state,
         ..AppError::new(
             ErrorKind::Invalid,
             "validation_failed",
             format!(
-                "{bad_rows} of {} rows cannot be imported; nothing was imported. See `errors`.",
-                file.rows.len()
+                "{bad_rows} of {rows} rows cannot be imported; nothing was imported. See `errors`."
             ),
         )
-    })
+    }
 }
 
 /// Each field's first error only: a missing title is not also too short.
