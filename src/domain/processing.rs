@@ -118,92 +118,123 @@ pub async fn record(conn: &mut AsyncPgConnection) -> AppResult<ProcessingRecord>
     })
 }
 
-#[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
+/// The activities, in the order of the record; `default` the retention of a consultation
+/// that sets none.
 fn activities(default: Retention) -> Vec<Activity> {
-    let kept_days = KEPT_FOR.as_secs() / 86_400;
     vec![
-        Activity {
-            key: "registrations",
-            name: "Anmeldungen zu Runden (Konferenzen, Workshops)",
-            purpose: "Seats, waitlist, confirmation and notification mails, attendance lists of \
-                      a round",
-            legal_basis: "DSGVO Art. 6(1)(e) (public participation) with the registrant's consent \
-                          to the privacy notice (version and time recorded)",
-            data_subjects: "registrants",
-            data: vec![
-                "name",
-                "email",
-                "organisation_name",
-                "needs",
-                "privacy_notice_version",
-                "consented_at",
-            ],
-            recipients: recipients(
-                &[Action::ReadAnyRegistration, Action::ListRegistrations],
-                "the registrations it made",
-            ),
-            retention: days(
-                default.registrations_days_after_round,
-                "anonymised after the round ended",
-            ),
-        },
-        Activity {
-            key: "submission_authors",
-            name: "Verfasserinnen und Verfasser von Beiträgen",
-            purpose: "Queries about a submission and the considered response (Abwägung)",
-            legal_basis: "DSGVO Art. 6(1)(e) (public participation)",
-            data_subjects: "authors of submissions",
-            data: vec!["author_name", "author_email"],
-            recipients: recipients(&[Action::Review], "its own organisation's submissions"),
-            retention: days(
-                default.authors_days_after_archive,
-                "anonymised after the consultation was archived",
-            ),
-        },
-        Activity {
-            key: "mail_outbox",
-            name: "Versand von E-Mails",
-            purpose: "Delivering confirmation and notification mails, with retries",
-            legal_basis: "DSGVO Art. 6(1)(e), as part of the registration",
-            data_subjects: "registrants",
-            data: vec!["recipient", "mail content (name, round, links with tokens)"],
-            recipients: recipients(&[Action::ReadOutbox], "none"),
-            retention: format!(
-                "deleted {kept_days} days after delivery or final failure, or with the \
-                 registration's anonymisation"
-            ),
-        },
-        Activity {
-            key: "idempotency_records",
-            name: "Gespeicherte Antworten für Wiederholungen (Idempotency-Key)",
-            purpose: "Answering a retried request as the first one was",
-            legal_basis: "DSGVO Art. 6(1)(e); Art. 32 (integrity of processing)",
-            data_subjects: "registrants and authors named in a stored response",
-            data: vec!["the stored response"],
-            recipients: vec!["the caller that sent the key".to_string()],
-            retention: "24 hours".to_string(),
-        },
-        Activity {
-            key: "access_log",
-            name: "Protokoll der Massenabrufe personenbezogener Daten",
-            purpose: "Accountability: who read whose data in bulk (DSGVO Art. 5(2))",
-            legal_basis: "DSGVO Art. 6(1)(c) with Art. 5(2) and Art. 32",
-            data_subjects: "staff and partner systems that read",
-            data: vec!["actor", "time", "resource", "number of records"],
-            recipients: recipients(&[Action::HandlePrivacyRequests], "none"),
-            retention: format!("{ACCESS_LOG_KEPT_DAYS} days"),
-        },
-        Activity {
-            key: "history",
-            name: "Bearbeitungsverlauf (Ereignisse)",
-            purpose: "Traceability of every decision on a submission or registration",
-            legal_basis: "DSGVO Art. 6(1)(e); documentation duty of the administration",
-            data_subjects: "staff who acted (subject and display name from the identity provider)",
-            data: vec!["actor", "time", "action", "reason"],
-            recipients: recipients(&[Action::ReadActorIdentity], "none"),
-            retention: "as long as the consultation's records are kept".to_string(),
-        },
+        registrations(default),
+        submission_authors(default),
+        mail_outbox(),
+        idempotency_records(),
+        access_log(),
+        history(),
     ]
+}
+
+/// Registrations for rounds.
+fn registrations(default: Retention) -> Activity {
+    Activity {
+        key: "registrations",
+        name: "Anmeldungen zu Runden (Konferenzen, Workshops)",
+        purpose: "Seats, waitlist, confirmation and notification mails, attendance lists of \
+                  a round",
+        legal_basis: "DSGVO Art. 6(1)(e) (public participation) with the registrant's consent \
+                      to the privacy notice (version and time recorded)",
+        data_subjects: "registrants",
+        data: vec![
+            "name",
+            "email",
+            "organisation_name",
+            "needs",
+            "privacy_notice_version",
+            "consented_at",
+        ],
+        recipients: recipients(
+            &[Action::ReadAnyRegistration, Action::ListRegistrations],
+            "the registrations it made",
+        ),
+        retention: days(
+            default.registrations_days_after_round,
+            "anonymised after the round ended",
+        ),
+    }
+}
+
+/// The authors named in submissions.
+fn submission_authors(default: Retention) -> Activity {
+    Activity {
+        key: "submission_authors",
+        name: "Verfasserinnen und Verfasser von Beiträgen",
+        purpose: "Queries about a submission and the considered response (Abwägung)",
+        legal_basis: "DSGVO Art. 6(1)(e) (public participation)",
+        data_subjects: "authors of submissions",
+        data: vec!["author_name", "author_email"],
+        recipients: recipients(&[Action::Review], "its own organisation's submissions"),
+        retention: days(
+            default.authors_days_after_archive,
+            "anonymised after the consultation was archived",
+        ),
+    }
+}
+
+/// The mails waiting to be sent, or sent.
+fn mail_outbox() -> Activity {
+    let kept_days = KEPT_FOR.as_secs() / 86_400;
+    Activity {
+        key: "mail_outbox",
+        name: "Versand von E-Mails",
+        purpose: "Delivering confirmation and notification mails, with retries",
+        legal_basis: "DSGVO Art. 6(1)(e), as part of the registration",
+        data_subjects: "registrants",
+        data: vec!["recipient", "mail content (name, round, links with tokens)"],
+        recipients: recipients(&[Action::ReadOutbox], "none"),
+        retention: format!(
+            "deleted {kept_days} days after delivery or final failure, or with the \
+             registration's anonymisation"
+        ),
+    }
+}
+
+/// The responses stored for retried requests.
+fn idempotency_records() -> Activity {
+    Activity {
+        key: "idempotency_records",
+        name: "Gespeicherte Antworten für Wiederholungen (Idempotency-Key)",
+        purpose: "Answering a retried request as the first one was",
+        legal_basis: "DSGVO Art. 6(1)(e); Art. 32 (integrity of processing)",
+        data_subjects: "registrants and authors named in a stored response",
+        data: vec!["the stored response"],
+        recipients: vec!["the caller that sent the key".to_string()],
+        retention: "24 hours".to_string(),
+    }
+}
+
+/// The log of bulk reads of personal data.
+fn access_log() -> Activity {
+    Activity {
+        key: "access_log",
+        name: "Protokoll der Massenabrufe personenbezogener Daten",
+        purpose: "Accountability: who read whose data in bulk (DSGVO Art. 5(2))",
+        legal_basis: "DSGVO Art. 6(1)(c) with Art. 5(2) and Art. 32",
+        data_subjects: "staff and partner systems that read",
+        data: vec!["actor", "time", "resource", "number of records"],
+        recipients: recipients(&[Action::HandlePrivacyRequests], "none"),
+        retention: format!("{ACCESS_LOG_KEPT_DAYS} days"),
+    }
+}
+
+/// The history of decisions.
+fn history() -> Activity {
+    Activity {
+        key: "history",
+        name: "Bearbeitungsverlauf (Ereignisse)",
+        purpose: "Traceability of every decision on a submission or registration",
+        legal_basis: "DSGVO Art. 6(1)(e); documentation duty of the administration",
+        data_subjects: "staff who acted (subject and display name from the identity provider)",
+        data: vec!["actor", "time", "action", "reason"],
+        recipients: recipients(&[Action::ReadActorIdentity], "none"),
+        retention: "as long as the consultation's records are kept".to_string(),
+    }
 }
 
 #[cfg(test)]
