@@ -17,68 +17,16 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok(), missing_secret)
     }
 
-    #[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
     pub fn from_lookup(
         var: impl Fn(&str) -> Option<String>,
         missing_secret: MissingSecret,
     ) -> Result<Self, ConfigError> {
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(invalid(
-                "DATABASE_URL",
-                "must be a postgres:// or postgresql:// URL",
-            ));
-        }
+        let database_url = database_url(&var)?;
         let bind_addr = var("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
         if bind_addr.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid("BIND_ADDR", "must be host:port, e.g. 0.0.0.0:8080"));
         }
-        let secret = match (var("JWT_SECRET"), missing_secret) {
-            (Some(secret), _) if secret.len() >= MIN_SECRET_BYTES => secret,
-            (Some(_), _) => {
-                return Err(invalid(
-                    "JWT_SECRET",
-                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
-                ));
-            }
-            (None, MissingSecret::Generate) => random_secret(),
-            (None, MissingSecret::Refuse) => {
-                return Err(invalid(
-                    "JWT_SECRET",
-                    format!(
-                        "is required (at least {MIN_SECRET_BYTES} bytes, e.g. from `openssl rand -hex 32`)"
-                    ),
-                ));
-            }
-        };
-        let non_empty = |name: &'static str, default: &str| match var(name) {
-            Some(value) if value.trim().is_empty() => Err(invalid(name, "must not be empty")),
-            Some(value) => Ok(value),
-            None => Ok(default.to_string()),
-        };
-        let previous_secrets = list(&var, "JWT_PREVIOUS_SECRETS");
-        if previous_secrets.iter().any(|s| s.len() < MIN_SECRET_BYTES) {
-            return Err(invalid(
-                "JWT_PREVIOUS_SECRETS",
-                format!("each secret must be at least {MIN_SECRET_BYTES} bytes long"),
-            ));
-        }
-        let jwt = JwtConfig {
-            secret: SecretString::from(secret),
-            previous_secrets: previous_secrets
-                .into_iter()
-                .map(SecretString::from)
-                .collect(),
-            issuer: non_empty("JWT_ISSUER", "beteiligung")?,
-            audience: non_empty("JWT_AUDIENCE", "beteiligung-api")?,
-            token_ttl: duration(&var, "TOKEN_TTL", "1h")?,
-            max_ttl: duration(&var, "TOKEN_MAX_TTL", "30d")?,
-            revocation_refresh: at_most(
-                duration(&var, "REVOCATION_REFRESH", "30s")?,
-                "REVOCATION_REFRESH",
-                Duration::from_secs(60),
-            )?,
-        };
+        let jwt = jwt(&var, missing_secret)?;
         let db_pool_size = number(&var, "DB_POOL_SIZE", 10, 1..=1000)?;
         let http_workers = number(
             &var,
@@ -111,6 +59,75 @@ impl Config {
                 allow_private_networks: flag(&var, "WEBHOOK_ALLOW_PRIVATE_NETWORKS")?,
             },
         })
+    }
+}
+
+fn database_url(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+    if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        return Err(invalid(
+            "DATABASE_URL",
+            "must be a postgres:// or postgresql:// URL",
+        ));
+    }
+    Ok(database_url)
+}
+
+/// The signing of the service's own tokens: the secret (and the previous ones, still
+/// accepted while tokens signed with them live), issuer, audience and lifetimes.
+fn jwt(
+    var: &impl Fn(&str) -> Option<String>,
+    missing_secret: MissingSecret,
+) -> Result<JwtConfig, ConfigError> {
+    let secret = jwt_secret(var, missing_secret)?;
+    let non_empty = |name: &'static str, default: &str| match var(name) {
+        Some(value) if value.trim().is_empty() => Err(invalid(name, "must not be empty")),
+        Some(value) => Ok(value),
+        None => Ok(default.to_string()),
+    };
+    let previous_secrets = list(var, "JWT_PREVIOUS_SECRETS");
+    if previous_secrets.iter().any(|s| s.len() < MIN_SECRET_BYTES) {
+        return Err(invalid(
+            "JWT_PREVIOUS_SECRETS",
+            format!("each secret must be at least {MIN_SECRET_BYTES} bytes long"),
+        ));
+    }
+    Ok(JwtConfig {
+        secret: SecretString::from(secret),
+        previous_secrets: previous_secrets
+            .into_iter()
+            .map(SecretString::from)
+            .collect(),
+        issuer: non_empty("JWT_ISSUER", "beteiligung")?,
+        audience: non_empty("JWT_AUDIENCE", "beteiligung-api")?,
+        token_ttl: duration(var, "TOKEN_TTL", "1h")?,
+        max_ttl: duration(var, "TOKEN_MAX_TTL", "30d")?,
+        revocation_refresh: at_most(
+            duration(var, "REVOCATION_REFRESH", "30s")?,
+            "REVOCATION_REFRESH",
+            Duration::from_secs(60),
+        )?,
+    })
+}
+
+/// `JWT_SECRET`, long enough; without it a random one (demo mode) or an error.
+fn jwt_secret(
+    var: &impl Fn(&str) -> Option<String>,
+    missing_secret: MissingSecret,
+) -> Result<String, ConfigError> {
+    match (var("JWT_SECRET"), missing_secret) {
+        (Some(secret), _) if secret.len() >= MIN_SECRET_BYTES => Ok(secret),
+        (Some(_), _) => Err(invalid(
+            "JWT_SECRET",
+            format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+        )),
+        (None, MissingSecret::Generate) => Ok(random_secret()),
+        (None, MissingSecret::Refuse) => Err(invalid(
+            "JWT_SECRET",
+            format!(
+                "is required (at least {MIN_SECRET_BYTES} bytes, e.g. from `openssl rand -hex 32`)"
+            ),
+        )),
     }
 }
 
