@@ -10,11 +10,10 @@ use super::create::{
 };
 use super::model::{SubmissionRow, find_visible, may_see};
 use super::wire::{Submission, SubmissionPatch, SubmissionStatus};
-use crate::base::Caller;
 use crate::db::schema::{submission_addresses, submissions};
 use crate::domain::consultation::{self};
 use crate::domain::event::{self, Change, Entity};
-use crate::domain::policy::{self, Action, Party};
+use crate::domain::policy::{self, Authorized, Party};
 use crate::domain::precondition::{Precondition, tag};
 use crate::domain::round;
 use crate::domain::validate::Violations;
@@ -88,12 +87,12 @@ pub(super) fn is_merge_target(count: i64) -> AppError {
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    caller: &Caller,
+    by: &Authorized,
     precondition: Precondition,
     patch: SubmissionPatch,
 ) -> AppResult<Submission> {
-    let party = policy::authorize(caller, Action::Submit)?;
-    let actor = caller.actor();
+    let party = by.party();
+    let actor = by.actor();
     conn.transaction(async |conn| {
         let mut row = own_for_update(conn, id, party).await?;
         let current = tag(row.version);
@@ -172,7 +171,7 @@ pub async fn update(
             Entity::Submission,
             id,
             Change {
-                actor: &actor,
+                actor,
                 action: "edited",
                 from_status: Some(row.status.as_str()),
                 to_status: Some(row.status.as_str()),
@@ -191,10 +190,10 @@ pub async fn update(
 pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    caller: &Caller,
+    by: &Authorized,
 ) -> AppResult<Submission> {
-    let party = policy::authorize(caller, Action::Submit)?;
-    let actor = caller.actor();
+    let party = by.party();
+    let actor = by.actor();
     conn.transaction(async |conn| {
         let row = own_for_update(conn, id, party).await?;
         if !row.status.can_withdraw() {
@@ -219,7 +218,7 @@ pub async fn withdraw(
             Entity::Submission,
             id,
             Change {
-                actor: &actor,
+                actor,
                 action: "withdrawn",
                 from_status: Some(row.status.as_str()),
                 to_status: Some("withdrawn"),
