@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use crate::api::state::AppState;
 use crate::auth::jwt::TokenError;
 use crate::base::{Caller, Principal};
-use crate::domain::policy::{self, Action, Party};
+use crate::domain::policy::{self, Action, Authorized, Party};
 use crate::error::AppError;
 
 /// The caller a middleware has already verified for this request (or why not), so the
@@ -86,6 +86,8 @@ pub trait Guard {
 pub struct Allowed<G: Guard> {
     pub caller: Caller,
     pub party: Party,
+    /// What the domain is handed: the policy's decision, made once, here.
+    pub by: Authorized,
     guard: PhantomData<G>,
 }
 
@@ -101,10 +103,11 @@ impl<G: Guard> FromRequest for Allowed<G> {
     type Future = Ready<Result<Self, AppError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).map(Caller).and_then(|caller| {
-            let party = policy::authorize(&caller, G::ACTION)?;
+            let by = policy::authorize(&caller, G::ACTION)?;
             Ok(Self {
                 caller,
-                party,
+                party: by.party(),
+                by,
                 guard: PhantomData,
             })
         }))

@@ -174,8 +174,7 @@ pub async fn import_submissions(
         )?
     };
     let mut conn = state.conn().await?;
-    let outcome =
-        import::import(&mut conn, &id, file, options, &staff.caller, key.as_ref()).await?;
+    let outcome = import::import(&mut conn, &id, file, options, &staff.by, key.as_ref()).await?;
     Ok(idempotent::respond(outcome))
 }
 

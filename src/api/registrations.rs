@@ -277,18 +277,9 @@ fn csv_row(r: &Registration, dialect: Dialect, out: &mut Vec<u8>) {
     ));
 }
 
-/// Staff and partners read with their token, the registrant with the cancel token.
-fn reader<'r>(caller: &Caller, req: &'r HttpRequest) -> AppResult<RegistrationReader<'r>> {
-    match (Party::of(caller), cancel_token(req)) {
-        (party, _) if permits(party, Action::ReadAnyRegistration) => {
-            Ok(RegistrationReader::Party(party))
-        }
-        (_, Some(token)) => Ok(RegistrationReader::Token(token)),
-        (Party::Anonymous, None) => Err(AppError::unauthorized(
-            "Send a bearer token or the registration's X-Cancel-Token.",
-        )),
-        (party, None) => Ok(RegistrationReader::Party(party)),
-    }
+/// The reader of a request, as the policy sees it.
+fn reader<'r>(caller: &'r Caller, req: &'r HttpRequest) -> AppResult<RegistrationReader<'r>> {
+    policy::registration_reader(caller, cancel_token(req))
 }
 
 fn cancel_token(req: &HttpRequest) -> Option<&str> {

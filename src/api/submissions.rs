@@ -57,10 +57,9 @@ pub async fn create_submission(
     body: Json<NewSubmission>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let caller = allowed.caller;
-    let key = idempotent::key(&req, &caller, "submission.create", Keys::Any, &body)?;
+    let key = idempotent::key(&req, &allowed.caller, "submission.create", Keys::Any, &body)?;
     let mut conn = state.conn().await?;
-    let outcome = submission::create(&mut conn, &id, body, &caller, key.as_ref()).await?;
+    let outcome = submission::create(&mut conn, &id, body, &allowed.by, key.as_ref()).await?;
     Ok(idempotent::respond(outcome))
 }
 
@@ -184,14 +183,8 @@ pub async fn update_submission(
 ) -> AppResult<HttpResponse> {
     let precondition = if_match(&req)?;
     let mut conn = state.conn().await?;
-    let updated = submission::update(
-        &mut conn,
-        *id,
-        &allowed.caller,
-        precondition,
-        body.into_inner(),
-    )
-    .await?;
+    let updated =
+        submission::update(&mut conn, *id, &allowed.by, precondition, body.into_inner()).await?;
     Ok(with_etag(tag(updated.version), updated))
 }
 
@@ -211,7 +204,7 @@ pub async fn withdraw_submission(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let withdrawn = submission::withdraw(&mut conn, *id, &allowed.caller).await?;
+    let withdrawn = submission::withdraw(&mut conn, *id, &allowed.by).await?;
     Ok(HttpResponse::Ok().json(withdrawn))
 }
 

@@ -122,10 +122,52 @@ pub fn permits(party: Party, action: Action) -> bool {
     }
 }
 
+/// A caller the policy allowed an action, as the domain is handed it: its party and how it
+/// appears in event logs. Only [`authorize`] makes one, so a domain function that takes it
+/// runs for callers the rule let through, without deciding again.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    party: Party,
+    actor: String,
+}
+
+impl Authorized {
+    pub fn party(&self) -> Party {
+        self.party
+    }
+
+    /// How the caller appears in event logs.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+}
+
 /// 401 for an anonymous caller that needs a token, 403 for a party the rule refuses.
-pub fn authorize(caller: &Caller, action: Action) -> AppResult<Party> {
+pub fn authorize(caller: &Caller, action: Action) -> AppResult<Authorized> {
     let party = Party::of(caller);
-    require(caller, permits(party, action)).map(|()| party)
+    require(caller, permits(party, action))?;
+    Ok(Authorized {
+        party,
+        actor: caller.actor(),
+    })
+}
+
+/// Who reads a registration: staff and partners with their token, the registrant with the
+/// cancel token (401 for an anonymous caller without one).
+pub fn registration_reader<'t>(
+    caller: &Caller,
+    cancel_token: Option<&'t str>,
+) -> AppResult<RegistrationReader<'t>> {
+    match (Party::of(caller), cancel_token) {
+        (party, _) if permits(party, Action::ReadAnyRegistration) => {
+            Ok(RegistrationReader::Party(party))
+        }
+        (_, Some(token)) => Ok(RegistrationReader::Token(token)),
+        (Party::Anonymous, None) => Err(AppError::unauthorized(
+            "Send a bearer token or the registration's X-Cancel-Token.",
+        )),
+        (party, None) => Ok(RegistrationReader::Party(party)),
+    }
 }
 
 /// The answer to a caller a resource-level rule decided on: 401 without a token, 403 for a
@@ -158,6 +200,42 @@ pub fn may_read_organisation(party: Party, organisation: Uuid) -> bool {
 /// do not learn that it exists.
 pub fn may_manage_subscription(party: Party, owner: Option<Uuid>) -> bool {
     party == Party::Admin || (owner.is_some() && party.organisation() == owner)
+}
+
+/// Whose subscription a new one is: a partner's own organisation's (403 for another one),
+/// an admin's the organisation it names, or everything (`None`).
+pub fn subscription_owner(party: Party, named: Option<Uuid>) -> AppResult<Option<Uuid>> {
+    match (party, named) {
+        (Party::Partner(org), None) => Ok(Some(org)),
+        (Party::Partner(org), Some(named)) if named == org => Ok(Some(org)),
+        (Party::Partner(_), Some(_)) => Err(AppError::forbidden(
+            "A partner subscribes for its own organisation only.",
+        )),
+        (_, named) => Ok(named),
+    }
+}
+
+/// Which subscriptions a party's list shows: an admin all, anyone else those of its
+/// organisation (none without one).
+pub fn subscription_list_scope(party: Party) -> ListScope {
+    match party {
+        Party::Admin => ListScope::All,
+        other => ListScope::Organisation(other.organisation()),
+    }
+}
+
+/// The rows a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    All,
+    /// Those of this organisation; `None`: no rows.
+    Organisation(Option<Uuid>),
+}
+
+/// A considered response still in draft is for staff; a published one for whoever sees its
+/// submission.
+pub fn may_see_draft_response(party: Party) -> bool {
+    party.is_staff()
 }
 
 /// Whom an event concerns: the organisation whose submission or registration it is about,
@@ -228,6 +306,16 @@ pub enum RegistrationReader<'a> {
     Token(&'a str),
 }
 
+impl RegistrationReader<'_> {
+    /// The party whose view of events the reader gets: the registrant's is anyone's.
+    pub fn party(self) -> Party {
+        match self {
+            Self::Party(party) => party,
+            Self::Token(_) => Party::Anonymous,
+        }
+    }
+}
+
 /// A registration's personal data: staff, the partner that made it, the registrant.
 pub fn may_read_registration(
     reader: RegistrationReader<'_>,
@@ -265,185 +353,4 @@ pub fn may_see_event(party: Party, action: &str) -> bool {
 pub const PRIVATE_EVENTS: &[&str] = &["personal_data_erased"];
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ORG: Uuid = Uuid::from_u128(1);
-    const OTHER: Uuid = Uuid::from_u128(2);
-    const EVERYONE: [Party; 4] = [
-        Party::Anonymous,
-        Party::Partner(ORG),
-        Party::Moderator,
-        Party::Admin,
-    ];
-
-    fn who_may(action: Action) -> Vec<Party> {
-        EVERYONE
-            .into_iter()
-            .filter(|p| permits(*p, action))
-            .collect()
-    }
-
-    #[test]
-    fn staff_read_drafts_review_and_read_reports() {
-        for action in [Action::ReadDrafts, Action::Review, Action::ReadReports] {
-            assert_eq!(who_may(action), [Party::Moderator, Party::Admin]);
-        }
-    }
-
-    #[test]
-    fn only_admins_run_the_process() {
-        for action in [
-            Action::ManageConsultations,
-            Action::ManageRounds,
-            Action::ManageOrganisations,
-            Action::ManageClients,
-            Action::ExportAttendance,
-            Action::CheckIn,
-            Action::CancelAnyRegistration,
-            Action::HandlePrivacyRequests,
-            Action::ReadOutbox,
-            Action::PublishResponses,
-        ] {
-            assert_eq!(who_may(action), [Party::Admin], "{action:?}");
-        }
-    }
-
-    #[test]
-    fn partners_subscribe_for_their_organisation_admins_for_all() {
-        assert_eq!(
-            who_may(Action::ManageWebhooks),
-            [Party::Partner(ORG), Party::Admin]
-        );
-        assert!(may_manage_subscription(Party::Admin, None));
-        assert!(may_manage_subscription(Party::Admin, Some(ORG)));
-        assert!(may_manage_subscription(Party::Partner(ORG), Some(ORG)));
-        assert!(!may_manage_subscription(Party::Partner(OTHER), Some(ORG)));
-        assert!(!may_manage_subscription(Party::Partner(ORG), None));
-        assert!(!may_manage_subscription(Party::Moderator, Some(ORG)));
-    }
-
-    #[test]
-    fn a_partner_receives_events_about_its_own_and_public_things_only() {
-        let own = Audience {
-            organisation: Some(ORG),
-            public: false,
-        };
-        let foreign = Audience {
-            organisation: Some(OTHER),
-            public: false,
-        };
-        let public_round = Audience {
-            organisation: None,
-            public: true,
-        };
-        assert!(may_receive(Some(ORG), own));
-        assert!(!may_receive(Some(ORG), foreign));
-        assert!(may_receive(Some(ORG), public_round));
-        assert!(may_receive(None, foreign));
-        assert!(!may_receive(
-            Some(ORG),
-            Audience {
-                organisation: None,
-                public: false
-            }
-        ));
-    }
-
-    #[test]
-    fn only_anonymous_registrants_confirm_by_mail() {
-        assert_eq!(
-            who_may(Action::RegisterWithoutConfirmation),
-            [Party::Partner(ORG), Party::Moderator, Party::Admin]
-        );
-    }
-
-    #[test]
-    fn partners_and_staff_submit_but_only_staff_for_others() {
-        assert_eq!(
-            who_may(Action::Submit),
-            [Party::Partner(ORG), Party::Moderator, Party::Admin]
-        );
-        assert_eq!(
-            who_may(Action::RecordForOthers),
-            [Party::Moderator, Party::Admin]
-        );
-    }
-
-    #[test]
-    fn an_organisation_is_read_by_staff_and_its_own_partner() {
-        assert!(may_read_organisation(Party::Admin, ORG));
-        assert!(may_read_organisation(Party::Moderator, ORG));
-        assert!(may_read_organisation(Party::Partner(ORG), ORG));
-        assert!(!may_read_organisation(Party::Partner(OTHER), ORG));
-        assert!(!may_read_organisation(Party::Anonymous, ORG));
-    }
-
-    #[test]
-    fn submissions_are_visible_by_scope() {
-        let partner = submission_scope(Party::Partner(ORG));
-        assert!(partner.includes(false, Some(ORG)));
-        assert!(partner.includes(true, Some(OTHER)));
-        assert!(!partner.includes(false, Some(OTHER)));
-        assert!(!partner.includes(false, None));
-        let anonymous = submission_scope(Party::Anonymous);
-        assert!(anonymous.includes(true, Some(ORG)));
-        assert!(!anonymous.includes(false, Some(ORG)));
-        assert!(submission_scope(Party::Moderator).includes(false, Some(OTHER)));
-    }
-
-    #[test]
-    fn author_names_go_to_staff_and_the_submitting_organisation() {
-        assert!(may_see_author(Party::Admin, Some(OTHER)));
-        assert!(may_see_author(Party::Moderator, None));
-        assert!(may_see_author(Party::Partner(ORG), Some(ORG)));
-        assert!(!may_see_author(Party::Partner(ORG), Some(OTHER)));
-        assert!(!may_see_author(Party::Partner(ORG), None));
-        assert!(!may_see_author(Party::Anonymous, Some(ORG)));
-    }
-
-    #[test]
-    fn only_the_submitting_organisation_changes_a_submission() {
-        assert!(may_change_submission(Party::Partner(ORG), Some(ORG)));
-        assert!(!may_change_submission(Party::Partner(ORG), Some(OTHER)));
-        assert!(!may_change_submission(Party::Admin, Some(ORG)));
-        assert!(!may_change_submission(Party::Anonymous, None));
-    }
-
-    #[test]
-    fn a_registration_is_read_by_staff_its_partner_and_its_registrant() {
-        let never = |_: &str| false;
-        let read =
-            |party| may_read_registration(RegistrationReader::Party(party), Some(ORG), never);
-        assert!(read(Party::Admin) && read(Party::Moderator) && read(Party::Partner(ORG)));
-        assert!(!read(Party::Partner(OTHER)) && !read(Party::Anonymous));
-        assert!(may_read_registration(
-            RegistrationReader::Token("t"),
-            None,
-            |t| t == "t"
-        ));
-        assert!(!may_read_registration(
-            RegistrationReader::Token("x"),
-            None,
-            |t| t == "t"
-        ));
-    }
-
-    #[test]
-    fn registration_lists_show_a_partner_only_its_own() {
-        assert_eq!(registration_list_scope(Party::Admin), None);
-        assert_eq!(registration_list_scope(Party::Moderator), None);
-        assert_eq!(registration_list_scope(Party::Partner(ORG)), Some(ORG));
-        assert_eq!(who_may(Action::ListRegistrations).len(), 3);
-    }
-
-    #[test]
-    fn erasure_events_are_for_staff_only() {
-        assert!(may_see_event(Party::Admin, "personal_data_erased"));
-        assert!(may_see_event(Party::Moderator, "personal_data_erased"));
-        assert!(!may_see_event(Party::Partner(ORG), "personal_data_erased"));
-        assert!(!may_see_event(Party::Anonymous, "personal_data_erased"));
-        assert!(may_see_event(Party::Anonymous, "reviewed"));
-        assert_eq!(who_may(Action::ReadActorIdentity).len(), 2);
-    }
-}
+mod tests;

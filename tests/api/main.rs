@@ -1,6 +1,7 @@
 //! Integration tests: the real server over HTTP against a real PostgreSQL database, one
 //! database per test (cloned from a migrated template).
 
+mod architecture;
 mod auth;
 mod clients;
 mod consideration_table;

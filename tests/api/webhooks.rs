@@ -301,7 +301,7 @@ async fn a_slow_receiver_times_out_is_retried_and_delays_nobody_else() {
     s.need(&s.caritas_token, "Sprachkurse", "Abends.").await;
     // The fast receiver has its delivery while the slow one still holds its connection.
     assert_eq!(fast.wait_for(1, Duration::from_secs(5)).await.len(), 1);
-    assert_eq!(slow.delivered().len(), 1);
+    assert_eq!(slow.wait_for(1, Duration::from_secs(5)).await.len(), 1);
     let delivered = slow.wait_for(2, Duration::from_secs(30)).await;
     assert_eq!(delivered.len(), 2);
     assert_eq!(delivered[0].id, delivered[1].id);

@@ -10,14 +10,13 @@ use super::check::{Checked, CheckedRow, check_rows};
 use super::file::ImportFile;
 use super::known::Known;
 use super::wire::{ImportOptions, ImportReport, ImportedSubmission};
-use crate::base::Caller;
 use crate::db::schema::{submission_addresses, submissions};
 use crate::domain::consultation::{self, ConsultationRow};
 use crate::domain::event::{self, Change, Entity};
 use crate::domain::idempotency::{
     self, IdempotencyKey, Outcome, Prepared, StoredResponse, Written,
 };
-use crate::domain::policy::{self, Action};
+use crate::domain::policy::Authorized;
 use crate::domain::submission::{self, SubmissionRow, SubmissionSource, SubmissionStatus};
 use crate::domain::webhook::{self, EventType};
 use crate::error::{AppError, AppResult};
@@ -33,16 +32,15 @@ pub async fn import(
     consultation_ref: &str,
     file: ImportFile,
     options: ImportOptions,
-    caller: &Caller,
+    by: &Authorized,
     key: Option<&IdempotencyKey>,
 ) -> AppResult<Outcome> {
-    policy::authorize(caller, Action::RecordForOthers)?;
-    let actor = caller.actor();
+    let actor = by.actor();
     if options.dry_run {
         let rolled_back = conn
             .transaction(async |conn| {
                 let consultation = consultation::hold(conn, consultation_ref, true).await?;
-                let report = write(conn, &consultation, file, options, &actor).await?;
+                let report = write(conn, &consultation, file, options, actor).await?;
                 Err::<(), _>(Abort::DryRun(report))
             })
             .await;
@@ -56,7 +54,7 @@ pub async fn import(
         consultation_ref,
         file,
         options,
-        actor: &actor,
+        actor,
     };
     idempotency::run(conn, key, operation).await
 }

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::find::find_for;
 use crate::domain::event::{self, Entity};
-use crate::domain::policy::{Party, RegistrationReader};
+use crate::domain::policy::RegistrationReader;
 use crate::error::AppResult;
 
 /// The events of a registration, for whoever may read it.
@@ -16,9 +16,5 @@ pub async fn history(
 ) -> AppResult<Vec<event::Event>> {
     find_for(conn, id, reader).await?;
     let events = event::history(conn, Entity::Registration, id).await?;
-    let party = match reader {
-        RegistrationReader::Party(party) => party,
-        RegistrationReader::Token(_) => Party::Anonymous,
-    };
-    Ok(event::as_seen_by(events, party))
+    Ok(event::as_seen_by(events, reader.party()))
 }

@@ -10,11 +10,10 @@ use super::create::{
 };
 use super::model::{SubmissionRow, find_visible, may_see};
 use super::wire::{Submission, SubmissionPatch, SubmissionStatus};
-use crate::base::Caller;
 use crate::db::schema::{submission_addresses, submissions};
 use crate::domain::consultation::{self, ConsultationRow};
 use crate::domain::event::{self, Change, Entity};
-use crate::domain::policy::{self, Action, Party};
+use crate::domain::policy::{self, Authorized, Party};
 use crate::domain::precondition::{Precondition, tag};
 use crate::domain::round;
 use crate::domain::validate::Violations;
@@ -93,12 +92,12 @@ pub(super) async fn check_stands(conn: &mut AsyncPgConnection, id: Uuid) -> AppR
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    caller: &Caller,
+    by: &Authorized,
     precondition: Precondition,
     patch: SubmissionPatch,
 ) -> AppResult<Submission> {
-    let party = policy::authorize(caller, Action::Submit)?;
-    let actor = caller.actor();
+    let party = by.party();
+    let actor = by.actor();
     conn.transaction(async |conn| {
         let mut row = own_for_update(conn, id, party).await?;
         let current = tag(row.version);
@@ -114,7 +113,7 @@ pub async fn update(
         check_open(&consultation, round.as_ref())?;
         row.version += 1;
         write_patch(conn, &row, addresses).await?;
-        record_edit(conn, &row, &actor).await?;
+        record_edit(conn, &row, actor).await?;
         find_visible(conn, id, party).await
     })
     .await
@@ -230,10 +229,10 @@ async fn record_edit(conn: &AsyncPgConnection, row: &SubmissionRow, actor: &str)
 pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    caller: &Caller,
+    by: &Authorized,
 ) -> AppResult<Submission> {
-    let party = policy::authorize(caller, Action::Submit)?;
-    let actor = caller.actor();
+    let party = by.party();
+    let actor = by.actor();
     conn.transaction(async |conn| {
         let row = own_for_update(conn, id, party).await?;
         if !row.status.can_withdraw() {
@@ -255,7 +254,7 @@ pub async fn withdraw(
             Entity::Submission,
             id,
             Change {
-                actor: &actor,
+                actor,
                 action: "withdrawn",
                 from_status: Some(row.status.as_str()),
                 to_status: Some("withdrawn"),

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use super::announce::announce;
 use super::model::{SubmissionRow, view, visible};
 use super::wire::{NewSubmission, SubmissionKind, SubmissionSource, SubmissionStatus};
-use crate::base::Caller;
 use crate::db::PreparedByText;
 use crate::db::schema::{submission_addresses, submissions};
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
@@ -19,7 +18,7 @@ use crate::domain::event::{self, Change, Entity};
 use crate::domain::idempotency::{
     self, Created, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse,
 };
-use crate::domain::policy::{self, Action, Party};
+use crate::domain::policy::{self, Action, Authorized, Party};
 use crate::domain::validate::{Violations, normalise_email};
 use crate::domain::webhook::EventType;
 use crate::domain::{organisation, round};
@@ -110,16 +109,14 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     consultation_ref: &str,
     new: NewSubmission,
-    caller: &Caller,
+    by: &Authorized,
     key: Option<&IdempotencyKey>,
 ) -> AppResult<Outcome> {
-    let party = policy::authorize(caller, Action::Submit)?;
-    let actor = caller.actor();
     let operation = Create {
         consultation_ref,
         new,
-        party,
-        actor: &actor,
+        party: by.party(),
+        actor: by.actor(),
     };
     idempotency::run(conn, key, operation).await
 }

@@ -288,6 +288,6 @@ impl ConsideredResponse {
             text: text?,
             published_at,
         };
-        (published_at.is_some() || party.is_staff()).then_some(response)
+        (published_at.is_some() || policy::may_see_draft_response(party)).then_some(response)
     }
 }

@@ -14,7 +14,7 @@ use super::wire::{
 use crate::db::schema::{outbox as outbox_table, webhook_subscriptions};
 use crate::domain::outbox::Channel;
 use crate::domain::page::Keyset;
-use crate::domain::policy::{self, Party};
+use crate::domain::policy::{self, ListScope, Party};
 use crate::domain::precondition::Precondition;
 use crate::domain::validate::Violations;
 use crate::error::{AppError, AppResult};
@@ -119,16 +119,7 @@ pub async fn create(
     new: NewSubscription,
     rules: TargetRules,
 ) -> AppResult<SubscriptionWithSecret> {
-    let owner = match (party, new.organisation_id) {
-        (Party::Partner(org), None) => Some(org),
-        (Party::Partner(org), Some(named)) if named == org => Some(org),
-        (Party::Partner(_), Some(_)) => {
-            return Err(AppError::forbidden(
-                "A partner subscribes for its own organisation only.",
-            ));
-        }
-        (_, named) => named,
-    };
+    let owner = policy::subscription_owner(party, new.organisation_id)?;
     let mut v = Violations::new();
     check_url(&mut v, rules, &new.url).await;
     check_events(&mut v, &new.events);
@@ -222,8 +213,8 @@ pub async fn list(
     if let Some(after) = keyset.after {
         query = query.filter(webhook_subscriptions::id.gt(after));
     }
-    if party != Party::Admin {
-        query = query.filter(webhook_subscriptions::organisation_id.eq(party.organisation()));
+    if let ListScope::Organisation(org) = policy::subscription_list_scope(party) {
+        query = query.filter(webhook_subscriptions::organisation_id.eq(org));
     }
     Ok(query.load(conn).await?)
 }
