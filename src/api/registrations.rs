@@ -103,7 +103,7 @@ pub async fn confirm_registration(
 ) -> AppResult<HttpResponse> {
     let token = body.into_inner().token;
     let mut v = Violations::new();
-    v.text("token", &token, 1, 100);
+    v.text("token", &token, crate::limits!(Confirmation, "token"));
     v.into_result()?;
     let mut conn = state.conn().await?;
     let confirmed = registration::confirm(&mut conn, &token).await?;

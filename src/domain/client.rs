@@ -94,7 +94,7 @@ pub struct NewClient {
 
 pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> AppResult<CreatedClient> {
     let mut v = Violations::new();
-    v.text("name", &new.name, 1, 200);
+    v.text("name", &new.name, crate::limits!(NewClient, "name"));
     match (new.role, new.organisation_id) {
         (Role::Partner, None) => v.add("organisation_id", "is required for a partner client"),
         (Role::Admin | Role::Moderator, Some(_)) => {

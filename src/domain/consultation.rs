@@ -100,16 +100,25 @@ impl ConsultationRow {
     fn validate(&self, topics: &[Topic]) -> AppResult<()> {
         let mut v = Violations::new();
         v.slug("slug", &self.slug, 100);
-        v.text("title", &self.title, 1, 300);
-        v.text("summary", &self.summary, 0, 5000);
+        v.text(
+            "title",
+            &self.title,
+            crate::limits!(NewConsultation, "title"),
+        );
+        v.text(
+            "summary",
+            &self.summary,
+            crate::limits!(NewConsultation, "summary"),
+        );
         v.check(
             topics.len() <= 50,
             "topics",
             "must not have more than 50 entries",
         );
+        let label = crate::limits!(Topic, "label");
         for (i, topic) in topics.iter().enumerate() {
             v.slug(&format!("topics[{i}].key"), &topic.key, 50);
-            v.text(&format!("topics[{i}].label"), &topic.label, 1, 200);
+            v.text(&format!("topics[{i}].label"), &topic.label, label);
             if topics[..i].iter().any(|t| t.key == topic.key) {
                 v.add(&format!("topics[{i}].key"), "is used twice");
             }

@@ -97,8 +97,12 @@ pub struct OrganisationPatch {
 impl OrganisationRow {
     fn validate(&self) -> AppResult<()> {
         let mut v = Violations::new();
-        v.text("name", &self.name, 1, 200);
-        v.optional_text("region", self.region.as_deref(), 100);
+        v.text("name", &self.name, crate::limits!(NewOrganisation, "name"));
+        v.optional_text(
+            "region",
+            self.region.as_deref(),
+            crate::limits!(NewOrganisation, "region"),
+        );
         v.url("website", self.website.as_deref());
         v.into_result()
     }

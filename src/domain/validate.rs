@@ -1,8 +1,51 @@
 //! Collecting field errors of a request body, so that one 422 names every invalid field.
+//! Length limits are declared once, in the wire type's `#[schema(min_length, max_length)]`,
+//! and read from there ([`declared`], [`limits!`](crate::limits)) by the checks.
 
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::error::{AppError, FieldError};
+
+/// The length a text field may have, in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub min: usize,
+    pub max: usize,
+}
+
+/// The limits the schema of `T` declares for its property `field` (`minLength`, default 0;
+/// `maxLength`). A property without `maxLength` is a mistake of the code, not of a request:
+/// it fails in debug builds (the tests) and is unbounded here otherwise.
+pub fn declared<T: ToSchema>(field: &str) -> Limits {
+    let schema = serde_json::to_value(T::schema()).unwrap_or_default();
+    let property = &schema["properties"][field];
+    let length = |name: &str| {
+        property[name]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+    };
+    debug_assert!(
+        length("maxLength").is_some(),
+        "{}.{field} declares no maxLength",
+        T::name()
+    );
+    Limits {
+        min: length("minLength").unwrap_or(0),
+        max: length("maxLength").unwrap_or(usize::MAX),
+    }
+}
+
+/// The [`Limits`] a wire type's schema declares for a field, read once per place of use:
+/// `limits!(NewSubmission, "title")`.
+#[macro_export]
+macro_rules! limits {
+    ($wire:ty, $field:literal) => {{
+        static LIMITS: std::sync::OnceLock<$crate::domain::validate::Limits> =
+            std::sync::OnceLock::new();
+        *LIMITS.get_or_init(|| $crate::domain::validate::declared::<$wire>($field))
+    }};
+}
 
 #[derive(Default)]
 pub struct Violations(Vec<FieldError>, bool);
@@ -29,8 +72,8 @@ impl Violations {
         }
     }
 
-    /// A text of `min..=max` characters (after trimming for the minimum).
-    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
+    /// A text within `limits` (its minimum counted after trimming).
+    pub fn text(&mut self, field: &str, value: &str, Limits { min, max }: Limits) {
         let len = value.chars().count();
         if value.contains('\0') {
             self.add(field, "must not contain NUL characters");
@@ -41,9 +84,14 @@ impl Violations {
         }
     }
 
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+    /// An optional text: when present, at least one character and within `limits`.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, limits: Limits) {
         if let Some(value) = value {
-            self.text(field, value, 1, max);
+            let limits = Limits {
+                min: limits.min.max(1),
+                ..limits
+            };
+            self.text(field, value, limits);
         }
     }
 
@@ -157,6 +205,34 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn limits_are_read_from_the_schema_of_the_wire_type() {
+        use crate::domain::submission::{NewSubmission, Review};
+        assert_eq!(
+            super::declared::<NewSubmission>("title"),
+            super::Limits { min: 1, max: 300 }
+        );
+        assert_eq!(
+            crate::limits!(Review, "reason"),
+            super::Limits { min: 1, max: 2000 }
+        );
+        let mut v = super::Violations::new();
+        v.text(
+            "title",
+            &"x".repeat(301),
+            crate::limits!(NewSubmission, "title"),
+        );
+        v.optional_text("reason", Some(" "), crate::limits!(Review, "reason"));
+        let (errors, _) = v.into_parts();
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "must not be longer than 300 characters",
+                "must not be shorter than 1 characters"
+            ]
+        );
+    }
     #[test]
     fn email_addresses_are_checked_for_shape() {
         assert!(super::is_email("a.demir@example.org"));

@@ -6,7 +6,7 @@ use chrono_tz::Europe::Berlin;
 use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
 
 use super::notice::{Notice, NoticeKind, RoundFacts};
-use crate::domain::round::model::Venue;
+use crate::domain::round::wire::Venue;
 use Block::{Link, Paragraph};
 
 /// Where the links in mails point: templates with `{token}` (and `{id}` for cancelling),

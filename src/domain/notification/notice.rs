@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::round::model::{RoundRow, Venue};
+use crate::domain::round::model::RoundRow;
+use crate::domain::round::wire::Venue;
 
 crate::text_enum! {
     /// Why a registrant is written to.

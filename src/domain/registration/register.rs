@@ -83,7 +83,11 @@ pub struct RegistrationRules {
 impl RegistrationRules {
     /// The notice version a registration consents to, checked against the one in force.
     fn consented_version(&self, v: &mut Violations, given: Option<&str>) -> Option<String> {
-        v.optional_text("privacy_notice_version", given, 50);
+        v.optional_text(
+            "privacy_notice_version",
+            given,
+            crate::limits!(NewRegistration, "privacy_notice_version"),
+        );
         match (&self.privacy_notice_version, given) {
             (Some(current), None) => {
                 v.add(
@@ -107,11 +111,15 @@ impl RegistrationRules {
 impl NewRegistration {
     /// Checks the fields, after `v` holds what was found about the consent.
     fn validate(&self, mut v: Violations) -> AppResult<()> {
-        v.text("name", &self.name, 1, 200);
+        v.text("name", &self.name, crate::limits!(NewRegistration, "name"));
         v.email("email", &self.email);
-        v.optional_text("organisation_name", self.organisation_name.as_deref(), 200);
+        v.optional_text(
+            "organisation_name",
+            self.organisation_name.as_deref(),
+            crate::limits!(NewRegistration, "organisation_name"),
+        );
         if let Some(needs) = &self.needs {
-            v.text("needs", needs, 0, 2000);
+            v.text("needs", needs, crate::limits!(NewRegistration, "needs"));
         }
         v.check(
             self.privacy_consent,

@@ -1,64 +1,22 @@
 //! Changing a round: the patch, its checks under the round's lock, and what follows in the
 //! same transaction: the waitlist moves up, registrants are told, webhooks announce it.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::model::{Round, RoundKind, RoundRow, Venue};
+use super::model::RoundRow;
+use super::wire::{Round, RoundPatch};
 use crate::db::schema::{consultations, rounds};
-use crate::domain::calendar;
 use crate::domain::consultation::ConsultationStatus;
 use crate::domain::notification::notice::NoticeKind;
 use crate::domain::policy::Audience;
 use crate::domain::precondition::Precondition;
 use crate::domain::registration::notify;
 use crate::domain::registration::waitlist;
-use crate::domain::validate::double_option;
 use crate::domain::webhook::{self, EventType};
 use crate::error::{AppError, AppResult};
-
-/// Changes to a round; absent fields stay, `null` clears an optional one.
-/// Lowering `capacity` below the seats taken is 409 `capacity_below_confirmed`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoundPatch {
-    pub kind: Option<RoundKind>,
-    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
-    pub title: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Venue>)]
-    pub venue: Option<Option<Venue>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
-    pub region: Option<Option<String>>,
-    #[serde(default, deserialize_with = "calendar::optional")]
-    pub starts_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "calendar::optional")]
-    pub ends_at: Option<DateTime<Utc>>,
-    #[schema(minimum = 1)]
-    #[serde(
-        default,
-        deserialize_with = "crate::domain::validate::optional_whole_number"
-    )]
-    pub capacity: Option<i32>,
-    #[serde(default, deserialize_with = "calendar::patch")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub registration_opens_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "calendar::patch")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub registration_closes_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "calendar::patch")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub submissions_open_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "calendar::patch")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub submissions_close_at: Option<Option<DateTime<Utc>>>,
-    pub cancelled: Option<bool>,
-}
 
 pub async fn update(
     conn: &mut AsyncPgConnection,

@@ -1,48 +1,15 @@
 //! Adding a round to a consultation.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::model::{RoundKind, RoundRow, Venue};
+use super::model::RoundRow;
+use super::wire::NewRound;
 use crate::db::schema::rounds;
-use crate::domain::calendar;
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
 use crate::error::{AppError, AppResult};
-
-/// A new round. Windows are optional: a missing bound leaves that side open.
-/// Registration closes at the latest when the round ends.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRound {
-    pub kind: RoundKind,
-    /// 1–300 characters.
-    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
-    pub title: String,
-    pub venue: Option<Venue>,
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    pub region: Option<String>,
-    #[serde(deserialize_with = "calendar::checked")]
-    pub starts_at: DateTime<Utc>,
-    /// After `starts_at`.
-    #[serde(deserialize_with = "calendar::checked")]
-    pub ends_at: DateTime<Utc>,
-    /// Seats, at least 1.
-    #[schema(example = 130, minimum = 1)]
-    #[serde(deserialize_with = "crate::domain::validate::whole_number")]
-    pub capacity: i32,
-    #[serde(default, deserialize_with = "calendar::optional")]
-    pub registration_opens_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "calendar::optional")]
-    pub registration_closes_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "calendar::optional")]
-    pub submissions_open_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "calendar::optional")]
-    pub submissions_close_at: Option<DateTime<Utc>>,
-}
 
 /// Adds a round to a consultation (by id or slug) that is not archived, checked on the
 /// consultation held by the inserting transaction.

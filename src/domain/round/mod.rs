@@ -1,8 +1,9 @@
 //! Rounds: the events of a consultation (Auftaktkonferenz, Regionalkonferenzen, …) with
 //! their registration and submission windows and their seats.
 //!
-//! One file per capability; `model` holds the row, its venue and rules and the round as it
-//! is shown, which the others (and registrations and notices) share. Registrations and
+//! One file per capability; `wire` holds what the API sends and receives (the round as it
+//! is shown, its venue, new rounds and changes), `model` the row and its rules, which the
+//! others (and registrations and notices) share. Registrations and
 //! notices import `model` and `read` directly (not through this file, which reaches
 //! registrations via `change`), so rounds and registrations import no circle.
 
@@ -10,8 +11,10 @@ mod change;
 mod create;
 pub(super) mod model;
 pub(super) mod read;
+pub(super) mod wire;
 
-pub use change::{RoundPatch, update};
-pub use create::{NewRound, create};
-pub use model::{Round, RoundKind, RoundRow, Seats, Venue};
+pub use change::update;
+pub use create::create;
+pub use model::RoundRow;
 pub use read::{find_visible, hold, list};
+pub use wire::{NewRound, Round, RoundKind, RoundPatch, Seats, Venue};

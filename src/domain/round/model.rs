@@ -3,23 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::wire::{NewRound, Round, RoundKind, Seats, Venue};
 use crate::db::schema::rounds;
 use crate::domain::validate::Violations;
 use crate::error::AppResult;
-
-crate::text_enum! {
-    /// Format of a round.
-    RoundKind {
-        Kickoff = "kickoff",
-        Regional = "regional",
-        Online = "online",
-        Workshop = "workshop",
-    }
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = rounds, treat_none_as_null = true)]
@@ -45,63 +34,6 @@ pub struct RoundRow {
     pub waitlisted_count: i32,
     pub attended_count: i32,
     pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Where a round takes place.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Venue {
-    #[schema(
-        example = "Dessau-Roßlau, Altes Theater",
-        min_length = 1,
-        max_length = 200,
-        pattern = r"\S"
-    )]
-    pub name: String,
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub street: Option<String>,
-    #[schema(example = "06844", min_length = 1, max_length = 20, pattern = r"\S")]
-    pub postal_code: Option<String>,
-    #[schema(
-        example = "Dessau-Roßlau",
-        min_length = 1,
-        max_length = 100,
-        pattern = r"\S"
-    )]
-    pub city: String,
-}
-
-/// Live seat counts of a round.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct Seats {
-    pub confirmed: i32,
-    pub waitlisted: i32,
-    pub attended: i32,
-    pub capacity: i32,
-}
-
-/// A round: one event of a consultation.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Round {
-    pub id: Uuid,
-    pub consultation_id: Uuid,
-    pub kind: RoundKind,
-    #[schema(example = "Regionalkonferenz Dessau", max_length = 300)]
-    pub title: String,
-    pub venue: Option<Venue>,
-    #[schema(example = "Anhalt", max_length = 100)]
-    pub region: Option<String>,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub capacity: i32,
-    pub registration_opens_at: Option<DateTime<Utc>>,
-    pub registration_closes_at: Option<DateTime<Utc>>,
-    pub submissions_open_at: Option<DateTime<Utc>>,
-    pub submissions_close_at: Option<DateTime<Utc>>,
-    pub cancelled: bool,
-    pub seats: Seats,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -184,16 +116,28 @@ impl RoundRow {
 
     pub(super) fn validate(&self) -> AppResult<()> {
         let mut v = Violations::new();
-        v.text("title", &self.title, 1, 300);
+        v.text("title", &self.title, crate::limits!(NewRound, "title"));
         if let Some(name) = &self.venue_name {
-            v.text("venue.name", name, 1, 200);
+            v.text("venue.name", name, crate::limits!(Venue, "name"));
         }
-        v.optional_text("venue.street", self.venue_street.as_deref(), 200);
-        v.optional_text("venue.postal_code", self.venue_postal_code.as_deref(), 20);
+        v.optional_text(
+            "venue.street",
+            self.venue_street.as_deref(),
+            crate::limits!(Venue, "street"),
+        );
+        v.optional_text(
+            "venue.postal_code",
+            self.venue_postal_code.as_deref(),
+            crate::limits!(Venue, "postal_code"),
+        );
         if let Some(city) = &self.venue_city {
-            v.text("venue.city", city, 1, 100);
+            v.text("venue.city", city, crate::limits!(Venue, "city"));
         }
-        v.optional_text("region", self.region.as_deref(), 100);
+        v.optional_text(
+            "region",
+            self.region.as_deref(),
+            crate::limits!(NewRound, "region"),
+        );
         v.check(
             self.ends_at > self.starts_at,
             "ends_at",

@@ -163,8 +163,18 @@ async fn check_patch(
         row.external_ref = Some(external_ref);
     }
     validate_text(&mut v, &row.title, &row.body);
-    v.optional_text("author_name", row.author_name.as_deref(), 200);
-    v.optional_text("external_ref", row.external_ref.as_deref(), 200);
+    let author_name = row.author_name.as_deref();
+    v.optional_text(
+        "author_name",
+        author_name,
+        crate::limits!(SubmissionPatch, "author_name"),
+    );
+    let external_ref = row.external_ref.as_deref();
+    v.optional_text(
+        "external_ref",
+        external_ref,
+        crate::limits!(SubmissionPatch, "external_ref"),
+    );
     let addresses = match &patch.addresses {
         Some(addresses) => Some(
             check_addresses(

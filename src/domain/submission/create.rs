@@ -25,8 +25,8 @@ use crate::domain::{organisation, round};
 use crate::error::{AppError, AppResult};
 
 pub(super) fn validate_text(v: &mut Violations, title: &str, body: &str) {
-    v.text("title", title, 1, 300);
-    v.text("body", body, 1, 20000);
+    v.text("title", title, crate::limits!(NewSubmission, "title"));
+    v.text("body", body, crate::limits!(NewSubmission, "body"));
 }
 
 /// Most needs one action approach may address.
@@ -224,12 +224,20 @@ pub(in crate::domain) fn check_fields(
     if !consultation.has_topic(&new.topic) {
         v.add_about_state("topic", "is not a topic of this consultation");
     }
-    v.optional_text("author_name", new.author_name.as_deref(), 200);
+    v.optional_text(
+        "author_name",
+        new.author_name.as_deref(),
+        crate::limits!(NewSubmission, "author_name"),
+    );
     if let Some(email) = &new.author_email {
         v.email("author_email", email);
     }
     new.author_email = new.author_email.as_deref().map(normalise_email);
-    v.optional_text("external_ref", new.external_ref.as_deref(), 200);
+    v.optional_text(
+        "external_ref",
+        new.external_ref.as_deref(),
+        crate::limits!(NewSubmission, "external_ref"),
+    );
 }
 
 /// A new submission, checked and numbered, still to be written.

@@ -25,7 +25,7 @@ pub async fn draft(
     actor: &str,
 ) -> AppResult<Submission> {
     let mut v = Violations::new();
-    v.text("text", &draft.text, 1, 10000);
+    v.text("text", &draft.text, crate::limits!(ResponseDraft, "text"));
     v.into_result()?;
     conn.transaction(async |conn| {
         let changed = diesel::update(submissions::table.find(id))

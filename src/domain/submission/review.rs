@@ -27,11 +27,15 @@ impl Review {
         let mut v = Violations::new();
         if self.status == SubmissionStatus::Rejected {
             match &self.reason {
-                Some(reason) => v.text("reason", reason, 1, 2000),
+                Some(reason) => v.text("reason", reason, crate::limits!(Review, "reason")),
                 None => v.add("reason", "is required to reject"),
             }
         } else {
-            v.optional_text("reason", self.reason.as_deref(), 2000);
+            v.optional_text(
+                "reason",
+                self.reason.as_deref(),
+                crate::limits!(Review, "reason"),
+            );
         }
         match (self.status, self.duplicate_of) {
             (SubmissionStatus::Merged, None) => v.add("duplicate_of", "is required to merge"),

@@ -123,7 +123,11 @@ pub async fn create(
     let mut v = Violations::new();
     check_url(&mut v, rules, &new.url).await;
     check_events(&mut v, &new.events);
-    v.optional_text("description", new.description.as_deref(), 500);
+    v.optional_text(
+        "description",
+        new.description.as_deref(),
+        crate::limits!(NewSubscription, "description"),
+    );
     v.into_result()?;
     if let Some(org) = owner {
         crate::domain::organisation::find(conn, org)
@@ -235,7 +239,11 @@ pub async fn update(
         check_events(&mut v, events);
     }
     if let Some(Some(description)) = &patch.description {
-        v.text("description", description, 0, 500);
+        v.text(
+            "description",
+            description,
+            crate::limits!(SubscriptionPatch, "description"),
+        );
     }
     v.into_result()?;
     conn.transaction(async |conn| {
