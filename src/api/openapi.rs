@@ -3,7 +3,9 @@
 
 use actix_web::App;
 use serde_json::{Value, json};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -63,6 +65,21 @@ impl Modify for BearerAuth {
                 .into(),
         );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        // The same tokens, as OAuth2 clients (and generated clients) know how to get them.
+        let flow =
+            Flow::ClientCredentials(ClientCredentials::new("/api/v1/auth/token", Scopes::new()));
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [flow],
+                "The OAuth2 client-credentials grant (RFC 6749 §4.4) at `/api/v1/auth/token`: \
+                 client authentication by HTTP Basic (`client_secret_basic`) or in the body \
+                 (`client_secret_post`); no scopes (a client's role decides what its tokens may \
+                 do). The access token is the same JWT as under `bearer`, following RFC8725, \
+                 and expires after `TOKEN_TTL` (`expires_in`); a new one is got the same way, \
+                 there are no refresh tokens.",
+            )),
+        );
     }
 }
 
@@ -119,6 +136,18 @@ fn finish_document(doc: &mut Value) {
             "description": "The calling front end's origin, when it is one of `CORS_ALLOWED_ORIGINS`.",
             "schema": {"type": "string", "maxLength": 300}
         },
+        "X-Request-Id": {
+            "description": "The request's id: the caller's `X-Request-Id` (at most 200 visible ASCII characters), or a new UUID. Every log line of the request names it.",
+            "schema": {"type": "string", "maxLength": 200}
+        },
+        "Cache-Control": {
+            "description": "`no-store`: answers of the API hold personal data or change with every write; no cache may keep them.",
+            "schema": {"type": "string", "enum": ["no-store"]}
+        },
+        "Idempotent-Replayed": {
+            "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key` and body (a 2xx, or a 400, 413 or 422 refusal of the request itself).",
+            "schema": {"type": "string", "enum": ["true"]}
+        },
         "WWW-Authenticate": {
             "description": "The authentication scheme to use: `Bearer` (or `Basic` at the token endpoint).",
             "schema": {"type": "string", "maxLength": 100}
@@ -135,6 +164,10 @@ fn finish_document(doc: &mut Value) {
         for (method, operation) in item.iter_mut() {
             if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
                 continue;
+            }
+            secure(operation);
+            if api {
+                complete_responses(operation);
             }
             if operation["operationId"] == "list_categories" {
                 operation["responses"]["200"]["content"]["application/json"]["schema"]["maxItems"] =
@@ -153,7 +186,10 @@ fn finish_document(doc: &mut Value) {
                     );
                 }
             }
-            finish_responses(&mut operation["responses"], api);
+            let replays = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+            finish_responses(&mut operation["responses"], api, replays);
             if let Some(parameters) = operation
                 .get_mut("parameters")
                 .and_then(Value::as_array_mut)
@@ -163,6 +199,9 @@ fn finish_document(doc: &mut Value) {
         }
     }
     add_links(doc);
+    reuse_item_schemas(doc);
+    binary_downloads(doc);
+    add_webhooks(doc);
     optional_when_nullable(doc);
     // Registration needs consent: the one value `privacy_consent` can have.
     doc["components"]["schemas"]["NewRegistration"]["properties"]["privacy_consent"]["enum"] =
@@ -225,6 +264,7 @@ fn add_links(doc: &mut Value) {
                     "/api/v1/submissions/{id}/history",
                     "get",
                 ),
+                ("DraftResponse", "/api/v1/submissions/{id}/response", "put"),
             ],
         ),
         (
@@ -250,6 +290,21 @@ fn add_links(doc: &mut Value) {
         (
             "/api/v1/clients",
             &[("RevokeClient", "/api/v1/clients/{id}", "delete")],
+        ),
+        (
+            "/api/v1/webhooks",
+            &[
+                ("GetSubscription", "/api/v1/webhooks/{id}", "get"),
+                ("UpdateSubscription", "/api/v1/webhooks/{id}", "patch"),
+                ("DeleteSubscription", "/api/v1/webhooks/{id}", "delete"),
+                (
+                    "RotateSecret",
+                    "/api/v1/webhooks/{id}/rotate-secret",
+                    "post",
+                ),
+                ("SendTest", "/api/v1/webhooks/{id}/test", "post"),
+                ("ListDeliveries", "/api/v1/webhooks/{id}/deliveries", "get"),
+            ],
         ),
     ];
     for (creating, targets) in LINKS {
@@ -327,7 +382,7 @@ fn problem_response(description: &str) -> Value {
     })
 }
 
-fn finish_responses(responses: &mut Value, api: bool) {
+fn finish_responses(responses: &mut Value, api: bool, replays: bool) {
     let Some(responses) = responses.as_object_mut() else {
         return;
     };
@@ -383,6 +438,17 @@ fn finish_responses(responses: &mut Value, api: bool) {
         if status == "401" {
             headers.insert("WWW-Authenticate".into(), header_ref("WWW-Authenticate"));
         }
+        if replays && (status.starts_with('2') || matches!(status.as_str(), "400" | "413" | "422"))
+        {
+            headers.insert(
+                "Idempotent-Replayed".into(),
+                header_ref("Idempotent-Replayed"),
+            );
+        }
+        if api {
+            headers.insert("Cache-Control".into(), header_ref("Cache-Control"));
+        }
+        headers.insert("X-Request-Id".into(), header_ref("X-Request-Id"));
         if !headers.is_empty() {
             headers.insert(
                 "Access-Control-Allow-Origin".into(),
@@ -423,6 +489,10 @@ fn bound_parameter(parameter: &mut Value) {
         }
         if parameter["name"] == "Idempotency-Key" {
             parameter["schema"]["minLength"] = json!(1);
+        }
+        if parameter["name"] == "If-Match" {
+            // RFC 9110 13.1.1: `*` or a list of entity tags; anything else is 400.
+            parameter["schema"]["pattern"] = json!(crate::api::etag::IF_MATCH_PATTERN);
         }
     }
 }
@@ -496,4 +566,250 @@ fn bound_by_type(schema: &mut serde_json::Map<String, Value>) {
         schema.entry("minimum").or_insert_with(|| json!(min));
         schema.entry("maximum").or_insert_with(|| json!(max));
     }
+}
+
+/// The security of an operation as the wire has it: an operation that takes no token says
+/// so (`{}`), and wherever the bearer token is taken, the OAuth2 client-credentials scheme
+/// that issues it is an alternative.
+fn secure(operation: &mut Value) {
+    if operation.get("security").is_none() {
+        operation["security"] = json!([{}]);
+    }
+    if let Some(requirements) = operation["security"].as_array_mut()
+        && requirements.iter().any(|r| r.get("bearer").is_some())
+        && !requirements.iter().any(|r| r.get("oauth2").is_some())
+    {
+        requirements.push(json!({"oauth2": []}));
+    }
+}
+
+/// The answers every operation of its kind can give, where the handler's annotation does
+/// not name them more precisely.
+fn complete_responses(operation: &mut Value) {
+    let takes_token = operation["security"]
+        .as_array()
+        .is_some_and(|rs| rs.iter().any(|r| r.get("bearer").is_some()));
+    let slug_in_path = operation["parameters"].as_array().is_some_and(|ps| {
+        ps.iter().any(|p| {
+            p["in"] == "path"
+                && p["schema"]["type"] == "string"
+                && p["schema"].get("format").is_none()
+        })
+    });
+    let has_body = operation.get("requestBody").is_some();
+    let responses = &mut operation["responses"];
+    if takes_token {
+        if responses.get("401").is_none() {
+            responses["401"] = problem_response(
+                "`unauthorized`: the token is missing where one is needed, expired, malformed, wrongly signed, or of a revoked API client",
+            );
+        }
+        if responses.get("403").is_none() {
+            responses["403"] = problem_response(
+                "`forbidden`: a token of the ministry's identity provider that grants no role of this service",
+            );
+        }
+    }
+    if slug_in_path && responses.get("400").is_none() {
+        responses["400"] = problem_response(
+            "`bad_request`: the id or slug holds a character that cannot be stored (NUL)",
+        );
+    }
+    if has_body && responses.get("413").is_none() {
+        responses["413"] = problem_response("`payload_too_large`: the body exceeds 64 KiB");
+    }
+}
+
+/// A list's items are the resource's own schema (`Consultation`, not an inlined copy), so
+/// that generated clients have one type for the item of a list and the resource.
+fn reuse_item_schemas(doc: &mut Value) {
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(item) = name
+            .strip_prefix("Page_")
+            .or_else(|| name.strip_prefix("SyncPage_"))
+        else {
+            continue;
+        };
+        if !schemas.contains_key(item) {
+            continue;
+        }
+        let reference = json!({"$ref": format!("#/components/schemas/{item}")});
+        schemas[&name]["properties"]["items"]["items"] = reference;
+    }
+}
+
+/// Spreadsheets are bytes, not text: generated clients hand them over as a file.
+fn binary_downloads(doc: &mut Value) {
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for response in responses.values_mut() {
+                if let Some(media) = response
+                    .get_mut("content")
+                    .and_then(|content| content.get_mut(XLSX))
+                {
+                    media["schema"] = json!({
+                        "type": "string",
+                        "format": "binary",
+                        "contentMediaType": XLSX
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The events a webhook subscription receives, as an OpenAPI 3.1 `webhooks` section: what
+/// the service POSTs to the subscription's URL (Standard Webhooks), one entry per event type.
+fn add_webhooks(doc: &mut Value) {
+    let uuid = || json!({"type": "string", "format": "uuid"});
+    let nullable = |schema: &str| json!({"oneOf": [{"$ref": format!("#/components/schemas/{schema}")}, {"type": "null"}]});
+    let reference = |schema: &str| json!({"$ref": format!("#/components/schemas/{schema}")});
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["SubmissionEventData"] = json!({
+        "description": "What names the submission, never its content or personal data: fetch it with `GET /api/v1/submissions/{id}`.",
+        "type": "object",
+        "required": ["id", "consultation_id", "organisation_id", "kind", "status", "external_ref"],
+        "properties": {
+            "id": uuid(),
+            "consultation_id": uuid(),
+            "organisation_id": {"type": ["string", "null"], "format": "uuid", "description": "The submitting organisation; `null` for staff input without one."},
+            "kind": reference("SubmissionKind"),
+            "status": reference("SubmissionStatus"),
+            "previous_status": {"allOf": [reference("SubmissionStatus")], "description": "The status before, in `submission.status_changed` only."},
+            "external_ref": {"type": ["string", "null"], "maxLength": 200, "description": "The organisation's own id of the submission."}
+        }
+    });
+    schemas["ResponsePublishedEventData"] = json!({
+        "description": "A considered response was published: fetch the submission with `GET /api/v1/submissions/{id}`.",
+        "type": "object",
+        "required": ["id", "consultation_id", "organisation_id", "consideration"],
+        "properties": {
+            "id": uuid(),
+            "consultation_id": uuid(),
+            "organisation_id": {"type": ["string", "null"], "format": "uuid"},
+            "consideration": nullable("Consideration")
+        }
+    });
+    schemas["RegistrationEventData"] = json!({
+        "description": "What names the registration, never personal data: fetch it with `GET /api/v1/registrations/{id}`.",
+        "type": "object",
+        "required": ["id", "round_id", "organisation_id", "status", "previous_status"],
+        "properties": {
+            "id": uuid(),
+            "round_id": uuid(),
+            "organisation_id": {"type": ["string", "null"], "format": "uuid", "description": "The organisation whose partner made the registration; `null` for one made by the person or by staff."},
+            "status": reference("RegistrationStatus"),
+            "previous_status": nullable("RegistrationStatus")
+        }
+    });
+    schemas["PingEventData"] = json!({
+        "description": "The test event of `POST /api/v1/webhooks/{id}/test`.",
+        "type": "object",
+        "required": ["subscription_id"],
+        "properties": {"subscription_id": uuid()}
+    });
+    let events: [(&str, &str, &str); 8] = [
+        (
+            "submission.created",
+            "SubmissionEventData",
+            "A submission was handed in (also by an import): `POST /api/v1/consultations/{id}/submissions` or `…/submissions/import`. Admins' subscriptions and the submitting organisation's hear it.",
+        ),
+        (
+            "submission.updated",
+            "SubmissionEventData",
+            "A submission was changed by its organisation (`PATCH /api/v1/submissions/{id}`). Admins' subscriptions and the submitting organisation's hear it.",
+        ),
+        (
+            "submission.status_changed",
+            "SubmissionEventData",
+            "A submission was reviewed (`POST /api/v1/submissions/{id}/review`) or withdrawn (`DELETE /api/v1/submissions/{id}`); `previous_status` says from what. Admins' subscriptions and the submitting organisation's hear it.",
+        ),
+        (
+            "submission.response_published",
+            "ResponsePublishedEventData",
+            "The considered response to a submission was published (`POST /api/v1/consultations/{id}/responses/publish`). Admins' subscriptions and the submitting organisation's hear it.",
+        ),
+        (
+            "registration.status_changed",
+            "RegistrationEventData",
+            "A registration was made, confirmed, cancelled, promoted from the waitlist or checked in. Admins' subscriptions and those of the organisation whose partner made it hear it.",
+        ),
+        (
+            "round.updated",
+            "Round",
+            "A round was changed (`PATCH /api/v1/rounds/{id}`); `data` is the round as `GET /api/v1/rounds/{id}` answers. Admins' subscriptions always, partners' once its consultation is no longer a draft.",
+        ),
+        (
+            "round.cancelled",
+            "Round",
+            "A round was cancelled (sent after its `round.updated`); `data` is the round. Admins' subscriptions always, partners' once its consultation is no longer a draft.",
+        ),
+        (
+            "ping",
+            "PingEventData",
+            "The test event of `POST /api/v1/webhooks/{id}/test`, sent whatever events the subscription asked for.",
+        ),
+    ];
+    let mut webhooks = serde_json::Map::new();
+    for (event, data, description) in events {
+        let name: String = event
+            .split(['.', '_'])
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let envelope = format!("{name}Event");
+        doc["components"]["schemas"][&envelope] = json!({
+            "description": format!("The `{event}` event as a receiver gets it."),
+            "type": "object",
+            "required": ["type", "timestamp", "data"],
+            "properties": {
+                "type": {"type": "string", "enum": [event]},
+                "timestamp": {"type": "string", "format": "date-time", "description": "When the event happened (RFC 3339, milliseconds, UTC)."},
+                "data": reference(data)
+            }
+        });
+        webhooks.insert(
+            event.to_string(),
+            json!({"post": {
+                "operationId": format!("webhook_{}", event.replace('.', "_")),
+                "tags": ["webhooks"],
+                "summary": format!("The `{event}` event"),
+                "description": format!("{description} Delivered as a POST to the subscription's URL, as Standard Webhooks has it: the signature covers `webhook-id.webhook-timestamp.body`; retried with backoff for 3 days, then the subscription is `disabled`. Redirects are not followed; the receiver has 15 s to answer."),
+                "parameters": [
+                    {"name": "webhook-id", "in": "header", "required": true, "description": "`msg_` and the delivery's id: the same across retries and redeliveries, for deduplication.", "schema": {"type": "string", "pattern": "^msg_[0-9a-f]{32}$", "maxLength": 36}},
+                    {"name": "webhook-timestamp", "in": "header", "required": true, "description": "Seconds since 1970 of this attempt; refuse stale ones.", "schema": {"type": "integer", "format": "int64"}},
+                    {"name": "webhook-signature", "in": "header", "required": true, "description": "`v1,` and the base64 HMAC-SHA256 of `webhook-id.webhook-timestamp.body` under the secret without its `whsec_` prefix; space-separated, one per valid secret (two for 24 h after a rotation).", "schema": {"type": "string", "maxLength": 200}}
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": reference(&envelope)}}},
+                "responses": {
+                    "2XX": {"description": "Received: the delivery succeeded."},
+                    "410": {"description": "The receiver wants no more: the subscription is disabled at once."},
+                    "429": {"description": "Retried after the receiver's `Retry-After` (seconds or an HTTP date)."},
+                    "503": {"description": "Retried after the receiver's `Retry-After` (seconds or an HTTP date)."},
+                    "default": {"description": "Any other answer, a timeout or no connection: retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and then every 10 h, until three days have passed."}
+                }
+            }}),
+        );
+    }
+    doc["webhooks"] = Value::Object(webhooks);
 }
