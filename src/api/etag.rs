@@ -10,10 +10,11 @@ use crate::error::AppError;
 pub const MAX_IF_MATCH: usize = 200;
 
 /// What an `If-Match` value can be (RFC 9110 13.1.1): `*`, or a comma-separated list of
-/// entity tags, each `"…"` or `W/"…"` of visible ASCII but `"`. [`well_formed`] reads
-/// exactly this.
+/// entity tags, each `"…"` or `W/"…"` of visible ASCII but `"`; as every list field, empty
+/// elements may stand in it (RFC 9110 5.6.1.2), and an empty list matches nothing.
+/// [`well_formed`] reads exactly this (around the value, HTTP drops white space).
 pub const IF_MATCH_PATTERN: &str =
-    r#"^[ \t]*(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)[ \t]*$"#;
+    r#"^(\*|((W/)?"[!#-~]*"|,([ \t]*(W/)?"[!#-~]*")?)([ \t]*,([ \t]*(W/)?"[!#-~]*")?)*)?$"#;
 
 /// The precondition of a request. A malformed value is 400; a well-formed one other than
 /// `*` or a list naming the current entity tag is a precondition that does not hold (412),
@@ -48,16 +49,26 @@ fn well_formed(value: &str) -> bool {
         }
         s
     }
-    let mut rest = trim_start(value.as_bytes());
+    let mut rest = value.as_bytes();
     while rest.last().is_some_and(blank) {
         rest = &rest[..rest.len() - 1];
     }
+    rest = trim_start(rest);
     if rest == b"*" {
         return true;
     }
     loop {
-        rest = rest.strip_prefix(b"W/").unwrap_or(rest);
-        let Some(tag) = rest.strip_prefix(b"\"") else {
+        rest = trim_start(rest);
+        if rest.is_empty() {
+            return true;
+        }
+        // An empty element.
+        if let Some(next) = rest.strip_prefix(b",") {
+            rest = next;
+            continue;
+        }
+        let tag = rest.strip_prefix(b"W/").unwrap_or(rest);
+        let Some(tag) = tag.strip_prefix(b"\"") else {
             return false;
         };
         let Some(end) = tag.iter().position(|&c| c == b'"') else {
@@ -73,10 +84,11 @@ fn well_formed(value: &str) -> bool {
         if rest.is_empty() {
             return true;
         }
+        // Tags are separated by commas.
         let Some(next) = rest.strip_prefix(b",") else {
             return false;
         };
-        rest = trim_start(next);
+        rest = next;
     }
 }
 
@@ -87,25 +99,19 @@ mod tests {
     #[test]
     fn if_match_is_a_star_or_a_list_of_entity_tags() {
         for good in [
+            "",
             "*",
             "\"3\"",
-            " \"3\" ",
             "W/\"3\"",
             "\"2\", \"3\"",
             "\"a,b\",W/\"\"",
+            ", \"3\"",
+            "\"3\",",
+            ",,",
         ] {
             assert!(well_formed(good), "{good}");
         }
-        for bad in [
-            "",
-            "3",
-            "\"3",
-            "\"3\",",
-            "*, \"3\"",
-            "\"3\" \"4\"",
-            "w/\"3\"",
-            "\"a\"b\"",
-        ] {
+        for bad in ["3", "\"3", "*, \"3\"", "\"3\" \"4\"", "w/\"3\"", "\"a\"b\""] {
             assert!(!well_formed(bad), "{bad}");
         }
     }

@@ -198,8 +198,10 @@ fn finish_document(doc: &mut Value) {
             }
         }
     }
+    narrow_requests(doc);
     add_links(doc);
     reuse_item_schemas(doc);
+    link_optional_references(doc);
     binary_downloads(doc);
     add_webhooks(doc);
     optional_when_nullable(doc);
@@ -812,4 +814,245 @@ fn add_webhooks(doc: &mut Value) {
         );
     }
     doc["webhooks"] = Value::Object(webhooks);
+}
+
+/// Request schemas as narrow as the rules the service applies to them, where the Rust
+/// type's own schema is wider: every body the schema refuses, the service refuses too
+/// (400 or 422), and every body it allows gets past these rules.
+fn narrow_requests(doc: &mut Value) {
+    let schemas = &mut doc["components"]["schemas"];
+    // A review decides: `withdrawn` and `submitted` are no decision (422). `rejected` needs
+    // a reason, `merged` the submission it duplicates, and only `merged` names one.
+    let review = schemas["Review"].clone();
+    let reason = review["properties"]["reason"].clone();
+    let duplicate_of = review["properties"]["duplicate_of"].clone();
+    let decision = |statuses: &[&str], required: &[&str], reason: &Value, duplicate_of: Value| {
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": required,
+            "properties": {
+                "status": {"type": "string", "enum": statuses},
+                "reason": reason,
+                "duplicate_of": duplicate_of
+            }
+        })
+    };
+    let mut required_reason = reason.clone();
+    required_reason["type"] = json!("string");
+    let mut required_duplicate = duplicate_of.clone();
+    required_duplicate["type"] = json!("string");
+    schemas["ReviewProgress"] = decision(
+        &["in_review", "accepted"],
+        &["status"],
+        &reason,
+        json!({"type": "null", "description": "Only for `merged`."}),
+    );
+    schemas["ReviewRejection"] = decision(
+        &["rejected"],
+        &["status", "reason"],
+        &required_reason,
+        json!({"type": "null", "description": "Only for `merged`."}),
+    );
+    schemas["ReviewMerge"] = decision(
+        &["merged"],
+        &["status", "duplicate_of"],
+        &reason,
+        required_duplicate,
+    );
+    schemas["Review"] = json!({
+        "description": "A moderator's decision: `in_review` or `accepted`; `rejected` with a `reason`; `merged` into `duplicate_of`, another submission of the same consultation that stands (not merged, withdrawn or rejected).",
+        "oneOf": [
+            {"$ref": "#/components/schemas/ReviewProgress"},
+            {"$ref": "#/components/schemas/ReviewRejection"},
+            {"$ref": "#/components/schemas/ReviewMerge"}
+        ],
+        "discriminator": {
+            "propertyName": "status",
+            "mapping": {
+                "in_review": "#/components/schemas/ReviewProgress",
+                "accepted": "#/components/schemas/ReviewProgress",
+                "rejected": "#/components/schemas/ReviewRejection",
+                "merged": "#/components/schemas/ReviewMerge"
+            }
+        }
+    });
+    // A partner client acts for an organisation; staff clients for none.
+    let client = schemas["NewClient"].clone();
+    let name = client["properties"]["name"].clone();
+    let organisation_id = client["properties"]["organisation_id"].clone();
+    let mut partner_organisation = organisation_id.clone();
+    partner_organisation["type"] = json!("string");
+    partner_organisation["description"] = json!("The organisation the partner acts for.");
+    schemas["NewPartnerClient"] = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "role", "organisation_id"],
+        "properties": {
+            "name": name,
+            "role": {"type": "string", "enum": ["partner"]},
+            "organisation_id": partner_organisation
+        }
+    });
+    schemas["NewStaffClient"] = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "role"],
+        "properties": {
+            "name": name,
+            "role": {"type": "string", "enum": ["admin", "moderator"]},
+            "organisation_id": {"type": "null", "description": "Staff clients act for no organisation."}
+        }
+    });
+    schemas["NewClient"] = json!({
+        "description": "An API client: a `partner` for the organisation it acts for, or an `admin` or `moderator` tool.",
+        "oneOf": [
+            {"$ref": "#/components/schemas/NewPartnerClient"},
+            {"$ref": "#/components/schemas/NewStaffClient"}
+        ],
+        "discriminator": {
+            "propertyName": "role",
+            "mapping": {
+                "partner": "#/components/schemas/NewPartnerClient",
+                "admin": "#/components/schemas/NewStaffClient",
+                "moderator": "#/components/schemas/NewStaffClient"
+            }
+        }
+    });
+    // The CSV import is text of its own media type (RFC 4180; UTF-8).
+    schemas["CsvFile"]["contentMediaType"] = json!("text/csv");
+    // A webhook target is a URL (its scheme and address are checked on top: 422).
+    for schema in ["NewSubscription", "SubscriptionPatch", "Subscription"] {
+        schemas[schema]["properties"]["url"]["format"] = json!("uri");
+    }
+}
+
+/// Where an answer lists things that may refer to an organisation or a round (`items`,
+/// `submissions`, `open_needs`, …) and the reference may be `null` (an admin's API client,
+/// staff input, a registration by the person), the links to the organisation or round
+/// follow the first listed thing that has one: `$response.body#/items/0/organisation_id`,
+/// never a `null` of a later one.
+fn link_optional_references(doc: &mut Value) {
+    /// A reference field, and the path, method and parameter of each operation it feeds.
+    type Target = (&'static str, &'static str, &'static str);
+    const REFERENCES: &[(&str, &[Target])] = &[
+        (
+            "organisation_id",
+            &[
+                ("/api/v1/organisations/{id}", "get", "path.id"),
+                ("/api/v1/organisations/{id}", "patch", "path.id"),
+                (
+                    "/api/v1/consultations/{id}/submissions",
+                    "get",
+                    "query.organisation_id",
+                ),
+                (
+                    "/api/v1/consultations/{id}/submissions/export",
+                    "get",
+                    "query.organisation_id",
+                ),
+            ],
+        ),
+        (
+            "round_id",
+            &[
+                ("/api/v1/rounds/{id}", "get", "path.id"),
+                ("/api/v1/rounds/{id}", "patch", "path.id"),
+                ("/api/v1/rounds/{id}/registrations", "get", "path.id"),
+                ("/api/v1/rounds/{id}/registrations", "post", "path.id"),
+                ("/api/v1/rounds/{id}/registrations/export", "get", "path.id"),
+                (
+                    "/api/v1/consultations/{id}/submissions",
+                    "get",
+                    "query.round_id",
+                ),
+                (
+                    "/api/v1/consultations/{id}/submissions/export",
+                    "get",
+                    "query.round_id",
+                ),
+                (
+                    "/api/v1/consultations/{id}/submissions/import",
+                    "post",
+                    "query.round_id",
+                ),
+            ],
+        ),
+    ];
+    let schemas = doc["components"]["schemas"].clone();
+    let resolve = |schema: &Value| -> Value {
+        match schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            Some(name) => schemas[name].clone(),
+            None => schema.clone(),
+        }
+    };
+    let nullable = |schema: &Value| {
+        schema["type"]
+            .as_array()
+            .is_some_and(|types| types.iter().any(|t| t == "null"))
+    };
+    let operation_ids: Vec<Vec<Option<String>>> = REFERENCES
+        .iter()
+        .map(|(_, targets)| {
+            targets
+                .iter()
+                .map(|(path, method, _)| {
+                    doc["paths"][*path][*method]["operationId"]
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .collect();
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                let body = resolve(&response["content"]["application/json"]["schema"]);
+                let mut links = serde_json::Map::new();
+                for (list, property) in body["properties"].as_object().into_iter().flatten() {
+                    let entry = resolve(&property["items"]);
+                    for ((field, targets), ids) in REFERENCES.iter().zip(&operation_ids) {
+                        if !nullable(&entry["properties"][*field]) {
+                            continue;
+                        }
+                        for ((_, _, parameter), id) in targets.iter().zip(ids) {
+                            let Some(id) = id else { continue };
+                            links.insert(
+                                format!("{id}_by_{field}_of_first_{list}"),
+                                json!({
+                                    "operationId": id,
+                                    "parameters": {*parameter: format!("$response.body#/{list}/0/{field}")},
+                                    "description": format!("The `{field}` of the first of `{list}`; not followed when it is `null`.")
+                                }),
+                            );
+                        }
+                    }
+                }
+                if !links.is_empty() {
+                    let existing = response
+                        .as_object_mut()
+                        .map(|r| r.entry("links").or_insert_with(|| json!({})));
+                    if let Some(Value::Object(existing)) = existing {
+                        existing.extend(links);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -17,7 +17,7 @@ use crate::domain::organisation::{
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::policy::{self, Party};
 use crate::domain::precondition::tag;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_organisations)
@@ -87,6 +87,7 @@ pub async fn create_organisation(
     _admin: Allowed<may::ManageOrganisations>,
     body: Json<NewOrganisation>,
 ) -> AppResult<HttpResponse> {
+    check_website(body.website.as_deref())?;
     let mut conn = state.conn().await?;
     let row = organisation::create(&mut conn, body.into_inner()).await?;
     Ok(created(
@@ -146,7 +147,21 @@ pub async fn update_organisation(
     body: Json<OrganisationPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
+    check_website(body.website.as_ref().and_then(Option::as_deref))?;
     let mut conn = state.conn().await?;
     let row = organisation::update(&mut conn, id.into_inner(), if_match, body.into_inner()).await?;
     Ok(with_etag(tag(row.version), Organisation::from(row)))
+}
+
+/// A website is a URL a browser can open, not only text that starts like one
+/// (`http://[` is none): 422 otherwise, as for a website that does not start with `http`.
+fn check_website(website: Option<&str>) -> AppResult<()> {
+    let opens = |w: &str| url::Url::parse(w).is_ok_and(|u| u.host().is_some());
+    match website {
+        Some(website) if !opens(website) => Err(AppError::field(
+            "website",
+            "must be an http(s) URL of at most 500 characters",
+        )),
+        _ => Ok(()),
+    }
 }

@@ -253,7 +253,7 @@ pub async fn withdraw_submission(
 /// in its history with the reviewer; webhook subscriptions of admins and of the organisation
 /// hear `submission.status_changed`. No mail follows.
 #[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), request_body = Review, responses(
-    (status = 200, body = Submission),
+    (status = 200, body = Submission, headers(("ETag" = String))),
     (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
