@@ -145,7 +145,7 @@ fn finish_document(doc: &mut Value) {
             "schema": {"type": "string", "enum": ["no-store"]}
         },
         "Idempotent-Replayed": {
-            "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key` and body (a 2xx, or a 400, 413 or 422 refusal of the request itself).",
+            "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key` and body (a 2xx, or a 400 or 422 refusal of the request itself).",
             "schema": {"type": "string", "enum": ["true"]}
         },
         "WWW-Authenticate": {
@@ -446,8 +446,8 @@ fn finish_responses(responses: &mut Value, api: bool, replays: bool) {
         if status == "401" {
             headers.insert("WWW-Authenticate".into(), header_ref("WWW-Authenticate"));
         }
-        if replays && (status.starts_with('2') || matches!(status.as_str(), "400" | "413" | "422"))
-        {
+        // A body over the limit is refused before the key is read: a 413 is never a replay.
+        if replays && (status.starts_with('2') || matches!(status.as_str(), "400" | "422")) {
             headers.insert(
                 "Idempotent-Replayed".into(),
                 header_ref("Idempotent-Replayed"),

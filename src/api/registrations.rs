@@ -57,7 +57,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// (`RATE_LIMIT_SENSITIVE`).
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path, description = "round id"),
-           ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400/413/422 refusal)")),
+           ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400 or 422 refusal of the request itself)")),
     request_body = NewRegistration, responses(
     (status = 201, body = CreatedRegistration, headers(("Location" = String))),
     (status = 400, description = "malformed body or id; an `Idempotency-Key` that is not a UUID", body = Problem, content_type = "application/problem+json"),
