@@ -620,7 +620,7 @@ fn complete_responses(operation: &mut Value) {
     }
     if slug_in_path && responses.get("400").is_none() {
         responses["400"] = problem_response(
-            "`bad_request`: the id or slug holds a character that cannot be stored (NUL)",
+            "`invalid_text`: the id or slug holds a character that cannot be stored (NUL)",
         );
     }
     if has_body && responses.get("413").is_none() {
