@@ -3,6 +3,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::base::Caller;
 use crate::domain::category::Category;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -19,12 +20,16 @@ pub struct CategoryInfo {
     pub label_en: &'static str,
 }
 
-/// Every organisation category, with German and English labels.
+/// List the organisation categories
+///
+/// Anyone may call it (a token sent must be valid). Every category an organisation can have, with its German and English
+/// label, for front ends. Changes nothing.
 #[utoipa::path(tag = "organisations", responses(
     (status = 200, body = Vec<CategoryInfo>),
-))]
+    (status = 401, description = "invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+), security((), ("bearer" = [])))]
 #[get("/categories")]
-pub async fn list_categories() -> HttpResponse {
+pub async fn list_categories(_caller: Caller) -> HttpResponse {
     let categories: Vec<CategoryInfo> = Category::ALL
         .iter()
         .map(|&key| {

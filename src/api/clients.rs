@@ -16,7 +16,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(revoke_client);
 }
 
-/// Create an API client (admin). The response shows `client_secret` once.
+/// Create an API client
+///
+/// Admins only. `role: partner` needs the `organisation_id` it acts for; `admin` and
+/// `moderator` clients must not name one. The response shows the `client_secret` this once
+/// (only its argon2 hash is stored); use `id` as `client_id` at `POST /api/v1/auth/token`. No
+/// events or mails follow.
 #[utoipa::path(tag = "auth", request_body = NewClient, responses(
     (status = 201, body = CreatedClient, headers(("Location" = String))),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
@@ -39,7 +44,10 @@ pub async fn create_client(
     ))
 }
 
-/// List API clients (admin), revoked ones included.
+/// List API clients
+///
+/// Admins only, revoked clients included (with `revoked_at`), oldest first; keyset pagination.
+/// Secrets are never shown. Changes nothing.
 #[utoipa::path(tag = "auth", params(PageQuery), responses(
     (status = 200, body = Page<Client>),
     (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -58,7 +66,11 @@ pub async fn list_clients(
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Client::from)))
 }
 
-/// Revoke an API client (admin): it gets no new tokens.
+/// Revoke an API client
+///
+/// Admins only. The client gets no new tokens, and its tokens stop working within
+/// `REVOCATION_REFRESH` (at most 60 s) on every replica. Revoking twice is harmless. No events
+/// or mails follow.
 #[utoipa::path(tag = "auth", params(("id" = Uuid, Path)), responses(
     (status = 204, description = "revoked"),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),

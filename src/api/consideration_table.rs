@@ -56,11 +56,16 @@ const WIDTHS: [f64; 14] = [
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// The Abwägungstabelle (staff): every submission but the withdrawn with its considered
-/// response (drafts too, the table is the ministry's working copy), grouped by topic in the
+/// The Abwägungstabelle (CSV or XLSX)
+///
+/// Staff (moderators, admins). Every submission but the withdrawn with its considered response
+/// (drafts too: the table is the ministry's working copy), grouped by topic in the
 /// consultation's order, numbers ascending. Columns: Nr., Handlungsfeld, Art, Titel, Inhalt,
-/// Organisation, Kategorie, Runde, Antwortet auf Bedarfe, Beantwortet durch
-/// Handlungsansätze, Status, Abwägung, Begründung, Veröffentlicht am.
+/// Organisation, Kategorie, Runde, Antwortet auf Bedarfe, Beantwortet durch Handlungsansätze,
+/// Status, Abwägung, Begründung, Veröffentlicht am. `format=xlsx`: an Excel workbook (binary)
+/// with a frozen, filtered header row and wrapped text; `format=csv`: RFC 4180 (or with
+/// `excel=true` as German Excel opens it), never a live formula. Both streamed in constant
+/// memory. Changes nothing.
 #[utoipa::path(tag = "reports",
     params(("id" = String, Path, description = "consultation id or slug"), TableQuery),
     responses(

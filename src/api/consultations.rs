@@ -30,7 +30,11 @@ pub struct ConsultationQuery {
     pub status: Option<ConsultationStatus>,
 }
 
-/// List consultations. Drafts are listed for staff only.
+/// List consultations
+///
+/// Anyone may call it. Anonymous callers and partners see open, closed and archived
+/// consultations; staff (moderators, admins) drafts too. Filter `status`; keyset pagination.
+/// Changes nothing.
 #[utoipa::path(tag = "consultations", params(ConsultationQuery, PageQuery), responses(
     (status = 200, body = Page<Consultation>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -55,7 +59,11 @@ pub async fn list_consultations(
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Consultation::from)))
 }
 
-/// Create a consultation (admin); it starts as `draft`.
+/// Create a consultation
+///
+/// Admins only. It starts as `draft`, invisible to anonymous callers and partners until it is
+/// opened (`PATCH` with `status: open`). Answers 201 with `Location` and `ETag`. No events or
+/// mails follow.
 #[utoipa::path(tag = "consultations", request_body = NewConsultation, responses(
     (status = 201, body = Consultation, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
@@ -80,7 +88,10 @@ pub async fn create_consultation(
     ))
 }
 
-/// Get a consultation by id or slug. Drafts are 404 except for staff.
+/// Get a consultation
+///
+/// Anyone may call it, by id or slug. Drafts are 404 except for staff. Answers with an `ETag`
+/// for `If-Match`. Changes nothing.
 #[utoipa::path(tag = "consultations", params(("id" = String, Path, description = "id or slug")), responses(
     (status = 200, body = Consultation, headers(("ETag" = String))),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
@@ -102,7 +113,12 @@ pub async fn get_consultation(
     Ok(with_etag(tag(row.version), Consultation::from(row)))
 }
 
-/// Change a consultation (admin), including its status; honours `If-Match`.
+/// Change a consultation
+///
+/// Admins only. Only the fields sent change, `status` included: only forward (`draft → open →
+/// closed → archived`), anything else is 409 `invalid_transition`. Honours `If-Match` (412 when
+/// it changed since). Opening makes it and its rounds public: from then on partners' webhook
+/// subscriptions hear `round.updated` and `round.cancelled` of its rounds. No mails follow.
 #[utoipa::path(tag = "consultations",
     params(("id" = String, Path, description = "id or slug"), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
     request_body = ConsultationPatch, responses(

@@ -15,7 +15,10 @@ pub struct Health {
     pub status: String,
 }
 
-/// The process is alive.
+/// Liveness
+///
+/// For orchestrators; needs no token and is not rate-limited. 200 while the process runs.
+/// Changes nothing.
 #[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -30,7 +33,11 @@ struct AppliedVersion {
     version: Option<String>,
 }
 
-/// The database is reachable and every migration is applied.
+/// Readiness
+///
+/// For orchestrators and load balancers; needs no token and is not rate-limited. 200 when the
+/// database is reachable and every migration is applied, else 503 with what is missing; 503 too
+/// as soon as the process drains. Changes nothing.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, body = Health),
     (status = 503, description = "database unreachable or migrations missing", body = Health),
@@ -60,9 +67,14 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Request counts and latencies in the Prometheus text format.
+/// Metrics (Prometheus)
+///
+/// For the metrics scraper; needs no token and is not rate-limited. Requests and latencies by
+/// route, database pool usage, outbox backlog and failures, webhook deliveries, in the
+/// Prometheus text exposition format. Changes nothing.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, description = "Prometheus text exposition format", content_type = "text/plain; version=0.0.4", body = String),
+    (status = 500, description = "`internal_error`: the metrics could not be encoded", body = crate::error::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {

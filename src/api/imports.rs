@@ -118,11 +118,17 @@ impl ToSchema for ImportRecords {
     }
 }
 
-/// Import conference results (moderator, admin): every row becomes a submission with
-/// `source: conference` — all rows or none, in one transaction. A `422` lists every bad
-/// row (`row` counts records from 1; a CSV header is not counted). Body: CSV (UTF-8 with or
-/// without BOM, `;` or `,` as the header uses, quoted cells may hold line breaks) or a JSON
-/// array; at most 5,000 rows and 5 MiB. Accepts `Idempotency-Key` (a dry run ignores it).
+/// Import conference results
+///
+/// Moderators and admins. Every row becomes a submission with `source: conference` — all rows
+/// or none, in one transaction; `?dry_run=true` only checks. The round comes from `round_id`
+/// (parameter or column), the organisation by id or exact name, `addresses` by number, id or
+/// `external_ref`. A 422 lists every bad row (`row` counts records from 1; a CSV header is not
+/// counted). Body: CSV (UTF-8 with or without BOM, `;` or `,` as the header uses, quoted cells
+/// may hold line breaks) or a JSON array; at most 5,000 rows and 5 MiB. Each imported
+/// submission is recorded in its history and heard by webhook subscriptions as
+/// `submission.created`. Accepts `Idempotency-Key` (a dry run ignores it); a replay carries
+/// `Idempotent-Replayed: true`.
 #[utoipa::path(tag = "submissions",
     params(("id" = String, Path, description = "consultation id or slug"), ImportQuery,
            ("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; a retry with the same key and file replays the first response for 24 h")),

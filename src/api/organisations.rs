@@ -17,7 +17,7 @@ use crate::domain::organisation::{
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::policy::{self, Party};
 use crate::domain::precondition::tag;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_organisations)
@@ -38,7 +38,11 @@ pub struct OrganisationQuery {
     pub q: Option<String>,
 }
 
-/// List organisations (public: who takes part is public).
+/// List organisations
+///
+/// Anyone may call it: who takes part is public. Filters `category`, exact `region`, and `q` (a
+/// case-insensitive part of the name; a search without a token counts against
+/// `RATE_LIMIT_SENSITIVE`). Keyset pagination. Changes nothing.
 #[utoipa::path(tag = "organisations", params(OrganisationQuery, PageQuery), responses(
     (status = 200, body = Page<Organisation>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -65,7 +69,10 @@ pub async fn list_organisations(
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Organisation::from)))
 }
 
-/// Create an organisation (admin).
+/// Create an organisation
+///
+/// Admins only. Organisations form one shared directory; partner API clients and submissions
+/// name them by `id`. No events or mails follow.
 #[utoipa::path(tag = "organisations", request_body = NewOrganisation, responses(
     (status = 201, body = Organisation, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
@@ -80,6 +87,7 @@ pub async fn create_organisation(
     _admin: Allowed<may::ManageOrganisations>,
     body: Json<NewOrganisation>,
 ) -> AppResult<HttpResponse> {
+    check_website(body.website.as_deref())?;
     let mut conn = state.conn().await?;
     let row = organisation::create(&mut conn, body.into_inner()).await?;
     Ok(created(
@@ -89,7 +97,10 @@ pub async fn create_organisation(
     ))
 }
 
-/// Get an organisation (staff; a partner its own).
+/// Get an organisation
+///
+/// Staff (moderators, admins), and a partner its own organisation; other partners get 403.
+/// Answers with an `ETag` for `If-Match`. Changes nothing.
 #[utoipa::path(tag = "organisations", params(("id" = Uuid, Path)), responses(
     (status = 200, body = Organisation, headers(("ETag" = String))),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -113,7 +124,10 @@ pub async fn get_organisation(
     Ok(with_etag(tag(row.version), Organisation::from(row)))
 }
 
-/// Change an organisation (admin); honours `If-Match`.
+/// Change an organisation
+///
+/// Admins only. Only the fields sent change; honours `If-Match` (412 when it changed since the
+/// `ETag` was read). No events or mails follow.
 #[utoipa::path(tag = "organisations", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
     request_body = OrganisationPatch, responses(
     (status = 200, body = Organisation, headers(("ETag" = String))),
@@ -133,7 +147,21 @@ pub async fn update_organisation(
     body: Json<OrganisationPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
+    check_website(body.website.as_ref().and_then(Option::as_deref))?;
     let mut conn = state.conn().await?;
     let row = organisation::update(&mut conn, id.into_inner(), if_match, body.into_inner()).await?;
     Ok(with_etag(tag(row.version), Organisation::from(row)))
+}
+
+/// A website is a URL a browser can open, not only text that starts like one
+/// (`http://[` is none): 422 otherwise, as for a website that does not start with `http`.
+fn check_website(website: Option<&str>) -> AppResult<()> {
+    let opens = |w: &str| url::Url::parse(w).is_ok_and(|u| u.host().is_some());
+    match website {
+        Some(website) if !opens(website) => Err(AppError::field(
+            "website",
+            "must be an http(s) URL of at most 500 characters",
+        )),
+        _ => Ok(()),
+    }
 }

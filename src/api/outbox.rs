@@ -22,8 +22,11 @@ pub struct OutboxQuery {
     pub channel: Option<Channel>,
 }
 
-/// The outbox (admin), oldest first: recipient, topic, status, attempts and the last error
-/// of every message, never its body.
+/// The outbox
+///
+/// Admins only. Every mail and webhook delivery waiting, sent or failed, oldest first:
+/// recipient, topic, status, attempts and the last error, never the body. Filters `status` and
+/// `channel`; keyset pagination. Changes nothing.
 #[utoipa::path(tag = "operations", params(OutboxQuery, PageQuery), responses(
     (status = 200, body = Page<OutboxEntry>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),

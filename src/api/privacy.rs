@@ -18,9 +18,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(processing_record);
 }
 
-/// Every bulk read of personal data (admin): attendance exports, registration lists,
-/// submission exports with author names, privacy exports — who, when, what, how many
-/// records; oldest first, kept two years.
+/// The access log of personal data
+///
+/// Admins only. Every bulk read of personal data: attendance exports, registration lists,
+/// submission exports with author names, privacy exports — who, when, what, how many records;
+/// oldest first, kept two years; keyset pagination. Changes nothing.
 #[utoipa::path(tag = "privacy", params(PageQuery), responses(
     (status = 200, body = Page<AccessEntry>),
     (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -39,9 +41,11 @@ pub async fn list_access_log(
     Ok(HttpResponse::Ok().json(keyset.page(entries, |e| e.id, |e| e)))
 }
 
-/// The record of processing activities (admin; DSGVO Art. 30) as the service does it:
-/// each kind of personal data, its purpose, who may see it (from the service's own rules)
-/// and its retention, with every consultation's configured periods.
+/// The record of processing activities (DSGVO Art. 30)
+///
+/// Admins only. Each kind of personal data the service holds, its purpose, who may see it (from
+/// the service's own rules) and its retention, with every consultation's configured periods.
+/// Changes nothing.
 #[utoipa::path(tag = "privacy", responses(
     (status = 200, body = ProcessingRecord),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -56,7 +60,10 @@ pub async fn processing_record(
     Ok(HttpResponse::Ok().json(processing::record(&mut conn).await?))
 }
 
-/// Every personal record held for an email address (admin; DSGVO Art. 15).
+/// Export everything held for an email address (DSGVO Art. 15)
+///
+/// Admins only. Every registration and every submission authored under that email. Recorded in
+/// the access log. Changes nothing else.
 #[utoipa::path(tag = "privacy", request_body = PrivacyRequest, responses(
     (status = 200, body = PersonalData),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
@@ -86,8 +93,12 @@ pub async fn export_personal_data(
     Ok(HttpResponse::Ok().json(data))
 }
 
-/// Anonymise registrations and author names of an email address (admin; DSGVO Art. 17).
-/// Submission content stays; each change is recorded as an event.
+/// Erase the personal data of an email address (DSGVO Art. 17)
+///
+/// Admins only. Registrations and author names of that email are anonymised; submission content
+/// stays (the process needs it). Stored idempotency responses, pending mails and undelivered
+/// webhook payloads holding the person's data go too. Each change is recorded as an event that
+/// only staff see. No mail and no webhook event follows.
 #[utoipa::path(tag = "privacy", request_body = PrivacyRequest, responses(
     (status = 200, body = Erasure),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),

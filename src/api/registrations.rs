@@ -42,14 +42,22 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(check_in);
 }
 
-/// Register a person for a round (anonymous callers and partners). Anonymous: `pending`,
-/// holding no seat, and a confirmation link is mailed (see `/registrations/confirm`).
-/// Partners and staff: `confirmed` while seats are left and nobody waits, else
-/// `waitlisted`, with the `cancel_token` in the response. The registrant is mailed either
-/// way. Accepts `Idempotency-Key`.
+/// Register a person for a round
+///
+/// Anonymous callers and partners (staff too), while the round's registration window is open
+/// (else 409 `registration_closed`); the same email twice for one round is 409
+/// `already_registered`; `privacy_consent` must be `true`. Anonymous: 201 `pending`, holding no
+/// seat, and a mail asks to confirm (`REGISTRATION_CONFIRM_URL`); the seat is decided at `POST
+/// /registrations/confirm`. A partner (for its organisation) or staff: 201 `confirmed` while
+/// seats are left and nobody waits, else `waitlisted` with its position, with the
+/// `cancel_token` (shown once); the registrant is mailed the outcome (with the round as `.ics`
+/// when confirmed). Webhook subscriptions of admins and of the registering organisation hear
+/// `registration.status_changed`. Accepts `Idempotency-Key` (a UUID); a replay carries
+/// `Idempotent-Replayed: true`. Rate-limited per client address without a token
+/// (`RATE_LIMIT_SENSITIVE`).
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path, description = "round id"),
-           ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400/413/422 refusal)")),
+           ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400 or 422 refusal of the request itself)")),
     request_body = NewRegistration, responses(
     (status = 201, body = CreatedRegistration, headers(("Location" = String))),
     (status = 400, description = "malformed body or id; an `Idempotency-Key` that is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -83,10 +91,14 @@ pub async fn register(
     Ok(idempotent::respond(outcome))
 }
 
-/// Confirm a registration with the token from the confirmation mail (double opt-in). The
-/// seat is decided now: `confirmed` while seats are left and nobody waits, else
-/// `waitlisted`; the registrant is mailed the outcome with the cancel link (and, when
-/// confirmed, the round as `.ics`). A token confirms once.
+/// Confirm a registration (double opt-in)
+///
+/// Anyone holding the token from the confirmation mail; no bearer token needed. The seat is
+/// decided now: `confirmed` while seats are left and nobody waits, else `waitlisted`. A token
+/// confirms once; an expired link is 410, an unknown or used one 404. The registrant is mailed
+/// the outcome with the cancel link (and, when confirmed, the round as `.ics`); webhook
+/// subscriptions hear `registration.status_changed`. Answers with `Cache-Control: no-store`.
+/// Rate-limited per client address (`RATE_LIMIT_SENSITIVE`).
 #[utoipa::path(tag = "registrations", request_body = Confirmation, responses(
     (status = 200, body = Registration),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
@@ -124,7 +136,12 @@ pub struct RegistrationQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-/// List a round's registrations (staff; a partner sees those it made).
+/// List a round's registrations
+///
+/// Staff see every registration of the round, a partner those it made; anonymous callers 401.
+/// Filters `status` and `updated_since` (pass the `sync_watermark` of the previous listing to
+/// sync without missing a change); keyset pagination. Holds personal data: each non-empty page
+/// is written to the access log (`/privacy/access-log`). Changes nothing else.
 #[utoipa::path(tag = "registrations", params(("id" = Uuid, Path, description = "round id"), RegistrationQuery, PageQuery), responses(
     (status = 200, body = SyncPage<Registration>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -190,7 +207,12 @@ crate::text_enum! {
 /// Rows fetched per database round trip while streaming an export.
 const EXPORT_CHUNK: i64 = 500;
 
-/// The attendance list of a round as CSV (admin), streamed in chunks.
+/// Export a round's attendance list (CSV)
+///
+/// Admins only. RFC 4180 CSV with a header row (id, name, email, organisation, category,
+/// status, waitlist_position, registered_at), or with `excel=true` as German Excel opens it
+/// (UTF-8 BOM, `;`, CRLF, every field quoted); never a live formula. Streamed in constant
+/// memory. Recorded in the access log. Changes nothing else.
 #[utoipa::path(tag = "registrations", params(("id" = Uuid, Path, description = "round id"), ExportQuery), responses(
     (status = 200, description = "RFC 4180 CSV with a header row", content_type = "text/csv", body = String),
     (status = 400, description = "unknown format", body = Problem, content_type = "application/problem+json"),
@@ -288,7 +310,11 @@ fn cancel_token(req: &HttpRequest) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-/// Get a registration: staff, the partner that made it, or the registrant with `X-Cancel-Token`.
+/// Get a registration
+///
+/// Staff, the partner that made it, or the registrant with the `X-Cancel-Token` from the mail
+/// or the 201 body; without either 401, a registration the caller may not see 404. Holds
+/// personal data (`Cache-Control: no-store`). Changes nothing.
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path), ("X-Cancel-Token" = Option<String>, Header, description = "the registrant's cancel token")),
     responses(
@@ -310,9 +336,11 @@ pub async fn get_registration(
     Ok(HttpResponse::Ok().json(found))
 }
 
-/// The events of a registration (registered, cancelled, promoted, checked in, …), for
-/// whoever may read it: staff, the partner that made it, the registrant with the cancel
-/// token. Who exactly acted is shown to staff only.
+/// A registration's history
+///
+/// For whoever may read the registration: staff, the partner that made it, the registrant with
+/// `X-Cancel-Token`. Its events (registered, confirmed, cancelled, promoted, checked in,
+/// anonymised), oldest first; who exactly acted is shown to staff only. Changes nothing.
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path), ("X-Cancel-Token" = Option<String>, Header, description = "the registrant's cancel token")),
     responses(
@@ -334,8 +362,13 @@ pub async fn registration_history(
     Ok(HttpResponse::Ok().json(events))
 }
 
-/// Cancel a registration, with its `X-Cancel-Token` or as admin. A freed seat goes to the
-/// first on the waitlist in the same transaction.
+/// Cancel a registration
+///
+/// The registrant with the `X-Cancel-Token`, or an admin; another token without the cancel
+/// token is 403. The registration becomes `cancelled` (cancelling again answers the same); an
+/// attended one is 409. The freed seat goes to the first on the waitlist in the same
+/// transaction. Mails: `cancelled` to the registrant, `promoted` (with `.ics`) to the one
+/// promoted. Webhook subscriptions hear `registration.status_changed` for each.
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path), ("X-Cancel-Token" = Option<String>, Header, description = "the cancel token from the 201 response")),
     responses(
@@ -373,7 +406,11 @@ pub async fn cancel_registration(
     Ok(HttpResponse::Ok().json(cancelled))
 }
 
-/// Mark a confirmed registration as attended (admin).
+/// Check a registration in
+///
+/// Admins only, at the round: a `confirmed` registration becomes `attended` (checking in again
+/// answers the same); waitlisted or cancelled ones are 409 `invalid_transition`. Recorded in
+/// its history; webhook subscriptions hear `registration.status_changed`. No mail follows.
 #[utoipa::path(tag = "registrations", params(("id" = Uuid, Path)), responses(
     (status = 200, description = "attended (also when it already was)", body = Registration),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),

@@ -21,8 +21,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_report).service(export_submissions);
 }
 
-/// The report on a consultation (staff): submissions by round × kind × topic × status,
-/// coverage of stakeholder categories per round, and the open needs.
+/// The report on a consultation
+///
+/// Staff (moderators, admins). Submissions by round × kind × topic × status; coverage of the
+/// stakeholder categories per round (registered, attended, submissions, and the categories that
+/// were absent); the open needs (accepted needs that no accepted action approach answers).
+/// Changes nothing.
 #[utoipa::path(tag = "reports", params(("id" = String, Path, description = "consultation id or slug")), responses(
     (status = 200, body = Report),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -111,8 +115,12 @@ fn csv_row(s: &Submission, dialect: Dialect, out: &mut Vec<u8>) {
     ));
 }
 
-/// Export a consultation's submissions with every filter of the list (staff), streamed from
-/// the database in chunks.
+/// Export a consultation's submissions (CSV or NDJSON)
+///
+/// Staff (moderators, admins), with every filter of the list. CSV (RFC 4180, header row;
+/// `excel=true` as German Excel opens it; never a live formula) or NDJSON (one submission per
+/// line). Streamed in constant memory. Holds author names: recorded in the access log. Changes
+/// nothing else.
 #[utoipa::path(tag = "reports",
     params(("id" = String, Path, description = "consultation id or slug"), ExportQuery, SubmissionQuery),
     responses(

@@ -18,8 +18,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(draft_response).service(publish_responses);
 }
 
-/// Draft or change the considered response to a submission (moderator, admin). A changed
-/// response is a draft again until published; drafts are shown to staff only.
+/// Draft the considered response to a submission
+///
+/// Moderators and admins: writes or changes the response (Abwägung) of one submission; a
+/// changed response is a draft again until published, and drafts are shown to staff only.
+/// Recorded in its history (`response_drafted`). No webhook event or mail follows until it is
+/// published.
 #[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), request_body = ResponseDraft, responses(
     (status = 200, body = Submission, headers(("ETag" = String))),
     (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
@@ -40,9 +44,12 @@ pub async fn draft_response(
     Ok(with_etag(tag(answered.version), answered))
 }
 
-/// Publish the drafted responses of a consultation (admin): all of them, or those of the
-/// listed submissions. Each is an event, and the submitting organisation's webhooks hear
-/// `submission.response_published`.
+/// Publish the drafted responses of a consultation
+///
+/// Admins only: every drafted response of the consultation, or those of the listed submissions
+/// (at most 1000). Each becomes visible with its submission, always to the submitting
+/// organisation; each is recorded in the submission's history, and webhook subscriptions of
+/// admins and of the organisation hear `submission.response_published`. No mail follows.
 #[utoipa::path(tag = "submissions", params(("id" = String, Path, description = "consultation id or slug")),
     request_body = PublishRequest, responses(
     (status = 200, body = Published),

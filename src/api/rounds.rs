@@ -21,7 +21,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update_round);
 }
 
-/// List the rounds of a consultation, with live seat counts.
+/// List the rounds of a consultation
+///
+/// Anyone may call it for a consultation they may see (drafts: staff only), with the live seat
+/// counts. Keyset pagination. Changes nothing.
 #[utoipa::path(tag = "rounds", params(("id" = String, Path, description = "consultation id or slug"), PageQuery), responses(
     (status = 200, body = Page<Round>),
     (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -47,7 +50,11 @@ pub async fn list_rounds(
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Round::from)))
 }
 
-/// Add a round to a consultation (admin).
+/// Add a round to a consultation
+///
+/// Admins only, not to an archived consultation (409 `consultation_archived`). Times must be in
+/// order and the capacity at least 1 (else 422). Answers 201 with `Location` and `ETag`. No
+/// events or mails follow.
 #[utoipa::path(tag = "rounds", params(("id" = String, Path, description = "consultation id or slug")), request_body = NewRound, responses(
     (status = 201, body = Round, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
@@ -74,7 +81,10 @@ pub async fn create_round(
     ))
 }
 
-/// Get a round with its live seat counts.
+/// Get a round
+///
+/// Anyone may call it for a round of a consultation they may see (drafts: staff only), with its
+/// live seat counts and an `ETag`. Changes nothing.
 #[utoipa::path(tag = "rounds", params(("id" = Uuid, Path)), responses(
     (status = 200, body = Round, headers(("ETag" = String))),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -97,7 +107,14 @@ pub async fn get_round(
     Ok(with_etag(row.etag(), Round::from(row)))
 }
 
-/// Change a round (admin); honours `If-Match`.
+/// Change a round
+///
+/// Admins only. Only the fields sent change; capacity below the confirmed seats is 409
+/// `capacity_below_confirmed`; honours `If-Match` (412 when it changed since). Webhook
+/// subscriptions hear `round.updated` (and `round.cancelled` when `cancelled` becomes true):
+/// admins' always, partners' once the consultation is public. A new time or venue mails every
+/// registrant of the round (`round changed`), a cancellation mails them `round cancelled`; both
+/// through the outbox, in the change's transaction.
 #[utoipa::path(tag = "rounds",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
     request_body = RoundPatch, responses(

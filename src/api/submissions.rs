@@ -33,8 +33,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(submission_history);
 }
 
-/// Hand in a submission: a partner for its own organisation, staff e.g. to record a
-/// conference's results (`source: conference`, `round_id`). Accepts `Idempotency-Key`.
+/// Hand in a submission
+///
+/// Partners for their own organisation (naming another is 403), moderators and admins for any
+/// (e.g. recording a Regionalkonferenz's results with `round_id` and `source: conference`).
+/// Only while the consultation is `open` and, with a `round_id`, while that round's submission
+/// window is open (else 409 `submissions_closed`). The submission is `submitted` and gets the
+/// next `number` of its consultation (e.g. `ITK-0042`); `external_ref` is unique per
+/// organisation (409 `duplicate_external_ref`). Recorded in its history; webhook subscriptions
+/// of admins and of the organisation hear `submission.created`. No mail follows. Accepts
+/// `Idempotency-Key`; a replay carries `Idempotent-Replayed: true`.
 #[utoipa::path(tag = "submissions",
     params(("id" = String, Path, description = "consultation id or slug"),
            ("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; a retry with the same key and body replays the first response for 24 h")),
@@ -117,8 +125,14 @@ impl SubmissionQuery {
     }
 }
 
-/// List a consultation's submissions. Anonymous callers see accepted ones without author
-/// names; a partner also its own organisation's in every status; staff see all.
+/// List a consultation's submissions
+///
+/// Anyone may call it. Anonymous callers see accepted submissions without author names; a
+/// partner also its own organisation's in every status; staff see all. Filters as the
+/// parameters say, German full-text search with `q` (stemming: `Sprachkurs` finds
+/// `Sprachkurse`; a search without a token counts against `RATE_LIMIT_SENSITIVE` and is cut off
+/// after 2 s with 503), `updated_since` with the `sync_watermark` of the previous listing to
+/// sync without missing a change. Keyset pagination. Changes nothing.
 #[utoipa::path(tag = "submissions", params(("id" = String, Path, description = "consultation id or slug"), SubmissionQuery, PageQuery), responses(
     (status = 200, body = SyncPage<Submission>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -142,7 +156,12 @@ pub async fn list_submissions(
     Ok(HttpResponse::Ok().json(keyset.sync_page(items, watermark, Submission::cursor, |s| s)))
 }
 
-/// Get a submission (404 when the caller may not see it).
+/// Get a submission
+///
+/// Anyone may call it; a submission the caller may not see is 404 (another organisation's
+/// non-public submission too: its existence is not disclosed). Its considered response is shown
+/// once published (to its organisation always, drafts to staff). Answers with an `ETag` for
+/// `If-Match`. Changes nothing.
 #[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), responses(
     (status = 200, body = Submission, headers(("ETag" = String))),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -160,7 +179,13 @@ pub async fn get_submission(
     Ok(with_etag(tag(found.version), found))
 }
 
-/// Change a submission (its organisation, while `submitted`); honours `If-Match`.
+/// Change a submission
+///
+/// The submitting organisation's partner, while the submission is `submitted` (else 409
+/// `not_editable`) and the consultation and the round's submission window are open (else 409
+/// `submissions_closed`). Only the fields sent change; honours `If-Match` (412 when it changed
+/// since). Recorded in its history (`edited`); webhook subscriptions hear `submission.updated`.
+/// No mail follows.
 #[utoipa::path(tag = "submissions",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
     request_body = SubmissionPatch, responses(
@@ -188,7 +213,12 @@ pub async fn update_submission(
     Ok(with_etag(tag(updated.version), updated))
 }
 
-/// Withdraw a submission (its organisation, while `submitted` or `in_review`).
+/// Withdraw a submission
+///
+/// The submitting organisation's partner, while the submission is `submitted` or `in_review`
+/// (else 409 `invalid_transition`); one that others were merged into cannot be withdrawn (409
+/// `merge_target`). It becomes `withdrawn`; recorded in its history; webhook subscriptions hear
+/// `submission.status_changed`. No mail follows.
 #[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), responses(
     (status = 200, description = "withdrawn", body = Submission),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -208,10 +238,15 @@ pub async fn withdraw_submission(
     Ok(HttpResponse::Ok().json(withdrawn))
 }
 
-/// Review a submission (moderator, admin): `submitted → in_review → accepted | rejected |
-/// merged`. Of concurrent reviews exactly one wins; the others get 409.
+/// Review a submission
+///
+/// Moderators and admins: `submitted → in_review → accepted | rejected | merged` (`rejected`
+/// needs a `reason`, `merged` a `duplicate_of` that stands); any other step is 409
+/// `invalid_transition`. Of concurrent reviews exactly one wins, the others get 409. Recorded
+/// in its history with the reviewer; webhook subscriptions of admins and of the organisation
+/// hear `submission.status_changed`. No mail follows.
 #[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), request_body = Review, responses(
-    (status = 200, body = Submission),
+    (status = 200, body = Submission, headers(("ETag" = String))),
     (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
@@ -231,7 +266,11 @@ pub async fn review_submission(
     Ok(with_etag(tag(reviewed.version), reviewed))
 }
 
-/// Every event of a submission: creation, edits, each status change, withdrawal.
+/// A submission's history
+///
+/// For whoever may see the submission (else 404): creation, edits, each status change with
+/// reason, withdrawal, responses drafted and published; oldest first. Who exactly acted is
+/// shown to staff only. Changes nothing.
 #[utoipa::path(tag = "submissions", params(("id" = Uuid, Path)), responses(
     (status = 200, body = Vec<Event>),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),

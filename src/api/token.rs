@@ -129,7 +129,15 @@ impl Refusal {
     }
 }
 
-/// Exchange client credentials for an access token (OAuth2 client-credentials grant).
+/// Get an access token (OAuth2 client credentials)
+///
+/// Anyone with an API client's credentials: `grant_type=client_credentials` with `client_id`
+/// and `client_secret` as HTTP Basic (`client_secret_basic`) or in the body
+/// (`client_secret_post`), as a form or as JSON; `scope` is accepted and ignored. Answers
+/// `{access_token, token_type: "Bearer", expires_in}` with `Cache-Control: no-store`; refusals
+/// are RFC 6749 §5.2 errors with the problem members beside them. A revoked client gets no
+/// token. Changes nothing, sends nothing; rate-limited per client address
+/// (`RATE_LIMIT_SENSITIVE`).
 #[utoipa::path(tag = "auth",
     request_body(content(
         (TokenRequest = "application/x-www-form-urlencoded"),

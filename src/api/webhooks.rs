@@ -30,9 +30,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(redeliver);
 }
 
-/// Subscribe to events (a partner for its organisation, an admin for all or for one
-/// organisation). The `secret` is shown this once. The URL must be `https` and resolve to
-/// public addresses only.
+/// Subscribe to webhook events
+///
+/// Partners for their own organisation, admins for everything or for one organisation
+/// (`organisation_id`). The URL must be `https` (unless `WEBHOOK_ALLOW_HTTP`) and resolve to
+/// public addresses only (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`); at most 25 subscriptions
+/// per organisation (409 `too_many_subscriptions`). The 201 body shows the signing `secret`
+/// (`whsec_…`) this once. From now on every event it asked for is delivered as the `webhooks`
+/// section of this document describes. No mail follows.
 #[utoipa::path(tag = "webhooks", request_body = NewSubscription, responses(
     (status = 201, body = SubscriptionWithSecret, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "malformed body, unknown event type", body = Problem, content_type = "application/problem+json"),
@@ -62,7 +67,10 @@ pub async fn create_subscription(
     ))
 }
 
-/// The subscriptions the caller manages (a partner: its organisation's; an admin: all).
+/// List webhook subscriptions
+///
+/// Partners see their organisation's, admins all; keyset pagination. Secrets are never shown
+/// again. Changes nothing.
 #[utoipa::path(tag = "webhooks", params(PageQuery), responses(
     (status = 200, body = Page<Subscription>),
     (status = 400, description = "invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -81,7 +89,10 @@ pub async fn list_subscriptions(
     Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Subscription::from)))
 }
 
-/// A subscription.
+/// Get a webhook subscription
+///
+/// Partners their organisation's, admins any; another organisation's is 404. Answers with an
+/// `ETag` for `If-Match`. Changes nothing.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses(
     (status = 200, body = Subscription, headers(("ETag" = String))),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -100,8 +111,11 @@ pub async fn get_subscription(
     Ok(with_etag(row.etag(), Subscription::from(row)))
 }
 
-/// Change a subscription: URL, events, description; `status: active` re-enables a disabled
-/// one. Honours `If-Match`.
+/// Change a webhook subscription
+///
+/// Partners their organisation's, admins any. URL, events, description; `status: active`
+/// re-enables a disabled subscription, `disabled` pauses it. Honours `If-Match` (412 when it
+/// changed since). No mail or event follows.
 #[utoipa::path(tag = "webhooks",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
     request_body = SubscriptionPatch, responses(
@@ -135,8 +149,10 @@ pub async fn update_subscription(
     Ok(with_etag(row.etag(), Subscription::from(row)))
 }
 
-/// Delete a subscription with its delivery log: waiting deliveries are never sent, and the
-/// deliveries so far and their attempts go with it.
+/// Delete a webhook subscription
+///
+/// Partners their organisation's, admins any. Its delivery log goes with it, and waiting
+/// deliveries are never sent. No mail or event follows.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses(
     (status = 204, description = "deleted"),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -155,8 +171,11 @@ pub async fn delete_subscription(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A new secret, shown this once; deliveries carry a signature with the old one beside it
-/// for 24 hours, so the receiver can switch without losing one.
+/// Rotate a webhook subscription's secret
+///
+/// Partners their organisation's, admins any. A new secret, shown this once; for 24 hours
+/// deliveries carry a signature with the old secret beside the new one, so the receiver can
+/// switch without losing a delivery.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses(
     (status = 200, body = SubscriptionWithSecret),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -182,7 +201,12 @@ pub struct Queued {
     pub delivery_id: Uuid,
 }
 
-/// Send a `ping` event to the subscription (through the same queue as every event).
+/// Send a test event
+///
+/// Partners their organisation's subscription, admins any: queues a `ping` event (`data:
+/// {subscription_id}`) through the same queue as every event, signed like them. A disabled
+/// subscription is 409 `subscription_disabled`. Answers 202 with the delivery's id; follow it
+/// under `/deliveries`.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses(
     (status = 202, description = "queued", body = Queued),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -202,8 +226,11 @@ pub async fn send_test(
     Ok(HttpResponse::Accepted().json(Queued { delivery_id }))
 }
 
-/// The deliveries of a subscription, oldest first, with every attempt: time, the
-/// receiver's status code, duration and error.
+/// List a subscription's deliveries
+///
+/// Partners their organisation's subscription, admins any. Each delivery, oldest first, with
+/// every attempt: time, the receiver's status code, duration and error. Keyset pagination.
+/// Changes nothing.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), PageQuery), responses(
     (status = 200, body = Page<Delivery>),
     (status = 400, description = "id is not a UUID; invalid limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -224,7 +251,11 @@ pub async fn list_deliveries(
     Ok(HttpResponse::Ok().json(keyset.page(deliveries, |d| d.id, |d| d)))
 }
 
-/// Deliver again, as it was (same `webhook-id` and body), with a fresh retry schedule.
+/// Deliver an event again
+///
+/// Partners their organisation's subscription, admins any: queues the delivery again as it was
+/// (same `webhook-id` and body) with a fresh retry schedule. A disabled subscription is 409
+/// `subscription_disabled`. Answers 202.
 #[utoipa::path(tag = "webhooks",
     params(("id" = Uuid, Path), ("delivery_id" = Uuid, Path)),
     responses(

@@ -256,7 +256,11 @@ async fn bad_tokens_are_401_with_www_authenticate() {
     ];
     for (name, token) in cases {
         // Also on an endpoint anonymous callers may use: a bad token is never ignored.
-        for path in ["/api/v1/clients", "/api/v1/consultations"] {
+        for path in [
+            "/api/v1/clients",
+            "/api/v1/consultations",
+            "/api/v1/categories",
+        ] {
             let response = app.get(path, Some(&token)).await;
             assert_eq!(response.status(), 401, "{name} on {path}");
             let challenge = response.headers()["www-authenticate"]

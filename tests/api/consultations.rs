@@ -225,6 +225,14 @@ async fn patch_honours_if_match_and_clears_nullable_fields() {
     assert_eq!(body["ends_on"], Value::Null);
     assert_eq!(body["starts_on"], "2019-09-12");
 
+    // A value that is no entity tag is a malformed request, not a failed precondition.
+    for malformed in ["999", "\"999", "\"1\" \"2\"", "w/\"1\""] {
+        let refused = app
+            .patch_if_match(&path, &admin, malformed, &json!({"title": "Neu"}))
+            .await;
+        assert_problem(refused, 400, "invalid_parameter").await;
+    }
+
     // The old ETag no longer applies.
     let replay = app
         .patch_if_match(&path, &admin, &etag, &json!({"title": "Alt"}))

@@ -184,6 +184,15 @@ async fn a_partner_reads_only_its_own_organisation_and_admins_edit() {
         .patch(&path, Some(&app.admin()), &json!({"name": " "}))
         .await;
     assert_problem(invalid, 422, "validation_failed").await;
+    // Text that only starts like a URL is no website.
+    let no_url = app
+        .patch(
+            &path,
+            Some(&app.admin()),
+            &json!({"website": "http://[Halle"}),
+        )
+        .await;
+    assert_problem(no_url, 422, "validation_failed").await;
     let stored: String = app
         .db()
         .await
