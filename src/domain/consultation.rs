@@ -406,6 +406,17 @@ pub async fn create(
         .map_err(slug_taken)
 }
 
+/// Writes a consultation as it is (its id, status and dates too), for seeding and imports of
+/// past data, without the request path's checks; one with its id already there is kept.
+pub async fn seed(conn: &mut AsyncPgConnection, row: &ConsultationRow) -> QueryResult<()> {
+    let insert = diesel::insert_into(consultations::table).values(row);
+    insert
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// Looks a consultation up by id or slug; drafts only for staff.
 pub async fn find_visible(
     conn: &mut AsyncPgConnection,

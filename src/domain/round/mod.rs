@@ -12,6 +12,6 @@ pub(super) mod model;
 pub(super) mod read;
 
 pub use change::{RoundPatch, update};
-pub use create::{NewRound, create};
+pub use create::{NewRound, create, seed, seed_rescheduled};
 pub use model::{Round, RoundKind, RoundRow, Seats, Venue};
 pub use read::{find_visible, hold, list};
