@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::{Uuid, uuid};
 
-use super::data::{CONSULTATION_ID, ORGANISATIONS, ROUNDS, conference_submission};
+use super::data::{CONSULTATION_ID, ORGANISATIONS, ROUNDS, conference_submission, round_row};
 use crate::domain::registration::{self, RegistrationRow, RegistrationStatus, hash_token};
 use crate::domain::round::{self, RoundKind, RoundRow};
 use crate::domain::submission::{self, SubmissionKind, SubmissionRow, SubmissionStatus};
@@ -53,30 +53,26 @@ fn at_ten(day: DateTime<Utc>) -> DateTime<Utc> {
 pub async fn load_open_round(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     let now = Utc::now();
     let starts_at = at_ten(now + Duration::days(21));
+    let times = (starts_at, starts_at + Duration::hours(6));
+    let title = "Werkstatt zur Fortschreibung des Integrationskonzepts";
     let row = RoundRow {
-        id: OPEN_ROUND_ID,
-        consultation_id: CONSULTATION_ID,
-        kind: RoundKind::Workshop,
-        title: "Werkstatt zur Fortschreibung des Integrationskonzepts".into(),
         venue_name: Some("Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung".into()),
         venue_street: Some("Turmschanzenstraße 25".into()),
         venue_postal_code: Some("39114".into()),
         venue_city: Some("Magdeburg".into()),
         region: Some("Magdeburg".into()),
-        starts_at,
-        ends_at: starts_at + Duration::hours(6),
-        capacity: OPEN_ROUND_CAPACITY,
         registration_opens_at: Some(now - Duration::days(7)),
         registration_closes_at: Some(starts_at - Duration::days(2)),
         submissions_open_at: Some(now - Duration::days(7)),
         submissions_close_at: Some(starts_at + Duration::days(28)),
-        cancelled: false,
-        confirmed_count: 0,
-        waitlisted_count: 0,
-        attended_count: 0,
-        version: 1,
-        created_at: now,
-        updated_at: now,
+        ..round_row(
+            OPEN_ROUND_ID,
+            RoundKind::Workshop,
+            title,
+            times,
+            OPEN_ROUND_CAPACITY,
+            now,
+        )
     };
     round::seed_rescheduled(conn, &row).await?;
     Ok(())

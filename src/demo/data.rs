@@ -51,34 +51,59 @@ pub(super) struct DemoRound {
 }
 
 impl DemoRound {
-    /// The round as it took place: its windows around its day, no seats counted yet.
+    /// The round as it took place: its windows around its day.
     pub(super) fn row(&self, now: DateTime<Utc>) -> RoundRow {
         let starts_at = at(self.starts_at);
+        let times = (starts_at, at(self.ends_at));
         RoundRow {
-            id: self.id,
-            consultation_id: CONSULTATION_ID,
-            kind: self.kind,
-            title: self.title.into(),
             venue_name: Some(self.venue.into()),
-            venue_street: None,
             venue_postal_code: Some(self.postal_code.into()),
             venue_city: Some(self.city.into()),
             region: Some(self.region.into()),
-            starts_at,
-            ends_at: at(self.ends_at),
-            capacity: self.capacity,
             registration_opens_at: Some(starts_at - Duration::days(42)),
             registration_closes_at: Some(starts_at - Duration::days(2)),
             submissions_open_at: Some(starts_at - Duration::days(14)),
             submissions_close_at: Some(starts_at + Duration::days(28)),
-            cancelled: false,
-            confirmed_count: 0,
-            waitlisted_count: 0,
-            attended_count: 0,
-            version: 1,
-            created_at: now,
-            updated_at: now,
+            ..round_row(self.id, self.kind, self.title, times, self.capacity, now)
         }
+    }
+}
+
+/// A round of the consultation from `starts_at` to `ends_at`: not cancelled, no seats
+/// counted yet (the recount after the registrations sets them), without venue, region or
+/// windows, for the caller to fill in.
+pub(super) fn round_row(
+    id: Uuid,
+    kind: RoundKind,
+    title: &str,
+    (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
+    capacity: i32,
+    now: DateTime<Utc>,
+) -> RoundRow {
+    RoundRow {
+        id,
+        consultation_id: CONSULTATION_ID,
+        kind,
+        title: title.into(),
+        venue_name: None,
+        venue_street: None,
+        venue_postal_code: None,
+        venue_city: None,
+        region: None,
+        starts_at,
+        ends_at,
+        capacity,
+        registration_opens_at: None,
+        registration_closes_at: None,
+        submissions_open_at: None,
+        submissions_close_at: None,
+        cancelled: false,
+        confirmed_count: 0,
+        waitlisted_count: 0,
+        attended_count: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
     }
 }
 

@@ -30,6 +30,19 @@ pub struct ClientRow {
 }
 
 impl ClientRow {
+    /// A client not revoked, created now.
+    fn new(id: Uuid, new: NewClient, secret_hash: String) -> Self {
+        Self {
+            id,
+            name: new.name,
+            role: new.role,
+            organisation_id: new.organisation_id,
+            secret_hash,
+            created_at: Utc::now(),
+            revoked_at: None,
+        }
+    }
+
     pub fn principal(&self) -> Principal {
         Principal {
             subject: self.id.to_string(),
@@ -118,15 +131,7 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> AppResult<C
     v.into_result()?;
     let client_secret = secret::generate();
     let secret_hash = hash_secret(client_secret.clone()).await?;
-    let row = ClientRow {
-        id: Uuid::now_v7(),
-        name: new.name,
-        role: new.role,
-        organisation_id: new.organisation_id,
-        secret_hash,
-        created_at: Utc::now(),
-        revoked_at: None,
-    };
+    let row = ClientRow::new(Uuid::now_v7(), new, secret_hash);
     let row: ClientRow = diesel::insert_into(api_clients::table)
         .values(&row)
         .returning(ClientRow::as_returning())
@@ -150,15 +155,7 @@ pub async fn create_or_reset(
     client_secret: String,
 ) -> AppResult<ClientRow> {
     let secret_hash = hash_secret(client_secret).await?;
-    let row = ClientRow {
-        id,
-        name: new.name,
-        role: new.role,
-        organisation_id: new.organisation_id,
-        secret_hash,
-        created_at: Utc::now(),
-        revoked_at: None,
-    };
+    let row = ClientRow::new(id, new, secret_hash);
     Ok(diesel::insert_into(api_clients::table)
         .values(&row)
         .on_conflict(api_clients::id)
