@@ -1,33 +1,45 @@
 //! The example consultation loaded by `serve --demo`: the 2019 participation process for the
-//! integration concept of Saxony-Anhalt. Loading is idempotent (fixed ids, inserts that skip
-//! existing rows).
+//! integration concept of Saxony-Anhalt. Loading is idempotent (fixed ids, records that are
+//! there already are kept). Everything is written through the domain's seeding functions,
+//! which write a record as it is (past dates, decided statuses).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::ExpressionMethods;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::db::schema::{
-    consultations, organisations, rounds, submission_addresses, submission_counters, submissions,
-};
-use crate::domain::consultation::{ConsultationRow, ConsultationStatus};
-use crate::domain::organisation::OrganisationRow;
-use crate::domain::round::RoundRow;
-use crate::domain::submission::{SubmissionRow, SubmissionSource};
+use crate::base::Role;
+use crate::domain::client::{self, NewClient};
+use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
+use crate::domain::organisation::{self, OrganisationRow};
+use crate::domain::{round, submission};
 
 mod activity;
 mod data;
 
 pub use activity::OPEN_ROUND_ID;
 pub use data::{CONSULTATION_ID, CONSULTATION_SLUG, PARTNER_ORGANISATION_ID};
-use data::{ORGANISATIONS, ROUNDS, SUBMISSIONS, at, topics};
+use data::{ORGANISATIONS, ROUNDS, SUBMISSIONS, conference_submission, topics};
 
-/// Inserts the example consultation, its rounds, organisations and submissions where they
-/// are missing.
-#[allow(clippy::too_many_lines)] // over 80 lines: to be split into steps
+/// Inserts the example consultation, its rounds, organisations, registrations and
+/// submissions where they are missing, and moves the open workshop ahead of today.
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     let now = Utc::now();
-    let consultation = ConsultationRow {
+    consultation::seed(conn, &consultation(now)?).await?;
+    load_rounds(conn, now).await?;
+    load_organisations(conn, now).await?;
+    load_submissions(conn, now).await?;
+    activity::load_open_round(conn).await?;
+    activity::load_registrations(conn).await?;
+    activity::load_submissions(conn, SUBMISSIONS.len()).await?;
+    // The numbers given above and by the activity: new submissions continue after them.
+    let numbered = i32::try_from(SUBMISSIONS.len() + activity::MORE.len())?;
+    submission::continue_numbers_after(conn, CONSULTATION_ID, numbered).await?;
+    Ok(())
+}
+
+/// The consultation, open since 12 September 2019.
+fn consultation(now: DateTime<Utc>) -> anyhow::Result<ConsultationRow> {
+    Ok(ConsultationRow {
         id: CONSULTATION_ID,
         slug: CONSULTATION_SLUG.into(),
         title: "Integrationskonzept Sachsen-Anhalt".into(),
@@ -47,45 +59,21 @@ für das neue Integrationskonzept des Landes."
         retention_registrations_days: 90,
         retention_authors_days: 365,
         archived_at: None,
-    };
-    diesel::insert_into(consultations::table)
-        .values(&consultation)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    })
+}
+
+/// The Auftaktkonferenz and the Regionalkonferenzen of 2019.
+async fn load_rounds(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
     for r in ROUNDS {
-        let starts_at = at(r.starts_at);
-        let row = RoundRow {
-            id: r.id,
-            consultation_id: CONSULTATION_ID,
-            kind: r.kind,
-            title: r.title.into(),
-            venue_name: Some(r.venue.into()),
-            venue_street: None,
-            venue_postal_code: Some(r.postal_code.into()),
-            venue_city: Some(r.city.into()),
-            region: Some(r.region.into()),
-            starts_at,
-            ends_at: at(r.ends_at),
-            capacity: r.capacity,
-            registration_opens_at: Some(starts_at - chrono::Duration::days(42)),
-            registration_closes_at: Some(starts_at - chrono::Duration::days(2)),
-            submissions_open_at: Some(starts_at - chrono::Duration::days(14)),
-            submissions_close_at: Some(starts_at + chrono::Duration::days(28)),
-            cancelled: false,
-            confirmed_count: 0,
-            waitlisted_count: 0,
-            attended_count: 0,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        diesel::insert_into(rounds::table)
-            .values(&row)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
+        round::seed(conn, &r.row(now)).await?;
     }
+    Ok(())
+}
+
+async fn load_organisations(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     for &(id, name, category, region) in ORGANISATIONS {
         let row = OrganisationRow {
             id,
@@ -97,74 +85,28 @@ für das neue Integrationskonzept des Landes."
             created_at: now,
             updated_at: now,
         };
-        diesel::insert_into(organisations::table)
-            .values(&row)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
+        organisation::seed(conn, &row).await?;
     }
+    Ok(())
+}
+
+/// The first needs and action approaches of the Regionalkonferenzen, numbered from 1.
+async fn load_submissions(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
     for (n, &(id, round_id, organisation_id, kind, topic, title, status, need)) in
         SUBMISSIONS.iter().enumerate()
     {
-        let row = SubmissionRow {
-            id,
-            consultation_id: CONSULTATION_ID,
+        let row = submission::SubmissionRow {
             round_id: Some(round_id),
             organisation_id: Some(organisation_id),
-            author_name: None,
-            author_email: None,
             kind,
             topic: topic.into(),
             title: title.into(),
             body: format!("Ergebnis der Regionalkonferenz: {title}."),
             status,
-            decision_reason: None,
-            duplicate_of: None,
-            external_ref: None,
-            source: SubmissionSource::Conference,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            number: format!("ITK-{:04}", n + 1),
-            response_consideration: None,
-            response_text: None,
-            response_published_at: None,
+            ..conference_submission(id, n + 1, now)
         };
-        diesel::insert_into(submissions::table)
-            .values(&row)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        if let Some(need) = need {
-            diesel::insert_into(submission_addresses::table)
-                .values((
-                    submission_addresses::action_approach_id.eq(id),
-                    submission_addresses::need_id.eq(need),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-        }
+        submission::seed(conn, &row, need.as_slice()).await?;
     }
-    activity::load_open_round(conn).await?;
-    activity::load_registrations(conn).await?;
-    activity::load_submissions(conn, SUBMISSIONS.len()).await?;
-    // The numbers given above and by the activity: new submissions continue after them.
-    let numbered = i32::try_from(SUBMISSIONS.len() + activity::MORE.len())?;
-    diesel::insert_into(submission_counters::table)
-        .values((
-            submission_counters::consultation_id.eq(CONSULTATION_ID),
-            submission_counters::last_number.eq(numbered),
-        ))
-        .on_conflict(submission_counters::consultation_id)
-        .do_update()
-        .set(
-            submission_counters::last_number.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
-                "greatest(submission_counters.last_number, excluded.last_number)",
-            )),
-        )
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
@@ -177,8 +119,6 @@ pub async fn load_clients(
     conn: &mut AsyncPgConnection,
     var: impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Vec<String>> {
-    use crate::base::Role;
-    use crate::db::schema::api_clients;
     let mut created = Vec::new();
     for (prefix, role, organisation, name) in [
         ("DEMO_ADMIN_CLIENT", Role::Admin, None, "Demo admin"),
@@ -200,23 +140,12 @@ pub async fn load_clients(
         if secret.len() < 16 {
             anyhow::bail!("{prefix}_SECRET must be at least 16 characters");
         }
-        let hash = crate::base::secret::hash(&secret)?;
-        diesel::insert_into(api_clients::table)
-            .values((
-                api_clients::id.eq(id),
-                api_clients::name.eq(name),
-                api_clients::role.eq(role.as_str()),
-                api_clients::organisation_id.eq(organisation),
-                api_clients::secret_hash.eq(&hash),
-            ))
-            .on_conflict(api_clients::id)
-            .do_update()
-            .set((
-                api_clients::secret_hash.eq(&hash),
-                api_clients::revoked_at.eq(None::<DateTime<Utc>>),
-            ))
-            .execute(conn)
-            .await?;
+        let new = NewClient {
+            name: name.into(),
+            role,
+            organisation_id: organisation,
+        };
+        client::create_or_reset(conn, id, new, secret).await?;
         created.push(format!("{name}: client_id {id} ({role})"));
     }
     Ok(created)

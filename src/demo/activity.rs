@@ -5,15 +5,13 @@
 //! integration test can register and submit against a fresh container.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use diesel::ExpressionMethods;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use uuid::{Uuid, uuid};
 
-use super::data::{CONSULTATION_ID, ORGANISATIONS, ROUNDS};
-use crate::db::schema::{registrations, rounds, submission_addresses, submissions};
-use crate::domain::registration::{RegistrationStatus, hash_token};
-use crate::domain::round::RoundKind;
-use crate::domain::submission::{SubmissionKind, SubmissionSource, SubmissionStatus};
+use super::data::{CONSULTATION_ID, ORGANISATIONS, ROUNDS, conference_submission, round_row};
+use crate::domain::registration::{self, RegistrationRow, RegistrationStatus, hash_token};
+use crate::domain::round::{self, RoundKind, RoundRow};
+use crate::domain::submission::{self, SubmissionKind, SubmissionRow, SubmissionStatus};
 
 /// The workshop that is open now.
 pub const OPEN_ROUND_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000105");
@@ -55,42 +53,49 @@ fn at_ten(day: DateTime<Utc>) -> DateTime<Utc> {
 pub async fn load_open_round(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     let now = Utc::now();
     let starts_at = at_ten(now + Duration::days(21));
-    let windows = (
-        rounds::registration_opens_at.eq(Some(now - Duration::days(7))),
-        rounds::registration_closes_at.eq(Some(starts_at - Duration::days(2))),
-        rounds::submissions_open_at.eq(Some(now - Duration::days(7))),
-        rounds::submissions_close_at.eq(Some(starts_at + Duration::days(28))),
-        rounds::starts_at.eq(starts_at),
-        rounds::ends_at.eq(starts_at + Duration::hours(6)),
-    );
-    diesel::insert_into(rounds::table)
-        .values((
-            rounds::id.eq(OPEN_ROUND_ID),
-            rounds::consultation_id.eq(CONSULTATION_ID),
-            rounds::kind.eq(RoundKind::Workshop),
-            rounds::title.eq("Werkstatt zur Fortschreibung des Integrationskonzepts"),
-            rounds::venue_name.eq(Some(
-                "Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung",
-            )),
-            rounds::venue_street.eq(Some("Turmschanzenstraße 25")),
-            rounds::venue_postal_code.eq(Some("39114")),
-            rounds::venue_city.eq(Some("Magdeburg")),
-            rounds::region.eq(Some("Magdeburg")),
-            rounds::capacity.eq(OPEN_ROUND_CAPACITY),
-            windows,
-        ))
-        .on_conflict(rounds::id)
-        .do_update()
-        .set(windows)
-        .execute(conn)
-        .await?;
+    let times = (starts_at, starts_at + Duration::hours(6));
+    let title = "Werkstatt zur Fortschreibung des Integrationskonzepts";
+    let row = RoundRow {
+        venue_name: Some("Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung".into()),
+        venue_street: Some("Turmschanzenstraße 25".into()),
+        venue_postal_code: Some("39114".into()),
+        venue_city: Some("Magdeburg".into()),
+        region: Some("Magdeburg".into()),
+        registration_opens_at: Some(now - Duration::days(7)),
+        registration_closes_at: Some(starts_at - Duration::days(2)),
+        submissions_open_at: Some(now - Duration::days(7)),
+        submissions_close_at: Some(starts_at + Duration::days(28)),
+        ..round_row(
+            OPEN_ROUND_ID,
+            RoundKind::Workshop,
+            title,
+            times,
+            OPEN_ROUND_CAPACITY,
+            now,
+        )
+    };
+    round::seed_rescheduled(conn, &row).await?;
     Ok(())
 }
 
 /// Registrations across the organisations' categories, and the rounds' seat counters to
 /// match them.
 pub async fn load_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
-    let mut plan: Vec<(Uuid, usize, RegistrationStatus)> = Vec::new();
+    let now = Utc::now();
+    let rows: Vec<_> = plan()
+        .into_iter()
+        .enumerate()
+        .map(|(n, (round_id, i, status))| registration_row(n, round_id, i, status, now))
+        .collect();
+    registration::seed(conn, &rows).await?;
+    registration::recount_seats(conn, CONSULTATION_ID).await?;
+    Ok(())
+}
+
+/// Who registered for which round, in the order of the registrations' ids: (round, number
+/// within the round, status).
+fn plan() -> Vec<(Uuid, usize, RegistrationStatus)> {
+    let mut plan = Vec::new();
     for &(round, attended, cancelled, confirmed) in TURNOUT {
         let id = ROUNDS[round].id;
         plan.extend((0..attended).map(|i| (id, i, RegistrationStatus::Attended)));
@@ -102,49 +107,45 @@ pub async fn load_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<
     plan.extend(
         (0..OPEN_ROUND_CONFIRMED).map(|i| (OPEN_ROUND_ID, i, RegistrationStatus::Confirmed)),
     );
-    let rows: Vec<_> = plan
-        .iter()
-        .enumerate()
-        .map(|(n, &(round_id, i, status))| {
-            let (_, organisation, category, _) = ORGANISATIONS[(i * 7 + n) % ORGANISATIONS.len()];
-            let first = FIRST_NAMES[(n * 5) % FIRST_NAMES.len()];
-            let last = LAST_NAMES[(n * 3 + i) % LAST_NAMES.len()];
-            (
-                registrations::id.eq(Uuid::from_u128(
-                    0x0190f1a0_0000_7000_8000_100000000000 + n as u128,
-                )),
-                registrations::round_id.eq(round_id),
-                registrations::name.eq(format!("{first} {last}")),
-                registrations::email.eq(format!(
-                    "{}.{}.{n}@example.org",
-                    first.to_lowercase(),
-                    last.to_lowercase().replace('ü', "ue")
-                )),
-                registrations::organisation_name.eq(Some(organisation)),
-                registrations::category.eq(Some(category)),
-                registrations::status.eq(status),
-                registrations::cancel_token_hash.eq(hash_token(&Uuid::new_v4().to_string())),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(200) {
-        diesel::insert_into(registrations::table)
-            .values(chunk)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
+    plan
+}
+
+/// The `n`th registration, the `i`th of its round: a person of one of the organisations,
+/// named from the lists above.
+fn registration_row(
+    n: usize,
+    round_id: Uuid,
+    i: usize,
+    status: RegistrationStatus,
+    now: DateTime<Utc>,
+) -> RegistrationRow {
+    let (_, organisation, category, _) = ORGANISATIONS[(i * 7 + n) % ORGANISATIONS.len()];
+    let first = FIRST_NAMES[(n * 5) % FIRST_NAMES.len()];
+    let last = LAST_NAMES[(n * 3 + i) % LAST_NAMES.len()];
+    RegistrationRow {
+        id: Uuid::from_u128(0x0190f1a0_0000_7000_8000_100000000000 + n as u128),
+        round_id,
+        name: format!("{first} {last}"),
+        email: format!(
+            "{}.{}.{n}@example.org",
+            first.to_lowercase(),
+            last.to_lowercase().replace('ü', "ue")
+        ),
+        organisation_id: None,
+        organisation_name: Some(organisation.into()),
+        category: Some(category),
+        needs: None,
+        status,
+        waitlist_seq: 0,
+        registered_by_org: None,
+        cancel_token_hash: Some(hash_token(&Uuid::new_v4().to_string())),
+        created_at: now,
+        updated_at: now,
+        confirm_token_hash: None,
+        confirm_expires_at: None,
+        privacy_notice_version: None,
+        consented_at: None,
     }
-    diesel::sql_query(
-        "UPDATE rounds r SET
-            confirmed_count = (SELECT count(*) FROM registrations g WHERE g.round_id = r.id AND g.status = 'confirmed'),
-            waitlisted_count = (SELECT count(*) FROM registrations g WHERE g.round_id = r.id AND g.status = 'waitlisted'),
-            attended_count = (SELECT count(*) FROM registrations g WHERE g.round_id = r.id AND g.status = 'attended')
-          WHERE r.consultation_id = $1",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(CONSULTATION_ID)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Further needs and action approaches from the Regionalkonferenzen, in every status:
@@ -506,6 +507,7 @@ pub const MORE: &[(
 /// The submissions of [`MORE`], with their links: what an approach addresses, what a
 /// merged submission duplicates. Their numbers follow the `numbered` ones before them.
 pub async fn load_submissions(conn: &mut AsyncPgConnection, numbered: usize) -> anyhow::Result<()> {
+    let now = Utc::now();
     let id = |index: usize| Uuid::from_u128(0x0190f1a0_0000_7000_8000_000000000400 + index as u128);
     for (index, &(round, organisation, kind, topic, title, status, link, reason)) in
         MORE.iter().enumerate()
@@ -513,35 +515,22 @@ pub async fn load_submissions(conn: &mut AsyncPgConnection, numbered: usize) -> 
         let duplicate_of = (status == SubmissionStatus::Merged)
             .then(|| link.map(id))
             .flatten();
-        diesel::insert_into(submissions::table)
-            .values((
-                submissions::id.eq(id(index)),
-                submissions::consultation_id.eq(CONSULTATION_ID),
-                submissions::round_id.eq(Some(ROUNDS[round].id)),
-                submissions::organisation_id.eq(Some(ORGANISATIONS[organisation].0)),
-                submissions::kind.eq(kind),
-                submissions::topic.eq(topic),
-                submissions::title.eq(title),
-                submissions::body.eq(format!("Ergebnis der {}: {title}.", ROUNDS[round].title)),
-                submissions::status.eq(status),
-                submissions::decision_reason.eq(reason),
-                submissions::duplicate_of.eq(duplicate_of),
-                submissions::source.eq(SubmissionSource::Conference),
-                submissions::number.eq(format!("ITK-{:04}", numbered + index + 1)),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        if let (SubmissionKind::ActionApproach, Some(need)) = (kind, link) {
-            diesel::insert_into(submission_addresses::table)
-                .values((
-                    submission_addresses::action_approach_id.eq(id(index)),
-                    submission_addresses::need_id.eq(id(need)),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-        }
+        let addresses = matches!(kind, SubmissionKind::ActionApproach)
+            .then(|| link.map(id))
+            .flatten();
+        let row = SubmissionRow {
+            round_id: Some(ROUNDS[round].id),
+            organisation_id: Some(ORGANISATIONS[organisation].0),
+            kind,
+            topic: topic.into(),
+            title: title.into(),
+            body: format!("Ergebnis der {}: {title}.", ROUNDS[round].title),
+            status,
+            decision_reason: reason.map(Into::into),
+            duplicate_of,
+            ..conference_submission(id(index), numbered + index + 1, now)
+        };
+        submission::seed(conn, &row, addresses.as_slice()).await?;
     }
     Ok(())
 }

@@ -1,13 +1,15 @@
 //! The example consultation's data, from the press releases: its rounds, the organisations
 //! taking part and what they handed in.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use uuid::{Uuid, uuid};
 
 use crate::domain::category::Category;
 use crate::domain::consultation::Topic;
-use crate::domain::round::RoundKind;
-use crate::domain::submission::{SubmissionKind, SubmissionStatus};
+use crate::domain::round::{RoundKind, RoundRow};
+use crate::domain::submission::{
+    SubmissionKind, SubmissionRow, SubmissionSource, SubmissionStatus,
+};
 
 pub const CONSULTATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000001");
 pub const CONSULTATION_SLUG: &str = "integrationskonzept-sachsen-anhalt";
@@ -46,6 +48,63 @@ pub(super) struct DemoRound {
     pub(super) starts_at: &'static str,
     pub(super) ends_at: &'static str,
     pub(super) capacity: i32,
+}
+
+impl DemoRound {
+    /// The round as it took place: its windows around its day.
+    pub(super) fn row(&self, now: DateTime<Utc>) -> RoundRow {
+        let starts_at = at(self.starts_at);
+        let times = (starts_at, at(self.ends_at));
+        RoundRow {
+            venue_name: Some(self.venue.into()),
+            venue_postal_code: Some(self.postal_code.into()),
+            venue_city: Some(self.city.into()),
+            region: Some(self.region.into()),
+            registration_opens_at: Some(starts_at - Duration::days(42)),
+            registration_closes_at: Some(starts_at - Duration::days(2)),
+            submissions_open_at: Some(starts_at - Duration::days(14)),
+            submissions_close_at: Some(starts_at + Duration::days(28)),
+            ..round_row(self.id, self.kind, self.title, times, self.capacity, now)
+        }
+    }
+}
+
+/// A round of the consultation from `starts_at` to `ends_at`: not cancelled, no seats
+/// counted yet (the recount after the registrations sets them), without venue, region or
+/// windows, for the caller to fill in.
+pub(super) fn round_row(
+    id: Uuid,
+    kind: RoundKind,
+    title: &str,
+    (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
+    capacity: i32,
+    now: DateTime<Utc>,
+) -> RoundRow {
+    RoundRow {
+        id,
+        consultation_id: CONSULTATION_ID,
+        kind,
+        title: title.into(),
+        venue_name: None,
+        venue_street: None,
+        venue_postal_code: None,
+        venue_city: None,
+        region: None,
+        starts_at,
+        ends_at,
+        capacity,
+        registration_opens_at: None,
+        registration_closes_at: None,
+        submissions_open_at: None,
+        submissions_close_at: None,
+        cancelled: false,
+        confirmed_count: 0,
+        waitlisted_count: 0,
+        attended_count: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 pub(super) const ROUNDS: &[DemoRound] = &[
@@ -281,3 +340,32 @@ pub(super) const SUBMISSIONS: &[(
         Some(uuid!("0190f1a0-0000-7000-8000-000000000303")),
     ),
 ];
+
+/// A submission handed in at a conference as the `number`th of the consultation: a need with
+/// neither round, organisation, text nor decision yet, for the caller to fill in.
+pub(super) fn conference_submission(id: Uuid, number: usize, now: DateTime<Utc>) -> SubmissionRow {
+    SubmissionRow {
+        id,
+        consultation_id: CONSULTATION_ID,
+        round_id: None,
+        organisation_id: None,
+        author_name: None,
+        author_email: None,
+        kind: SubmissionKind::Need,
+        topic: String::new(),
+        title: String::new(),
+        body: String::new(),
+        status: SubmissionStatus::Submitted,
+        decision_reason: None,
+        duplicate_of: None,
+        external_ref: None,
+        source: SubmissionSource::Conference,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        number: format!("ITK-{number:04}"),
+        response_consideration: None,
+        response_text: None,
+        response_published_at: None,
+    }
+}

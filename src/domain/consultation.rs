@@ -415,6 +415,13 @@ pub async fn create(
         .map_err(slug_taken)
 }
 
+/// Writes a consultation as it is (id, status, dates), for seeding and imports of past data,
+/// without the request path's checks: true if written, false if its id was there (kept).
+pub async fn seed(conn: &mut AsyncPgConnection, row: &ConsultationRow) -> QueryResult<bool> {
+    let insert = diesel::insert_into(consultations::table).values(row);
+    Ok(insert.on_conflict_do_nothing().execute(conn).await? == 1)
+}
+
 /// Looks a consultation up by id or slug; drafts only for staff.
 pub async fn find_visible(
     conn: &mut AsyncPgConnection,

@@ -137,6 +137,17 @@ pub async fn create(
         .await?)
 }
 
+/// Writes an organisation as it is (its id too), for seeding and imports of past data,
+/// without the request path's checks; one with its id already there is kept.
+pub async fn seed(conn: &mut AsyncPgConnection, row: &OrganisationRow) -> QueryResult<()> {
+    diesel::insert_into(organisations::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<OrganisationRow> {
     organisations::table
         .find(id)

@@ -38,4 +38,5 @@ pub use find::find_for;
 pub use history::history;
 pub use list::{RegistrationFilter, list};
 pub use model::{Registration, RegistrationRow, RegistrationStatus, hash_token};
-pub use register::{CreatedRegistration, NewRegistration, RegistrationRules, register};
+pub use register::{CreatedRegistration, NewRegistration, RegistrationRules, register, seed};
+pub use seat::recount_seats;

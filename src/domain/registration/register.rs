@@ -3,6 +3,7 @@
 //! idempotency key.
 
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -162,6 +163,21 @@ pub async fn register(
         rules,
     };
     idempotency::run(conn, key, operation).await
+}
+
+/// Writes registrations as they are (their ids and statuses too, also for rounds long past),
+/// for seeding and imports of past data, without the request path's checks, seats, mails or
+/// events; one with its id already there is kept. The rounds' seat counters are left as they
+/// are: `recount_seats` sets them afterwards.
+pub async fn seed(conn: &mut AsyncPgConnection, rows: &[RegistrationRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(200) {
+        diesel::insert_into(registrations::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Registering one person, as an idempotent operation.

@@ -102,3 +102,19 @@ pub(super) async fn claim_seat(
         None => Err(registration_closed()),
     }
 }
+
+/// Sets the seat counters of a consultation's rounds to what their registrations say: after
+/// registrations were written as they are (`registration::seed`), which claims no seats.
+pub async fn recount_seats(conn: &mut AsyncPgConnection, consultation_id: Uuid) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE rounds r SET
+            confirmed_count = (SELECT count(*) FROM registrations g WHERE g.round_id = r.id AND g.status = 'confirmed'),
+            waitlisted_count = (SELECT count(*) FROM registrations g WHERE g.round_id = r.id AND g.status = 'waitlisted'),
+            attended_count = (SELECT count(*) FROM registrations g WHERE g.round_id = r.id AND g.status = 'attended')
+          WHERE r.consultation_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(consultation_id)
+    .execute(conn)
+    .await
+    .map(drop)
+}

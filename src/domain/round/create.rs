@@ -70,3 +70,36 @@ async fn insert(
         .get_result(conn)
         .await?)
 }
+
+/// Writes a round as it is (its id, past dates and seat counters too), for seeding and
+/// imports of past data, without the request path's checks; one with its id already there
+/// is kept.
+pub async fn seed(conn: &mut AsyncPgConnection, row: &RoundRow) -> QueryResult<()> {
+    diesel::insert_into(rounds::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Like [`seed`], but a round with its id already there takes the row's times and windows
+/// (nothing else of it changes, its version neither, and its registrants are not told): for
+/// a seeded round that is to stay ahead of today, such as the demo's open workshop.
+pub async fn seed_rescheduled(conn: &mut AsyncPgConnection, row: &RoundRow) -> QueryResult<()> {
+    diesel::insert_into(rounds::table)
+        .values(row)
+        .on_conflict(rounds::id)
+        .do_update()
+        .set((
+            rounds::starts_at.eq(row.starts_at),
+            rounds::ends_at.eq(row.ends_at),
+            rounds::registration_opens_at.eq(row.registration_opens_at),
+            rounds::registration_closes_at.eq(row.registration_closes_at),
+            rounds::submissions_open_at.eq(row.submissions_open_at),
+            rounds::submissions_close_at.eq(row.submissions_close_at),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}

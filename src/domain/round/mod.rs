@@ -14,7 +14,7 @@ pub(super) mod read;
 pub(super) mod wire;
 
 pub use change::update;
-pub use create::create;
+pub use create::{create, seed, seed_rescheduled};
 pub use model::RoundRow;
 pub use read::{find_visible, hold, list};
 pub use wire::{NewRound, Round, RoundKind, RoundPatch, Seats, Venue};

@@ -379,3 +379,59 @@ pub(in crate::domain) async fn next_numbers(
         .map(|number| format!("{}-{number:04}", consultation.number_prefix))
         .collect())
 }
+
+/// Writes a submission as it is (its id, number, status and decision too), with the needs it
+/// addresses, for seeding and imports of past data, without the request path's checks,
+/// numbering, events or webhooks; what is already there is kept. The consultation's
+/// numbering is not moved: [`continue_numbers_after`] does that.
+pub async fn seed(
+    conn: &mut AsyncPgConnection,
+    row: &SubmissionRow,
+    addresses: &[Uuid],
+) -> QueryResult<()> {
+    diesel::insert_into(submissions::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if addresses.is_empty() {
+        return Ok(());
+    }
+    let links: Vec<_> = addresses
+        .iter()
+        .map(|need| {
+            (
+                submission_addresses::action_approach_id.eq(row.id),
+                submission_addresses::need_id.eq(*need),
+            )
+        })
+        .collect();
+    diesel::insert_into(submission_addresses::table)
+        .values(links)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Makes the numbers of a consultation's new submissions continue after `last`, for
+/// submissions written with their numbers by [`seed`]; numbering never goes back.
+pub async fn continue_numbers_after(
+    conn: &mut AsyncPgConnection,
+    consultation: Uuid,
+    last: i32,
+) -> QueryResult<()> {
+    use crate::db::schema::submission_counters::dsl::*;
+    diesel::insert_into(submission_counters)
+        .values((consultation_id.eq(consultation), last_number.eq(last)))
+        .on_conflict(consultation_id)
+        .do_update()
+        .set(
+            last_number.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                "greatest(submission_counters.last_number, excluded.last_number)",
+            )),
+        )
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -15,7 +15,7 @@ mod wire;
 
 pub(in crate::domain) use announce::webhook_event;
 pub use change::{update, withdraw};
-pub use create::{MAX_ADDRESSES, create};
+pub use create::{MAX_ADDRESSES, continue_numbers_after, create, seed};
 pub(in crate::domain) use create::{
     check_fields, check_open, duplicate_external_ref, next_numbers,
 };
