@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("auth", &["base", "config", "db", "error"]),
     ("delivery", &["base", "config", "db", "error", "domain"]),
     ("api", &["base", "config", "db", "error", "domain", "auth"]),
-    ("demo", &["base", "config", "db", "error", "domain"]),
+    ("demo", &["base", "domain"]),
     (
         "jobs",
         &["base", "config", "db", "error", "domain", "auth", "api"],
