@@ -22,11 +22,7 @@ use crate::error::AppResult;
 #[serde(deny_unknown_fields)]
 pub struct PrivacyRequest {
     /// The data subject's email address (matched case-insensitively).
-    #[schema(
-        min_length = 3,
-        max_length = 254,
-        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@[^\s\x00-\x1f\x7f-\x9f@.][^\s\x00-\x1f\x7f-\x9f@]*\.[^\s\x00-\x1f\x7f-\x9f@]*[^\s\x00-\x1f\x7f-\x9f@.]\s*$"
-    )]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
 }
 

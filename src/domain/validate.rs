@@ -151,6 +151,10 @@ impl Violations {
     }
 }
 
+/// The shape [`is_email`] checks, as the spec states it on every email field (a JSON Schema
+/// `pattern`, set by the API's OpenAPI document): white space around it allowed.
+pub const EMAIL_PATTERN: &str = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@[^\s\x00-\x1f\x7f-\x9f@.][^\s\x00-\x1f\x7f-\x9f@]*\.[^\s\x00-\x1f\x7f-\x9f@]*[^\s\x00-\x1f\x7f-\x9f@.]\s*$";
+
 /// The shape of an email address: something, `@`, a domain with a dot; no spaces or control
 /// characters. Whether it is delivered is for the mail to find out.
 pub fn is_email(email: &str) -> bool {

@@ -80,6 +80,36 @@ fn committed_openapi_matches_the_code() {
     );
 }
 
+/// Every email field a request can carry states the shape the service checks.
+#[test]
+fn every_email_field_of_a_request_states_the_email_pattern() {
+    let spec: Value = serde_json::from_str(&beteiligung::api::openapi::spec_json()).unwrap();
+    let document = spec.to_string();
+    let mut checked = 0;
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        let is_request = document.contains(&format!(
+            "\"requestBody\":{{\"content\":{{\"application/json\":{{\"schema\":{{\"$ref\":\"#/components/schemas/{name}\""
+        ));
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
+        for (field, property) in properties {
+            if is_request && (field == "email" || field.ends_with("_email")) {
+                assert_eq!(
+                    property["pattern"],
+                    beteiligung::domain::validate::EMAIL_PATTERN,
+                    "{name}.{field}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(
+        checked, 3,
+        "the email fields of NewSubmission, NewRegistration, PrivacyRequest"
+    );
+}
+
 #[test]
 fn every_operation_documents_its_problems_and_security() {
     let spec: Value = serde_json::from_str(&beteiligung::api::openapi::spec_json()).unwrap();

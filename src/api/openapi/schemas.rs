@@ -212,6 +212,13 @@ pub(super) fn binary_downloads(doc: &mut Value) {
     }
 }
 
+/// The email fields of requests, which state [`EMAIL_PATTERN`](crate::domain::validate::EMAIL_PATTERN).
+const EMAIL_FIELDS: &[(&str, &str)] = &[
+    ("NewSubmission", "author_email"),
+    ("NewRegistration", "email"),
+    ("PrivacyRequest", "email"),
+];
+
 /// Request schemas as narrow as the rules the service applies to them, where the Rust
 /// type's own schema is wider: every body the schema refuses, the service refuses too
 /// (400 or 422), and every body it allows gets past these rules.
@@ -219,6 +226,11 @@ pub(super) fn narrow_requests(doc: &mut Value) {
     let schemas = &mut doc["components"]["schemas"];
     review_decisions(schemas);
     client_kinds(schemas);
+    // Every email field has the one shape the service checks.
+    for (schema, field) in EMAIL_FIELDS {
+        schemas[*schema]["properties"][*field]["pattern"] =
+            json!(crate::domain::validate::EMAIL_PATTERN);
+    }
     // The CSV import is text of its own media type (RFC 4180; UTF-8).
     schemas["CsvFile"]["contentMediaType"] = json!("text/csv");
     // A webhook target is a URL (its scheme and address are checked on top: 422).

@@ -48,11 +48,7 @@ pub struct NewRegistration {
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// At most 254 characters; one active registration per email and round.
-    #[schema(
-        min_length = 3,
-        max_length = 254,
-        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@[^\s\x00-\x1f\x7f-\x9f@.][^\s\x00-\x1f\x7f-\x9f@]*\.[^\s\x00-\x1f\x7f-\x9f@]*[^\s\x00-\x1f\x7f-\x9f@.]\s*$"
-    )]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
     /// For partners: their own organisation (the default); anyone else may name one.
     pub organisation_id: Option<Uuid>,

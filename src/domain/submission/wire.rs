@@ -111,11 +111,7 @@ pub struct NewSubmission {
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub author_name: Option<String>,
     /// ≤ 254 characters; personal data, never shown to other organisations.
-    #[schema(
-        min_length = 3,
-        max_length = 254,
-        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+@[^\s\x00-\x1f\x7f-\x9f@.][^\s\x00-\x1f\x7f-\x9f@]*\.[^\s\x00-\x1f\x7f-\x9f@]*[^\s\x00-\x1f\x7f-\x9f@.]\s*$"
-    )]
+    #[schema(min_length = 3, max_length = 254)]
     pub author_email: Option<String>,
     /// The partner's own id, unique per organisation (≤ 200).
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
