@@ -19,12 +19,8 @@ impl super::periodic::PeriodicJob for Maintenance {
     }
 
     async fn run(&mut self) {
-        let mut conn = match self.pool.get().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                log::warn!("maintenance: {e}");
-                return;
-            }
+        let Some(mut conn) = super::periodic::connection(&self.pool, "maintenance").await else {
+            return;
         };
         match idempotency::purge_expired(&mut conn).await {
             Ok(0) => {}

@@ -28,3 +28,15 @@ pub fn spawn(mut job: impl PeriodicJob) {
         }
     });
 }
+
+/// A connection for one run of a job, or `None` with a warning naming the job (the next
+/// tick tries again).
+pub(super) async fn connection(pool: &crate::db::Pool, job: &str) -> Option<crate::db::Conn> {
+    match pool.get().await {
+        Ok(conn) => Some(conn),
+        Err(e) => {
+            log::warn!("{job}: {e}");
+            None
+        }
+    }
+}

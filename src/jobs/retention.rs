@@ -18,12 +18,8 @@ impl super::periodic::PeriodicJob for Retention {
     }
 
     async fn run(&mut self) {
-        let mut conn = match self.pool.get().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                log::warn!("retention: {e}");
-                return;
-            }
+        let Some(mut conn) = super::periodic::connection(&self.pool, "retention").await else {
+            return;
         };
         match retention::purge(&mut conn, chrono::Utc::now()).await {
             Ok(Some(purged)) if purged != Default::default() => log::info!(
