@@ -6,9 +6,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::model::{Registration, RegistrationStatus, hash_token, load, view};
+use super::model::{hash_token, load, view};
 use super::status::{announce, lock_for_change};
 use super::waitlist::{promote_next, touch_waitlist};
+use super::wire::{Registration, RegistrationStatus};
 use crate::db::schema::{registrations, rounds};
 use crate::domain::event::{self, Change, Entity};
 use crate::domain::notification::{self, Notice, NoticeKind};

@@ -4,8 +4,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::model::{Registration, RegistrationStatus, load, view};
+use super::model::{load, view};
 use super::status::{announce, lock_for_change, set_status};
+use super::wire::{Registration, RegistrationStatus};
 use crate::db::schema::rounds;
 use crate::domain::event::{self, Change, Entity};
 use crate::error::{AppError, AppResult};

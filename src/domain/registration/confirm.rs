@@ -5,26 +5,17 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::model::{Registration, RegistrationStatus, hash_token, load, view};
+use super::model::{hash_token, load, view};
 use super::seat::{Window, claim_seat};
 use super::status::{announce, lock_for_change};
+use super::wire::{Registration, RegistrationStatus};
 use crate::base::secret;
 use crate::db::schema::registrations;
 use crate::domain::event::{self, Change, Entity};
 use crate::domain::notification::{self, Notice};
 use crate::error::{AppError, AppResult};
-
-/// `POST /registrations/confirm`: the token from the confirmation mail.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Confirmation {
-    #[schema(min_length = 1, max_length = 100)]
-    pub token: String,
-}
 
 /// Confirms a pending registration with the token from its mail: a seat while seats are
 /// left and nobody waits, else a waitlist place, decided under the round's lock; the

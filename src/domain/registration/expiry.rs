@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::model::RegistrationStatus;
+use super::wire::RegistrationStatus;
 use crate::db::schema::registrations;
 use crate::domain::event::{self, Entity};
 use crate::domain::outbox;

@@ -3,7 +3,8 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::model::{Registration, hash_token, load, view};
+use super::model::{hash_token, load, view};
+use super::wire::Registration;
 use crate::domain::policy::{self, RegistrationReader};
 use crate::error::{AppError, AppResult};
 

@@ -5,9 +5,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::model::{
-    Registration, RegistrationRow, RegistrationStatus, RowWithPosition, view, waitlist_position,
-};
+use super::model::{RegistrationRow, RowWithPosition, view, waitlist_position};
+use super::wire::{Registration, RegistrationStatus};
 use crate::db::schema::registrations;
 use crate::domain::page::Keyset;
 use crate::error::AppResult;

@@ -6,25 +6,13 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::wire::{Registration, RegistrationStatus};
 use crate::db::schema::registrations;
 use crate::domain::category::Category;
 use crate::error::{AppError, AppResult};
-
-crate::text_enum! {
-    /// Status of a registration.
-    RegistrationStatus {
-        Pending = "pending",
-        Confirmed = "confirmed",
-        Waitlisted = "waitlisted",
-        Cancelled = "cancelled",
-        Attended = "attended",
-    }
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = registrations)]
@@ -48,35 +36,6 @@ pub struct RegistrationRow {
     pub confirm_expires_at: Option<DateTime<Utc>>,
     pub privacy_notice_version: Option<String>,
     pub consented_at: Option<DateTime<Utc>>,
-}
-
-/// A registration for a round. Personal data: shown to staff, to the partner that made it
-/// and to the registrant (with the cancel token).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Registration {
-    pub id: Uuid,
-    pub round_id: Uuid,
-    #[schema(example = "Aylin Demir", max_length = 200)]
-    pub name: String,
-    #[schema(example = "a.demir@example.org", max_length = 254)]
-    pub email: String,
-    pub organisation_id: Option<Uuid>,
-    #[schema(max_length = 200)]
-    pub organisation_name: Option<String>,
-    pub category: Option<Category>,
-    /// Accessibility or other needs for the event.
-    #[schema(max_length = 2000)]
-    pub needs: Option<String>,
-    pub status: RegistrationStatus,
-    /// 1 for the next to be promoted; only while `waitlisted`.
-    pub waitlist_position: Option<i64>,
-    /// The version of the privacy notice the person consented to.
-    #[schema(example = "2019-08", max_length = 50)]
-    pub privacy_notice_version: Option<String>,
-    /// When the person consented to the processing of their data (at registration).
-    pub consented_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// The waitlist position, computed where it is read.

@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::model::{RegistrationStatus, waitlist_position};
+use super::model::waitlist_position;
+use super::wire::RegistrationStatus;
 use crate::db::schema::registrations;
 use crate::domain::notification::{self, Notice, NoticeKind};
 use crate::domain::outbox;

@@ -5,17 +5,16 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::model::{Registration, RegistrationRow, RegistrationStatus, hash_token, view};
+use super::model::{RegistrationRow, hash_token, view};
 use super::seat::{Window, claim_seat, open_window};
 use super::status::announce;
+use super::wire::RegistrationStatus;
+use super::wire::{CreatedRegistration, NewRegistration};
 use crate::base::{Caller, secret};
 use crate::db::PreparedByText;
 use crate::db::schema::registrations;
-use crate::domain::category::Category;
 use crate::domain::event::{self, Change, Entity};
 use crate::domain::idempotency::{
     self, Created, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse,
@@ -27,46 +26,6 @@ use crate::domain::round::model::RoundRow;
 use crate::domain::round::read::find_visible;
 use crate::domain::validate::{Violations, normalise_email};
 use crate::error::{AppError, AppResult};
-
-/// The 201 body: the registration and, for a registration made by a partner, its cancel
-/// token, shown this once (a registrant gets theirs by mail).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedRegistration {
-    #[serde(flatten)]
-    pub registration: Registration,
-    /// Send as `X-Cancel-Token` to cancel; stored only as a hash. Absent for a `pending`
-    /// registration: the registrant receives it by mail once confirmed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 100)]
-    pub cancel_token: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRegistration {
-    /// 1–200 characters.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: String,
-    /// At most 254 characters; one active registration per email and round.
-    #[schema(min_length = 3, max_length = 254)]
-    pub email: String,
-    /// For partners: their own organisation (the default); anyone else may name one.
-    pub organisation_id: Option<Uuid>,
-    /// Free text when the organisation is not registered here (≤ 200).
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub organisation_name: Option<String>,
-    /// Defaults to the organisation's category.
-    pub category: Option<Category>,
-    /// Accessibility or other needs (≤ 2000).
-    #[schema(max_length = 2000)]
-    pub needs: Option<String>,
-    /// Must be `true`: consent to processing the personal data for this event.
-    pub privacy_consent: bool,
-    /// The version of the privacy notice shown to the person (1–50 characters); required,
-    /// and must be the current one, when the service is configured with one.
-    #[schema(example = "2019-08", min_length = 1, max_length = 50, pattern = r"\S")]
-    pub privacy_notice_version: Option<String>,
-}
 
 /// What a registration must meet beyond its own fields.
 #[derive(Debug, Clone, Default)]

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::model::RegistrationStatus;
+use super::wire::RegistrationStatus;
 use crate::db::PreparedByText;
 use crate::db::schema::rounds;
 use crate::error::{AppError, AppResult};

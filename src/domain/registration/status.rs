@@ -6,7 +6,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::model::{RegistrationRow, RegistrationStatus};
+use super::model::RegistrationRow;
+use super::wire::RegistrationStatus;
 use crate::db::schema::{registrations, rounds};
 use crate::domain::policy::Audience;
 use crate::domain::round::model::RoundRow;

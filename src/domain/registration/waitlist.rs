@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::model::{RegistrationRow, RegistrationStatus};
+use super::model::RegistrationRow;
 use super::status::{announce, set_status};
+use super::wire::RegistrationStatus;
 use crate::db::schema::{registrations, rounds};
 use crate::domain::event::{self, Change, Entity};
 use crate::domain::notification::{self, Notice, NoticeKind};

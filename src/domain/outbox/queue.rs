@@ -1,14 +1,4 @@
-//! The transactional outbox: every message that leaves the service (mails now, webhook
-//! deliveries next) is a row written in the transaction of the change that causes it, so
-//! there is no change without its messages and no message without its change.
-//!
-//! A worker in every replica claims due rows by pushing their `next_attempt_at` past a
-//! lease (`FOR UPDATE SKIP LOCKED`, committed at once), delivers them outside any
-//! transaction and then marks them sent, due again after a backoff, or failed. While the
-//! workers run, no two of them hold the same row; a crash after delivery but before the mark
-//! delivers that message once more when its lease has passed (at least once). A claim
-//! records its lease in `claimed_until` until the mark, so that a claim can leave alone
-//! the recipients that already have enough messages in flight.
+//! The transactional outbox: messages written in the transaction of a change, claimed by the delivery workers with a lease, retried with backoff, settled and purged.
 
 use std::time::Duration;
 
@@ -17,30 +7,12 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Interval, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::Rng;
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::page::Keyset;
+use super::wire::{Channel, OutboxEntry, OutboxStatus};
 use crate::db::PreparedByText;
 use crate::db::schema::outbox;
-
-crate::text_enum! {
-    /// How a message leaves: by mail or as a webhook delivery.
-    Channel {
-        Mail = "mail",
-        Webhook = "webhook",
-    }
-}
-
-crate::text_enum! {
-    /// Where a message stands: waiting (also between retries), delivered, or given up.
-    OutboxStatus {
-        Pending = "pending",
-        Sent = "sent",
-        Failed = "failed",
-    }
-}
+use crate::domain::page::Keyset;
 
 /// How long delivered and failed messages stay listed (and webhooks redeliverable).
 pub const KEPT_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -55,10 +27,10 @@ pub struct NewMessage {
 }
 
 /// Messages written per statement: PostgreSQL binds at most 65,535 parameters.
-const ENQUEUE_CHUNK: usize = 5000;
+pub(super) const ENQUEUE_CHUNK: usize = 5000;
 
 /// Up to this many messages of one statement, its prepared statement is kept for reuse.
-const FEW: usize = 4;
+pub(super) const FEW: usize = 4;
 
 /// Writes messages in the caller's transaction (one statement per 5,000 of them).
 pub async fn enqueue(mut conn: &AsyncPgConnection, messages: Vec<NewMessage>) -> QueryResult<()> {
@@ -151,7 +123,7 @@ pub async fn claim(
     .await
 }
 
-fn interval(duration: Duration) -> diesel::pg::data_types::PgInterval {
+pub(super) fn interval(duration: Duration) -> diesel::pg::data_types::PgInterval {
     diesel::pg::data_types::PgInterval::from_microseconds(
         i64::try_from(duration.as_micros()).unwrap_or(i64::MAX),
     )
@@ -204,32 +176,6 @@ pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
     let exponent = u32::try_from(attempts.clamp(1, 31) - 1).unwrap_or(0);
     let wait = base.saturating_mul(2u32.saturating_pow(exponent)).min(max);
     wait.mul_f64(rand::rng().random_range(0.8..1.2))
-}
-
-/// A message as staff see it in the outbox: where it goes and how it went, never its body.
-#[derive(Debug, Serialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
-pub struct OutboxEntry {
-    pub id: Uuid,
-    pub channel: Channel,
-    /// What the message says, e.g. `registration_confirmed`.
-    #[schema(example = "registration_confirmed", max_length = 100)]
-    pub topic: String,
-    /// The email address, or the webhook subscription.
-    #[schema(example = "a.demir@example.org", max_length = 2000)]
-    pub recipient: String,
-    /// The registration, submission or round the message is about.
-    pub subject_id: Option<Uuid>,
-    pub status: OutboxStatus,
-    /// Delivery attempts so far.
-    pub attempts: i32,
-    /// When the next attempt is due (while `pending`).
-    pub next_attempt_at: DateTime<Utc>,
-    /// Why the last attempt failed.
-    #[schema(max_length = 2000)]
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
 }
 
 pub async fn list(

@@ -1,56 +1,31 @@
-//! Data-protection requests (DSGVO Art. 15 and 17): everything held for an email address,
-//! and its anonymisation. Submission content stays, as the process needs it; names and
-//! addresses go.
+//! Data-protection requests: everything held for an email address, and its erasure.
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::event::{self, Change, Entity};
-use super::idempotency;
-use super::outbox;
-use super::policy::{Party, RegistrationReader};
-use super::registration::{self, Registration};
-use super::submission::{self, Submission};
-use super::validate::Violations;
+use super::wire::{Erasure, PersonalData, PrivacyRequest};
 use crate::db::schema::{registrations, submissions};
+use crate::domain::event::{self, Change, Entity};
+use crate::domain::idempotency;
+use crate::domain::outbox;
+use crate::domain::policy::{Party, RegistrationReader};
+use crate::domain::registration::{self};
+use crate::domain::submission::{self};
+use crate::domain::validate::Violations;
 use crate::error::AppResult;
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PrivacyRequest {
-    /// The data subject's email address (matched case-insensitively).
-    #[schema(min_length = 3, max_length = 254)]
-    pub email: String,
-}
-
-/// Every personal record held for an email address.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PersonalData {
-    #[schema(max_length = 254)]
-    pub email: String,
-    pub registrations: Vec<Registration>,
-    /// Submissions whose author gave this email address.
-    pub submissions: Vec<Submission>,
-}
-
-/// What an erasure anonymised.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Erasure {
-    pub registrations: usize,
-    pub submissions: usize,
-}
-
-fn email_of(request: &PrivacyRequest) -> AppResult<String> {
+pub(super) fn email_of(request: &PrivacyRequest) -> AppResult<String> {
     let mut v = Violations::new();
     v.email("email", &request.email);
     v.into_result()?;
-    Ok(super::validate::normalise_email(&request.email).to_lowercase())
+    Ok(crate::domain::validate::normalise_email(&request.email).to_lowercase())
 }
 
-async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
+pub(super) async fn registration_ids(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Vec<Uuid>> {
     registrations::table
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("lower(registrations.email) = lower(")
@@ -63,7 +38,10 @@ async fn registration_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryRes
         .await
 }
 
-async fn submission_ids(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Vec<Uuid>> {
+pub(super) async fn submission_ids(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Vec<Uuid>> {
     submissions::table
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("lower(submissions.author_email) = lower(")
@@ -129,7 +107,7 @@ pub const ERASED_NAME: &str = "(gelöscht)";
 
 /// Anonymises registrations (an erasure request, or their retention ended): name, email and
 /// needs go; the seat, status and category stay, so counts stay.
-pub(super) async fn anonymise_registrations(
+pub(in crate::domain) async fn anonymise_registrations(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<()> {
@@ -149,7 +127,7 @@ pub(super) async fn anonymise_registrations(
 }
 
 /// Removes the authors' names and emails of submissions; their content stays.
-pub(super) async fn anonymise_authors(
+pub(in crate::domain) async fn anonymise_authors(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<()> {
@@ -164,7 +142,7 @@ pub(super) async fn anonymise_authors(
         .map(drop)
 }
 
-fn erased(actor: &str) -> Change<'_> {
+pub(super) fn erased(actor: &str) -> Change<'_> {
     Change {
         actor,
         action: "personal_data_erased",

@@ -1,15 +1,13 @@
-//! The event log: every status change of a registration or submission, with who and when.
+//! The events of submissions and registrations: recorded in the transaction of each change, read as a history as the caller may see it.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::policy::{self, Action, Party};
+use super::wire::Event;
 use crate::db::PreparedByText;
 use crate::db::schema::events;
+use crate::domain::policy::{self, Action, Party};
 
 /// What an event is about.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +37,7 @@ pub struct Change<'a> {
 
 #[derive(Insertable)]
 #[diesel(table_name = events)]
-struct NewEvent<'a> {
+pub(super) struct NewEvent<'a> {
     entity: &'a str,
     entity_id: Uuid,
     actor: &'a str,
@@ -78,7 +76,7 @@ pub async fn record(
 }
 
 /// Events recorded per statement: PostgreSQL binds at most 65,535 parameters.
-const RECORD_CHUNK: usize = 5000;
+pub(super) const RECORD_CHUNK: usize = 5000;
 
 /// Records the same change of many entities (an import) with one statement per 5,000.
 pub async fn record_all(
@@ -114,24 +112,6 @@ pub async fn delete_about(
     .execute(conn)
     .await
     .map(drop)
-}
-
-/// An entry of a history.
-#[derive(Debug, Serialize, ToSchema, Queryable)]
-pub struct Event {
-    pub at: DateTime<Utc>,
-    /// `role:subject` of the caller, `anonymous`, or `system` for automatic changes.
-    #[schema(max_length = 300)]
-    pub actor: String,
-    /// e.g. `created`, `edited`, `reviewed`, `withdrawn`, `cancelled`, `promoted`.
-    #[schema(max_length = 50)]
-    pub action: String,
-    #[schema(max_length = 20)]
-    pub from_status: Option<String>,
-    #[schema(max_length = 20)]
-    pub to_status: Option<String>,
-    #[schema(max_length = 2000)]
-    pub reason: Option<String>,
 }
 
 pub async fn history(

@@ -1,90 +1,26 @@
-//! The record of processing activities (DSGVO Art. 30) as the service does it: each kind of
-//! personal data it holds, what for, who may see it — read from the policy module's rules,
-//! not written down beside them — and how long it is kept, with each consultation's
-//! configured retention. So the record cannot drift from the code.
+//! The record of processing activities (Art. 30 DSGVO), from the service's own retention and access rules.
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::consultation::{DEFAULT_RETENTION, Retention};
-use super::outbox::KEPT_FOR;
-use super::policy::{self, Action, Party};
-use super::retention::ACCESS_LOG_KEPT_DAYS;
+use super::wire::{Activity, ConsultationRetention, ProcessingRecord};
 use crate::db::schema::consultations;
+use crate::domain::consultation::{DEFAULT_RETENTION, Retention};
+use crate::domain::outbox::KEPT_FOR;
+use crate::domain::policy::{self, Action, Party};
+use crate::domain::retention::ACCESS_LOG_KEPT_DAYS;
 use crate::error::AppResult;
 
-/// The record.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProcessingRecord {
-    #[schema(max_items = 20)]
-    pub activities: Vec<Activity>,
-    /// Retention as configured per consultation (in days).
-    #[schema(max_items = 10000)]
-    pub consultations: Vec<ConsultationRetention>,
-}
-
-/// One processing activity.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Activity {
-    /// Stable key, e.g. `registrations`.
-    #[schema(max_length = 50)]
-    pub key: &'static str,
-    #[schema(max_length = 200)]
-    pub name: &'static str,
-    #[schema(max_length = 1000)]
-    pub purpose: &'static str,
-    #[schema(max_length = 300)]
-    pub legal_basis: &'static str,
-    #[schema(max_length = 200)]
-    pub data_subjects: &'static str,
-    /// The personal data held, by field.
-    #[schema(value_type = Vec<Label>, max_items = 20)]
-    pub data: Vec<&'static str>,
-    /// Who may see it, as the service's rules say.
-    #[schema(value_type = Vec<Label>, max_items = 10)]
-    pub recipients: Vec<String>,
-    #[schema(max_length = 500)]
-    pub retention: String,
-}
-
-/// An entry of a list in the record: a field name or a role (≤ 200 characters).
-pub struct Label;
-
-impl utoipa::PartialSchema for Label {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .max_length(Some(200))
-            .into()
-    }
-}
-
-impl ToSchema for Label {}
-
-/// A consultation's retention periods.
-#[derive(Debug, Serialize, ToSchema, Queryable)]
-pub struct ConsultationRetention {
-    pub id: Uuid,
-    #[schema(max_length = 100)]
-    pub slug: String,
-    #[schema(minimum = 1, maximum = 3650)]
-    pub registrations_days_after_round: i32,
-    #[schema(minimum = 1, maximum = 3650)]
-    pub authors_days_after_archive: i32,
-}
-
 /// The parties of the policy, each with how a recipient list names it.
-const PARTIES: [(&str, Party); 3] = [
+pub(super) const PARTIES: [(&str, Party); 3] = [
     ("admin", Party::Admin),
     ("moderator", Party::Moderator),
     ("partner", Party::Partner(Uuid::nil())),
 ];
 
 /// The roles that may do `action`; `scoped` says what a partner's permission covers.
-fn recipients(actions: &[Action], scoped: &str) -> Vec<String> {
+pub(super) fn recipients(actions: &[Action], scoped: &str) -> Vec<String> {
     PARTIES
         .iter()
         .filter(|(_, party)| actions.iter().any(|a| policy::permits(*party, *a)))
@@ -95,7 +31,7 @@ fn recipients(actions: &[Action], scoped: &str) -> Vec<String> {
         .collect()
 }
 
-fn days(default: i32, what: &str) -> String {
+pub(super) fn days(default: i32, what: &str) -> String {
     format!(
         "{what}; {default} days unless the consultation sets another period (see `consultations`)"
     )
@@ -120,7 +56,7 @@ pub async fn record(conn: &mut AsyncPgConnection) -> AppResult<ProcessingRecord>
 
 /// The activities, in the order of the record; `default` the retention of a consultation
 /// that sets none.
-fn activities(default: Retention) -> Vec<Activity> {
+pub(super) fn activities(default: Retention) -> Vec<Activity> {
     vec![
         registrations(default),
         submission_authors(default),
@@ -132,7 +68,7 @@ fn activities(default: Retention) -> Vec<Activity> {
 }
 
 /// Registrations for rounds.
-fn registrations(default: Retention) -> Activity {
+pub(super) fn registrations(default: Retention) -> Activity {
     Activity {
         key: "registrations",
         name: "Anmeldungen zu Runden (Konferenzen, Workshops)",
@@ -161,7 +97,7 @@ fn registrations(default: Retention) -> Activity {
 }
 
 /// The authors named in submissions.
-fn submission_authors(default: Retention) -> Activity {
+pub(super) fn submission_authors(default: Retention) -> Activity {
     Activity {
         key: "submission_authors",
         name: "Verfasserinnen und Verfasser von Beiträgen",
@@ -178,7 +114,7 @@ fn submission_authors(default: Retention) -> Activity {
 }
 
 /// The mails waiting to be sent, or sent.
-fn mail_outbox() -> Activity {
+pub(super) fn mail_outbox() -> Activity {
     let kept_days = KEPT_FOR.as_secs() / 86_400;
     Activity {
         key: "mail_outbox",
@@ -196,7 +132,7 @@ fn mail_outbox() -> Activity {
 }
 
 /// The responses stored for retried requests.
-fn idempotency_records() -> Activity {
+pub(super) fn idempotency_records() -> Activity {
     Activity {
         key: "idempotency_records",
         name: "Gespeicherte Antworten für Wiederholungen (Idempotency-Key)",
@@ -210,7 +146,7 @@ fn idempotency_records() -> Activity {
 }
 
 /// The log of bulk reads of personal data.
-fn access_log() -> Activity {
+pub(super) fn access_log() -> Activity {
     Activity {
         key: "access_log",
         name: "Protokoll der Massenabrufe personenbezogener Daten",
@@ -224,7 +160,7 @@ fn access_log() -> Activity {
 }
 
 /// The history of decisions.
-fn history() -> Activity {
+pub(super) fn history() -> Activity {
     Activity {
         key: "history",
         name: "Bearbeitungsverlauf (Ereignisse)",

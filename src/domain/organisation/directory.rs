@@ -1,16 +1,15 @@
-//! Organisations taking part in consultations.
+//! The directory of organisations: creating, finding, listing and changing them.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::category::Category;
-use super::validate::{Violations, double_option};
+use super::wire::{NewOrganisation, Organisation, OrganisationPatch};
 use crate::db::schema::organisations;
+use crate::domain::category::Category;
 use crate::domain::page::Keyset;
+use crate::domain::validate::Violations;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
@@ -22,21 +21,6 @@ pub struct OrganisationRow {
     pub region: Option<String>,
     pub website: Option<String>,
     pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// An organisation (municipality, chamber, association, …).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Organisation {
-    pub id: Uuid,
-    #[schema(example = "Landkreis Stendal", max_length = 200)]
-    pub name: String,
-    pub category: Category,
-    #[schema(example = "Altmark", max_length = 100)]
-    pub region: Option<String>,
-    #[schema(max_length = 500)]
-    pub website: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -53,45 +37,6 @@ impl From<OrganisationRow> for Organisation {
             updated_at: row.updated_at,
         }
     }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrganisation {
-    /// 1–200 characters.
-    #[schema(
-        example = "Caritasverband für das Bistum Magdeburg",
-        min_length = 1,
-        max_length = 200,
-        pattern = r"\S"
-    )]
-    pub name: String,
-    pub category: Category,
-    /// At most 100 characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    pub region: Option<String>,
-    /// http(s) URL, at most 500 characters.
-    #[schema(
-        min_length = 9,
-        max_length = 500,
-        pattern = r"^https?://[^\s\u0000-\u001f\u007f-\u009f]+$"
-    )]
-    pub website: Option<String>,
-}
-
-/// Changes to an organisation; absent fields stay, `null` clears an optional field.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganisationPatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: Option<String>,
-    pub category: Option<Category>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
-    pub region: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 9, max_length = 500, pattern = r"^https?://[^\s\u0000-\u001f\u007f-\u009f]+$")]
-    pub website: Option<Option<String>>,
 }
 
 impl OrganisationRow {
@@ -192,7 +137,7 @@ pub async fn list(
 }
 
 /// `%q%` with LIKE's wildcards in `q` escaped.
-fn like_pattern(q: &str) -> String {
+pub(super) fn like_pattern(q: &str) -> String {
     let escaped = q
         .replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -204,7 +149,7 @@ fn like_pattern(q: &str) -> String {
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    precondition: super::precondition::Precondition,
+    precondition: crate::domain::precondition::Precondition,
     patch: OrganisationPatch,
 ) -> AppResult<OrganisationRow> {
     use diesel_async::AsyncConnection;
@@ -217,7 +162,7 @@ pub async fn update(
             .await
             .optional()?
             .ok_or_else(|| AppError::not_found("organisation"))?;
-        let current = super::precondition::tag(row.version);
+        let current = crate::domain::precondition::tag(row.version);
         if let Some(name) = patch.name {
             row.name = name;
         }

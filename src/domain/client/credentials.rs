@@ -1,20 +1,18 @@
-//! API clients: partner systems and staff tools that obtain tokens with the OAuth2
-//! client-credentials grant.
+//! API clients: creating, listing and revoking them, and checking their secrets (argon2, a bounded number at a time).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::organisation;
-use super::validate::Violations;
+use super::wire::{Client, CreatedClient, NewClient};
 use crate::base::{Principal, Role, secret};
 use crate::db::schema::api_clients;
+use crate::domain::organisation;
 use crate::domain::page::Keyset;
+use crate::domain::validate::Violations;
 use crate::error::{AppError, AppResult, ErrorKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -53,19 +51,6 @@ impl ClientRow {
     }
 }
 
-/// An API client (its secret is never shown again after creation).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Client {
-    /// The `client_id` for `/api/v1/auth/token`.
-    pub id: Uuid,
-    #[schema(max_length = 200)]
-    pub name: String,
-    pub role: Role,
-    pub organisation_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
 impl From<ClientRow> for Client {
     fn from(row: ClientRow) -> Self {
         Self {
@@ -79,34 +64,8 @@ impl From<ClientRow> for Client {
     }
 }
 
-/// A newly created client with its secret, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedClient {
-    #[serde(flatten)]
-    pub client: Client,
-    pub client_id: Uuid,
-    #[schema(max_length = 100)]
-    pub client_secret: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewClient {
-    /// 1–200 characters, e.g. the partner system's name.
-    #[schema(
-        example = "Caritas Magdeburg Fachverfahren",
-        min_length = 1,
-        max_length = 200,
-        pattern = r"\S"
-    )]
-    pub name: String,
-    pub role: Role,
-    /// Required for `partner` (the organisation it acts for), not allowed otherwise.
-    pub organisation_id: Option<Uuid>,
-}
-
 /// The stored hash of a client secret, computed off the async threads.
-async fn hash_secret(client_secret: String) -> AppResult<String> {
+pub(super) async fn hash_secret(client_secret: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || secret::hash(&client_secret))
         .await?
         .map_err(|e| {
@@ -227,14 +186,16 @@ pub async fn find_active(
 
 /// At most this many argon2 verifications (about 19 MiB each) run at once; further token
 /// requests wait for a slot instead of exhausting memory and threads.
-static VERIFICATIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+pub(super) static VERIFICATIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// Token requests admitted at once, running or waiting for a slot: beyond them the service
 /// is busy and says so at once (503 with `Retry-After`) instead of queueing without bound.
-const ADMITTED: usize = 32;
-static IN_LINE: AtomicUsize = AtomicUsize::new(0);
+pub(super) const ADMITTED: usize = 32;
+
+pub(super) static IN_LINE: AtomicUsize = AtomicUsize::new(0);
 
 /// A place in the line for a verification, given back when dropped.
-struct Place;
+pub(super) struct Place;
 
 impl Place {
     fn take() -> Option<Self> {

@@ -1,32 +1,14 @@
-//! The access log: every bulk read of personal data (attendance lists, registration lists,
-//! submission exports with author names, privacy exports) — who, when, what, how many
-//! records — so that a data protection officer can answer who saw whose data
-//! (DSGVO Art. 5(2), accountability). Kept two years (see `retention`).
+//! The access log of bulk reads of personal data (exports): written with the read, listed for staff.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::page::Keyset;
+use super::wire::{AccessEntry, AccessKind};
 use crate::db::schema::access_log;
+use crate::domain::page::Keyset;
 use crate::error::AppResult;
-
-crate::text_enum! {
-    /// What kind of bulk read of personal data it was.
-    AccessKind {
-        /// A round's attendance list (CSV export).
-        AttendanceExport = "attendance_export",
-        /// A page of a round's registrations.
-        RegistrationList = "registration_list",
-        /// A consultation's submissions with author names (CSV or NDJSON export).
-        SubmissionExport = "submission_export",
-        /// Everything held for an email address (DSGVO Art. 15).
-        PrivacyExport = "privacy_export",
-    }
-}
 
 /// A bulk read to record.
 #[derive(Debug, Clone)]
@@ -37,28 +19,6 @@ pub struct BulkRead {
     /// What was read: the API path (without the query).
     pub resource: String,
     pub records: usize,
-    pub request_id: Option<String>,
-}
-
-/// An entry of the access log.
-#[derive(Debug, Serialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = access_log)]
-pub struct AccessEntry {
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    /// `role:subject` of the reader.
-    #[schema(max_length = 300)]
-    pub actor: String,
-    #[diesel(column_name = action)]
-    pub kind: AccessKind,
-    /// The API path read, e.g. `/api/v1/rounds/{id}/registrations/export`.
-    #[schema(max_length = 500)]
-    pub resource: String,
-    /// How many personal records were read.
-    #[schema(minimum = 0)]
-    pub records: i32,
-    /// The request's `X-Request-Id`, to find it in the service's log.
-    #[schema(max_length = 200)]
     pub request_id: Option<String>,
 }
 

@@ -1,6 +1,4 @@
-//! The ministry's report on a consultation: how much came in, how broad participation was
-//! per round and stakeholder category, and which accepted needs no accepted action approach
-//! answers yet. Every figure is an aggregate computed in PostgreSQL.
+//! The participation report's figures: totals, coverage of rounds and categories, open needs and topics, each in one statement.
 
 use std::collections::BTreeMap;
 
@@ -8,151 +6,18 @@ use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::category::Category;
-use super::consultation::ConsultationRow;
-use super::submission::{SubmissionKind, SubmissionStatus};
+use super::wire::{
+    CategoryCounts, CategoryCoverage, Considerations, OpenNeed, Report, RoundCoverage,
+    SubmissionCount, TopicSummary, Totals,
+};
+use crate::domain::category::Category;
+use crate::domain::consultation::ConsultationRow;
 use crate::error::AppResult;
 
-/// The report.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Report {
-    pub consultation_id: Uuid,
-    pub generated_at: DateTime<Utc>,
-    pub totals: Totals,
-    /// Submissions counted by round (`null`: not tied to a round) × kind × topic × status;
-    /// combinations without submissions are left out.
-    pub submissions: Vec<SubmissionCount>,
-    /// Per round and every organisation category, including those with zero.
-    pub coverage: Vec<RoundCoverage>,
-    /// Accepted needs that no accepted action approach addresses.
-    pub open_needs: Vec<OpenNeed>,
-    /// Per topic of the consultation, including those with zero.
-    pub topics: Vec<TopicSummary>,
-}
-
-#[derive(Debug, Serialize, ToSchema, QueryableByName)]
-pub struct Totals {
-    /// All submissions, withdrawn ones included.
-    #[diesel(sql_type = BigInt)]
-    pub submissions: i64,
-    #[diesel(sql_type = BigInt)]
-    pub accepted: i64,
-    /// Organisations with at least one submission.
-    #[diesel(sql_type = BigInt)]
-    pub organisations: i64,
-    /// Registrations confirmed, waitlisted or attended (not cancelled, not awaiting their mailed
-    /// confirmation).
-    #[diesel(sql_type = BigInt)]
-    pub registered: i64,
-    #[diesel(sql_type = BigInt)]
-    pub attended: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema, QueryableByName)]
-pub struct SubmissionCount {
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub round_id: Option<Uuid>,
-    #[diesel(sql_type = Text)]
-    pub kind: SubmissionKind,
-    #[diesel(sql_type = Text)]
-    #[schema(max_length = 50)]
-    pub topic: String,
-    #[diesel(sql_type = Text)]
-    pub status: SubmissionStatus,
-    #[diesel(sql_type = BigInt)]
-    pub count: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RoundCoverage {
-    pub round_id: Uuid,
-    #[schema(max_length = 300)]
-    pub title: String,
-    pub starts_at: DateTime<Utc>,
-    /// One entry per category, in the order of `/api/v1/categories`.
-    #[schema(max_items = 16)]
-    pub categories: Vec<CategoryCoverage>,
-    /// Categories with neither a registration nor a submission in this round.
-    #[schema(max_items = 16)]
-    pub absent_categories: Vec<Category>,
-    /// Registrations and submissions without a category (e.g. no organisation named).
-    pub uncategorised: CategoryCounts,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryCoverage {
-    pub category: Category,
-    #[serde(flatten)]
-    pub counts: CategoryCounts,
-}
-
-#[derive(Debug, Default, Serialize, ToSchema, PartialEq)]
-pub struct CategoryCounts {
-    /// Registrations confirmed, waitlisted or attended.
-    pub registered: i64,
-    pub attended: i64,
-    /// Submissions of the round (withdrawn ones not counted).
-    pub submissions: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema, QueryableByName)]
-pub struct OpenNeed {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Text)]
-    #[schema(max_length = 300)]
-    pub title: String,
-    #[diesel(sql_type = Text)]
-    #[schema(max_length = 50)]
-    pub topic: String,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub round_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub organisation_id: Option<Uuid>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TopicSummary {
-    #[schema(max_length = 50)]
-    pub topic: String,
-    #[schema(max_length = 200)]
-    pub label: String,
-    /// Accepted needs.
-    pub needs: i64,
-    /// Accepted action approaches.
-    pub action_approaches: i64,
-    /// Accepted needs no accepted action approach addresses.
-    pub open_needs: i64,
-    /// The considered responses to the topic's submissions.
-    pub considerations: Considerations,
-}
-
-/// Submissions of a topic by the state of their considered response.
-#[derive(Debug, Default, Clone, Serialize, ToSchema, QueryableByName)]
-pub struct Considerations {
-    /// Published, `considered`.
-    #[diesel(sql_type = BigInt)]
-    pub considered: i64,
-    #[diesel(sql_type = BigInt)]
-    pub partly_considered: i64,
-    #[diesel(sql_type = BigInt)]
-    pub not_considered: i64,
-    #[diesel(sql_type = BigInt)]
-    pub noted: i64,
-    /// Drafted, not yet published.
-    #[diesel(sql_type = BigInt)]
-    pub drafted: i64,
-    /// Without a response (withdrawn submissions not counted).
-    #[diesel(sql_type = BigInt)]
-    pub unanswered: i64,
-}
-
 #[derive(QueryableByName)]
-struct CoverageRow {
+pub(super) struct CoverageRow {
     #[diesel(sql_type = SqlUuid)]
     round_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -171,7 +36,7 @@ struct CoverageRow {
 }
 
 #[derive(QueryableByName)]
-struct TopicRow {
+pub(super) struct TopicRow {
     #[diesel(sql_type = Text)]
     topic: String,
     #[diesel(sql_type = BigInt)]
@@ -182,7 +47,7 @@ struct TopicRow {
     considerations: Considerations,
 }
 
-const TOTALS: &str = "
+pub(super) const TOTALS: &str = "
 SELECT
   (SELECT count(*) FROM submissions WHERE consultation_id = $1) AS submissions,
   (SELECT count(*) FROM submissions WHERE consultation_id = $1 AND status = 'accepted') AS accepted,
@@ -192,14 +57,14 @@ SELECT
   (SELECT count(*) FROM registrations r JOIN rounds ro ON ro.id = r.round_id
     WHERE ro.consultation_id = $1 AND r.status = 'attended') AS attended";
 
-const SUBMISSION_COUNTS: &str = "
+pub(super) const SUBMISSION_COUNTS: &str = "
 SELECT round_id, kind, topic, status, count(*) AS count
 FROM submissions WHERE consultation_id = $1
 GROUP BY round_id, kind, topic, status
 ORDER BY round_id NULLS FIRST, kind, topic, status";
 
 /// Every round × every category (plus NULL for uncategorised), left-joined to the counts.
-const COVERAGE: &str = "
+pub(super) const COVERAGE: &str = "
 WITH categories(category, position) AS (
   SELECT c, p FROM unnest($2::text[]) WITH ORDINALITY AS u(c, p)
   UNION ALL SELECT NULL, 2147483647
@@ -229,7 +94,7 @@ WHERE ro.consultation_id = $1
 ORDER BY ro.starts_at, ro.id, c.position";
 
 /// An accepted need is open while no accepted action approach addresses it.
-const OPEN_NEEDS: &str = "
+pub(super) const OPEN_NEEDS: &str = "
 SELECT n.id, n.title, n.topic, n.round_id, n.organisation_id
 FROM submissions n
 WHERE n.consultation_id = $1 AND n.kind = 'need' AND n.status = 'accepted'
@@ -239,7 +104,7 @@ WHERE n.consultation_id = $1 AND n.kind = 'need' AND n.status = 'accepted'
     WHERE a.need_id = n.id AND approach.status = 'accepted')
 ORDER BY n.topic, n.id";
 
-const TOPICS: &str = "
+pub(super) const TOPICS: &str = "
 SELECT topic,
        count(*) FILTER (WHERE status = 'accepted' AND kind = 'need') AS needs,
        count(*) FILTER (WHERE status = 'accepted' AND kind = 'action_approach') AS action_approaches,
@@ -308,7 +173,7 @@ pub async fn build(
 }
 
 /// Groups the round × category rows (already in round order) into one entry per round.
-fn coverage(rows: Vec<CoverageRow>) -> Vec<RoundCoverage> {
+pub(super) fn coverage(rows: Vec<CoverageRow>) -> Vec<RoundCoverage> {
     let mut rounds: Vec<RoundCoverage> = Vec::new();
     for row in rows {
         if rounds.last().is_none_or(|r| r.round_id != row.round_id) {
@@ -342,7 +207,7 @@ fn coverage(rows: Vec<CoverageRow>) -> Vec<RoundCoverage> {
     rounds
 }
 
-fn topics(
+pub(super) fn topics(
     consultation: &ConsultationRow,
     rows: &[TopicRow],
     open: &[OpenNeed],

@@ -1,18 +1,18 @@
-//! Keyset pagination shared by every list. Rows are ordered by their UUIDv7 id, which
-//! sorts by creation time; the cursor is the opaque encoding of the last id of a page (and,
-//! for lists that sync, of the listing's sync watermark, so every page carries the first's).
+//! Keyset pagination: cursors, limits and the sync watermark of lists.
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::wire::{Page, SyncPage};
 use crate::db::PreparedByText;
 use crate::error::AppError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
+
 pub const MAX_LIMIT: i64 = 200;
 
 /// The paging parameters every list takes.
@@ -147,7 +147,7 @@ pub fn encode_cursor(cursor: Cursor) -> String {
     out
 }
 
-fn decode_cursor(cursor: &str) -> Result<Cursor, AppError> {
+pub(super) fn decode_cursor(cursor: &str) -> Result<Cursor, AppError> {
     let invalid = || AppError::invalid_parameter("cursor", "is not a cursor this API issued");
     let (head, watermark) = match cursor.split_once('w') {
         Some((head, micros)) if (1..=16).contains(&micros.len()) => {
@@ -182,30 +182,6 @@ fn decode_cursor(cursor: &str) -> Result<Cursor, AppError> {
         rank,
         watermark,
     })
-}
-
-/// One page of a list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T> {
-    #[schema(max_items = 200)]
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    #[schema(max_length = 64)]
-    pub next_cursor: Option<String>,
-}
-
-/// One page of a list that syncs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SyncPage<T> {
-    #[schema(max_items = 200)]
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    #[schema(max_length = 64)]
-    pub next_cursor: Option<String>,
-    /// Pass as `updated_since` in the next sync: it then lists every item created or changed
-    /// since this listing began, even one whose change committed late (some may come twice).
-    /// The same on every page of a listing.
-    pub sync_watermark: DateTime<Utc>,
 }
 
 /// The watermark of a listing that starts now: an instant below which every change is
