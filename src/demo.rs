@@ -11,7 +11,7 @@ use crate::base::Role;
 use crate::domain::client::{self, NewClient};
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
 use crate::domain::organisation::{self, OrganisationRow};
-use crate::domain::{round, submission};
+use crate::domain::{authority, round, submission};
 
 mod activity;
 mod data;
@@ -24,7 +24,8 @@ use data::{ORGANISATIONS, ROUNDS, SUBMISSIONS, conference_submission, topics};
 /// submissions where they are missing, and moves the open workshop ahead of today.
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     let now = Utc::now();
-    consultation::seed(conn, &consultation(now)?).await?;
+    let authority = authority::oldest(conn).await?;
+    consultation::seed(conn, &consultation(now, authority.id)?).await?;
     load_rounds(conn, now).await?;
     load_organisations(conn, now).await?;
     load_submissions(conn, now).await?;
@@ -38,7 +39,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
 }
 
 /// The consultation, open since 12 September 2019.
-fn consultation(now: DateTime<Utc>) -> anyhow::Result<ConsultationRow> {
+fn consultation(now: DateTime<Utc>, authority_id: Uuid) -> anyhow::Result<ConsultationRow> {
     Ok(ConsultationRow {
         id: CONSULTATION_ID,
         slug: CONSULTATION_SLUG.into(),
@@ -59,6 +60,7 @@ für das neue Integrationskonzept des Landes."
         retention_registrations_days: 90,
         retention_authors_days: 365,
         archived_at: None,
+        authority_id,
     })
 }
 
@@ -144,6 +146,7 @@ pub async fn load_clients(
             name: name.into(),
             role,
             organisation_id: organisation,
+            authority_id: None,
         };
         client::create_or_reset(conn, id, new, secret).await?;
         created.push(format!("{name}: client_id {id} ({role})"));

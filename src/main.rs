@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use beteiligung::api::openapi;
 use beteiligung::auth::TokenService;
-use beteiligung::base::{Principal, Role};
+use beteiligung::base::{AuthorityOfCaller, Principal, Role};
 use beteiligung::config::{Config, MissingSecret};
 use beteiligung::domain::client::{self, NewClient};
-use beteiligung::domain::retention;
+use beteiligung::domain::{authority, retention};
 use beteiligung::{db, demo, startup};
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
@@ -46,6 +46,10 @@ enum Command {
         /// The organisation a partner token acts for.
         #[arg(long)]
         org: Option<Uuid>,
+        /// The slug of the authority an authority_admin or moderator token acts for (may
+        /// be left out while the deployment has one authority).
+        #[arg(long)]
+        authority: Option<String>,
         /// Lifetime, e.g. 15m, 1h, 7d.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
@@ -75,6 +79,9 @@ enum ClientCommand {
         role: Role,
         #[arg(long)]
         org: Option<Uuid>,
+        /// The slug of the authority an authority_admin or moderator client acts for.
+        #[arg(long)]
+        authority: Option<String>,
     },
 }
 
@@ -95,8 +102,9 @@ fn main() -> ExitCode {
             role,
             subject,
             org,
+            authority,
             ttl,
-        } => token(role, subject, org, ttl),
+        } => token(role, subject, org, authority, ttl),
         Command::Healthcheck => healthcheck(),
         command => actix_web::rt::System::new().block_on(run(command)),
     };
@@ -109,13 +117,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn token(role: Role, subject: String, org: Option<Uuid>, ttl: Duration) -> anyhow::Result<()> {
+fn token(
+    role: Role,
+    subject: String,
+    org: Option<Uuid>,
+    authority: Option<String>,
+    ttl: Duration,
+) -> anyhow::Result<()> {
     match (role, org) {
         (Role::Partner, None) => anyhow::bail!("a partner token needs --org"),
-        (Role::Admin | Role::Moderator, Some(_)) => {
+        (Role::Admin | Role::AuthorityAdmin | Role::Moderator, Some(_)) => {
             anyhow::bail!("--org is only for partner tokens")
         }
         _ => {}
+    }
+    if authority.is_some() && !role.acts_for_an_authority() {
+        anyhow::bail!("--authority is only for authority_admin and moderator tokens");
     }
     let config = Config::from_env(MissingSecret::Refuse)?;
     if ttl > config.jwt.max_ttl {
@@ -129,6 +146,7 @@ fn token(role: Role, subject: String, org: Option<Uuid>, ttl: Duration) -> anyho
         role,
         organisation_id: org,
         display_name: None,
+        authority: authority.map(AuthorityOfCaller::named),
     };
     println!("{}", TokenService::new(&config.jwt).issue(&principal, ttl)?);
     Ok(())
@@ -163,16 +181,31 @@ async fn run(command: Command) -> anyhow::Result<()> {
             startup::prepare_database(&config).await
         }
         Command::Client {
-            command: ClientCommand::Create { name, role, org },
+            command:
+                ClientCommand::Create {
+                    name,
+                    role,
+                    org,
+                    authority,
+                },
         } => {
             let config = Config::from_env(MissingSecret::Generate)?;
             startup::prepare_database(&config).await?;
             let pool = db::pool(&config, 1)?;
             let mut conn = pool.get().await?;
+            let authority_id = match authority {
+                Some(slug) => Some(
+                    authority::id_of_slug(&mut conn, &slug)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("--authority: no authority {slug:?}"))?,
+                ),
+                None => None,
+            };
             let new = NewClient {
                 name,
                 role,
                 organisation_id: org,
+                authority_id,
             };
             let created = client::create(&mut conn, new)
                 .await
@@ -230,6 +263,7 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
             role: Role::Admin,
             organisation_id: None,
             display_name: None,
+            authority: None,
         };
         let token = TokenService::new(&config.jwt).issue(&admin, Duration::from_secs(8 * 3600))?;
         if generated_secret {

@@ -25,7 +25,7 @@ use crate::jobs;
 /// Creates the database if needed and runs pending migrations.
 pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
     db::create_database_if_missing(&config.database_url).await?;
-    db::migrate(&config.database_url).await
+    db::migrate(&config.database_url, &config.default_authority_name).await
 }
 
 /// Most connections the background jobs (mail, webhooks, maintenance, retention) hold; the
@@ -89,6 +89,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         },
         webhook_targets,
         worker_pools: WorkerPools::new(config),
+        known_authorities: Default::default(),
     });
     let rate_limiter = web::Data::new(RateLimiter::new(
         config.rate_limits,

@@ -76,11 +76,11 @@ pub async fn list_consultations(
 #[post("/consultations")]
 pub async fn create_consultation(
     state: web::Data<AppState>,
-    _admin: Allowed<may::ManageConsultations>,
+    admin: Allowed<may::ManageConsultations>,
     body: Json<NewConsultation>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let row = consultation::create(&mut conn, body.into_inner()).await?;
+    let row = consultation::create(&mut conn, &admin.by, body.into_inner()).await?;
     Ok(created(
         format!("/api/v1/consultations/{}", row.id),
         Some(tag(row.version)),
@@ -134,13 +134,13 @@ pub async fn get_consultation(
 #[patch("/consultations/{id}")]
 pub async fn update_consultation(
     state: web::Data<AppState>,
-    _admin: Allowed<may::ManageConsultations>,
+    admin: Allowed<may::ManageConsultations>,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<ConsultationPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;
-    let row = consultation::update(&mut conn, &id, if_match, body.into_inner()).await?;
+    let row = consultation::update(&mut conn, &admin.by, &id, if_match, body.into_inner()).await?;
     Ok(with_etag(tag(row.version), Consultation::from(row)))
 }

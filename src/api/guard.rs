@@ -56,7 +56,7 @@ pub async fn verify(req: &HttpRequest) -> Result<Option<Principal>, AppError> {
         (Some(provider), false) => provider.verify(token).await,
         _ => state.tokens.verify(token),
     };
-    verified.map(Some).map_err(|e| match e {
+    let principal = verified.map_err(|e| match e {
         TokenError::Expired => AppError::unauthorized("The token has expired."),
         TokenError::Invalid => AppError::unauthorized("The token is invalid."),
         TokenError::UnknownKey => AppError::unauthorized(
@@ -64,7 +64,12 @@ pub async fn verify(req: &HttpRequest) -> Result<Option<Principal>, AppError> {
         ),
         TokenError::Revoked => AppError::unauthorized("The API client was revoked."),
         TokenError::NoRole => AppError::forbidden("The token grants no role of this service."),
-    })
+    })?;
+    let principal = state
+        .known_authorities
+        .resolve(&state.pool, principal)
+        .await?;
+    Ok(Some(principal))
 }
 
 impl FromRequest for Caller {
@@ -134,6 +139,7 @@ guards!(
     ReadDrafts,
     ManageConsultations,
     ManageRounds,
+    ManageAuthorities,
     ManageOrganisations,
     ManageClients,
     Submit,

@@ -1,6 +1,8 @@
 //! The HTTP surface: one module per resource, thin handlers over `crate::domain`.
 
 pub mod access;
+pub mod authorities;
+pub mod authorities_known;
 pub mod body;
 pub mod categories;
 pub mod clients;

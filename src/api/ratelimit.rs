@@ -22,6 +22,8 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use ipnet::IpNet;
 
 use crate::api::guard::{Verified, verify};
+use crate::api::state::REQUEST_SCOPE;
+use crate::base::{Principal, Scope};
 use crate::config::{Rate, RateLimits};
 use crate::error::{AppError, ErrorKind};
 
@@ -218,6 +220,7 @@ pub async fn limit(
     }
     let verified = verify(req.request()).await;
     let caller = verified.clone().ok().flatten();
+    let scope = caller.as_ref().map_or(Scope::Every, Principal::scope);
     let (policy, key) = match &caller {
         Some(principal) => (&limiter.token, format!("token {}", principal.actor())),
         None => {
@@ -234,7 +237,7 @@ pub async fn limit(
     req.extensions_mut().insert(Verified(verified));
     match policy.check(&key) {
         Ok(headers) => {
-            let mut response = next.call(req).await?;
+            let mut response = REQUEST_SCOPE.scope(scope, next.call(req)).await?;
             insert(response.headers_mut(), headers);
             Ok(response.map_into_left_body())
         }

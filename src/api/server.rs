@@ -17,8 +17,8 @@ use crate::api::ratelimit::RateLimiter;
 use crate::api::routes::Routes;
 use crate::api::state::AppState;
 use crate::api::{
-    categories, clients, consideration_table, consultations, imports, organisations, outbox,
-    privacy, registrations, reports, responses, rounds, submissions, token, webhooks,
+    authorities, categories, clients, consideration_table, consultations, imports, organisations,
+    outbox, privacy, registrations, reports, responses, rounds, submissions, token, webhooks,
 };
 use crate::error::{AppError, ErrorKind};
 
@@ -35,6 +35,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     cfg.configure(token::routes)
         .configure(clients::routes)
         .configure(categories::routes)
+        .configure(authorities::routes)
         .configure(organisations::routes)
         .configure(consultations::routes)
         .configure(rounds::routes)

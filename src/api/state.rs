@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::TokenService;
 use crate::auth::oidc::OidcVerifier;
+use crate::base::Scope;
 use crate::db::workers::WorkerPools;
 use crate::db::{Conn, Pool};
 use crate::error::AppError;
@@ -26,6 +27,8 @@ pub struct AppState {
     /// Waiting messages per channel, and the age of the oldest, set at each scrape.
     pub backlog: OutboxGauges,
     pub worker_pools: WorkerPools,
+    /// The authorities staff tokens name, by slug.
+    pub known_authorities: crate::api::authorities_known::KnownAuthorities,
     /// Connections in use, idle and waited for, set at each scrape.
     pub connections: PoolGauges,
 }
@@ -112,10 +115,29 @@ impl PoolGauges {
     }
 }
 
+tokio::task_local! {
+    /// Which authority's rows the request being served may see, set by the middleware
+    /// that verifies the caller; without it, every authority's (anonymous callers).
+    pub static REQUEST_SCOPE: Scope;
+}
+
 impl AppState {
-    /// A connection of this worker's own pool.
+    /// A connection of this worker's own pool for the caller of the request being served:
+    /// staff of an authority get one that sees their authority's rows only.
     pub async fn conn(&self) -> Result<Conn, AppError> {
-        let pool = WorkerPools::of_this_worker().unwrap_or_else(|| self.pool.clone());
+        let scope = REQUEST_SCOPE
+            .try_with(|scope| *scope)
+            .unwrap_or(Scope::Every);
+        let pool = match self.worker_pools.for_scope(scope) {
+            Ok(Some(pool)) => pool,
+            Ok(None) if scope == Scope::Every => self.pool.clone(),
+            // Requests are served by the HTTP workers only.
+            Ok(None) => return Err(AppError::internal()),
+            Err(e) => {
+                log::error!("a pool for {scope:?}: {e}");
+                return Err(AppError::internal());
+            }
+        };
         Ok(pool.get().await?)
     }
 }

@@ -204,7 +204,7 @@ async fn issue(
     };
     // The connection goes back to the pool before the slow hash check.
     let client = client::find_active(&mut *state.conn().await?, client_id).await?;
-    if !client::verify_secret(client.as_ref(), client_secret).await? {
+    if !client::verify_secret(client.as_ref().map(|c| &c.row), client_secret).await? {
         return Ok(Err(Refusal::invalid_client(by_basic)));
     }
     let Some(client) = client else {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::base::{Principal, Role};
+use crate::base::{AuthorityOfCaller, Principal, Role};
 use crate::config::JwtConfig;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -22,6 +22,9 @@ struct Claims {
     role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     org: Option<Uuid>,
+    /// The slug of the authority an authority's staff act for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority: Option<String>,
     iss: String,
     aud: String,
     iat: u64,
@@ -117,6 +120,11 @@ impl TokenService {
             sub: principal.subject.clone(),
             role: principal.role,
             org: principal.partner_organisation(),
+            authority: principal
+                .authority
+                .as_ref()
+                .filter(|_| principal.role.acts_for_an_authority())
+                .map(|authority| authority.slug.clone()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
@@ -163,6 +171,10 @@ impl TokenService {
             role: claims.role,
             organisation_id: claims.org,
             display_name: None,
+            authority: claims
+                .authority
+                .filter(|_| claims.role.acts_for_an_authority())
+                .map(AuthorityOfCaller::named),
         })
     }
 
@@ -208,6 +220,7 @@ mod tests {
             role: Role::Admin,
             organisation_id: None,
             display_name: None,
+            authority: None,
         }
     }
 
@@ -224,6 +237,26 @@ mod tests {
         assert_eq!(rotated.verify(&token).unwrap(), admin());
         let forgotten = TokenService::new(&config(NEW, &[]));
         assert!(matches!(forgotten.verify(&token), Err(TokenError::Invalid)));
+    }
+
+    #[test]
+    fn staff_tokens_name_their_authority_and_others_none() {
+        let service = TokenService::new(&config(NEW, &[]));
+        let moderator = Principal {
+            role: Role::Moderator,
+            authority: Some(AuthorityOfCaller::named("kreis-mettmann")),
+            ..admin()
+        };
+        let token = service.issue(&moderator, Duration::from_secs(60)).unwrap();
+        assert_eq!(service.verify(&token).unwrap(), moderator);
+        let admin_naming_one = Principal {
+            authority: Some(AuthorityOfCaller::named("kreis-mettmann")),
+            ..admin()
+        };
+        let token = service
+            .issue(&admin_naming_one, Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(service.verify(&token).unwrap().authority, None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
 use super::jwt::TokenError;
-use crate::base::{Principal, Role};
+use crate::base::{AuthorityOfCaller, Principal, Role};
 use crate::config::OidcConfig;
 
 /// The algorithms a provider's token may use.
@@ -160,12 +160,34 @@ impl OidcVerifier {
             .iter()
             .find_map(|claim| claims.get(*claim).and_then(|v| v.as_str()))
             .map(|name| name.chars().filter(|c| !c.is_control()).take(100).collect());
+        let authority = role
+            .acts_for_an_authority()
+            .then(|| self.authority_of(&claims))
+            .flatten()
+            .map(AuthorityOfCaller::named);
         Ok(Principal {
             subject: format!("oidc:{subject}"),
             role,
             organisation_id: None,
             display_name: name,
+            authority,
         })
+    }
+
+    /// The slug of the authority the token names in `OIDC_AUTHORITY_CLAIM`: the value
+    /// itself, or from a group path `/authorities/{slug}/…` (Keycloak groups); the first
+    /// of a list that names one.
+    fn authority_of(&self, claims: &serde_json::Value) -> Option<String> {
+        let mut value = claims;
+        for part in &self.config.authority_claim {
+            value = value.get(part)?;
+        }
+        let values: Vec<&str> = match value {
+            serde_json::Value::Array(values) => values.iter().filter_map(|v| v.as_str()).collect(),
+            serde_json::Value::String(value) => vec![value.as_str()],
+            _ => return None,
+        };
+        values.into_iter().find_map(authority_slug)
     }
 
     /// The highest of our roles the token's provider roles map to; staff only (a partner
@@ -187,7 +209,7 @@ impl OidcVerifier {
             .filter(|(provider_role, _)| theirs.contains(&provider_role.as_str()))
             .map(|(_, role)| *role)
             .collect();
-        [Role::Admin, Role::Moderator]
+        [Role::Admin, Role::AuthorityAdmin, Role::Moderator]
             .into_iter()
             .find(|role| ours.contains(role))
     }
@@ -313,6 +335,27 @@ fn provider_key(jwk: &Jwk) -> Option<ProviderKey> {
         key: DecodingKey::from_jwk(jwk).ok()?,
         algorithms,
     })
+}
+
+/// The authority slug a claim value names: `kreis-mettmann`, or a group path such as
+/// `/authorities/kreis-mettmann/moderation`.
+fn authority_slug(value: &str) -> Option<String> {
+    let slug = match value.strip_prefix('/') {
+        Some(path) => {
+            let mut parts = path.split('/');
+            match (parts.next(), parts.next()) {
+                (Some("authorities"), Some(slug)) => slug,
+                _ => return None,
+            }
+        }
+        None => value,
+    };
+    let plain = !slug.is_empty()
+        && slug.len() <= 100
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    plain.then(|| slug.to_string())
 }
 
 #[cfg(test)]

@@ -5,4 +5,4 @@ pub mod caller;
 pub mod secret;
 pub mod text_enum;
 
-pub use caller::{Caller, Principal, Role};
+pub use caller::{AuthorityOfCaller, Caller, Principal, Role, Scope};

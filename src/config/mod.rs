@@ -3,6 +3,8 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/beteiligung` | PostgreSQL; the database is created if missing |
+//! | `DATABASE_REQUEST_ROLE` | `beteiligung_app` | role of the request connections (`SET ROLE`), without `BYPASSRLS` and not the tables' owner, so row-level security holds; the migrations (run as the login role, the owner) create it; empty: the login role is already such a role |
+//! | `DEFAULT_AUTHORITY_NAME` | `Standardbehörde` | name of the first authority, created by the migration that introduced authorities; it holds the consultations there were before |
 //! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
 //! | `JWT_SECRET` | — (required, ≥ 32 bytes; `serve --demo` generates one) | HMAC key signing and checking tokens |
 //! | `JWT_ISSUER` | `beteiligung` | `iss` of issued tokens, required on received ones |
@@ -30,6 +32,7 @@
 //! | `MAINTENANCE_INTERVAL` | `1m` | how often expired idempotency records and unconfirmed registrations are removed |
 //! | `PRIVACY_NOTICE_VERSION` | — (none) | the privacy notice in force, e.g. `2019-08`; registrations must name it in `privacy_notice_version` |
 //! | `RETENTION_INTERVAL` | `1h` | how often expired personal data is anonymised (one replica at a time) |
+//! | `OIDC_AUTHORITY_CLAIM` | `authority` | claim path naming the authority of staff signed in at the identity provider: a slug, or a group path like `/authorities/{slug}/moderation` (a list of them works too) |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
 mod read;

@@ -36,6 +36,8 @@ impl Config {
         )?;
         Ok(Self {
             database_url,
+            database_request_role: request_role(&var)?,
+            default_authority_name: default_authority_name(&var)?,
             bind_addr,
             jwt,
             db_pool_size,
@@ -209,7 +211,51 @@ pub(super) fn oidc(
             "OIDC_JWKS_REFRESH",
             MIN_JWKS_REFRESH,
         )?,
+        authority_claim: claim_path(
+            &var("OIDC_AUTHORITY_CLAIM").unwrap_or_else(|| "authority".into()),
+        )
+        .filter(|path| path.iter().all(|part| !part.trim().is_empty()))
+        .ok_or_else(|| {
+            invalid(
+                "OIDC_AUTHORITY_CLAIM",
+                r"must be a claim path like groups or authority (a dot in a name written \.)",
+            )
+        })?,
     }))
+}
+
+/// `DATABASE_REQUEST_ROLE`: a PostgreSQL role name, or empty for none.
+fn request_role(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let role = var("DATABASE_REQUEST_ROLE").unwrap_or_else(|| "beteiligung_app".into());
+    let role = role.trim();
+    if role.is_empty() {
+        return Ok(None);
+    }
+    let plain = role.len() <= 63
+        && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && role
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !plain {
+        return Err(invalid(
+            "DATABASE_REQUEST_ROLE",
+            "must be a plain PostgreSQL role name (a-z, 0-9, _), or empty for none",
+        ));
+    }
+    Ok(Some(role.to_string()))
+}
+
+/// `DEFAULT_AUTHORITY_NAME`: 1 to 200 characters.
+fn default_authority_name(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let name = var("DEFAULT_AUTHORITY_NAME").unwrap_or_else(|| "Standardbehörde".into());
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(invalid(
+            "DEFAULT_AUTHORITY_NAME",
+            "must be 1 to 200 characters",
+        ));
+    }
+    Ok(name.to_string())
 }
 
 /// The names of a claim path: split at dots, `\.` a dot within a name (Keycloak client ids

@@ -11,6 +11,12 @@ pub const MIN_SECRET_BYTES: usize = 32;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// The role request connections take (`SET ROLE`) when the login role is the tables'
+    /// owner; `None`: the login role is already one without `BYPASSRLS`.
+    pub database_request_role: Option<String>,
+    /// The name of the first authority, which holds what a deployment had before it had
+    /// authorities.
+    pub default_authority_name: String,
     pub bind_addr: String,
     pub jwt: JwtConfig,
     pub db_pool_size: usize,
@@ -98,6 +104,9 @@ pub struct OidcConfig {
     pub role_map: Vec<(String, crate::base::Role)>,
     /// How often the keys are fetched again, whatever happens.
     pub jwks_refresh: Duration,
+    /// The path of the claim naming the authority of a staff member, e.g. `["groups"]`
+    /// with values like `/authorities/kreis-mettmann/moderation`.
+    pub authority_claim: Vec<String>,
 }
 
 /// A configuration problem, naming the variable, shown as one line at start-up.

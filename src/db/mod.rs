@@ -8,6 +8,7 @@ pub use by_text::PreparedByText;
 
 use std::time::Duration;
 
+use crate::base::Scope;
 use crate::config::Config;
 use diesel::connection::SimpleConnection;
 use diesel_async::pooled_connection::{
@@ -26,19 +27,34 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Key of the advisory lock that serialises migrations of replicas starting together.
 const MIGRATION_LOCK: i64 = 0x6265_7465_696c_6967; // "beteilig"
 
-/// Builds the pool. Every connection gets a `statement_timeout`, so that a runaway query
-/// cannot hold a connection forever. Connections are recycled by checking diesel-async's
-/// own broken flag (`Fast`) instead of a `SELECT 1` round trip on every checkout (the
-/// default): a connection that died fails its next query (503) and is then discarded.
+/// Builds a pool of connections that see every authority's rows (the service's own rules
+/// decide what a caller sees): for background jobs, commands and callers not scoped to an
+/// authority.
 pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
-    let timeout_ms = config.db_statement_timeout.as_millis();
+    scoped_pool(config, size, Scope::Every)
+}
+
+/// Builds a pool whose connections see the rows of `scope` only. Each connection is set up
+/// once, in one round trip: a `statement_timeout`, so that a runaway query cannot hold it
+/// forever; the request role (`DATABASE_REQUEST_ROLE`), which is not the tables' owner and
+/// has no `BYPASSRLS`, so that row-level security applies; and the authority it acts for
+/// (`beteiligung.authority`), which the policies read. A connection keeps its scope for
+/// life: it never serves a caller of another authority, so nothing has to be set per
+/// request or reset after one.
+///
+/// Connections are recycled by checking diesel-async's own broken flag (`Fast`) instead of
+/// a `SELECT 1` round trip on every checkout (the default): a connection that died fails
+/// its next query (503) and is then discarded.
+pub fn scoped_pool(config: &Config, size: usize, scope: Scope) -> anyhow::Result<Pool> {
+    let setup = session_setup(config, scope);
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
+        let setup = setup.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
-            conn.batch_execute(&format!("SET statement_timeout = {timeout_ms}"))
+            conn.batch_execute(&setup)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
@@ -54,6 +70,21 @@ pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
         .build()?)
+}
+
+/// The statements that set up a connection of `scope`: only values the service made (a
+/// number, a checked role name, a uuid or `*`) go into it.
+fn session_setup(config: &Config, scope: Scope) -> String {
+    let timeout_ms = config.db_statement_timeout.as_millis();
+    let role = config
+        .database_request_role
+        .as_deref()
+        .map(|role| format!("SET ROLE \"{role}\"; "))
+        .unwrap_or_default();
+    format!(
+        "SET statement_timeout = {timeout_ms}; {role}SET beteiligung.authority = '{}'",
+        scope.setting()
+    )
 }
 
 /// Creates the database named in `database_url` if it does not exist yet.
@@ -87,9 +118,12 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()
     Ok(())
 }
 
-/// Runs the embedded migrations that are not applied yet, under an advisory lock.
-pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
+/// Runs the embedded migrations that are not applied yet, under an advisory lock, as the
+/// login role of `DATABASE_URL` (the tables' owner). `default_authority_name` names the
+/// first authority, should the migration that brings authorities run.
+pub async fn migrate(database_url: &str, default_authority_name: &str) -> anyhow::Result<()> {
     let url = database_url.to_string();
+    let default_authority_name = default_authority_name.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         use diesel::Connection;
         use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -98,6 +132,12 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
             &mut conn,
             &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
         )?;
+        {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT set_config('beteiligung.default_authority_name', $1, false)")
+                .bind::<diesel::sql_types::Text, _>(&default_authority_name)
+                .execute(&mut conn)?;
+        }
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.len())

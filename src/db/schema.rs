@@ -1,6 +1,21 @@
 // Diesel table definitions, matching `migrations/`.
 
 diesel::table! {
+    authorities (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        kind -> Text,
+        contact_email -> Nullable<Text>,
+        privacy_contact -> Nullable<Text>,
+        imprint_url -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     organisations (id) {
         id -> Uuid,
         name -> Text,
@@ -22,6 +37,7 @@ diesel::table! {
         secret_hash -> Text,
         created_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        authority_id -> Nullable<Uuid>,
     }
 }
 
@@ -42,6 +58,7 @@ diesel::table! {
         retention_registrations_days -> Int4,
         retention_authors_days -> Int4,
         archived_at -> Nullable<Timestamptz>,
+        authority_id -> Uuid,
     }
 }
 
@@ -49,6 +66,7 @@ diesel::table! {
     submission_counters (consultation_id) {
         consultation_id -> Uuid,
         last_number -> Int4,
+        authority_id -> Uuid,
     }
 }
 
@@ -77,11 +95,14 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        authority_id -> Uuid,
     }
 }
 
 diesel::joinable!(api_clients -> organisations (organisation_id));
+diesel::joinable!(api_clients -> authorities (authority_id));
 diesel::joinable!(rounds -> consultations (consultation_id));
+diesel::joinable!(consultations -> authorities (authority_id));
 
 diesel::table! {
     registrations (id) {
@@ -104,6 +125,7 @@ diesel::table! {
         privacy_notice_version -> Nullable<Text>,
         consented_at -> Nullable<Timestamptz>,
         anonymised_at -> Nullable<Timestamptz>,
+        authority_id -> Uuid,
     }
 }
 
@@ -116,6 +138,7 @@ diesel::table! {
         resource -> Text,
         records -> Int4,
         request_id -> Nullable<Text>,
+        authority_id -> Nullable<Uuid>,
     }
 }
 
@@ -134,6 +157,7 @@ diesel::table! {
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         claimed_until -> Nullable<Timestamptz>,
+        authority_id -> Nullable<Uuid>,
     }
 }
 
@@ -148,6 +172,7 @@ diesel::table! {
         from_status -> Nullable<Text>,
         to_status -> Nullable<Text>,
         reason -> Nullable<Text>,
+        authority_id -> Nullable<Uuid>,
     }
 }
 
@@ -161,6 +186,7 @@ diesel::table! {
         created_at -> Timestamptz,
         error_kind -> Nullable<Text>,
         personal_email -> Nullable<Text>,
+        authority_id -> Nullable<Uuid>,
     }
 }
 
@@ -190,6 +216,7 @@ diesel::table! {
         response_consideration -> Nullable<Text>,
         response_text -> Nullable<Text>,
         response_published_at -> Nullable<Timestamptz>,
+        authority_id -> Uuid,
     }
 }
 
@@ -197,6 +224,7 @@ diesel::table! {
     submission_addresses (action_approach_id, need_id) {
         action_approach_id -> Uuid,
         need_id -> Uuid,
+        authority_id -> Uuid,
     }
 }
 
@@ -215,6 +243,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        authority_id -> Nullable<Uuid>,
     }
 }
 
@@ -226,6 +255,7 @@ diesel::table! {
         status_code -> Nullable<Int2>,
         duration_ms -> Int4,
         error -> Nullable<Text>,
+        authority_id -> Nullable<Uuid>,
     }
 }
 
@@ -233,6 +263,7 @@ diesel::joinable!(webhook_attempts -> outbox (message_id));
 diesel::joinable!(registrations -> rounds (round_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    authorities,
     access_log,
     organisations,
     api_clients,

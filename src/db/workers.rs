@@ -2,21 +2,33 @@
 //! opened it, and each actix worker is a runtime of its own thread: with one pool shared by
 //! all workers, most statements would hop to another thread and back (two more wake-ups
 //! each). Background jobs keep a small pool of their own on the main runtime.
+//!
+//! Staff of an authority get connections of their authority (see [`super::scoped_pool`]):
+//! each worker opens a pool per authority whose staff it serves, of the same size, and
+//! closes the connections that have been idle for a while.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
-use super::{Pool, pool};
+use uuid::Uuid;
+
+use super::{Pool, pool, scoped_pool};
+use crate::base::Scope;
 use crate::config::Config;
 
 thread_local! {
     static WORKER_POOL: OnceCell<Pool> = const { OnceCell::new() };
+    static AUTHORITY_POOLS: RefCell<HashMap<Uuid, Pool>> = RefCell::new(HashMap::new());
 }
 
 /// The pools of every HTTP worker of this process, for the metrics.
 pub struct WorkerPools {
     config: Config,
     opened: Mutex<Vec<Pool>>,
+    /// The authorities' pools of every worker, to close their idle connections.
+    of_authorities: Mutex<Vec<Pool>>,
 }
 
 impl WorkerPools {
@@ -24,6 +36,7 @@ impl WorkerPools {
         Self {
             config: config.clone(),
             opened: Mutex::new(Vec::new()),
+            of_authorities: Mutex::new(Vec::new()),
         }
     }
 
@@ -60,9 +73,50 @@ impl WorkerPools {
         WORKER_POOL.with(|cell| cell.get().cloned())
     }
 
+    /// The pool of the worker on this thread for callers of `scope`; `None` outside the
+    /// HTTP workers (and for `Scope::Every` without a worker pool).
+    pub fn for_scope(&self, scope: Scope) -> anyhow::Result<Option<Pool>> {
+        let authority = match scope {
+            Scope::Every => return Ok(Self::of_this_worker()),
+            Scope::Authority(id) => id,
+        };
+        let Some(worker_pool) = Self::of_this_worker() else {
+            return Ok(None);
+        };
+        if let Some(pool) = AUTHORITY_POOLS.with(|pools| pools.borrow().get(&authority).cloned()) {
+            return Ok(Some(pool));
+        }
+        let size = worker_pool.status().max_size;
+        let pool = scoped_pool(&self.config, size, scope)?;
+        AUTHORITY_POOLS.with(|pools| pools.borrow_mut().insert(authority, pool.clone()));
+        if let Ok(mut all) = self.of_authorities.lock() {
+            all.push(pool.clone());
+        }
+        Ok(Some(pool))
+    }
+
+    /// Closes the connections of the authorities' pools that were not used for `idle`: an
+    /// authority's staff come and go, and each pool would otherwise keep its connections.
+    pub fn close_idle(&self, idle: Duration) {
+        let pools = self
+            .of_authorities
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        for pool in pools {
+            pool.retain(|_, metrics| metrics.last_used() < idle);
+        }
+    }
+
     /// The workers' pools together.
     pub fn status(&self) -> deadpool::Status {
-        let opened = self.opened.lock().map(|o| o.clone()).unwrap_or_default();
+        let mut opened = self.opened.lock().map(|o| o.clone()).unwrap_or_default();
+        opened.extend(
+            self.of_authorities
+                .lock()
+                .map(|o| o.clone())
+                .unwrap_or_default(),
+        );
         opened.iter().map(Pool::status).fold(
             deadpool::Status {
                 max_size: 0,

@@ -2,6 +2,7 @@
 //! queries that enforce them.
 
 pub mod access_log;
+pub mod authority;
 pub mod calendar;
 pub mod category;
 pub mod client;

@@ -5,13 +5,18 @@
 //! |---|---|
 //! | anonymous | read public consultations and rounds, accepted submissions (without author names), register for a round |
 //! | partner | what anonymous may; hand in, read, change and withdraw its organisation's submissions; register people for its organisation and read those registrations; manage its webhooks |
-//! | moderator | read everything, review submissions, read registrations, reports and exports of submissions |
-//! | admin | everything |
+//! | moderator | within its authority: read everything, review submissions, read registrations, reports and exports of submissions |
+//! | authority_admin | within its authority: what a moderator may, and run its consultations: rounds, check-in, exports, webhooks, privacy requests, its outbox and access log |
+//! | admin | everything, in every authority; authorities, organisations and API clients |
 //! | registrant | with the cancel token: read and cancel that one registration |
+//!
+//! "Within its authority" is not decided here but by the connection a scoped caller's
+//! request gets ([`Party::scope`]): row-level security shows it its authority's rows only,
+//! so another authority's resources are 404 and absent from every list.
 
 use uuid::Uuid;
 
-use crate::base::{Caller, Role};
+use crate::base::{Caller, Role, Scope};
 use crate::error::{AppError, AppResult};
 
 /// Who is asking, as the rules see it.
@@ -20,7 +25,11 @@ pub enum Party {
     Anonymous,
     /// An organisation's API client.
     Partner(Uuid),
-    Moderator,
+    /// An authority's staff reviewing input.
+    Moderator(Uuid),
+    /// An authority's staff running its processes.
+    AuthorityAdmin(Uuid),
+    /// The platform's operator.
     Admin,
 }
 
@@ -28,20 +37,46 @@ impl Party {
     pub fn of(caller: &Caller) -> Self {
         match caller.principal() {
             None => Self::Anonymous,
-            Some(p) => match (p.role, p.organisation_id) {
-                (Role::Admin, _) => Self::Admin,
-                (Role::Moderator, _) => Self::Moderator,
-                (Role::Partner, Some(org)) => Self::Partner(org),
-                // Tokens are checked to carry an organisation for partners; without one a
-                // partner has no more rights than anyone.
-                (Role::Partner, None) => Self::Anonymous,
+            Some(p) => match (p.role, p.organisation_id, p.authority_id()) {
+                (Role::Admin, _, _) => Self::Admin,
+                (Role::AuthorityAdmin, _, Some(authority)) => Self::AuthorityAdmin(authority),
+                (Role::Moderator, _, Some(authority)) => Self::Moderator(authority),
+                (Role::Partner, Some(org), _) => Self::Partner(org),
+                // Tokens are checked to carry an organisation for partners and a known
+                // authority for an authority's staff; without one, no more rights than
+                // anyone.
+                (Role::Partner, None, _) | (Role::AuthorityAdmin | Role::Moderator, _, None) => {
+                    Self::Anonymous
+                }
             },
         }
     }
 
-    /// Ministry staff: admins and moderators.
+    /// Staff: the platform's admins and authorities' staff.
     pub fn is_staff(self) -> bool {
-        matches!(self, Self::Admin | Self::Moderator)
+        matches!(
+            self,
+            Self::Admin | Self::AuthorityAdmin(_) | Self::Moderator(_)
+        )
+    }
+
+    /// Those who run consultations: the platform's admins and an authority's admins.
+    pub fn runs_consultations(self) -> bool {
+        matches!(self, Self::Admin | Self::AuthorityAdmin(_))
+    }
+
+    /// The authority an authority's staff act for.
+    pub fn authority(self) -> Option<Uuid> {
+        match self {
+            Self::Moderator(authority) | Self::AuthorityAdmin(authority) => Some(authority),
+            _ => None,
+        }
+    }
+
+    /// Which authority's rows the party's database work sees: an authority's staff their
+    /// own only; everyone else every authority's, as the rules here let them.
+    pub fn scope(self) -> Scope {
+        self.authority().map_or(Scope::Every, Scope::Authority)
     }
 
     pub fn organisation(self) -> Option<Uuid> {
@@ -61,6 +96,10 @@ pub enum Action {
     ManageConsultations,
     /// Create and change rounds.
     ManageRounds,
+    /// Create and change authorities.
+    ManageAuthorities,
+    /// Give a consultation to another authority.
+    MoveConsultations,
     /// Create and change organisations.
     ManageOrganisations,
     /// Create, list and revoke API clients.
@@ -107,18 +146,22 @@ pub fn permits(party: Party, action: Action) -> bool {
         }
         ManageConsultations
         | ManageRounds
-        | ManageOrganisations
-        | ManageClients
         | ExportAttendance
         | CheckIn
         | CancelAnyRegistration
         | HandlePrivacyRequests
         | ReadOutbox
-        | PublishResponses => party == Party::Admin,
+        | PublishResponses => party.runs_consultations(),
+        ManageAuthorities | ManageOrganisations | ManageClients | MoveConsultations => {
+            party == Party::Admin
+        }
         Submit => party != Party::Anonymous,
         RecordForOthers => party.is_staff(),
         ListRegistrations | RegisterWithoutConfirmation => party != Party::Anonymous,
-        ManageWebhooks => matches!(party, Party::Partner(_) | Party::Admin),
+        ManageWebhooks => matches!(
+            party,
+            Party::Partner(_) | Party::Admin | Party::AuthorityAdmin(_)
+        ),
     }
 }
 
@@ -195,31 +238,54 @@ pub fn may_read_organisation(party: Party, organisation: Uuid) -> bool {
 // ---------------------------------------------------------------------------------------
 // Webhooks
 
-/// Whether `party` manages a subscription of `owner` (an organisation, or `None` for an
-/// admin's subscription to everything): admins all, a partner its organisation's. Others
-/// do not learn that it exists.
-pub fn may_manage_subscription(party: Party, owner: Option<Uuid>) -> bool {
-    party == Party::Admin || (owner.is_some() && party.organisation() == owner)
+/// Whose a webhook subscription is: an organisation's (a partner's), an authority's (its
+/// admins'), or, with neither, the platform's (an admin's, hearing of everything).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Subscriber {
+    pub organisation: Option<Uuid>,
+    pub authority: Option<Uuid>,
 }
 
-/// Whose subscription a new one is: a partner's own organisation's (403 for another one),
-/// an admin's the organisation it names, or everything (`None`).
-pub fn subscription_owner(party: Party, named: Option<Uuid>) -> AppResult<Option<Uuid>> {
-    match (party, named) {
-        (Party::Partner(org), None) => Ok(Some(org)),
-        (Party::Partner(org), Some(named)) if named == org => Ok(Some(org)),
-        (Party::Partner(_), Some(_)) => Err(AppError::forbidden(
-            "A partner subscribes for its own organisation only.",
-        )),
-        (_, named) => Ok(named),
+/// Whether `party` manages the subscription of `owner`: admins all, an authority's admin
+/// its authority's, a partner its organisation's. Others do not learn that it exists.
+pub fn may_manage_subscription(party: Party, owner: Subscriber) -> bool {
+    match party {
+        Party::Admin => true,
+        Party::AuthorityAdmin(authority) => owner.authority == Some(authority),
+        Party::Partner(org) => owner.organisation == Some(org),
+        _ => false,
     }
 }
 
-/// Which subscriptions a party's list shows: an admin all, anyone else those of its
-/// organisation (none without one).
+/// Whose a new subscription is: a partner's own organisation's (403 for another one), an
+/// authority's admin's its authority's (for an organisation of its choice or none), an
+/// admin's the organisation it names, or everything.
+pub fn subscription_owner(party: Party, named: Option<Uuid>) -> AppResult<Subscriber> {
+    match (party, named) {
+        (Party::Partner(org), None) => Ok(Subscriber {
+            organisation: Some(org),
+            authority: None,
+        }),
+        (Party::Partner(org), Some(named)) if named == org => Ok(Subscriber {
+            organisation: Some(org),
+            authority: None,
+        }),
+        (Party::Partner(_), Some(_)) => Err(AppError::forbidden(
+            "A partner subscribes for its own organisation only.",
+        )),
+        (party, named) => Ok(Subscriber {
+            organisation: named,
+            authority: party.authority(),
+        }),
+    }
+}
+
+/// Which subscriptions a party's list shows: an admin all, an authority's admin its
+/// authority's, anyone else those of its organisation (none without one).
 pub fn subscription_list_scope(party: Party) -> ListScope {
     match party {
         Party::Admin => ListScope::All,
+        Party::AuthorityAdmin(authority) => ListScope::Authority(authority),
         other => ListScope::Organisation(other.organisation()),
     }
 }
@@ -228,6 +294,8 @@ pub fn subscription_list_scope(party: Party) -> ListScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListScope {
     All,
+    /// Those of this authority.
+    Authority(Uuid),
     /// Those of this organisation; `None`: no rows.
     Organisation(Option<Uuid>),
 }
@@ -246,13 +314,16 @@ pub struct Audience {
     pub public: bool,
 }
 
-/// Whether a subscription of `subscriber` (an organisation, or `None` for an admin's)
-/// receives an event for `audience`: an organisation only what is its own or public.
-pub fn may_receive(subscriber: Option<Uuid>, audience: Audience) -> bool {
-    match subscriber {
+/// Whether `subscriber` receives an event for `audience` about a resource of `authority`:
+/// an authority's subscription only what is of that authority; an organisation's only
+/// what is its own or public.
+pub fn may_receive(subscriber: Subscriber, audience: Audience, authority: Option<Uuid>) -> bool {
+    let of_its_authority = subscriber.authority.is_none() || subscriber.authority == authority;
+    let for_its_organisation = match subscriber.organisation {
         None => true,
         Some(org) => audience.public || audience.organisation == Some(org),
-    }
+    };
+    of_its_authority && for_its_organisation
 }
 
 // ---------------------------------------------------------------------------------------
@@ -269,7 +340,7 @@ pub enum SubmissionScope {
 
 pub fn submission_scope(party: Party) -> SubmissionScope {
     match party {
-        Party::Admin | Party::Moderator => SubmissionScope::All,
+        Party::Admin | Party::AuthorityAdmin(_) | Party::Moderator(_) => SubmissionScope::All,
         Party::Partner(org) => SubmissionScope::AcceptedOrOwn(org),
         Party::Anonymous => SubmissionScope::Accepted,
     }

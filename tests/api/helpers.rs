@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::smtp::MailSink;
 use beteiligung::auth::TokenService;
-use beteiligung::base::{Principal, Role};
+use beteiligung::base::{AuthorityOfCaller, Principal, Role};
 use beteiligung::config::{Config, MissingSecret};
 use futures::future::join_all;
 use reqwest::{Method, RequestBuilder, Response};
@@ -103,7 +103,7 @@ async fn ensure_template(admin: &tokio_postgres::Client) {
                 .await
                 .expect("create template");
         }
-        beteiligung::db::migrate(&database_url(&building))
+        beteiligung::db::migrate(&database_url(&building), "Standardbehörde")
             .await
             .expect("migrate template");
         admin
@@ -259,11 +259,27 @@ impl TestApp {
     }
 
     pub fn token(&self, role: Role, organisation_id: Option<Uuid>) -> String {
+        self.token_of(role, organisation_id, None)
+    }
+
+    /// A token of an authority's staff, naming the authority by its slug.
+    #[allow(dead_code)]
+    pub fn staff_of(&self, role: Role, authority_slug: &str) -> String {
+        self.token_of(role, None, Some(authority_slug))
+    }
+
+    fn token_of(
+        &self,
+        role: Role,
+        organisation_id: Option<Uuid>,
+        authority: Option<&str>,
+    ) -> String {
         let principal = Principal {
             subject: format!("test-{role}"),
             role,
             organisation_id,
             display_name: None,
+            authority: authority.map(AuthorityOfCaller::named),
         };
         self.tokens
             .issue(&principal, std::time::Duration::from_secs(600))

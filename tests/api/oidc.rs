@@ -91,7 +91,8 @@ async fn provider_tokens_grant_mapped_roles_and_the_person_is_the_actor() {
         .await;
     assert_eq!(
         history[1]["actor"],
-        "moderator:oidc:f3b2c1d0-5a6b-4c7d-8e9f-0a1b2c3d4e5f (Katrin Schmidt)"
+        "moderator@standardbehoerde:oidc:f3b2c1d0-5a6b-4c7d-8e9f-0a1b2c3d4e5f (Katrin Schmidt)",
+        "the person, and the authority the deployment's one authority is"
     );
     // Partners see the role only.
     let seen = s
@@ -101,7 +102,7 @@ async fn provider_tokens_grant_mapped_roles_and_the_person_is_the_actor() {
             Some(&s.caritas_token),
         )
         .await;
-    assert_eq!(seen[1]["actor"], "moderator");
+    assert_eq!(seen[1]["actor"], "moderator@standardbehoerde");
     // The service's own tokens keep working beside the provider's.
     assert_eq!(as_admin(&s.app, &s.app.admin()).await.status(), 200);
     // A valid token without a mapped role is known but may nothing here.

@@ -105,8 +105,8 @@ fn every_email_field_of_a_request_states_the_email_pattern() {
         }
     }
     assert_eq!(
-        checked, 3,
-        "the email fields of NewSubmission, NewRegistration, PrivacyRequest"
+        checked, 5,
+        "the email fields of NewSubmission, NewRegistration, PrivacyRequest, NewAuthority, AuthorityPatch"
     );
 }
 

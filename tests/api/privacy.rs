@@ -581,7 +581,12 @@ async fn the_record_of_processing_follows_the_rules_and_the_configured_retention
     );
     assert_eq!(
         record["activities"][0]["recipients"],
-        json!(["admin", "moderator", "partner (the registrations it made)"])
+        json!([
+            "admin",
+            "authority_admin",
+            "moderator",
+            "partner (the registrations it made)"
+        ])
     );
     assert!(
         record["activities"][0]["data"]

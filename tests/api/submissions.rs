@@ -915,7 +915,10 @@ async fn history_lists_every_event_with_actor_and_reason() {
         ]
     );
     assert_eq!(history[3]["reason"], "Bereits im Konzept");
-    assert_eq!(history[3]["actor"], "moderator", "who exactly is for staff");
+    assert_eq!(
+        history[3]["actor"], "moderator@standardbehoerde",
+        "the role and authority; who exactly is for staff"
+    );
     assert_eq!(history[0]["actor"], "partner");
     assert!(history.iter().all(|e| e["at"].is_string()));
     let withdrawn_need = s.need(&s.caritas_token, "Zwei", "b").await;

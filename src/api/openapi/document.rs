@@ -37,6 +37,7 @@ approaches) and their review. Errors are RFC 9457 problems with a stable `code`.
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Tokens and API clients"),
+        (name = "authorities", description = "Authorities (ministries, districts, cities) whose consultations run here: each one's staff see its consultations only"),
         (name = "consultations", description = "Consultations (Beteiligungsprozesse)"),
         (name = "rounds", description = "Rounds: conferences and workshops of a consultation"),
         (name = "organisations", description = "Participating organisations and their categories"),

@@ -74,6 +74,13 @@ pub(super) const CREATED_LINKS: &[(&str, &[Link])] = &[
         ],
     ),
     (
+        "/api/v1/authorities",
+        &[
+            ("GetAuthority", "/api/v1/authorities/{id}", "get"),
+            ("UpdateAuthority", "/api/v1/authorities/{id}", "patch"),
+        ],
+    ),
+    (
         "/api/v1/organisations",
         &[
             ("GetOrganisation", "/api/v1/organisations/{id}", "get"),

@@ -217,6 +217,8 @@ const EMAIL_FIELDS: &[(&str, &str)] = &[
     ("NewSubmission", "author_email"),
     ("NewRegistration", "email"),
     ("PrivacyRequest", "email"),
+    ("NewAuthority", "contact_email"),
+    ("AuthorityPatch", "contact_email"),
 ];
 
 /// Request schemas as narrow as the rules the service applies to them, where the Rust

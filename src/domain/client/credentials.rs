@@ -8,11 +8,11 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::wire::{Client, CreatedClient, NewClient};
-use crate::base::{Principal, Role, secret};
-use crate::db::schema::api_clients;
-use crate::domain::organisation;
+use crate::base::{AuthorityOfCaller, Principal, Role, secret};
+use crate::db::schema::{api_clients, authorities};
 use crate::domain::page::Keyset;
 use crate::domain::validate::Violations;
+use crate::domain::{authority, organisation};
 use crate::error::{AppError, AppResult, ErrorKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -25,6 +25,7 @@ pub struct ClientRow {
     pub secret_hash: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub authority_id: Option<Uuid>,
 }
 
 impl ClientRow {
@@ -38,15 +39,21 @@ impl ClientRow {
             secret_hash,
             created_at: Utc::now(),
             revoked_at: None,
+            authority_id: new.authority_id,
         }
     }
 
-    pub fn principal(&self) -> Principal {
+    /// The caller the client's tokens name; `authority_slug` is the slug of its authority.
+    pub fn principal(&self, authority_slug: Option<String>) -> Principal {
         Principal {
             subject: self.id.to_string(),
             role: self.role,
             organisation_id: self.organisation_id,
             display_name: None,
+            authority: authority_slug.map(|slug| AuthorityOfCaller {
+                slug,
+                id: self.authority_id,
+            }),
         }
     }
 }
@@ -58,6 +65,7 @@ impl From<ClientRow> for Client {
             name: row.name,
             role: row.role,
             organisation_id: row.organisation_id,
+            authority_id: row.authority_id,
             created_at: row.created_at,
             revoked_at: row.revoked_at,
         }
@@ -74,16 +82,34 @@ pub(super) async fn hash_secret(client_secret: String) -> AppResult<String> {
         })
 }
 
-pub async fn create(conn: &mut AsyncPgConnection, new: NewClient) -> AppResult<CreatedClient> {
+pub async fn create(conn: &mut AsyncPgConnection, mut new: NewClient) -> AppResult<CreatedClient> {
     let mut v = Violations::new();
     v.text("name", &new.name, crate::limits!(NewClient, "name"));
     match (new.role, new.organisation_id) {
         (Role::Partner, None) => v.add("organisation_id", "is required for a partner client"),
-        (Role::Admin | Role::Moderator, Some(_)) => {
+        (Role::Admin | Role::AuthorityAdmin | Role::Moderator, Some(_)) => {
             v.add("organisation_id", "is only for partner clients")
         }
         (Role::Partner, Some(org)) if !organisation::exists(conn, org).await? => {
             v.add("organisation_id", "is not a known organisation")
+        }
+        _ => {}
+    }
+    if new.role.acts_for_an_authority() && new.authority_id.is_none() {
+        // A deployment for one authority need not name it.
+        new.authority_id = authority::only_one(conn).await?.map(|only| only.id);
+    }
+    match (new.role.acts_for_an_authority(), new.authority_id) {
+        (true, None) => v.add(
+            "authority_id",
+            "is required for an authority_admin or moderator client: there are several authorities",
+        ),
+        (false, Some(_)) => v.add(
+            "authority_id",
+            "is only for authority_admin and moderator clients",
+        ),
+        (true, Some(authority)) if !authority::exists(conn, authority).await? => {
+            v.add("authority_id", "is not a known authority")
         }
         _ => {}
     }
@@ -171,17 +197,35 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
 }
 
 /// The active client with this id, if any (its secret still to be checked).
+/// A client that may have tokens, with the slug of its authority.
+pub struct ActiveClient {
+    pub row: ClientRow,
+    pub authority_slug: Option<String>,
+}
+
+impl ActiveClient {
+    /// The caller its tokens name.
+    pub fn principal(&self) -> Principal {
+        self.row.principal(self.authority_slug.clone())
+    }
+}
+
 pub async fn find_active(
     conn: &mut AsyncPgConnection,
     client_id: Uuid,
-) -> AppResult<Option<ClientRow>> {
-    Ok(api_clients::table
-        .find(client_id)
+) -> AppResult<Option<ActiveClient>> {
+    let found: Option<(ClientRow, Option<String>)> = api_clients::table
+        .left_join(authorities::table)
+        .filter(api_clients::id.eq(client_id))
         .filter(api_clients::revoked_at.is_null())
-        .select(ClientRow::as_select())
+        .select((ClientRow::as_select(), authorities::slug.nullable()))
         .first(conn)
         .await
-        .optional()?)
+        .optional()?;
+    Ok(found.map(|(row, authority_slug)| ActiveClient {
+        row,
+        authority_slug,
+    }))
 }
 
 /// At most this many argon2 verifications (about 19 MiB each) run at once; further token

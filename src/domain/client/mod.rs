@@ -5,6 +5,7 @@ mod credentials;
 mod wire;
 
 pub use credentials::{
-    ClientRow, create, create_or_reset, find_active, list, revoke, revoked_ids, verify_secret,
+    ActiveClient, ClientRow, create, create_or_reset, find_active, list, revoke, revoked_ids,
+    verify_secret,
 };
 pub use wire::{Client, CreatedClient, NewClient};

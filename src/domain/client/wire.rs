@@ -16,6 +16,8 @@ pub struct Client {
     pub name: String,
     pub role: Role,
     pub organisation_id: Option<Uuid>,
+    /// The authority an `authority_admin` or `moderator` client acts for.
+    pub authority_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
@@ -44,4 +46,8 @@ pub struct NewClient {
     pub role: Role,
     /// Required for `partner` (the organisation it acts for), not allowed otherwise.
     pub organisation_id: Option<Uuid>,
+    /// Required for `authority_admin` and `moderator` (the authority it acts for), not
+    /// allowed otherwise.
+    #[serde(default)]
+    pub authority_id: Option<Uuid>,
 }

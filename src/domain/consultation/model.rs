@@ -53,6 +53,7 @@ pub struct ConsultationRow {
     pub retention_authors_days: i32,
     /// When it was archived: authors' data is kept `retention_authors_days` after.
     pub archived_at: Option<DateTime<Utc>>,
+    pub authority_id: Uuid,
 }
 
 impl ConsultationRow {
@@ -179,6 +180,7 @@ impl From<ConsultationRow> for Consultation {
         Self {
             topics: row.topics(),
             id: row.id,
+            authority_id: row.authority_id,
             slug: row.slug,
             title: row.title,
             summary: row.summary,

@@ -68,6 +68,8 @@ pub struct RetentionSettings {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Consultation {
     pub id: Uuid,
+    /// The authority running it (see `/api/v1/authorities`).
+    pub authority_id: Uuid,
     #[schema(
         example = "integrationskonzept-sachsen-anhalt",
         min_length = 1,
@@ -107,6 +109,10 @@ pub struct Consultation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConsultation {
+    /// The authority running it: required of the platform's admin when there are several
+    /// authorities; an authority's admin creates consultations of its own authority.
+    #[serde(default)]
+    pub authority_id: Option<Uuid>,
     /// Unique, lowercase letters, digits and dashes (1–100); usable instead of the id.
     #[schema(
         min_length = 1,
@@ -149,6 +155,10 @@ pub struct NewConsultation {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationPatch {
+    /// Gives the consultation, with all its rounds, registrations and submissions, to
+    /// another authority: the platform's admin only (403 for anyone else), recorded in
+    /// the consultation's history.
+    pub authority_id: Option<Uuid>,
     #[schema(
         min_length = 1,
         max_length = 100,

@@ -9,6 +9,9 @@ use super::model::{ConsultationRow, DEFAULT_RETENTION};
 use super::read::find_visible;
 use super::wire::{ConsultationPatch, ConsultationStatus, NewConsultation};
 use crate::db::schema::consultations;
+use crate::domain::authority;
+use crate::domain::event::{self, Change, Entity};
+use crate::domain::policy::{self, Action, Authorized, Party};
 use crate::domain::precondition::{Precondition, tag};
 use crate::error::{AppError, AppResult};
 
@@ -27,10 +30,42 @@ pub(super) fn slug_taken(error: diesel::result::Error) -> AppError {
     }
 }
 
+/// The authority a new consultation belongs to: an authority's admin's own (422 for
+/// another one); the one the platform's admin names, which it must name when there are
+/// several.
+async fn authority_of_new(
+    conn: &mut AsyncPgConnection,
+    party: Party,
+    named: Option<Uuid>,
+) -> AppResult<Uuid> {
+    let not_known = || AppError::field("authority_id", "is not a known authority");
+    match (party.authority(), named) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(named)) if named == own => Ok(own),
+        (Some(_), Some(_)) => Err(AppError::field(
+            "authority_id",
+            "an authority's admin creates consultations of its own authority only",
+        )),
+        (None, Some(named)) => match authority::exists(conn, named).await? {
+            true => Ok(named),
+            false => Err(not_known()),
+        },
+        (None, None) => match authority::only_one(conn).await? {
+            Some(only) => Ok(only.id),
+            None => Err(AppError::field(
+                "authority_id",
+                "is required: there are several authorities",
+            )),
+        },
+    }
+}
+
 pub async fn create(
     conn: &mut AsyncPgConnection,
+    by: &Authorized,
     new: NewConsultation,
 ) -> AppResult<ConsultationRow> {
+    let authority_id = authority_of_new(conn, by.party(), new.authority_id).await?;
     let now = Utc::now();
     let number_prefix = match new.number_prefix {
         Some(prefix) => prefix,
@@ -56,6 +91,7 @@ pub async fn create(
         retention_registrations_days: DEFAULT_RETENTION.registrations_days_after_round,
         retention_authors_days: DEFAULT_RETENTION.authors_days_after_archive,
         archived_at: None,
+        authority_id,
     };
     new.retention.apply(&mut row);
     row.validate(&new.topics)?;
@@ -76,11 +112,14 @@ pub async fn seed(conn: &mut AsyncPgConnection, row: &ConsultationRow) -> QueryR
 
 pub async fn update(
     conn: &mut AsyncPgConnection,
+    by: &Authorized,
     id_or_slug: &str,
     precondition: Precondition,
     patch: ConsultationPatch,
 ) -> AppResult<ConsultationRow> {
     let found = find_visible(conn, id_or_slug, true).await?;
+    let moved_to = patch.authority_id.filter(|to| *to != found.authority_id);
+    check_move(conn, by, moved_to).await?;
     conn.transaction(async |conn| {
         // FOR UPDATE (not the weaker lock a plain UPDATE takes): it waits for submissions
         // being written under [`hold`], so none lands after a close.
@@ -134,14 +173,62 @@ pub async fn update(
             }
             row.status = status;
         }
+        let moved_from = row.authority_id;
+        if let Some(to) = moved_to {
+            row.authority_id = to;
+        }
         row.version += 1;
         row.updated_at = Utc::now();
-        diesel::update(consultations::table.find(row.id))
+        let row = diesel::update(consultations::table.find(row.id))
             .set(&row)
             .returning(ConsultationRow::as_returning())
             .get_result(conn)
             .await
-            .map_err(slug_taken)
+            .map_err(slug_taken)?;
+        if let Some(to) = moved_to {
+            record_move(conn, by, row.id, moved_from, to).await?;
+        }
+        Ok(row)
     })
     .await
+}
+
+/// A move to another authority: the platform's admin's (403 for anyone else), to a known
+/// authority (422).
+async fn check_move(
+    conn: &mut AsyncPgConnection,
+    by: &Authorized,
+    to: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(to) = to else {
+        return Ok(());
+    };
+    if !policy::permits(by.party(), Action::MoveConsultations) {
+        return Err(AppError::forbidden(
+            "Only the platform's admin gives a consultation to another authority.",
+        ));
+    }
+    if !authority::exists(conn, to).await? {
+        return Err(AppError::field("authority_id", "is not a known authority"));
+    }
+    Ok(())
+}
+
+/// Records in the consultation's history that it went to another authority.
+async fn record_move(
+    conn: &mut AsyncPgConnection,
+    by: &Authorized,
+    id: Uuid,
+    from: Uuid,
+    to: Uuid,
+) -> AppResult<()> {
+    let reason = format!("moved from authority {from} to authority {to}");
+    let change = Change {
+        actor: by.actor(),
+        action: "moved_to_authority",
+        reason: Some(&reason),
+        ..Change::default()
+    };
+    event::record(conn, Entity::Consultation, id, change).await?;
+    Ok(())
 }

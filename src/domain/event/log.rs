@@ -14,6 +14,7 @@ use crate::domain::policy::{self, Action, Party};
 pub enum Entity {
     Registration,
     Submission,
+    Consultation,
 }
 
 impl Entity {
@@ -21,6 +22,7 @@ impl Entity {
         match self {
             Entity::Registration => "registration",
             Entity::Submission => "submission",
+            Entity::Consultation => "consultation",
         }
     }
 }

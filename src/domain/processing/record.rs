@@ -13,9 +13,10 @@ use crate::domain::retention::ACCESS_LOG_KEPT_DAYS;
 use crate::error::AppResult;
 
 /// The parties of the policy, each with how a recipient list names it.
-pub(super) const PARTIES: [(&str, Party); 3] = [
+pub(super) const PARTIES: [(&str, Party); 4] = [
     ("admin", Party::Admin),
-    ("moderator", Party::Moderator),
+    ("authority_admin", Party::AuthorityAdmin(Uuid::nil())),
+    ("moderator", Party::Moderator(Uuid::nil())),
     ("partner", Party::Partner(Uuid::nil())),
 ];
 
@@ -182,13 +183,18 @@ mod tests {
         let registrations = &activities(DEFAULT_RETENTION)[0];
         assert_eq!(
             registrations.recipients,
-            ["admin", "moderator", "partner (the registrations it made)"]
+            [
+                "admin",
+                "authority_admin",
+                "moderator",
+                "partner (the registrations it made)"
+            ]
         );
         let access_log = activities(DEFAULT_RETENTION)
             .into_iter()
             .find(|a| a.key == "access_log")
             .unwrap();
-        assert_eq!(access_log.recipients, ["admin"]);
+        assert_eq!(access_log.recipients, ["admin", "authority_admin"]);
         assert!(
             registrations
                 .retention

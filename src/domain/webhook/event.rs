@@ -34,27 +34,46 @@ pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> Qu
     if kinds.is_empty() {
         return Ok(());
     }
-    let subscribers: Vec<(Uuid, Option<Uuid>, Vec<String>)> = webhook_subscriptions::table
+    let subjects: Vec<Uuid> = events.iter().map(|e| e.subject_id).collect();
+    let subscribers = webhook_subscriptions::table
         .filter(webhook_subscriptions::status.eq(SubscriptionStatus::Active))
         .filter(webhook_subscriptions::events.overlaps_with(kinds))
         .select((
             webhook_subscriptions::id,
             webhook_subscriptions::organisation_id,
+            webhook_subscriptions::authority_id,
             webhook_subscriptions::events,
         ))
-        .load(&mut conn)
-        .await?;
+        .load::<(Uuid, Option<Uuid>, Option<Uuid>, Vec<String>)>(&mut conn);
+    // In the same round trip: the authority of each event's resource.
+    let (subscribers, authorities) = futures_util::try_join!(
+        subscribers,
+        diesel::sql_query("SELECT id, authority_of(id) AS authority_id FROM unnest($1) AS id")
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&subjects)
+            .load::<SubjectAuthority>(&mut conn)
+    )?;
+    let authority_of = |subject: Uuid| {
+        authorities
+            .iter()
+            .find(|found| found.id == subject)
+            .and_then(|found| found.authority_id)
+    };
     let mut messages = Vec::new();
     for event in events {
         let payload = envelope(event.kind.as_str(), event.data);
+        let authority = authority_of(event.subject_id);
         messages.extend(
             subscribers
                 .iter()
-                .filter(|(_, org, wanted)| {
+                .filter(|(_, organisation, subscriber_authority, wanted)| {
+                    let subscriber = policy::Subscriber {
+                        organisation: *organisation,
+                        authority: *subscriber_authority,
+                    };
                     wanted.iter().any(|w| w == event.kind.as_str())
-                        && policy::may_receive(*org, event.audience)
+                        && policy::may_receive(subscriber, event.audience, authority)
                 })
-                .map(|(id, _, _)| NewMessage {
+                .map(|(id, _, _, _)| NewMessage {
                     channel: Channel::Webhook,
                     topic: event.kind.as_str(),
                     recipient: id.to_string(),
@@ -64,6 +83,15 @@ pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> Qu
         );
     }
     outbox::enqueue(conn, messages).await
+}
+
+/// The authority of an event's resource.
+#[derive(QueryableByName)]
+struct SubjectAuthority {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    authority_id: Option<Uuid>,
 }
 
 /// Registration and submission events carry what names the resource, never personal data:

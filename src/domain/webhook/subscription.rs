@@ -45,9 +45,18 @@ pub struct SubscriptionRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub authority_id: Option<Uuid>,
 }
 
 impl SubscriptionRow {
+    /// Whose the subscription is.
+    pub fn owner(&self) -> policy::Subscriber {
+        policy::Subscriber {
+            organisation: self.organisation_id,
+            authority: self.authority_id,
+        }
+    }
+
     pub fn etag(&self) -> String {
         format!("\"{}\"", self.version)
     }
@@ -71,6 +80,7 @@ impl From<SubscriptionRow> for Subscription {
         Self {
             id: row.id,
             organisation_id: row.organisation_id,
+            authority_id: row.authority_id,
             url: row.url,
             events: row.events.iter().filter_map(|e| e.parse().ok()).collect(),
             description: row.description,
@@ -129,7 +139,7 @@ pub async fn create(
         crate::limits!(NewSubscription, "description"),
     );
     v.into_result()?;
-    if let Some(org) = owner {
+    if let Some(org) = owner.organisation {
         crate::domain::organisation::find(conn, org)
             .await
             .map_err(|e| {
@@ -145,15 +155,20 @@ pub async fn create(
         // subscription committed before this one: the limit holds under concurrent creates.
         diesel::sql_query(
             "SELECT pg_advisory_xact_lock(hashtextextended('webhook subscriptions of ' || \
-                    coalesce($1::text, 'admins'), 0))",
+                    coalesce($1::text, 'admins') || ' in ' || coalesce($2::text, 'all'), 0))",
         )
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(owner)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(owner.organisation)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(owner.authority)
         .execute(conn)
         .await?;
         let held = webhook_subscriptions::table.count().into_boxed();
-        let held: i64 = match owner {
+        let held = match owner.organisation {
             Some(org) => held.filter(webhook_subscriptions::organisation_id.eq(org)),
             None => held.filter(webhook_subscriptions::organisation_id.is_null()),
+        };
+        let held: i64 = match owner.authority {
+            Some(authority) => held.filter(webhook_subscriptions::authority_id.eq(authority)),
+            None => held.filter(webhook_subscriptions::authority_id.is_null()),
         }
         .get_result(conn)
         .await?;
@@ -167,7 +182,8 @@ pub async fn create(
         let row: SubscriptionRow = diesel::insert_into(webhook_subscriptions::table)
             .values((
                 webhook_subscriptions::id.eq(Uuid::now_v7()),
-                webhook_subscriptions::organisation_id.eq(owner),
+                webhook_subscriptions::organisation_id.eq(owner.organisation),
+                webhook_subscriptions::authority_id.eq(owner.authority),
                 webhook_subscriptions::url.eq(&new.url),
                 webhook_subscriptions::events.eq(event_names(&new.events)),
                 webhook_subscriptions::description.eq(&new.description),
@@ -200,7 +216,7 @@ pub async fn find_for(
         .first(conn)
         .await
         .optional()?;
-    row.filter(|row| policy::may_manage_subscription(party, row.organisation_id))
+    row.filter(|row| policy::may_manage_subscription(party, row.owner()))
         .ok_or_else(|| AppError::not_found("webhook subscription"))
 }
 
@@ -217,8 +233,14 @@ pub async fn list(
     if let Some(after) = keyset.after {
         query = query.filter(webhook_subscriptions::id.gt(after));
     }
-    if let ListScope::Organisation(org) = policy::subscription_list_scope(party) {
-        query = query.filter(webhook_subscriptions::organisation_id.eq(org));
+    match policy::subscription_list_scope(party) {
+        ListScope::All => {}
+        ListScope::Authority(authority) => {
+            query = query.filter(webhook_subscriptions::authority_id.eq(authority));
+        }
+        ListScope::Organisation(org) => {
+            query = query.filter(webhook_subscriptions::organisation_id.eq(org));
+        }
     }
     Ok(query.load(conn).await?)
 }

@@ -36,6 +36,9 @@ pub struct Subscription {
     pub id: Uuid,
     /// The partner organisation whose events it receives; `null`: an admin's, for all.
     pub organisation_id: Option<Uuid>,
+    /// The authority whose admins made it: it hears of that authority's consultations
+    /// only; `null`: a partner's or the platform's, hearing of every authority's.
+    pub authority_id: Option<Uuid>,
     #[schema(
         example = "https://fachverfahren.caritas-halle.example/webhooks/beteiligung",
         max_length = 2000

@@ -1,0 +1,10 @@
+//! Authorities: the ministries, districts and cities one deployment serves. Every
+//! consultation belongs to one; an authority's staff see nothing of another's.
+
+mod directory;
+mod wire;
+
+pub use directory::{
+    AuthorityRow, count, create, exists, find, id_of_slug, list, oldest, only_one, seed, update,
+};
+pub use wire::{Authority, AuthorityKind, AuthorityPatch, NewAuthority};
