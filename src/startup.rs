@@ -96,6 +96,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         config.trusted_proxies.clone(),
     ));
     jobs::spawn(jobs::MemoryTrim);
+    jobs::spawn(jobs::AuthorityPoolTrim(state.clone()));
     jobs::spawn(jobs::RateLimitSweep(rate_limiter.clone()));
     let shared = Shared {
         state,

@@ -360,6 +360,22 @@ fn authority_slug(value: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_authority_is_named_by_its_slug_or_a_group_path() {
+        use super::authority_slug;
+        assert_eq!(
+            authority_slug("kreis-mettmann").as_deref(),
+            Some("kreis-mettmann")
+        );
+        assert_eq!(
+            authority_slug("/authorities/kreis-mettmann/moderation").as_deref(),
+            Some("kreis-mettmann")
+        );
+        assert_eq!(authority_slug("/mitarbeitende"), None);
+        assert_eq!(authority_slug("Kreis Mettmann"), None);
+        assert_eq!(authority_slug(""), None);
+    }
+
     use super::*;
 
     fn document(issuer: &str, jwks_uri: &str) -> Discovery {

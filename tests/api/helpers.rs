@@ -263,7 +263,6 @@ impl TestApp {
     }
 
     /// A token of an authority's staff, naming the authority by its slug.
-    #[allow(dead_code)]
     pub fn staff_of(&self, role: Role, authority_slug: &str) -> String {
         self.token_of(role, None, Some(authority_slug))
     }

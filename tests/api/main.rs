@@ -3,6 +3,7 @@
 
 mod architecture;
 mod auth;
+mod authorities;
 mod clients;
 mod consideration_table;
 mod consultations;

@@ -529,3 +529,43 @@ async fn the_cli_caps_token_lifetimes() {
     let token = String::from_utf8_lossy(&fine.stdout).trim().to_string();
     assert_eq!(token.split('.').count(), 3);
 }
+
+#[tokio::test]
+async fn a_group_path_names_the_authority_of_staff_signed_in_at_the_provider() {
+    let rsa = Key::rsa("rsa-2026", 0);
+    let provider = Provider::start(&[&rsa]);
+    let app = app_for(&provider, &[("OIDC_AUTHORITY_CLAIM", "groups")]).await;
+    let created = app
+        .post(
+            "/api/v1/authorities",
+            Some(&app.admin()),
+            &json!({"slug": "kreis-mettmann", "name": "Kreis Mettmann", "kind": "district"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let signed_in = |groups: Value| {
+        let mut claims = provider.claims(&["beteiligung-moderation"]);
+        claims["groups"] = groups;
+        sign(&rsa, &claims)
+    };
+    let theirs = signed_in(json!([
+        "/mitarbeitende",
+        "/authorities/kreis-mettmann/moderation"
+    ]));
+    let listed = app.get("/api/v1/consultations", Some(&theirs)).await;
+    assert_eq!(listed.status(), 200);
+    // A staff member whose groups name no authority, or one unknown here, may nothing.
+    let none = signed_in(json!(["/mitarbeitende"]));
+    assert_problem(
+        app.get("/api/v1/consultations", Some(&none)).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let unknown = signed_in(json!("/authorities/kreis-unbekannt/moderation"));
+    assert_unauthorized(
+        app.get("/api/v1/consultations", Some(&unknown)).await,
+        "unknown",
+    )
+    .await;
+}

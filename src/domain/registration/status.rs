@@ -39,6 +39,7 @@ pub(super) async fn announce(
                 public: false,
             },
             subject_id: row.id,
+            belongs_to: row.round_id,
             data: webhook::thin(Data {
                 id: row.id,
                 round_id: row.round_id,

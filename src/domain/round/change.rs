@@ -94,6 +94,7 @@ async fn announce(conn: &mut AsyncPgConnection, row: &RoundRow, cancelled: bool)
             kind,
             audience,
             subject_id: row.id,
+            belongs_to: row.id,
             data: data.clone(),
         };
         webhook::publish(conn, event).await?;

@@ -48,6 +48,7 @@ pub(in crate::domain) fn webhook_event(
             public: false,
         },
         subject_id: row.id,
+        belongs_to: row.consultation_id,
         data: webhook::thin(Data {
             id: row.id,
             consultation_id: row.consultation_id,

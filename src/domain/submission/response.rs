@@ -118,6 +118,7 @@ pub async fn publish(
                         public: false,
                     },
                     subject_id: *id,
+                    belongs_to: *id,
                     data: serde_json::json!({
                         "id": id,
                         "consultation_id": consultation_id,

@@ -17,6 +17,10 @@ pub struct Event {
     pub kind: EventType,
     pub audience: Audience,
     pub subject_id: Uuid,
+    /// What the subject belongs to and what already exists when the event is written (the
+    /// subject itself may be written after it): its round or consultation, or the subject.
+    /// The event goes to the subscriptions of that one's authority.
+    pub belongs_to: Uuid,
     pub data: serde_json::Value,
 }
 
@@ -34,7 +38,7 @@ pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> Qu
     if kinds.is_empty() {
         return Ok(());
     }
-    let subjects: Vec<Uuid> = events.iter().map(|e| e.subject_id).collect();
+    let owners: Vec<Uuid> = events.iter().map(|e| e.belongs_to).collect();
     let subscribers = webhook_subscriptions::table
         .filter(webhook_subscriptions::status.eq(SubscriptionStatus::Active))
         .filter(webhook_subscriptions::events.overlaps_with(kinds))
@@ -45,11 +49,11 @@ pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> Qu
             webhook_subscriptions::events,
         ))
         .load::<(Uuid, Option<Uuid>, Option<Uuid>, Vec<String>)>(&mut conn);
-    // In the same round trip: the authority of each event's resource.
+    // In the same round trip: the authority of what each event's resource belongs to.
     let (subscribers, authorities) = futures_util::try_join!(
         subscribers,
         diesel::sql_query("SELECT id, authority_of(id) AS authority_id FROM unnest($1) AS id")
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&subjects)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&owners)
             .load::<SubjectAuthority>(&mut conn)
     )?;
     let authority_of = |subject: Uuid| {
@@ -61,7 +65,7 @@ pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> Qu
     let mut messages = Vec::new();
     for event in events {
         let payload = envelope(event.kind.as_str(), event.data);
-        let authority = authority_of(event.subject_id);
+        let authority = authority_of(event.belongs_to);
         messages.extend(
             subscribers
                 .iter()
