@@ -132,6 +132,11 @@ BEGIN
         NEW.authority_id := coalesce(authority_of(substring(NEW.resource
             FROM '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')::uuid),
             current_authority());
+    ELSIF TG_TABLE_NAME = 'idempotency_keys' THEN
+        -- The stored response names what it created, e.g. `registrations/<id>`.
+        NEW.authority_id := coalesce(authority_of(substring(NEW.location
+            FROM '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')::uuid),
+            current_authority());
     ELSE
         NEW.authority_id := current_authority();
     END IF;

@@ -33,8 +33,9 @@ pub struct ConsultationQuery {
 /// List consultations
 ///
 /// Anyone may call it. Anonymous callers and partners see open, closed and archived
-/// consultations; staff (moderators, admins) drafts too. Filter `status`; keyset pagination.
-/// Changes nothing.
+/// consultations of every authority; staff drafts too: the platform's admins of every
+/// authority, an authority's staff (`authority_admin`, `moderator`) only and all of their
+/// own authority's. Filter `status`; keyset pagination. Changes nothing.
 #[utoipa::path(tag = "consultations", params(ConsultationQuery, PageQuery), responses(
     (status = 200, body = Page<Consultation>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -61,14 +62,15 @@ pub async fn list_consultations(
 
 /// Create a consultation
 ///
-/// Admins only. It starts as `draft`, invisible to anonymous callers and partners until it is
-/// opened (`PATCH` with `status: open`). Answers 201 with `Location` and `ETag`. No events or
-/// mails follow.
+/// Admins only: the platform's, naming the `authority_id` (required when there are several
+/// authorities), and an authority's, for its own authority. It starts as `draft`, invisible to
+/// anonymous callers and partners until it is opened (`PATCH` with `status: open`). Answers
+/// 201 with `Location` and `ETag`. No events or mails follow.
 #[utoipa::path(tag = "consultations", request_body = NewConsultation, responses(
     (status = 201, body = Consultation, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`slug_taken`", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -90,8 +92,9 @@ pub async fn create_consultation(
 
 /// Get a consultation
 ///
-/// Anyone may call it, by id or slug. Drafts are 404 except for staff. Answers with an `ETag`
-/// for `If-Match`. Changes nothing.
+/// Anyone may call it, by id or slug. Drafts are 404 except for staff; to an authority's staff
+/// every consultation of another authority is 404. Answers with an `ETag` for `If-Match`.
+/// Changes nothing.
 #[utoipa::path(tag = "consultations", params(("id" = String, Path, description = "id or slug")), responses(
     (status = 200, body = Consultation, headers(("ETag" = String))),
     (status = 401, description = "invalid token", body = Problem, content_type = "application/problem+json"),
@@ -115,7 +118,9 @@ pub async fn get_consultation(
 
 /// Change a consultation
 ///
-/// Admins only. Only the fields sent change, `status` included: only forward (`draft → open →
+/// Admins only (the platform's, and an authority's for its own consultations); giving it to
+/// another authority (`authority_id`) only the platform's, recorded in its history. Only the
+/// fields sent change, `status` included: only forward (`draft → open →
 /// closed → archived`), anything else is 409 `invalid_transition`. Honours `If-Match` (412 when
 /// it changed since). Opening makes it and its rounds public: from then on partners' webhook
 /// subscriptions hear `round.updated` and `round.cancelled` of its rounds. No mails follow.
@@ -125,7 +130,7 @@ pub async fn get_consultation(
     (status = 200, body = Consultation, headers(("ETag" = String))),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`invalid_transition` or `slug_taken`", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),

@@ -24,14 +24,14 @@ pub struct OutboxQuery {
 
 /// The outbox
 ///
-/// Admins only. Every mail and webhook delivery waiting, sent or failed, oldest first:
+/// Admins only (the platform's, and an authority's for its own consultations). Every mail and webhook delivery waiting, sent or failed, oldest first:
 /// recipient, topic, status, attempts and the last error, never the body. Filters `status` and
 /// `channel`; keyset pagination. Changes nothing.
 #[utoipa::path(tag = "operations", params(OutboxQuery, PageQuery), responses(
     (status = 200, body = Page<OutboxEntry>),
     (status = 400, description = "invalid filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[get("/outbox")]
 pub async fn list_outbox(

@@ -209,7 +209,7 @@ const EXPORT_CHUNK: i64 = 500;
 
 /// Export a round's attendance list (CSV)
 ///
-/// Admins only. RFC 4180 CSV with a header row (id, name, email, organisation, category,
+/// Admins only (the platform's, and an authority's for its own consultations). RFC 4180 CSV with a header row (id, name, email, organisation, category,
 /// status, waitlist_position, registered_at), or with `excel=true` as German Excel opens it
 /// (UTF-8 BOM, `;`, CRLF, every field quoted); never a live formula. Streamed in constant
 /// memory. Recorded in the access log. Changes nothing else.
@@ -217,7 +217,7 @@ const EXPORT_CHUNK: i64 = 500;
     (status = 200, description = "RFC 4180 CSV with a header row", content_type = "text/csv", body = String),
     (status = 400, description = "unknown format", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such round", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]
 #[get("/rounds/{id}/registrations/export")]
@@ -415,7 +415,7 @@ pub async fn cancel_registration(
     (status = 200, description = "attended (also when it already was)", body = Registration),
     (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such registration", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`invalid_transition`: waitlisted or cancelled", body = Problem, content_type = "application/problem+json"),
 ), security(("bearer" = [])))]

@@ -55,7 +55,7 @@ pub async fn draft_response(
     (status = 200, body = Published),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "more than 1000 submissions listed", body = Problem, content_type = "application/problem+json"),

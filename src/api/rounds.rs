@@ -59,7 +59,7 @@ pub async fn list_rounds(
     (status = 201, body = Round, headers(("Location" = String), ("ETag" = String))),
     (status = 400, description = "malformed body", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`consultation_archived`", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
@@ -109,7 +109,7 @@ pub async fn get_round(
 
 /// Change a round
 ///
-/// Admins only. Only the fields sent change; capacity below the confirmed seats is 409
+/// Admins only (the platform's, and an authority's for its own consultations). Only the fields sent change; capacity below the confirmed seats is 409
 /// `capacity_below_confirmed`; honours `If-Match` (412 when it changed since). Webhook
 /// subscriptions hear `round.updated` (and `round.cancelled` when `cancelled` becomes true):
 /// admins' always, partners' once the consultation is public. A new time or venue mails every
@@ -121,7 +121,7 @@ pub async fn get_round(
     (status = 200, body = Round, headers(("ETag" = String))),
     (status = 400, description = "malformed body or id", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin (of the platform or this authority)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such round", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`capacity_below_confirmed`", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),

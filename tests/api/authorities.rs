@@ -501,3 +501,95 @@ async fn an_authoritys_webhooks_hear_of_its_consultations_only() {
         .collect();
     assert_eq!(recipients, [first]);
 }
+
+#[tokio::test]
+async fn an_authoritys_admin_answers_privacy_requests_for_its_own_data_only() {
+    let (s, _, first_registration, theirs) = two_authorities().await;
+    let app = &s.app;
+    let mettmann_admin = app.staff_of(Role::AuthorityAdmin, METTMANN);
+    let opened = app
+        .patch(
+            &format!("/api/v1/consultations/{theirs}"),
+            Some(&mettmann_admin),
+            &json!({"status": "open"}),
+        )
+        .await;
+    assert_eq!(opened.status(), 200);
+    let round = app.round(&theirs, 40).await;
+    let registered = app
+        .post(
+            &format!("/api/v1/rounds/{}/registrations", id(&round)),
+            Some(&s.caritas_token),
+            &crate::fixtures::registrant("Maria Schulz", "m.schulz@caritas.example"),
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
+    let person = json!({"email": "m.schulz@caritas.example"});
+    let exported = app
+        .post("/api/v1/privacy/export", Some(&mettmann_admin), &person)
+        .await;
+    let exported: Value = exported.json().await.unwrap();
+    assert_eq!(exported["registrations"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        exported["registrations"][0]["id"],
+        round_registration(&exported)
+    );
+    let erased = app
+        .post("/api/v1/privacy/erasure", Some(&mettmann_admin), &person)
+        .await;
+    assert_eq!(
+        erased.json::<Value>().await.unwrap(),
+        json!({"registrations": 1, "submissions": 0})
+    );
+    let names: Vec<(String, String)> = app
+        .db()
+        .await
+        .query(
+            "SELECT id::text, name FROM registrations ORDER BY created_at",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert_eq!(
+        names[0],
+        (first_registration, "Maria Schulz".to_string()),
+        "the other authority's stays"
+    );
+    assert_ne!(names[1].1, "Maria Schulz");
+    // Its access log and its record of processing are its own.
+    let log = app
+        .get_json("/api/v1/privacy/access-log", Some(&mettmann_admin))
+        .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1, "its own export");
+    let first_log = app
+        .get_json(
+            "/api/v1/privacy/access-log",
+            Some(&app.staff_of(Role::AuthorityAdmin, FIRST)),
+        )
+        .await;
+    assert!(first_log["items"].as_array().unwrap().is_empty());
+    let record = app
+        .get_json("/api/v1/privacy/processing", Some(&mettmann_admin))
+        .await;
+    assert_eq!(record["controllers"].as_array().unwrap().len(), 1);
+    assert_eq!(record["controllers"][0]["name"], "Kreis Mettmann");
+    assert!(
+        record["controllers"][0]["privacy_contact"]
+            .as_str()
+            .unwrap()
+            .contains("Datenschutz")
+    );
+    assert_eq!(record["consultations"].as_array().unwrap().len(), 1);
+    let all = app
+        .get_json("/api/v1/privacy/processing", Some(&app.admin()))
+        .await;
+    assert_eq!(all["controllers"].as_array().unwrap().len(), 2);
+}
+
+/// The id of the one registration of a privacy export.
+fn round_registration(exported: &Value) -> Value {
+    exported["registrations"][0]["id"].clone()
+}

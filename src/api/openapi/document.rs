@@ -24,7 +24,9 @@ use super::webhooks::add_webhooks;
         version = "1.0.0",
         description = "Stakeholder consultations (Beteiligungsprozesse) of German state ministries: \
 consultations and their rounds, organisations, registrations, submissions (needs and action \
-approaches) and their review. Errors are RFC 9457 problems with a stable `code`.",
+approaches) and their review. One deployment serves many authorities: the staff of one \
+(`authority_admin`, `moderator`) see nothing of another's (404). Errors are RFC 9457 problems \
+with a stable `code`.",
         license(name = "EUPL-1.2"),
         contact(name = "Beteiligung", url = "https://beteiligung.example"),
     ),

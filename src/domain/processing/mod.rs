@@ -7,4 +7,4 @@ mod record;
 mod wire;
 
 pub use record::record;
-pub use wire::{Activity, ConsultationRetention, Label, ProcessingRecord};
+pub use wire::{Activity, ConsultationRetention, Controller, Label, ProcessingRecord};

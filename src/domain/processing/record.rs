@@ -4,8 +4,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::wire::{Activity, ConsultationRetention, ProcessingRecord};
-use crate::db::schema::consultations;
+use super::wire::{Activity, ConsultationRetention, Controller, ProcessingRecord};
+use crate::db::schema::{authorities, consultations};
 use crate::domain::consultation::{DEFAULT_RETENTION, Retention};
 use crate::domain::outbox::KEPT_FOR;
 use crate::domain::policy::{self, Action, Party};
@@ -38,7 +38,22 @@ pub(super) fn days(default: i32, what: &str) -> String {
     )
 }
 
-pub async fn record(conn: &mut AsyncPgConnection) -> AppResult<ProcessingRecord> {
+/// The record as `party` may read it: an authority's admin for its own authority.
+pub async fn record(conn: &mut AsyncPgConnection, party: Party) -> AppResult<ProcessingRecord> {
+    let mut controllers = authorities::table
+        .select((
+            authorities::id,
+            authorities::name,
+            authorities::contact_email,
+            authorities::privacy_contact,
+            authorities::imprint_url,
+        ))
+        .order(authorities::id)
+        .into_boxed();
+    if let Some(own) = party.authority() {
+        controllers = controllers.filter(authorities::id.eq(own));
+    }
+    let controllers: Vec<Controller> = controllers.load(conn).await?;
     let configured: Vec<ConsultationRetention> = consultations::table
         .select((
             consultations::id,
@@ -50,6 +65,7 @@ pub async fn record(conn: &mut AsyncPgConnection) -> AppResult<ProcessingRecord>
         .load(conn)
         .await?;
     Ok(ProcessingRecord {
+        controllers,
         activities: activities(DEFAULT_RETENTION),
         consultations: configured,
     })

@@ -8,11 +8,30 @@ use uuid::Uuid;
 /// The record.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProcessingRecord {
+    /// The controllers: the authorities whose consultations the record covers (the
+    /// caller's own for an authority's admin, every one for the platform's admin).
+    #[schema(max_items = 10000)]
+    pub controllers: Vec<Controller>,
     #[schema(max_items = 20)]
     pub activities: Vec<Activity>,
     /// Retention as configured per consultation (in days).
     #[schema(max_items = 10000)]
     pub consultations: Vec<ConsultationRetention>,
+}
+
+/// An authority as the controller of the personal data of its consultations.
+#[derive(Debug, Serialize, ToSchema, Queryable)]
+pub struct Controller {
+    pub authority_id: Uuid,
+    #[schema(max_length = 200)]
+    pub name: String,
+    #[schema(max_length = 254)]
+    pub contact_email: Option<String>,
+    /// Whom data subjects contact (the data protection officer).
+    #[schema(max_length = 500)]
+    pub privacy_contact: Option<String>,
+    #[schema(max_length = 500)]
+    pub imprint_url: Option<String>,
 }
 
 /// One processing activity.
