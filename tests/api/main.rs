@@ -13,6 +13,8 @@ mod helpers;
 mod http;
 mod imports;
 mod integrity;
+mod isolation;
+mod isolation_table;
 mod notifications;
 mod oidc;
 mod operations;
