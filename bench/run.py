@@ -83,14 +83,14 @@ def prepare():
     sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", database="postgres")
 
 
-def start_service(database=DATABASE):
+def start_service(database=DATABASE, extra=None):
     env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
                BIND_ADDR=f"127.0.0.1:{PORT}", JWT_SECRET=SECRET, RUST_LOG="warn",
                DB_POOL_SIZE=str(CLIENTS + 4),
                # The load generator is one client address and one token: it measures
                # throughput, not the limits (which stay on, so their cost is measured).
                RATE_LIMIT_ANONYMOUS="100000000/min", RATE_LIMIT_SENSITIVE="100000000/min",
-               RATE_LIMIT_TOKEN="100000000/min")
+               RATE_LIMIT_TOKEN="100000000/min", **(extra or {}))
     started = time.monotonic()
     process = subprocess.Popen([str(BINARY), "serve"], env=env, stdout=subprocess.DEVNULL)
     while http_status(f"{BASE}/readyz") != 200:
@@ -136,10 +136,20 @@ def startup_times():
              ("create_database", create_database)]}
 
 
-def token():
+def token(role="partner", *scope):
     env = dict(os.environ, JWT_SECRET=SECRET)
-    return run([str(BINARY), "token", "--role", "partner", "--subject", "bench",
-                "--org", ORGANISATION, "--ttl", "2h"], env=env).strip()
+    return run([str(BINARY), "token", "--role", role, "--subject", "bench", *scope,
+                "--ttl", "2h"], env=env).strip()
+
+
+def partner_token():
+    return token("partner", "--org", ORGANISATION)
+
+
+# The authority of the seeded consultations (the first one, made by the migration).
+AUTHORITY = "standardbehoerde"
+# Runs per side when comparing the authority scope with connections that bypass it.
+SCOPE_RUNS = 3
 
 
 def wrk(scenario, prefix, partner_token, connections=CLIENTS, delay_ms=0, seconds=SECONDS):
@@ -301,6 +311,34 @@ def registration_burst(partner):
     return burst, burst_least, seats
 
 
+def authority_scope(service, consultation_prefix):
+    """What row-level security and the authority scope cost: an authority's moderator (a
+    connection of its authority, the policies filtering) against the platform's admin on a
+    service whose connections are the tables' owner (DATABASE_REQUEST_ROLE empty: no
+    policy applies). Same requests, same rows seen; the sides alternate SCOPE_RUNS times.
+    Returns the service running as before."""
+    print("5. authority scope: moderator with row-level security vs owner without", flush=True)
+    moderator = token("moderator", "--authority", AUTHORITY)
+    admin = token("admin")
+    found = {("get", "scoped"): [], ("get", "owner"): [], ("list", "scoped"): [], ("list", "owner"): []}
+    for _ in range(SCOPE_RUNS):
+        for side, extra, bearer in (("owner", {"DATABASE_REQUEST_ROLE": ""}, admin),
+                                    ("scoped", None, moderator)):
+            service.terminate()
+            service.wait(timeout=30)
+            service, _ = start_service(extra=extra)
+            for name in ("get", "list"):
+                wrk(name, consultation_prefix, bearer, seconds=1)  # warm-up
+                found[(name, side)].append(wrk(name, consultation_prefix, bearer, seconds=5)["rps"])
+    figures = {}
+    for name in ("get", "list"):
+        scoped = statistics.median(found[(name, "scoped")])
+        owner = statistics.median(found[(name, "owner")])
+        figures[name] = (scoped, owner, 1 - scoped / owner)
+        print(f"  {name}: scoped {found[(name, 'scoped')]} owner {found[(name, 'owner')]}", flush=True)
+    return service, figures
+
+
 def run_only(service, partner, consultation_prefix):
     """The scenarios named in BENCH_ONLY, printed only."""
     for number, s in enumerate(scenarios(consultation_prefix), start=1):
@@ -308,7 +346,11 @@ def run_only(service, partner, consultation_prefix):
             scenario(*s, partner)
     if 4 in ONLY:
         registration_burst(partner)
+    if 5 in ONLY:
+        service, figures = authority_scope(service, consultation_prefix)
+        print(f"  {figures}", flush=True)
     print(f"RSS {rss_kib(service.pid) / 1024:.1f} MiB", flush=True)
+    return service
 
 
 def main():
@@ -322,12 +364,11 @@ def main():
         run(PSQL + ["-d", DATABASE, "-v", f"submissions={SUBMISSIONS}", "-f", str(BENCH / "seed.sql")])
         time.sleep(1)
         idle_kib = rss_kib(service.pid)
-        partner = token()
-        admin = run([str(BINARY), "token", "--role", "admin", "--subject", "bench"],
-                    env=dict(os.environ, JWT_SECRET=SECRET)).strip()
+        partner = partner_token()
+        admin = token("admin")
         consultation_prefix = f"/api/v1/consultations/{CONSULTATION}"
         if ONLY:
-            run_only(service, partner, consultation_prefix)
+            service = run_only(service, partner, consultation_prefix)
             return
         export = download_memory(service.pid, admin, f"{consultation_prefix}/submissions/export?format=csv")
         print(f"export: {export}", flush=True)
@@ -338,13 +379,14 @@ def main():
         results = [scenario(*s, partner) for s in scenarios(consultation_prefix)]
         burst = registration_burst(partner)
         peak_kib = rss_kib(service.pid, "VmHWM")
+        service, scope = authority_scope(service, consultation_prefix)
     finally:
         service.terminate()
         service.wait(timeout=30)
-    write_results(startup, idle_kib, peak_kib, (export, table, imports), results, burst)
+    write_results(startup, idle_kib, peak_kib, (export, table, imports), results, burst, scope)
 
 
-def write_results(startup, idle_kib, peak_kib, downloads, results, registration):
+def write_results(startup, idle_kib, peak_kib, downloads, results, registration, scope):
     export, table, imports = downloads
     burst, burst_least, seats = registration
     lines = [
@@ -382,6 +424,16 @@ def write_results(startup, idle_kib, peak_kib, downloads, results, registration)
         f"({burst_least['p50_ms']:.2f} / {burst_least['p99_ms']:.2f}) | – | {burst_ratio:.0%} | – | – | – |",
         "",
         f"After the burst the round had {seats} (capacity 500): never overbooked.",
+        "",
+        "Authority scope (5.): an authority's moderator, whose connections row-level security holds "
+        "to its authority, against the platform's admin on connections of the tables' owner "
+        "(DATABASE_REQUEST_ROLE empty: no policy applies); same requests, same rows; median of "
+        f"{SCOPE_RUNS} alternating runs of 5 s each. Target: at most 5 % less.",
+        "",
+        "| request | moderator, scoped req/s | owner, no RLS req/s | cost |",
+        "|---|---|---|---|",
+        f"| GET single submission | {scope['get'][0]:.0f} | {scope['get'][1]:.0f} | {scope['get'][2]:.1%} |",
+        f"| GET submissions page (limit=50, kind=need) | {scope['list'][0]:.0f} | {scope['list'][1]:.0f} | {scope['list'][2]:.1%} |",
         "",
         f"- Start to `/readyz` = 200 (median of 3; target ≤ 200 ms on a fresh database): database created "
         f"and migrated by the service {startup['created']:.0f} ms, of which `CREATE DATABASE` alone takes "

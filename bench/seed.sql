@@ -23,14 +23,16 @@ SELECT pg_temp.bench_id(1, o),
        (ARRAY['Magdeburg', 'Halle', 'Anhalt', 'Altmark', 'Harz'])[1 + o % 5]
 FROM generate_series(1, 60) o;
 
+-- All of them of the first authority (the one the migration made).
 INSERT INTO consultations (id, slug, title, summary, status, topics, starts_on, ends_on,
-                           number_prefix)
+                           number_prefix, authority_id)
 SELECT pg_temp.bench_id(2, c), 'integrationskonzept-' || c, 'Integrationskonzept Teil ' || c,
        'Lasttest', 'open',
        '[{"key":"sprache","label":"Sprache"},{"key":"arbeitsmarkt","label":"Arbeitsmarkt"},
          {"key":"qualifizierung","label":"Qualifizierung"},{"key":"beratung","label":"Beratung"},
          {"key":"wohnen","label":"Wohnen"}]'::jsonb,
-       DATE '2019-09-12', DATE '2030-12-31', 'IK' || c
+       DATE '2019-09-12', DATE '2030-12-31', 'IK' || c,
+       (SELECT id FROM authorities ORDER BY created_at, id LIMIT 1)
 FROM generate_series(1, 4) c;
 
 INSERT INTO rounds (id, consultation_id, kind, title, venue_name, venue_city, region,
