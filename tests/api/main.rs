@@ -6,6 +6,7 @@ mod auth;
 mod clients;
 mod consideration_table;
 mod consultations;
+mod demo;
 mod errors;
 mod fixtures;
 mod helpers;
