@@ -1,6 +1,7 @@
-//! The example consultation loaded by `serve --demo`: the 2019 participation process for the
-//! integration concept of Saxony-Anhalt. Loading is idempotent (fixed ids, records that are
-//! there already are kept). Everything is written through the domain's seeding functions,
+//! The example consultations loaded by `serve --demo`: the 2019 participation process for the
+//! integration concept of Saxony-Anhalt, in the authority the migration made (renamed to the
+//! ministry), and two more authorities with one consultation each (see [`authorities`]).
+//! Loading is idempotent (fixed ids, records that are there already are kept). Everything is written through the domain's seeding functions,
 //! which write a record as it is (past dates, decided statuses).
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,21 +12,26 @@ use crate::base::Role;
 use crate::domain::client::{self, NewClient};
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
 use crate::domain::organisation::{self, OrganisationRow};
-use crate::domain::{authority, round, submission};
+use crate::domain::{round, submission};
 
 mod activity;
+mod authorities;
 mod data;
 
 pub use activity::OPEN_ROUND_ID;
+pub use authorities::{
+    AUTHORITIES, DRESDEN_CONSULTATION_SLUG, DemoAuthority, METTMANN_CONSULTATION_SLUG,
+};
 pub use data::{CONSULTATION_ID, CONSULTATION_SLUG, PARTNER_ORGANISATION_ID};
 use data::{ORGANISATIONS, ROUNDS, SUBMISSIONS, conference_submission, topics};
 
-/// Inserts the example consultation, its rounds, organisations, registrations and
-/// submissions where they are missing, and moves the open workshop ahead of today.
+/// Inserts the authorities, the example consultations, their rounds, organisations,
+/// registrations and submissions where they are missing, and moves the open rounds ahead of
+/// today.
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     let now = Utc::now();
-    let authority = authority::oldest(conn).await?;
-    consultation::seed(conn, &consultation(now, authority.id)?).await?;
+    let authority_id = authorities::load(conn, now).await?;
+    consultation::seed(conn, &consultation(now, authority_id)?).await?;
     load_rounds(conn, now).await?;
     load_organisations(conn, now).await?;
     load_submissions(conn, now).await?;
@@ -35,6 +41,8 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     // The numbers given above and by the activity: new submissions continue after them.
     let numbered = i32::try_from(SUBMISSIONS.len() + activity::MORE.len())?;
     submission::continue_numbers_after(conn, CONSULTATION_ID, numbered).await?;
+    authorities::load_dresden(conn, now).await?;
+    authorities::load_mettmann(conn, now).await?;
     Ok(())
 }
 

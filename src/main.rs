@@ -29,8 +29,10 @@ struct Cli {
 enum Command {
     /// Create and migrate the database, then serve the API on BIND_ADDR.
     Serve {
-        /// Load the example consultation "Integrationskonzept Sachsen-Anhalt" and print an
-        /// admin token (generates a JWT_SECRET when none is set).
+        /// Load three example authorities with their consultations (among them
+        /// "Integrationskonzept Sachsen-Anhalt") and print an admin token and each
+        /// authority's moderator and authority_admin tokens (generates a JWT_SECRET when
+        /// none is set).
         #[arg(long)]
         demo: bool,
     },
@@ -258,25 +260,47 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         for client in demo::load_clients(&mut conn, |name| std::env::var(name).ok()).await? {
             println!("Demo API client from the environment: {client}");
         }
-        let admin = Principal {
-            subject: "demo-admin".into(),
-            role: Role::Admin,
-            organisation_id: None,
-            display_name: None,
-            authority: None,
-        };
-        let token = TokenService::new(&config.jwt).issue(&admin, Duration::from_secs(8 * 3600))?;
         if generated_secret {
             println!(
                 "JWT_SECRET was not set: generated one for this process; its tokens end with it."
             );
         }
-        println!("Demo consultation loaded: Integrationskonzept Sachsen-Anhalt");
-        println!("Admin token (8h): {token}");
+        println!(
+            "Demo consultations loaded: Integrationskonzept Sachsen-Anhalt, \
+Verbändegespräch Arbeitsmarktintegration, Netzwerktreffen Integration in Arbeit und Ausbildung"
+        );
+        print_demo_tokens(&TokenService::new(&config.jwt))?;
         println!("API docs: http://{address}/docs/");
     }
     log::info!("listening on http://{address}");
     startup::run(&config, listener)?.await?;
+    Ok(())
+}
+
+/// An admin token, and for each of the demo's authorities a moderator and an
+/// authority_admin token, valid for 8 hours.
+fn print_demo_tokens(tokens: &TokenService) -> anyhow::Result<()> {
+    let ttl = Duration::from_secs(8 * 3600);
+    let admin = Principal {
+        subject: "demo-admin".into(),
+        role: Role::Admin,
+        organisation_id: None,
+        display_name: None,
+        authority: None,
+    };
+    println!("Admin token (8h): {}", tokens.issue(&admin, ttl)?);
+    for authority in demo::AUTHORITIES {
+        println!("{} ({}):", authority.name, authority.slug);
+        for role in [Role::Moderator, Role::AuthorityAdmin] {
+            let staff = Principal {
+                subject: format!("demo-{role}-{}", authority.slug),
+                role,
+                authority: Some(AuthorityOfCaller::named(authority.slug)),
+                ..admin.clone()
+            };
+            println!("  {role} token (8h): {}", tokens.issue(&staff, ttl)?);
+        }
+    }
     Ok(())
 }
 

@@ -23,11 +23,11 @@ const TURNOUT: &[(usize, usize, usize, usize)] =
 const OPEN_ROUND_CONFIRMED: usize = 23;
 const OPEN_ROUND_CAPACITY: i32 = 60;
 
-const FIRST_NAMES: &[&str] = &[
+pub(super) const FIRST_NAMES: &[&str] = &[
     "Anna", "Mehmet", "Katrin", "Yusuf", "Susanne", "Olena", "Thomas", "Amira", "Jens", "Fatma",
     "Claudia", "Daniel", "Nadia", "Frank", "Leyla", "Petra", "Samir", "Ute",
 ];
-const LAST_NAMES: &[&str] = &[
+pub(super) const LAST_NAMES: &[&str] = &[
     "Schulz",
     "Yilmaz",
     "Müller",
@@ -45,7 +45,7 @@ const LAST_NAMES: &[&str] = &[
     "Krause",
 ];
 
-fn at_ten(day: DateTime<Utc>) -> DateTime<Utc> {
+pub(super) fn at_ten(day: DateTime<Utc>) -> DateTime<Utc> {
     day.duration_trunc(Duration::days(1)).unwrap_or(day) + Duration::hours(9)
 }
 

@@ -7,6 +7,7 @@ mod authorities;
 mod clients;
 mod consideration_table;
 mod consultations;
+mod demo;
 mod errors;
 mod fixtures;
 mod helpers;

@@ -109,6 +109,37 @@ pub async fn seed(conn: &mut AsyncPgConnection, row: &AuthorityRow) -> QueryResu
         .await
 }
 
+/// Like [`seed`], but first the authority the migration made becomes `row` (its slug, name,
+/// kind and contacts; its id and consultations stay) while it still bears one of the
+/// `unnamed` names and no authority has `row`'s slug: for the demo, whose first authority
+/// is one of its own, also in a database an earlier demo made. Run before the service
+/// serves, since a running replica takes slugs to never change.
+pub async fn seed_as_first(
+    conn: &mut AsyncPgConnection,
+    row: &AuthorityRow,
+    unnamed: &[&str],
+) -> QueryResult<AuthorityRow> {
+    if id_of_slug(conn, &row.slug).await?.is_none()
+        && let Some(first) = oldest(conn).await.optional()?
+        && unnamed.contains(&first.name.as_str())
+    {
+        diesel::update(authorities::table.find(first.id))
+            .set((
+                authorities::slug.eq(&row.slug),
+                authorities::name.eq(&row.name),
+                authorities::kind.eq(row.kind),
+                authorities::contact_email.eq(&row.contact_email),
+                authorities::privacy_contact.eq(&row.privacy_contact),
+                authorities::imprint_url.eq(&row.imprint_url),
+                authorities::version.eq(authorities::version + 1),
+                authorities::updated_at.eq(Utc::now()),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    seed(conn, row).await
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<AuthorityRow> {
     authorities::table
         .find(id)

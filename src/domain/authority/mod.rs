@@ -5,6 +5,7 @@ mod directory;
 mod wire;
 
 pub use directory::{
-    AuthorityRow, count, create, exists, find, id_of_slug, list, oldest, only_one, seed, update,
+    AuthorityRow, count, create, exists, find, id_of_slug, list, oldest, only_one, seed,
+    seed_as_first, update,
 };
 pub use wire::{Authority, AuthorityKind, AuthorityPatch, NewAuthority};
