@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, web};
 
 use super::headers::REQUEST_ID;
-use crate::api::state::AppState;
+use crate::api::state::{AppState, request_scope, within};
 use crate::domain::access_log::{self, AccessKind, BulkRead};
 use crate::error::AppResult;
 
@@ -46,12 +46,13 @@ pub async fn record_stream(
         let mut conn = state.conn().await?;
         access_log::record(&mut conn, bulk_read(req, actor, kind, 0)).await?
     };
+    let scope = request_scope();
     Ok(move |records| {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             log::error!("access log: no runtime to count entry {id} ({records} records)");
             return;
         };
-        runtime.spawn(async move {
+        runtime.spawn(within(scope, async move {
             let counted = match state.conn().await {
                 Ok(mut conn) => access_log::set_records(&mut conn, id, records)
                     .await
@@ -61,6 +62,6 @@ pub async fn record_stream(
             if let Err(e) = counted {
                 log::error!("access log: entry {id} left without its {records} records: {e}");
             }
-        });
+        }));
     })
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::csv_cell::{self, Dialect};
 use super::export;
 use crate::api::guard::{Allowed, may};
-use crate::api::state::AppState;
+use crate::api::state::{AppState, request_scope, within};
 use crate::domain::consideration_table::{self, HEADER, Labels, TableKey, TableRow};
 use crate::domain::consultation;
 use crate::error::{AppError, AppResult, Problem};
@@ -156,7 +156,8 @@ where
 {
     let (pages, pages_out) = mpsc::channel::<Page>(2);
     let (bytes, bytes_out) = mpsc::channel::<Result<Bytes, String>>(4);
-    actix_web::rt::spawn(async move {
+    let scope = request_scope();
+    actix_web::rt::spawn(within(scope, async move {
         let mut page = first;
         loop {
             let more = page.len() as i64 > CHUNK;
@@ -178,7 +179,7 @@ where
                 }
             }
         }
-    });
+    }));
     tokio::task::spawn_blocking(move || {
         let result = write_workbook(&labels, pages_out, &bytes);
         if let Err(e) = result {

@@ -8,7 +8,7 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::web::{self, Bytes};
 use futures_util::{Stream, StreamExt};
 
-use crate::api::state::AppState;
+use crate::api::state::{AppState, request_scope, within};
 use crate::domain::page::{Cursor, Keyset};
 use crate::error::AppResult;
 
@@ -53,6 +53,8 @@ where
         sent: Some(Box::new(sent)),
     };
     let (first, next) = write(first, &encode);
+    // The pages are fetched as the body is sent, after the handler: in its scope.
+    let scope = request_scope();
     let mut start = head;
     start.extend_from_slice(&first);
     // The state is where the next page starts (`None` once the last page is written), and
@@ -63,7 +65,7 @@ where
         let encode = encode.clone();
         async move {
             let after = after?;
-            match fetch(state, Some(after)).await {
+            match within(scope, fetch(state, Some(after))).await {
                 Ok(rows) => {
                     tally.rows += rows.len().min(usize::try_from(chunk).unwrap_or(usize::MAX));
                     let (bytes, next) = write(rows, &encode);

@@ -121,13 +121,24 @@ tokio::task_local! {
     pub static REQUEST_SCOPE: Scope;
 }
 
+/// The scope of the request being served, for work that outlives its handler: the pages
+/// of a streamed body, a task it spawns. Such work runs [`within`] it.
+pub fn request_scope() -> Scope {
+    REQUEST_SCOPE
+        .try_with(|scope| *scope)
+        .unwrap_or(Scope::Every)
+}
+
+/// Runs `work` in `scope`: its connections are those of the request that started it.
+pub fn within<F: Future>(scope: Scope, work: F) -> impl Future<Output = F::Output> {
+    REQUEST_SCOPE.scope(scope, work)
+}
+
 impl AppState {
     /// A connection of this worker's own pool for the caller of the request being served:
     /// staff of an authority get one that sees their authority's rows only.
     pub async fn conn(&self) -> Result<Conn, AppError> {
-        let scope = REQUEST_SCOPE
-            .try_with(|scope| *scope)
-            .unwrap_or(Scope::Every);
+        let scope = request_scope();
         let pool = match self.worker_pools.for_scope(scope) {
             Ok(Some(pool)) => pool,
             Ok(None) if scope == Scope::Every => self.pool.clone(),
