@@ -1,3 +1,7 @@
+DROP TRIGGER events_adopt_authority ON events;
+DROP TRIGGER outbox_adopt_authority ON outbox;
+DROP TRIGGER idempotency_keys_adopt_authority ON idempotency_keys;
+DROP FUNCTION adopt_authority();
 DROP POLICY webhook_subscriptions_of_authority ON webhook_subscriptions;
 ALTER TABLE webhook_subscriptions DISABLE ROW LEVEL SECURITY;
 DO $$
@@ -28,11 +32,6 @@ BEGIN
     END LOOP;
 END
 $$;
-DROP TRIGGER submissions_adopt_authority ON submissions;
-DROP TRIGGER registrations_adopt_authority ON registrations;
-DROP FUNCTION adopt_authority();
-DROP INDEX IF EXISTS events_without_authority_idx;
-DROP INDEX IF EXISTS outbox_without_authority_idx;
 DROP FUNCTION fill_authority();
 DELETE FROM events WHERE entity = 'consultation';
 ALTER TABLE events DROP CONSTRAINT events_entity_check;
