@@ -35,6 +35,9 @@ pub struct Change<'a> {
     pub from_status: Option<&'a str>,
     pub to_status: Option<&'a str>,
     pub reason: Option<&'a str>,
+    /// The authority of what the event is about, where the writer knows it; otherwise the
+    /// database finds it (at commit, when the event comes before what it is about).
+    pub authority: Option<Uuid>,
 }
 
 #[derive(Insertable)]
@@ -47,6 +50,7 @@ pub(super) struct NewEvent<'a> {
     from_status: Option<&'a str>,
     to_status: Option<&'a str>,
     reason: Option<&'a str>,
+    authority_id: Option<Uuid>,
 }
 
 impl<'a> NewEvent<'a> {
@@ -59,6 +63,7 @@ impl<'a> NewEvent<'a> {
             from_status: change.from_status,
             to_status: change.to_status,
             reason: change.reason,
+            authority_id: change.authority,
         }
     }
 }

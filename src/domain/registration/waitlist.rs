@@ -63,6 +63,7 @@ pub(super) async fn promote_next(
                 from_status: Some("waitlisted"),
                 to_status: Some("confirmed"),
                 reason: Some("a seat became free"),
+                ..Change::default()
             },
         )
         .await?;

@@ -314,6 +314,8 @@ pub(super) async fn prepare(
         actor,
         action: "created",
         to_status: Some(SubmissionStatus::Submitted.as_str()),
+        // Known here: the submission is written after its event.
+        authority: Some(consultation.authority_id),
         ..Default::default()
     };
     let ((), (), mut numbers) = futures_util::try_join!(

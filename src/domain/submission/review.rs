@@ -155,6 +155,7 @@ async fn record_decision(
             from_status: Some(required.as_str()),
             to_status: Some(review.status.as_str()),
             reason: review.reason.as_deref(),
+            ..Change::default()
         },
     )
     .await?;
