@@ -149,7 +149,7 @@ def partner_token():
 # The authority of the seeded consultations (the first one, made by the migration).
 AUTHORITY = "standardbehoerde"
 # Runs per side when comparing the authority scope with connections that bypass it.
-SCOPE_RUNS = 3
+SCOPE_RUNS = 5
 
 
 def wrk(scenario, prefix, partner_token, connections=CLIENTS, delay_ms=0, seconds=SECONDS):

@@ -19,7 +19,8 @@ pub struct Event {
     pub subject_id: Uuid,
     /// What the subject belongs to and what already exists when the event is written (the
     /// subject itself may be written after it): its round or consultation, or the subject.
-    /// The event goes to the subscriptions of that one's authority.
+    /// The event goes to the subscriptions of that one's authority; the events published
+    /// together are of one change, so of one authority.
     pub belongs_to: Uuid,
     pub data: serde_json::Value,
 }
@@ -30,16 +31,17 @@ pub async fn publish(conn: &AsyncPgConnection, event: Event) -> QueryResult<()> 
 }
 
 /// Queues events of one change of many resources (an import) with one look at the
-/// subscriptions.
+/// subscriptions. One change is of one authority's consultation: the first event's says
+/// whose.
 pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> QueryResult<()> {
     let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    if kinds.is_empty() {
+    let Some(belongs_to) = events.iter().map(|e| e.belongs_to).next() else {
         return Ok(());
-    }
-    let owners: Vec<Uuid> = events.iter().map(|e| e.belongs_to).collect();
-    let subscribers = webhook_subscriptions::table
+    };
+    // The authority comes with each subscriber row, in the same prepared statement.
+    let subscribers: Vec<SubscriberRow> = webhook_subscriptions::table
         .filter(webhook_subscriptions::status.eq(SubscriptionStatus::Active))
         .filter(webhook_subscriptions::events.overlaps_with(kinds))
         .select((
@@ -47,37 +49,27 @@ pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> Qu
             webhook_subscriptions::organisation_id,
             webhook_subscriptions::authority_id,
             webhook_subscriptions::events,
+            authority_of(belongs_to),
         ))
-        .load::<(Uuid, Option<Uuid>, Option<Uuid>, Vec<String>)>(&mut conn);
-    // In the same round trip: the authority of what each event's resource belongs to.
-    let (subscribers, authorities) = futures_util::try_join!(
-        subscribers,
-        diesel::sql_query("SELECT id, authority_of(id) AS authority_id FROM unnest($1) AS id")
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&owners)
-            .load::<SubjectAuthority>(&mut conn)
-    )?;
-    let authority_of = |subject: Uuid| {
-        authorities
-            .iter()
-            .find(|found| found.id == subject)
-            .and_then(|found| found.authority_id)
-    };
+        .load(&mut conn)
+        .await?;
     let mut messages = Vec::new();
     for event in events {
         let payload = envelope(event.kind.as_str(), event.data);
-        let authority = authority_of(event.belongs_to);
         messages.extend(
             subscribers
                 .iter()
-                .filter(|(_, organisation, subscriber_authority, wanted)| {
-                    let subscriber = policy::Subscriber {
-                        organisation: *organisation,
-                        authority: *subscriber_authority,
-                    };
-                    wanted.iter().any(|w| w == event.kind.as_str())
-                        && policy::may_receive(subscriber, event.audience, authority)
-                })
-                .map(|(id, _, _, _)| NewMessage {
+                .filter(
+                    |(_, organisation, subscriber_authority, wanted, authority)| {
+                        let subscriber = policy::Subscriber {
+                            organisation: *organisation,
+                            authority: *subscriber_authority,
+                        };
+                        wanted.iter().any(|w| w == event.kind.as_str())
+                            && policy::may_receive(subscriber, event.audience, *authority)
+                    },
+                )
+                .map(|(id, _, _, _, _)| NewMessage {
                     channel: Channel::Webhook,
                     topic: event.kind.as_str(),
                     recipient: id.to_string(),
@@ -89,13 +81,14 @@ pub async fn publish_all(mut conn: &AsyncPgConnection, events: Vec<Event>) -> Qu
     outbox::enqueue(conn, messages).await
 }
 
-/// The authority of an event's resource.
-#[derive(QueryableByName)]
-struct SubjectAuthority {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-    authority_id: Option<Uuid>,
+/// A subscription that may hear of a change: its id, organisation, authority and event
+/// types, and the authority of the change.
+type SubscriberRow = (Uuid, Option<Uuid>, Option<Uuid>, Vec<String>, Option<Uuid>);
+
+diesel::define_sql_function! {
+    /// The authority of a registration, submission, round or consultation (the
+    /// migration's `authority_of`).
+    fn authority_of(subject: diesel::sql_types::Uuid) -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
 }
 
 /// Registration and submission events carry what names the resource, never personal data:
