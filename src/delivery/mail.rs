@@ -13,6 +13,8 @@ use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
+use uuid::Uuid;
+
 use super::DeliveryMetrics;
 use crate::config::MailConfig;
 use crate::db::Pool;
@@ -149,7 +151,7 @@ impl MailWorker {
                 Ok(())
             }
             Transport::Smtp(smtp) => {
-                let mail = self.compose(&notice, letter)?;
+                let mail = self.compose(message.id, &notice, letter)?;
                 smtp.send(mail).await.map(drop).map_err(|e| Failure {
                     reason: e.to_string(),
                     permanent: e.is_permanent(),
@@ -158,7 +160,10 @@ impl MailWorker {
         }
     }
 
-    fn compose(&self, notice: &Notice, letter: Letter) -> Result<Message, Failure> {
+    /// The mail of outbox message `id`. Its `Message-ID` is the outbox id at the sender's
+    /// domain: the same for every attempt, so that a mail delivered twice (an attempt that
+    /// timed out after the server took it) is one mail to the recipient's client.
+    fn compose(&self, id: Uuid, notice: &Notice, letter: Letter) -> Result<Message, Failure> {
         let address = notice
             .email
             .parse()
@@ -188,6 +193,7 @@ impl MailWorker {
             None => alternative,
         };
         Message::builder()
+            .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
             .from(self.from.clone())
             .to(Mailbox::new(Some(name.trim().to_string()), address))
             .subject(letter.subject)

@@ -630,7 +630,16 @@ async fn mails_wait_while_the_smtp_server_is_down_and_go_out_when_it_is_back() {
     assert_eq!(failed_attempt["status"], "pending");
 
     let sink = MailSink::start_on(port);
-    mail(&sink, "a.demir@example.org", "Bitte bestätigen").await;
+    let delivered = mail(&sink, "a.demir@example.org", "Bitte bestätigen").await;
+    // Every attempt was the same mail: its Message-ID is the outbox message's, at the
+    // sender's domain.
+    assert_eq!(
+        delivered.message_id,
+        format!(
+            "{}@ms.sachsen-anhalt.test",
+            failed_attempt["id"].as_str().unwrap()
+        )
+    );
     // The worker counts the mail once the SMTP server has accepted it: a moment after the
     // sink has it.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

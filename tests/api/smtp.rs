@@ -161,6 +161,8 @@ pub struct Mail {
     pub header_to: Vec<String>,
     pub cc_and_bcc: usize,
     pub subject: String,
+    /// The `Message-ID`, without its angle brackets.
+    pub message_id: String,
     pub text: String,
     pub html: String,
     /// `(filename, content type, content)` of each attachment.
@@ -185,6 +187,7 @@ impl Mail {
             header_to: addresses(message.to()),
             cc_and_bcc: addresses(message.cc()).len() + addresses(message.bcc()).len(),
             subject: message.subject().unwrap_or_default().to_string(),
+            message_id: message.message_id().unwrap_or_default().to_string(),
             text: message
                 .body_text(0)
                 .map(|t| t.to_string())
