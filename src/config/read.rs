@@ -188,14 +188,14 @@ pub(super) fn oidc(
                 Ok(crate::base::Role::Partner) => Err(invalid(
                     "OIDC_ROLE_MAP",
                     format!(
-                        "{pair:?}: provider roles map to admin or moderator only; a partner \
+                        "{pair:?}: provider roles map to admin, authority_admin or moderator only; a partner \
                          acts for an organisation and signs in as an API client"
                     ),
                 )),
                 Ok(role) if !theirs.trim().is_empty() => Ok((theirs.trim().to_string(), role)),
                 _ => Err(invalid(
                     "OIDC_ROLE_MAP",
-                    format!("{pair:?} is not provider-role=admin|moderator"),
+                    format!("{pair:?} is not provider-role=admin|authority_admin|moderator"),
                 )),
             }
         })
@@ -520,7 +520,12 @@ mod tests {
             oidc_with(&[("OIDC_ROLE_MAP", "beteiligung-admin=admin,traeger=partner")]).unwrap_err();
         assert_eq!(error.variable, "OIDC_ROLE_MAP");
         assert!(error.message.contains("\"traeger=partner\""), "{error}");
-        assert!(error.message.contains("admin or moderator only"), "{error}");
+        assert!(
+            error
+                .message
+                .contains("admin, authority_admin or moderator only"),
+            "{error}"
+        );
         let map = oidc_with(&[("OIDC_ROLE_MAP", "a=admin, m=moderator")])
             .unwrap()
             .map(|o| o.role_map);
