@@ -524,6 +524,7 @@ async fn an_authoritys_admin_answers_privacy_requests_for_its_own_data_only() {
         )
         .await;
     assert_eq!(registered.status(), 201);
+    let theirs_registered = registered.json::<Value>().await.unwrap()["id"].clone();
     let person = json!({"email": "m.schulz@caritas.example"});
     let exported = app
         .post("/api/v1/privacy/export", Some(&mettmann_admin), &person)
@@ -531,8 +532,8 @@ async fn an_authoritys_admin_answers_privacy_requests_for_its_own_data_only() {
     let exported: Value = exported.json().await.unwrap();
     assert_eq!(exported["registrations"].as_array().unwrap().len(), 1);
     assert_eq!(
-        exported["registrations"][0]["id"],
-        round_registration(&exported)
+        exported["registrations"][0]["id"], theirs_registered,
+        "its own registration, not the other authority's"
     );
     let erased = app
         .post("/api/v1/privacy/erasure", Some(&mettmann_admin), &person)
@@ -589,7 +590,39 @@ async fn an_authoritys_admin_answers_privacy_requests_for_its_own_data_only() {
     assert_eq!(all["controllers"].as_array().unwrap().len(), 2);
 }
 
-/// The id of the one registration of a privacy export.
-fn round_registration(exported: &Value) -> Value {
-    exported["registrations"][0]["id"].clone()
+/// `beteiligung token` with `args`, signed with the test app's secret.
+fn cli_token(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_beteiligung"))
+        .args(["token", "--subject", "k.schmidt"])
+        .args(args)
+        .env("JWT_SECRET", crate::helpers::SECRET)
+        .output()
+        .expect("run the CLI")
+}
+
+#[tokio::test]
+async fn the_cli_mints_staff_tokens_of_an_authority() {
+    let (s, _, _, theirs) = two_authorities().await;
+    let minted = cli_token(&["--role", "moderator", "--authority", METTMANN]);
+    assert!(minted.status.success(), "{minted:?}");
+    let token = String::from_utf8_lossy(&minted.stdout).trim().to_string();
+    let listed = s.app.get_json("/api/v1/consultations", Some(&token)).await;
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [theirs.as_str()]);
+    let unknown = cli_token(&["--role", "moderator", "--authority", "kreis-unbekannt"]);
+    let token = String::from_utf8_lossy(&unknown.stdout).trim().to_string();
+    assert_problem(
+        s.app.get("/api/v1/consultations", Some(&token)).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let admin_of_one = cli_token(&["--role", "admin", "--authority", METTMANN]);
+    assert!(!admin_of_one.status.success());
+    assert!(String::from_utf8_lossy(&admin_of_one.stderr).contains("--authority is only for"));
 }

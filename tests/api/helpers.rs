@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
 
 /// The PostgreSQL server the tests use (any database on it; tests create their own).
 fn server_url() -> String {

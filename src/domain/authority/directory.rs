@@ -158,6 +158,15 @@ pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<bool> {
     )
 }
 
+/// The first authority, which the migration that brought authorities made.
+async fn oldest(conn: &mut AsyncPgConnection) -> QueryResult<AuthorityRow> {
+    authorities::table
+        .select(AuthorityRow::as_select())
+        .order((authorities::created_at, authorities::id))
+        .first(conn)
+        .await
+}
+
 /// The id of the authority with `slug`, if there is one.
 pub async fn id_of_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Option<Uuid>> {
     authorities::table
@@ -166,19 +175,6 @@ pub async fn id_of_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult
         .first(conn)
         .await
         .optional()
-}
-
-/// The first authority, which the migration that brought authorities made.
-pub async fn oldest(conn: &mut AsyncPgConnection) -> QueryResult<AuthorityRow> {
-    authorities::table
-        .select(AuthorityRow::as_select())
-        .order((authorities::created_at, authorities::id))
-        .first(conn)
-        .await
-}
-
-pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-    authorities::table.count().get_result(conn).await
 }
 
 /// The one authority there is, when there is exactly one (a deployment for one authority

@@ -5,7 +5,6 @@ mod directory;
 mod wire;
 
 pub use directory::{
-    AuthorityRow, count, create, exists, find, id_of_slug, list, oldest, only_one, seed,
-    seed_as_first, update,
+    AuthorityRow, create, exists, find, id_of_slug, list, only_one, seed, seed_as_first, update,
 };
 pub use wire::{Authority, AuthorityKind, AuthorityPatch, NewAuthority};

@@ -1,6 +1,6 @@
 //! Webhooks for partner systems, by the Standard Webhooks specification: subscriptions,
 //! the events written to the outbox in the transaction of each change, and the delivery
-//! log. Delivery itself is `crate::delivery::webhook`.
+//! log. Delivery itself is the delivery layer's webhook worker.
 
 mod delivery;
 mod event;
