@@ -11,6 +11,7 @@ pub mod consultation;
 pub mod event;
 pub mod idempotency;
 pub mod import;
+pub mod language;
 pub mod notification;
 pub mod organisation;
 pub mod outbox;
