@@ -7,17 +7,13 @@ use unic_langid::LanguageIdentifier;
 
 crate::text_enum! {
     /// A language of mails and pages (ISO 639-1).
+    #[derive(Default)]
     Language {
+        #[default]
         De = "de",
         En = "en",
         Uk = "uk",
         Ar = "ar",
-    }
-}
-
-impl Default for Language {
-    fn default() -> Self {
-        Self::De
     }
 }
 
