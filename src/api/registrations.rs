@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::csv_cell::{self, Dialect};
 use super::idempotent::{self, Keys};
-use super::{access, export};
+use super::{access, export, language};
 use crate::api::guard::{Allowed, may};
 use crate::api::state::AppState;
 use crate::base::Caller;
@@ -52,12 +52,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// seats are left and nobody waits, else `waitlisted` with its position, with the
 /// `cancel_token` (shown once); the registrant is mailed the outcome (with the round as `.ics`
 /// when confirmed). Webhook subscriptions of admins and of the registering organisation hear
-/// `registration.status_changed`. Accepts `Idempotency-Key` (a UUID); a replay carries
+/// `registration.status_changed`. Mails and pages are in `language`, else in the language
+/// `Accept-Language` asks for (de, en, uk, ar), else German. Accepts `Idempotency-Key` (a UUID); a replay carries
 /// `Idempotent-Replayed: true`. Rate-limited per client address without a token
 /// (`RATE_LIMIT_SENSITIVE`).
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path, description = "round id"),
-           ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400 or 422 refusal of the request itself)")),
+           ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400 or 422 refusal of the request itself)"),
+           ("Accept-Language" = Option<String>, Header, description = "the registrant's language when the body names none, e.g. `uk-UA,uk;q=0.9`; others than de, en, uk, ar mean German")),
     request_body = NewRegistration, responses(
     (status = 201, body = CreatedRegistration, headers(("Location" = String))),
     (status = 400, description = "malformed body or id; an `Idempotency-Key` that is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -76,8 +78,9 @@ pub async fn register(
     id: web::Path<Uuid>,
     body: Json<NewRegistration>,
 ) -> AppResult<HttpResponse> {
-    let body = body.into_inner();
+    let mut body = body.into_inner();
     let key = idempotent::key(&req, &caller, "registration.create", Keys::Uuid, &body)?;
+    body.language = body.language.or_else(|| language::requested(&req));
     let mut conn = state.conn().await?;
     let outcome = registration::register(
         &mut conn,

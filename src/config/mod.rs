@@ -21,8 +21,10 @@
 //! | `TRUSTED_PROXIES` | — (none) | comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For` names the client |
 //! | `SMTP_URL` | — (mails stay in the outbox) | `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS), `smtps://user:password@host:465` (implicit TLS) |
 //! | `MAIL_FROM` | `Beteiligung <beteiligung@localhost>` | sender of every mail |
-//! | `REGISTRATION_CONFIRM_URL` | `http://localhost:8080/anmeldung/bestaetigen?token={token}` | link in the please-confirm mail, a page of the front end that posts the token to `/api/v1/registrations/confirm` |
-//! | `REGISTRATION_CANCEL_URL` | `http://localhost:8080/anmeldung/{id}/stornieren?token={token}` | cancel link in mails; the page sends `DELETE /api/v1/registrations/{id}` with `X-Cancel-Token` |
+//! | `MAIL_SIGNATURE` | — (the language's „Ihr Team der Beteiligung“) | lines under the closing of every mail, e.g. `Ministerium für Arbeit, Soziales und Integration\nTurmschanzenstraße 25, 39114 Magdeburg` (`\n`: new line) |
+//! | `PUBLIC_BASE_URL` | `http://localhost:` + the port of `BIND_ADDR` | where people reach the service, for links to its own pages |
+//! | `REGISTRATION_CONFIRM_URL` | `{PUBLIC_BASE_URL}/anmeldung/bestaetigen?token={token}` | link in the please-confirm mail: the service's own page (GET shows, its form's POST confirms), or a page of the ministry's front end that posts the token to `/api/v1/registrations/confirm` |
+//! | `REGISTRATION_CANCEL_URL` | `{PUBLIC_BASE_URL}/anmeldung/{id}/stornieren?token={token}` | cancel link in mails: the service's own page, or a front end's that sends `DELETE /api/v1/registrations/{id}` with `X-Cancel-Token` |
 //! | `REGISTRATION_CONFIRM_TTL` | `24h` | how long a confirmation link is valid; unconfirmed registrations are deleted after |
 //! | `OUTBOX_POLL_INTERVAL` | `1s` | how often each replica looks for due mails and webhook deliveries |
 //! | `MAIL_RETRY_DELAY` | `30s` | wait after the first failed delivery; doubles per attempt (±20 %), at most 1 h |

@@ -27,6 +27,7 @@ impl Config {
             return Err(invalid("BIND_ADDR", "must be host:port, e.g. 0.0.0.0:8080"));
         }
         let jwt = jwt(&var, missing_secret)?;
+        let mail = mail(&var, &bind_addr)?;
         let db_pool_size = number(&var, "DB_POOL_SIZE", 10, 1..=1000)?;
         let http_workers = number(
             &var,
@@ -51,7 +52,7 @@ impl Config {
                 token: rate(&var, "RATE_LIMIT_TOKEN", "1200/min")?,
             },
             trusted_proxies: proxies(&var)?,
-            mail: mail(&var)?,
+            mail,
             maintenance_interval: duration(&var, "MAINTENANCE_INTERVAL", "1m")?,
             retention_interval: duration(&var, "RETENTION_INTERVAL", "1h")?,
             privacy_notice_version: notice_version(&var)?,
@@ -292,7 +293,53 @@ pub(super) fn notice_version(
     }
 }
 
-pub(super) fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, ConfigError> {
+/// Where the service is reached from outside, for the links in mails to its own pages:
+/// `PUBLIC_BASE_URL`, else `http://localhost` at the port it listens on.
+fn public_base_url(
+    var: &impl Fn(&str) -> Option<String>,
+    bind_addr: &str,
+) -> Result<String, ConfigError> {
+    match var("PUBLIC_BASE_URL").filter(|url| !url.trim().is_empty()) {
+        Some(url) => match url::Url::parse(&url) {
+            Ok(parsed)
+                if matches!(parsed.scheme(), "http" | "https") && parsed.query().is_none() =>
+            {
+                Ok(url.trim_end_matches('/').to_string())
+            }
+            _ => Err(invalid(
+                "PUBLIC_BASE_URL",
+                "must be an http(s) URL without query, e.g. https://beteiligung.sachsen-anhalt.de",
+            )),
+        },
+        None => {
+            let port = bind_addr
+                .parse::<std::net::SocketAddr>()
+                .map_or(8080, |addr| addr.port());
+            Ok(format!("http://localhost:{port}"))
+        }
+    }
+}
+
+/// `MAIL_SIGNATURE`: lines under the closing of every mail (`\n` starts a new line).
+fn signature(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(text) = var("MAIL_SIGNATURE").filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let text = text.replace("\\n", "\n");
+    if text.chars().count() > 500 || text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(
+            "MAIL_SIGNATURE",
+            "must be at most 500 characters of text (lines separated by \\n)",
+        ));
+    }
+    Ok(Some(text.trim().to_string()))
+}
+
+pub(super) fn mail(
+    var: &impl Fn(&str) -> Option<String>,
+    bind_addr: &str,
+) -> Result<MailConfig, ConfigError> {
+    let base = public_base_url(var, bind_addr)?;
     let smtp_url = match var("SMTP_URL").filter(|url| !url.trim().is_empty()) {
         Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url),
         Some(_) => {
@@ -333,12 +380,12 @@ pub(super) fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, 
         links: MailLinks {
             confirm: template(
                 "REGISTRATION_CONFIRM_URL",
-                "http://localhost:8080/anmeldung/bestaetigen?token={token}",
+                &format!("{base}/anmeldung/bestaetigen?token={{token}}"),
                 &["{token}"],
             )?,
             cancel: template(
                 "REGISTRATION_CANCEL_URL",
-                "http://localhost:8080/anmeldung/{id}/stornieren?token={token}",
+                &format!("{base}/anmeldung/{{id}}/stornieren?token={{token}}"),
                 &["{id}", "{token}"],
             )?,
         },
@@ -350,6 +397,7 @@ pub(super) fn mail(var: &impl Fn(&str) -> Option<String>) -> Result<MailConfig, 
         poll_interval: duration(var, "OUTBOX_POLL_INTERVAL", "1s")?,
         retry_delay: duration(var, "MAIL_RETRY_DELAY", "30s")?,
         max_attempts: u32::try_from(max_attempts).unwrap_or(12),
+        signature: signature(var)?,
         log_without_smtp: false,
     })
 }

@@ -59,6 +59,8 @@ pub struct MailConfig {
     pub poll_interval: Duration,
     pub retry_delay: Duration,
     pub max_attempts: u32,
+    /// `MAIL_SIGNATURE`: the lines under the closing of every mail.
+    pub signature: Option<String>,
     /// Demo mode: without SMTP, write mails to the log (and mark them sent).
     pub log_without_smtp: bool,
 }

@@ -126,6 +126,7 @@ diesel::table! {
         consented_at -> Nullable<Timestamptz>,
         anonymised_at -> Nullable<Timestamptz>,
         authority_id -> Uuid,
+        language -> Text,
     }
 }
 

@@ -1,5 +1,5 @@
-//! The mail worker: claims due mails from the outbox, writes each notice as a German letter
-//! and sends it over SMTP (lettre: plain, STARTTLS or implicit TLS, as `SMTP_URL` says).
+//! The mail worker: claims due mails from the outbox, writes each notice as a letter in the
+//! registrant's language, from the authority running the consultation, and sends it over SMTP (lettre: plain, STARTTLS or implicit TLS, as `SMTP_URL` says).
 //!
 //! A mail the SMTP server refuses permanently (5xx), or one that cannot be written at all,
 //! is marked `failed` at once; any other failure is retried with exponential backoff and
@@ -18,8 +18,9 @@ use uuid::Uuid;
 use super::DeliveryMetrics;
 use crate::config::MailConfig;
 use crate::db::Pool;
+use crate::domain::authority;
 use crate::domain::notification::Notice;
-use crate::domain::notification::letter::{self, Letter, Links, Organizer};
+use crate::domain::notification::letter::{self, Letter, Letterhead, Links, Organizer};
 use crate::domain::outbox::{self, Channel, Claimed};
 
 /// Mails claimed at a time: one, so that a slow server cannot hold a batch past its lease.
@@ -40,8 +41,7 @@ pub struct MailWorker {
     pool: Pool,
     transport: Transport,
     from: Mailbox,
-    links: Links,
-    organizer: Organizer,
+    letterhead: Letterhead,
     poll_interval: Duration,
     retry_delay: Duration,
     max_attempts: u32,
@@ -85,19 +85,17 @@ impl MailWorker {
             .from
             .parse()
             .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
-        let organizer = Organizer {
-            name: from.name.clone(),
-            email: from.email.to_string(),
-        };
         Ok(Some(Self {
             pool,
             transport,
             from,
-            links: letter::Links {
-                confirm: config.links.confirm.clone(),
-                cancel: config.links.cancel.clone(),
+            letterhead: Letterhead {
+                links: Links {
+                    confirm: config.links.confirm.clone(),
+                    cancel: config.links.cancel.clone(),
+                },
+                signature: config.signature.clone(),
             },
-            organizer,
             poll_interval: config.poll_interval,
             retry_delay: config.retry_delay,
             max_attempts: config.max_attempts,
@@ -139,7 +137,8 @@ impl MailWorker {
             .clone()
             .and_then(|payload| serde_json::from_value(payload).ok())
             .ok_or_else(|| Failure::permanent("the outbox row holds no readable notice"))?;
-        let letter = letter::write(&notice, &self.links, &self.organizer);
+        let organizer = self.organizer(&notice).await?;
+        let letter = letter::write(&notice, &self.letterhead, &organizer);
         match &self.transport {
             Transport::Log => {
                 log::info!(
@@ -151,7 +150,7 @@ impl MailWorker {
                 Ok(())
             }
             Transport::Smtp(smtp) => {
-                let mail = self.compose(message.id, &notice, letter)?;
+                let mail = self.compose(message.id, &notice, &organizer, letter)?;
                 smtp.send(mail).await.map(drop).map_err(|e| Failure {
                     reason: e.to_string(),
                     permanent: e.is_permanent(),
@@ -160,10 +159,45 @@ impl MailWorker {
         }
     }
 
+    /// Who writes: the authority running the round's consultation, by name, answering at its
+    /// contact address; the deployment's `MAIL_FROM` where the authority names none.
+    async fn organizer(&self, notice: &Notice) -> Result<Organizer, Failure> {
+        let authority = {
+            let mut conn = self.pool.get().await.map_err(|e| Failure {
+                reason: e.to_string(),
+                permanent: false,
+            })?;
+            authority::of_round(&mut conn, notice.round.id)
+                .await
+                .map_err(|e| Failure {
+                    reason: e.to_string(),
+                    permanent: false,
+                })?
+        };
+        Ok(match authority {
+            Some(authority) => Organizer {
+                email: authority
+                    .contact_email
+                    .unwrap_or_else(|| self.from.email.to_string()),
+                name: Some(authority.name),
+            },
+            None => Organizer {
+                name: self.from.name.clone(),
+                email: self.from.email.to_string(),
+            },
+        })
+    }
+
     /// The mail of outbox message `id`. Its `Message-ID` is the outbox id at the sender's
     /// domain: the same for every attempt, so that a mail delivered twice (an attempt that
     /// timed out after the server took it) is one mail to the recipient's client.
-    fn compose(&self, id: Uuid, notice: &Notice, letter: Letter) -> Result<Message, Failure> {
+    fn compose(
+        &self,
+        id: Uuid,
+        notice: &Notice,
+        organizer: &Organizer,
+        letter: Letter,
+    ) -> Result<Message, Failure> {
         let address = notice
             .email
             .parse()
@@ -192,9 +226,21 @@ impl MailWorker {
             }
             None => alternative,
         };
-        Message::builder()
+        // The authority's name on the deployment's address (which the mail server may send
+        // for); replies go to the authority.
+        let from = Mailbox::new(
+            organizer.name.clone().or_else(|| self.from.name.clone()),
+            self.from.email.clone(),
+        );
+        let mut builder = Message::builder()
             .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
-            .from(self.from.clone())
+            .from(from);
+        if let Ok(reply_to) = organizer.email.parse::<lettre::Address>()
+            && reply_to != self.from.email
+        {
+            builder = builder.reply_to(Mailbox::new(organizer.name.clone(), reply_to));
+        }
+        builder
             .to(Mailbox::new(Some(name.trim().to_string()), address))
             .subject(letter.subject)
             .multipart(body)

@@ -4,6 +4,7 @@
 //! a workshop that is open for registration and submissions now, so that a partner's
 //! integration test can register and submit against a fresh container.
 
+use crate::domain::language::Language;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::{Uuid, uuid};
@@ -145,6 +146,7 @@ fn registration_row(
         confirm_expires_at: None,
         privacy_notice_version: None,
         consented_at: None,
+        language: Language::De,
     }
 }
 

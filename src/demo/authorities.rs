@@ -4,6 +4,7 @@
 //! 23 September 2015, more than 130 participants) and the Kreis Mettmann (a network meeting
 //! of the Kreisintegrationszentrum on integration into work and training, open now).
 
+use crate::domain::language::Language;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::{Uuid, uuid};
@@ -248,6 +249,7 @@ fn attendee(n: usize, now: DateTime<Utc>) -> RegistrationRow {
         confirm_expires_at: None,
         privacy_notice_version: None,
         consented_at: None,
+        language: Language::De,
     }
 }
 

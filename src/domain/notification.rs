@@ -1,11 +1,13 @@
 //! What registrants are told, and when. A notice is written to the outbox in the
-//! transaction of the change it reports; the mail worker turns it into a German letter
+//! transaction of the change it reports; the mail worker turns it into a letter in the
+//! registrant's language
 //! ([`letter`]) when it sends it, so links follow the configured templates.
 
+pub mod invitation;
 pub mod letter;
 pub mod notice;
 
-pub use notice::{Notice, NoticeKind, RoundFacts};
+pub use notice::{Addressee, Notice, NoticeKind, RoundFacts};
 
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;

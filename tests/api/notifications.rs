@@ -83,6 +83,13 @@ async fn mail(sink: &MailSink, address: &str, subject: &str) -> Mail {
     }
 }
 
+/// An instant as the invitation states it: local time in Europe/Berlin, with its zone.
+fn berlin(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Berlin)
+        .format("Europe/Berlin %Y%m%dT%H%M%S")
+        .to_string()
+}
+
 fn property<'a>(event: &'a [(String, String)], name: &str) -> &'a str {
     event
         .iter()
@@ -147,11 +154,10 @@ async fn an_anonymous_registrant_confirms_by_mail_and_cancels_with_the_mailed_li
     let starts = chrono::DateTime::parse_from_rfc3339(round["starts_at"].as_str().unwrap())
         .unwrap()
         .with_timezone(&chrono::Utc);
-    assert_eq!(
-        property(&event, "DTSTART"),
-        starts.format("%Y%m%dT%H%M%SZ").to_string()
-    );
+    assert_eq!(property(&event, "DTSTART"), berlin(starts));
     assert_eq!(property(&event, "SUMMARY"), "Regionalkonferenz Halle");
+    assert!(property(&event, "DESCRIPTION").contains("Regionalkonferenz Halle"));
+    assert_eq!(property(&event, "URL"), welcome.link(CANCEL_LINK));
     assert!(property(&event, "LOCATION").contains("Halle (Saale)"));
     let cancel_link = welcome.link(CANCEL_LINK);
     assert!(cancel_link.contains(&id(&created)), "{cancel_link}");
@@ -485,14 +491,8 @@ async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() 
     for email in ["a.demir@example.org", "j.krueger@example.org"] {
         let changed = mail(&sink, email, "Geänderter Termin").await;
         let event = changed.calendar_event();
-        assert_eq!(
-            property(&event, "DTSTART"),
-            starts.format("%Y%m%dT%H%M%SZ").to_string()
-        );
-        assert_eq!(
-            property(&event, "DTEND"),
-            ends.format("%Y%m%dT%H%M%SZ").to_string()
-        );
+        assert_eq!(property(&event, "DTSTART"), berlin(starts));
+        assert_eq!(property(&event, "DTEND"), berlin(ends));
         assert_eq!(property(&event, "STATUS"), "CONFIRMED");
         assert_eq!(
             property(&event, "ORGANIZER"),

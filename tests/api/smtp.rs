@@ -244,11 +244,27 @@ impl Mail {
             .next()
             .expect("a calendar")
             .expect("a parseable calendar");
+        // Local times refer to the zone the calendar defines.
+        assert!(
+            calendar.timezones.iter().any(|zone| zone
+                .properties
+                .iter()
+                .any(|p| p.name == "TZID" && p.value.as_deref() == Some("Europe/Berlin"))),
+            "no VTIMEZONE Europe/Berlin in {ics}"
+        );
         let event = calendar.events.first().expect("an event");
         event
             .properties
             .iter()
-            .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
+            .map(|p| {
+                let tzid = p.params.iter().flatten().find(|(name, _)| name == "TZID");
+                let value = p.value.clone().unwrap_or_default();
+                match tzid {
+                    // DTSTART;TZID=Europe/Berlin:20191008T100000 reads as "Europe/Berlin 20191008T100000".
+                    Some((_, zone)) => (p.name.clone(), format!("{} {value}", zone.join(","))),
+                    None => (p.name.clone(), value),
+                }
+            })
             .collect()
     }
 }

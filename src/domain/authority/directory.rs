@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::wire::{Authority, AuthorityKind, AuthorityPatch, NewAuthority};
-use crate::db::schema::authorities;
+use crate::db::schema::{authorities, rounds};
 use crate::domain::page::Keyset;
 use crate::domain::precondition::{self, Precondition};
 use crate::domain::validate::Violations;
@@ -156,6 +156,21 @@ pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<bool> {
             .get_result(conn)
             .await?,
     )
+}
+
+/// The authority running the round's consultation: it organises the event and answers
+/// the registrant's questions.
+pub async fn of_round(
+    conn: &mut AsyncPgConnection,
+    round_id: Uuid,
+) -> QueryResult<Option<AuthorityRow>> {
+    authorities::table
+        .inner_join(rounds::table.on(rounds::authority_id.eq(authorities::id)))
+        .filter(rounds::id.eq(round_id))
+        .select(AuthorityRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// The first authority, which the migration that brought authorities made.

@@ -5,6 +5,7 @@ mod directory;
 mod wire;
 
 pub use directory::{
-    AuthorityRow, create, exists, find, id_of_slug, list, only_one, seed, seed_as_first, update,
+    AuthorityRow, create, exists, find, id_of_slug, list, of_round, only_one, seed, seed_as_first,
+    update,
 };
 pub use wire::{Authority, AuthorityKind, AuthorityPatch, NewAuthority};

@@ -1,16 +1,18 @@
-//! The German letters written for notices: one text, rendered as plain text and as HTML,
-//! and the round as an iCalendar (RFC 5545) attachment where it helps.
+//! The letters written for notices, in the registrant's language: one text, rendered as
+//! plain text and as an accessible HTML page (askama), with the round as an iCalendar
+//! attachment ([`invitation`](super::invitation)) where it helps.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Berlin;
-use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
+use askama::Template;
+use chrono::Utc;
 
+use super::invitation;
 use super::notice::{Notice, NoticeKind, RoundFacts};
 use crate::domain::round::wire::Venue;
+use crate::domain::texts::Texts;
 use Block::{Link, Paragraph};
 
 /// Where the links in mails point: templates with `{token}` (and `{id}` for cancelling),
-/// pages of the ministry's front end.
+/// the service's own pages unless the ministry has a front end of its own.
 #[derive(Debug, Clone)]
 pub struct Links {
     pub confirm: String,
@@ -18,23 +20,32 @@ pub struct Links {
 }
 
 impl Links {
-    fn confirm(&self, token: &str) -> String {
+    pub fn confirm(&self, token: &str) -> String {
         self.confirm.replace("{token}", token)
     }
 
-    fn cancel(&self, id: uuid::Uuid, token: &str) -> String {
+    pub fn cancel(&self, id: uuid::Uuid, token: &str) -> String {
         self.cancel
             .replace("{id}", &id.to_string())
             .replace("{token}", token)
     }
 }
 
-/// Who sends the mails, named in the `.ics` as ORGANIZER (RFC 5546 requires one for
-/// PUBLISH and CANCEL): the ministry, by the mail's From.
+/// Who sends the mails: the authority running the consultation, named in the `.ics` as
+/// ORGANIZER (RFC 5546 requires one for PUBLISH and CANCEL).
 #[derive(Debug, Clone)]
 pub struct Organizer {
     pub name: Option<String>,
     pub email: String,
+}
+
+/// What every letter of this deployment shares.
+#[derive(Debug, Clone)]
+pub struct Letterhead {
+    pub links: Links,
+    /// `MAIL_SIGNATURE`: the lines under the closing, the same in every language (a
+    /// ministry signs with its name); without it, the words of the language.
+    pub signature: Option<String>,
 }
 
 /// A letter ready to be put into a mail.
@@ -48,19 +59,35 @@ pub struct Letter {
 }
 
 /// A piece of a letter.
-enum Block {
+pub enum Block {
     Paragraph(String),
-    Link { label: &'static str, url: String },
+    Link { label: String, url: String },
 }
 
-pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
+/// The HTML mail: a complete page with language, direction and title.
+#[derive(Template)]
+#[template(path = "mail/letter.html")]
+struct HtmlLetter<'a> {
+    language: &'a str,
+    direction: &'a str,
+    subject: &'a str,
+    blocks: &'a [Block],
+}
+
+pub fn write(notice: &Notice, letterhead: &Letterhead, organizer: &Organizer) -> Letter {
+    let texts = Texts::of(notice.language);
     let round = &notice.round;
     let draft = Draft {
         notice,
-        links,
+        letterhead,
         organizer,
+        texts,
         title: &round.title,
-        when_where: format!("{}{}", when(round), place(round)),
+        when_where: format!(
+            "{}{}",
+            texts.period(round.starts_at, round.ends_at),
+            place(round)
+        ),
     };
     let (subject, mut blocks, calendar) = match notice.kind {
         NoticeKind::PleaseConfirm => draft.please_confirm(),
@@ -71,14 +98,28 @@ pub fn write(notice: &Notice, links: &Links, organizer: &Organizer) -> Letter {
         NoticeKind::RoundChanged => draft.round_changed(),
         NoticeKind::RoundCancelled => draft.round_cancelled(),
     };
-    blocks.insert(0, Paragraph(format!("Guten Tag {},", notice.name)));
-    blocks.push(Paragraph(
-        "Mit freundlichen Grüßen\nIhr Team der Beteiligung".to_string(),
-    ));
+    blocks.insert(
+        0,
+        Paragraph(texts.with("greeting", &[("name", notice.name.as_str().into())])),
+    );
+    let signature = letterhead
+        .signature
+        .clone()
+        .unwrap_or_else(|| texts.get("signature"));
+    blocks.push(Paragraph(format!("{}\n{signature}", texts.get("closing"))));
+    let html = HtmlLetter {
+        language: notice.language.as_str(),
+        direction: notice.language.direction(),
+        subject: &subject,
+        blocks: &blocks,
+    }
+    .render()
+    // Rendering writes into a string and escapes; it fails only on a formatter error.
+    .unwrap_or_default();
     Letter {
-        subject,
         text: text(&blocks),
-        html: html(&blocks),
+        html,
+        subject,
         calendar,
     }
 }
@@ -89,133 +130,143 @@ type Body = (String, Vec<Block>, Option<String>);
 /// What the letter for one notice draws on.
 struct Draft<'a> {
     notice: &'a Notice,
-    links: &'a Links,
+    letterhead: &'a Letterhead,
     organizer: &'a Organizer,
+    texts: Texts,
     title: &'a str,
     when_where: String,
 }
 
 impl Draft<'_> {
+    fn say(&self, id: &str) -> String {
+        self.texts.get(id)
+    }
+
+    /// A message about the round: its title and when and where.
+    fn about(&self, id: &str) -> String {
+        self.texts.with(
+            id,
+            &[
+                ("title", self.title.into()),
+                ("when", self.when_where.as_str().into()),
+            ],
+        )
+    }
+
+    fn subject(&self, id: &str) -> String {
+        self.texts.with(id, &[("title", self.title.into())])
+    }
+
+    fn with_position(&self, id: &str, position: i64) -> String {
+        self.texts.with(
+            id,
+            &[
+                ("title", self.title.into()),
+                ("when", self.when_where.as_str().into()),
+                ("position", position.into()),
+            ],
+        )
+    }
+
+    /// The cancel link, when the notice hands out the cancel token.
+    fn cancel_url(&self) -> Option<String> {
+        self.notice.cancel_token.as_deref().map(|token| {
+            self.letterhead
+                .links
+                .cancel(self.notice.registration_id, token)
+        })
+    }
+
+    fn cancel_link(&self, label: &str) -> Option<Block> {
+        self.cancel_url().map(|url| Link {
+            label: self.say(label),
+            url,
+        })
+    }
+
     /// The round for calendar programs.
     fn event(&self) -> Option<String> {
-        Some(calendar(
+        let description = self
+            .texts
+            .with("calendar-description", &[("title", self.title.into())]);
+        Some(invitation::calendar(
             &self.notice.round,
             &self.notice.email,
             self.organizer,
+            invitation::Details {
+                summary: self.title,
+                description: &description,
+                url: self.cancel_url(),
+                language: self.notice.language,
+            },
         ))
-    }
-
-    /// The link to cancel, when the notice hands out the cancel token.
-    fn cancel_link(&self, label: &'static str) -> Option<Block> {
-        self.notice.cancel_token.as_deref().map(|token| Link {
-            label,
-            url: self.links.cancel(self.notice.registration_id, token),
-        })
     }
 
     /// The please-confirm mail, with the confirmation link.
     fn please_confirm(&self) -> Body {
-        let title = self.title;
-        let when_where = &self.when_where;
-        (
-            format!("Bitte bestätigen Sie Ihre Anmeldung: {title}"),
-            vec![
-                Paragraph(format!(
-                    "vielen Dank für Ihre Anmeldung zu „{title}“ ({when_where})."
-                )),
-                Paragraph(format!(
-                    "Bitte bestätigen Sie Ihre Anmeldung{} über diesen Link. Erst mit der \
-                     Bestätigung erhalten Sie einen Platz, oder einen Platz auf der Warteliste, \
-                     wenn alle Plätze vergeben sind. Ohne Bestätigung löschen wir die Anmeldung \
-                     mit Ihren Angaben.",
-                    self.notice
-                        .confirm_expires_at
-                        .map(|at| format!(" bis {}", local(at)))
-                        .unwrap_or_default()
-                )),
-                Link {
-                    label: "Anmeldung bestätigen",
-                    url: self
-                        .links
-                        .confirm(self.notice.confirm_token.as_deref().unwrap_or_default()),
-                },
-                Paragraph(
-                    "Wenn Sie sich nicht angemeldet haben, brauchen Sie nichts zu tun.".to_string(),
-                ),
-            ],
-            None,
-        )
+        let mut blocks = vec![
+            Paragraph(self.about("please-confirm-thanks")),
+            Paragraph(self.say("please-confirm-ask")),
+        ];
+        if let Some(expires) = self.notice.confirm_expires_at {
+            let hours = (expires - Utc::now()).num_minutes().div_euclid(60).max(0);
+            let deadline = format!("{}, {}", self.texts.date(expires), self.texts.time(expires));
+            blocks.push(Paragraph(self.texts.with(
+                "please-confirm-deadline",
+                &[("deadline", deadline.into()), ("hours", hours.into())],
+            )));
+        }
+        blocks.push(Link {
+            label: self.say("please-confirm-link"),
+            url: self
+                .letterhead
+                .links
+                .confirm(self.notice.confirm_token.as_deref().unwrap_or_default()),
+        });
+        blocks.push(Paragraph(self.say("please-confirm-not-you")));
+        (self.subject("please-confirm-subject"), blocks, None)
     }
 
     /// A seat is the registrant's, with the round for the calendar.
     fn confirmed(&self) -> Body {
-        let title = self.title;
-        let when_where = &self.when_where;
+        let blocks = vec![
+            Paragraph(self.about("confirmed-seat")),
+            Paragraph(self.say("confirmed-calendar")),
+        ];
         (
-            format!("Ihre Anmeldung ist bestätigt: {title}"),
-            vec![
-                Paragraph(format!(
-                    "Ihre Anmeldung zu „{title}“ ist bestätigt: Ein Platz ist für Sie \
-                     reserviert ({when_where})."
-                )),
-                Paragraph(
-                    "Den Termin für Ihren Kalender finden Sie im Anhang. Wenn Sie nicht \
-                     teilnehmen können, melden Sie sich bitte ab, damit Ihr Platz an die \
-                     Warteliste geht."
-                        .to_string(),
-                ),
-            ]
-            .into_iter()
-            .chain(self.cancel_link("Anmeldung stornieren"))
-            .collect(),
+            self.subject("confirmed-subject"),
+            blocks
+                .into_iter()
+                .chain(self.cancel_link("cancel-link"))
+                .collect(),
             self.event(),
         )
     }
 
     /// All seats are taken; the registrant waits.
     fn waitlisted(&self) -> Body {
-        let title = self.title;
-        let when_where = &self.when_where;
+        let position = self.notice.waitlist_position.unwrap_or_default();
+        let blocks = vec![
+            Paragraph(self.with_position("waitlisted-position", position)),
+            Paragraph(self.say("waitlisted-promise")),
+        ];
         (
-            format!("Sie stehen auf der Warteliste: {title}"),
-            vec![
-                Paragraph(format!(
-                    "alle Plätze für „{title}“ ({when_where}) sind vergeben. Sie stehen auf \
-                     der Warteliste{}.",
-                    self.notice
-                        .waitlist_position
-                        .map(|p| format!(" an Position {p}"))
-                        .unwrap_or_default()
-                )),
-                Paragraph(
-                    "Sobald ein Platz frei wird, rücken Sie automatisch nach, und wir \
-                     schreiben Ihnen."
-                        .to_string(),
-                ),
-            ]
-            .into_iter()
-            .chain(self.cancel_link("Von der Warteliste abmelden"))
-            .collect(),
+            self.subject("waitlisted-subject"),
+            blocks
+                .into_iter()
+                .chain(self.cancel_link("waitlist-leave-link"))
+                .collect(),
             None,
         )
     }
 
     /// A seat became free and went to the registrant.
     fn promoted(&self) -> Body {
-        let title = self.title;
-        let when_where = &self.when_where;
         (
-            format!("Ein Platz ist frei geworden: {title}"),
+            self.subject("promoted-subject"),
             vec![
-                Paragraph(format!(
-                    "gute Nachricht: Für „{title}“ ({when_where}) ist ein Platz frei geworden, \
-                     und Sie sind von der Warteliste nachgerückt. Ihre Teilnahme ist bestätigt."
-                )),
-                Paragraph(
-                    "Den Termin für Ihren Kalender finden Sie im Anhang. Zum Abmelden nutzen \
-                     Sie bitte den Link aus unserer ersten E-Mail."
-                        .to_string(),
-                ),
+                Paragraph(self.about("promoted-seat")),
+                Paragraph(self.say("promoted-calendar")),
             ],
             self.event(),
         )
@@ -223,66 +274,45 @@ impl Draft<'_> {
 
     /// The registration is cancelled.
     fn cancelled(&self) -> Body {
-        let title = self.title;
-        let when_where = &self.when_where;
         (
-            format!("Ihre Anmeldung ist storniert: {title}"),
-            vec![Paragraph(format!(
-                "Ihre Anmeldung zu „{title}“ ({when_where}) ist storniert. Sie können sich \
-                 jederzeit neu anmelden, solange die Anmeldung offen ist."
-            ))],
+            self.subject("cancelled-subject"),
+            vec![Paragraph(self.about("cancelled-body"))],
             None,
         )
     }
 
     /// The round moved in time or place.
     fn round_changed(&self) -> Body {
-        let title = self.title;
-        let when_where = &self.when_where;
+        let second = match self.notice.waitlist_position {
+            Some(position) => self.with_position("round-changed-waitlist", position),
+            None => self.say("round-changed-calendar"),
+        };
         (
-            format!("Geänderter Termin: {title}"),
+            self.subject("round-changed-subject"),
             vec![
-                Paragraph(format!(
-                    "die Veranstaltung „{title}“, zu der Sie angemeldet sind, hat sich \
-                     geändert. Sie findet jetzt so statt: {when_where}."
-                )),
-                Paragraph(match self.notice.waitlist_position {
-                    Some(position) => format!(
-                        "Sie stehen weiterhin auf der Warteliste an Position {position}. \
-                         Den Termin für Ihren Kalender senden wir Ihnen, sobald ein Platz \
-                         für Sie frei wird."
-                    ),
-                    None => "Der Termin im Anhang ersetzt den bisherigen in Ihrem Kalender. \
-                             Ihre Anmeldung bleibt bestehen."
-                        .to_string(),
-                }),
+                Paragraph(self.about("round-changed-body")),
+                Paragraph(second),
             ],
-            // Waitlisted registrants hold no seat and never got the round into their calendar.
-            if self.notice.waitlist_position.is_some() {
-                None
-            } else {
-                self.event()
-            },
+            self.event_for_seat_holders(),
         )
     }
 
     /// The round will not take place.
     fn round_cancelled(&self) -> Body {
-        let title = self.title;
-        let when_where = &self.when_where;
         (
-            format!("Abgesagt: {title}"),
-            vec![Paragraph(format!(
-                "die Veranstaltung „{title}“ ({when_where}) ist leider abgesagt. Ihre \
-                 Anmeldung ist damit hinfällig; wir informieren Sie, wenn es einen neuen \
-                 Termin gibt."
-            ))],
-            if self.notice.waitlist_position.is_some() {
-                None
-            } else {
-                self.event()
-            },
+            self.subject("round-cancelled-subject"),
+            vec![Paragraph(self.about("round-cancelled-body"))],
+            self.event_for_seat_holders(),
         )
+    }
+
+    /// Waitlisted registrants hold no seat and never got the round into their calendar.
+    fn event_for_seat_holders(&self) -> Option<String> {
+        if self.notice.waitlist_position.is_some() {
+            None
+        } else {
+            self.event()
+        }
     }
 }
 
@@ -298,52 +328,6 @@ fn text(blocks: &[Block]) -> String {
         + "\n"
 }
 
-fn html(blocks: &[Block]) -> String {
-    use html_escape::{encode_double_quoted_attribute, encode_text};
-    let body: String = blocks
-        .iter()
-        .map(|block| match block {
-            Paragraph(p) => format!("<p>{}</p>\n", encode_text(p).replace('\n', "<br>")),
-            Link { label, url } => format!(
-                "<p><a href=\"{}\">{}</a></p>\n",
-                encode_double_quoted_attribute(url),
-                encode_text(label)
-            ),
-        })
-        .collect();
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"de\"><head><meta charset=\"utf-8\"></head><body>\n{body}</body></html>\n"
-    )
-}
-
-/// A time as people in Saxony-Anhalt read it: `12.09.2019, 10:00 Uhr`.
-fn local(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Berlin)
-        .format("%d.%m.%Y, %H:%M Uhr")
-        .to_string()
-}
-
-fn when(round: &RoundFacts) -> String {
-    let (starts, ends) = (
-        round.starts_at.with_timezone(&Berlin),
-        round.ends_at.with_timezone(&Berlin),
-    );
-    if starts.date_naive() == ends.date_naive() {
-        format!(
-            "am {} von {} bis {} Uhr",
-            starts.format("%d.%m.%Y"),
-            starts.format("%H:%M"),
-            ends.format("%H:%M")
-        )
-    } else {
-        format!(
-            "vom {} bis {}",
-            local(round.starts_at),
-            local(round.ends_at)
-        )
-    }
-}
-
 fn place(round: &RoundFacts) -> String {
     round
         .venue
@@ -352,7 +336,8 @@ fn place(round: &RoundFacts) -> String {
         .unwrap_or_default()
 }
 
-fn address(venue: &Venue) -> String {
+/// A venue on one line: name, street, postal code and city.
+pub fn address(venue: &Venue) -> String {
     let mut parts = vec![venue.name.clone()];
     parts.extend(venue.street.clone());
     let city = match &venue.postal_code {
@@ -363,126 +348,5 @@ fn address(venue: &Venue) -> String {
     parts.join(", ")
 }
 
-/// The round as an iCalendar event: the same UID for every mail about the round and a
-/// growing SEQUENCE, so a change replaces the entry and a cancellation removes it.
-fn calendar(round: &RoundFacts, attendee: &str, organizer: &Organizer) -> String {
-    let mut organizer_property = Property::new("ORGANIZER", format!("mailto:{}", organizer.email));
-    if let Some(name) = &organizer.name {
-        // A parameter value may hold no double quote and no control character.
-        let name: String = name
-            .chars()
-            .filter(|c| *c != '"' && !c.is_control())
-            .collect();
-        organizer_property.add_parameter("CN", name.trim());
-    }
-    let mut event = icalendar::Event::new();
-    event
-        .uid(&format!("round-{}@beteiligung", round.id))
-        .summary(&round.title)
-        .starts(round.starts_at)
-        .ends(round.ends_at)
-        .sequence(u32::try_from(round.sequence).unwrap_or_default())
-        .timestamp(Utc::now())
-        .append_property(organizer_property.done())
-        .add_property("ATTENDEE", format!("mailto:{attendee}"))
-        .status(if round.cancelled {
-            EventStatus::Cancelled
-        } else {
-            EventStatus::Confirmed
-        });
-    if let Some(venue) = &round.venue {
-        event.location(&address(venue));
-    }
-    let method = if round.cancelled { "CANCEL" } else { "PUBLISH" };
-    Calendar::new()
-        .append_property(("METHOD", method))
-        .push(event.done())
-        .done()
-        .to_string()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn notice(kind: NoticeKind) -> Notice {
-        Notice {
-            kind,
-            registration_id: uuid::Uuid::nil(),
-            name: "Aylin <Demir>".into(),
-            email: "a.demir@example.org".into(),
-            round: RoundFacts {
-                id: uuid::Uuid::nil(),
-                title: "Regionalkonferenz Halle".into(),
-                venue: Some(Venue {
-                    name: "Stadthaus".into(),
-                    street: Some("Marktplatz 2".into()),
-                    postal_code: Some("06108".into()),
-                    city: "Halle (Saale)".into(),
-                }),
-                starts_at: Utc.with_ymd_and_hms(2019, 10, 8, 8, 0, 0).unwrap(),
-                ends_at: Utc.with_ymd_and_hms(2019, 10, 8, 14, 0, 0).unwrap(),
-                sequence: 1,
-                cancelled: false,
-            },
-            waitlist_position: Some(3),
-            confirm_token: Some("tok".into()),
-            confirm_expires_at: None,
-            cancel_token: Some("ctok".into()),
-        }
-    }
-
-    fn links() -> Links {
-        Links {
-            confirm: "https://example.org/c?token={token}".into(),
-            cancel: "https://example.org/r/{id}/storno?token={token}".into(),
-        }
-    }
-
-    fn ministry() -> Organizer {
-        Organizer {
-            name: Some("Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung".into()),
-            email: "beteiligung@ms.sachsen-anhalt.test".into(),
-        }
-    }
-
-    #[test]
-    fn times_are_berlin_time_and_html_is_escaped() {
-        let letter = write(&notice(NoticeKind::Confirmed), &links(), &ministry());
-        assert!(
-            letter
-                .text
-                .contains("am 08.10.2019 von 10:00 bis 16:00 Uhr")
-        );
-        assert!(
-            letter
-                .text
-                .contains("Stadthaus, Marktplatz 2, 06108 Halle (Saale)")
-        );
-        assert!(letter.html.contains("Guten Tag Aylin &lt;Demir&gt;,"));
-        assert!(letter.text.contains(
-            "https://example.org/r/00000000-0000-0000-0000-000000000000/storno?token=ctok"
-        ));
-        let calendar = letter.calendar.expect("ics");
-        assert!(calendar.contains("DTSTART:20191008T080000Z"), "{calendar}");
-        assert!(calendar.contains("DTEND:20191008T140000Z"), "{calendar}");
-        let unfolded = calendar.replace("\r\n ", "");
-        assert!(
-            unfolded.contains(
-                "ORGANIZER;CN=\"Ministerium für Arbeit, Soziales, Gesundheit und Gleichstellung\":\
-                 mailto:beteiligung@ms.sachsen-anhalt.test"
-            ),
-            "{calendar}"
-        );
-    }
-
-    #[test]
-    fn waitlisted_letter_names_the_position_and_please_confirm_the_link() {
-        let letter = write(&notice(NoticeKind::Waitlisted), &links(), &ministry());
-        assert!(letter.text.contains("an Position 3"));
-        assert!(letter.calendar.is_none());
-        let letter = write(&notice(NoticeKind::PleaseConfirm), &links(), &ministry());
-        assert!(letter.text.contains("https://example.org/c?token=tok"));
-    }
-}
+mod tests;

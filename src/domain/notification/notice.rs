@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::language::Language;
 use crate::domain::round::model::RoundRow;
 use crate::domain::round::wire::Venue;
 
@@ -47,10 +48,22 @@ impl From<&RoundRow> for RoundFacts {
     }
 }
 
+/// Whom a notice is for: a registration's registrant.
+#[derive(Debug, Clone, Copy)]
+pub struct Addressee<'a> {
+    pub registration_id: Uuid,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub language: Language,
+}
+
 /// One message to one registrant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Notice {
     pub kind: NoticeKind,
+    /// The registrant's language (notices queued before there were languages: German).
+    #[serde(default)]
+    pub language: Language,
     pub registration_id: Uuid,
     pub name: String,
     pub email: String,
@@ -68,18 +81,13 @@ pub struct Notice {
 }
 
 impl Notice {
-    pub fn new(
-        kind: NoticeKind,
-        registration_id: Uuid,
-        name: &str,
-        email: &str,
-        round: &RoundRow,
-    ) -> Self {
+    pub fn new(kind: NoticeKind, to: Addressee<'_>, round: &RoundRow) -> Self {
         Self {
             kind,
-            registration_id,
-            name: name.to_string(),
-            email: email.to_string(),
+            language: to.language,
+            registration_id: to.registration_id,
+            name: to.name.to_string(),
+            email: to.email.to_string(),
             round: round.into(),
             waitlist_position: None,
             confirm_token: None,

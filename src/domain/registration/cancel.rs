@@ -93,7 +93,7 @@ pub async fn cancel(
             // The address was never confirmed: no further mail to it, not even this one.
             outbox::drop_pending_about(conn, &[id]).await?;
         } else {
-            let notice = Notice::new(NoticeKind::Cancelled, id, &row.name, &row.email, &round);
+            let notice = Notice::new(NoticeKind::Cancelled, row.addressee(), &round);
             notification::send(conn, vec![notice]).await?;
         }
         Ok(view(load(conn, id).await?))

@@ -80,7 +80,7 @@ pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Reg
         .await?;
         announce(conn, &row, status, Some(RegistrationStatus::Pending)).await?;
         let confirmed = load(conn, id).await?;
-        let mut notice = Notice::new(status.notice(), id, &row.name, &row.email, &round);
+        let mut notice = Notice::new(status.notice(), row.addressee(), &round);
         notice.cancel_token = Some(cancel_token);
         notice.waitlist_position = confirmed.1;
         notification::send(conn, vec![notice]).await?;

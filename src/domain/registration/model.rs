@@ -12,6 +12,8 @@ use uuid::Uuid;
 use super::wire::{Registration, RegistrationStatus};
 use crate::db::schema::registrations;
 use crate::domain::category::Category;
+use crate::domain::language::Language;
+use crate::domain::notification::Addressee;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -36,6 +38,19 @@ pub struct RegistrationRow {
     pub confirm_expires_at: Option<DateTime<Utc>>,
     pub privacy_notice_version: Option<String>,
     pub consented_at: Option<DateTime<Utc>>,
+    pub language: Language,
+}
+
+impl RegistrationRow {
+    /// The registrant, as a notice addresses them.
+    pub fn addressee(&self) -> Addressee<'_> {
+        Addressee {
+            registration_id: self.id,
+            name: &self.name,
+            email: &self.email,
+            language: self.language,
+        }
+    }
 }
 
 /// The waitlist position, computed where it is read.
@@ -63,6 +78,7 @@ pub(super) fn view((row, waitlist_position): RowWithPosition) -> Registration {
         waitlist_position,
         privacy_notice_version: row.privacy_notice_version,
         consented_at: row.consented_at,
+        language: row.language,
         created_at: row.created_at,
         updated_at: row.updated_at,
     }

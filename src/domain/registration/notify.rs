@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::model::waitlist_position;
 use super::wire::RegistrationStatus;
 use crate::db::schema::registrations;
-use crate::domain::notification::{self, Notice, NoticeKind};
+use crate::domain::language::Language;
+use crate::domain::notification::{self, Addressee, Notice, NoticeKind};
 use crate::domain::outbox;
 use crate::domain::round::model::RoundRow;
 use crate::error::AppResult;
@@ -45,7 +46,7 @@ pub async fn notify_round(
         RegistrationStatus::Confirmed,
         RegistrationStatus::Waitlisted,
     ];
-    let registrants: Vec<(Uuid, String, String, Option<i64>)> = registrations::table
+    let registrants: Vec<(Uuid, String, String, Language, Option<i64>)> = registrations::table
         .filter(registrations::round_id.eq(round.id))
         .filter(registrations::status.eq_any(told))
         .order(registrations::id)
@@ -53,18 +54,27 @@ pub async fn notify_round(
             registrations::id,
             registrations::name,
             registrations::email,
+            registrations::language,
             waitlist_position(),
         ))
         .load(conn)
         .await?;
     let notices = registrants
         .into_iter()
-        .map(|(id, name, email, waitlist_position)| {
-            // The position tells the letter that this registrant holds no seat.
-            let mut notice = Notice::new(kind, id, &name, &email, round);
-            notice.waitlist_position = waitlist_position;
-            notice
-        })
+        .map(
+            |(registration_id, name, email, language, waitlist_position)| {
+                let to = Addressee {
+                    registration_id,
+                    name: &name,
+                    email: &email,
+                    language,
+                };
+                // The position tells the letter that this registrant holds no seat.
+                let mut notice = Notice::new(kind, to, round);
+                notice.waitlist_position = waitlist_position;
+                notice
+            },
+        )
         .collect();
     Ok(notification::send(conn, notices).await?)
 }

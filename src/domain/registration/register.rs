@@ -19,7 +19,7 @@ use crate::domain::event::{self, Change, Entity};
 use crate::domain::idempotency::{
     self, Created, IdempotencyKey, Outcome, PendingWrite, Prepared, StoredResponse,
 };
-use crate::domain::notification::{self, Notice, NoticeKind};
+use crate::domain::notification::{self, Addressee, Notice, NoticeKind};
 use crate::domain::organisation;
 use crate::domain::policy::{self, Action, Party};
 use crate::domain::round::model::RoundRow;
@@ -227,8 +227,15 @@ async fn prepare(
     for_organisation(conn, &mut new, partner_org).await?;
     let id = Uuid::now_v7();
     let name = new.name.trim();
+    let language = new.language.unwrap_or_default();
+    let to = Addressee {
+        registration_id: id,
+        name,
+        email: &new.email,
+        language,
+    };
     let (status, waitlist_position, tokens, mut notice) =
-        admit(conn, round, party, rules, id, name, &new.email).await?;
+        admit(conn, round, party, rules, to).await?;
     notice.waitlist_position = waitlist_position;
     let row = RegistrationRow {
         id,
@@ -250,6 +257,7 @@ async fn prepare(
         confirm_expires_at: tokens.confirm.as_ref().map(|(_, at)| *at),
         privacy_notice_version: notice_version,
         consented_at: Some(now),
+        language,
     };
     let created = CreatedRegistration {
         registration: view((row.clone(), waitlist_position)),
@@ -313,15 +321,13 @@ async fn admit(
     round: &RoundRow,
     party: Party,
     rules: &RegistrationRules,
-    id: Uuid,
-    name: &str,
-    email: &str,
+    to: Addressee<'_>,
 ) -> AppResult<Admission> {
     if !policy::permits(party, Action::RegisterWithoutConfirmation) {
         open_window(conn, round.id).await?;
         let token = secret::generate();
         let expires = Utc::now() + rules.confirm_within;
-        let mut notice = Notice::new(NoticeKind::PleaseConfirm, id, name, email, round);
+        let mut notice = Notice::new(NoticeKind::PleaseConfirm, to, round);
         notice.confirm_token = Some(token.clone());
         notice.confirm_expires_at = Some(expires);
         let tokens = Tokens {
@@ -332,7 +338,7 @@ async fn admit(
     } else {
         let (status, position) = claim_seat(conn, round.id, Window::Registration).await?;
         let token = secret::generate();
-        let mut notice = Notice::new(status.notice(), id, name, email, round);
+        let mut notice = Notice::new(status.notice(), to, round);
         notice.cancel_token = Some(token.clone());
         let tokens = Tokens {
             confirm: None,

@@ -68,13 +68,7 @@ pub(super) async fn promote_next(
         )
         .await?;
         touch_waitlist(conn, round_id).await?;
-        let notice = Notice::new(
-            NoticeKind::Promoted,
-            next.id,
-            &next.name,
-            &next.email,
-            round,
-        );
+        let notice = Notice::new(NoticeKind::Promoted, next.addressee(), round);
         notification::send(conn, vec![notice]).await?;
         let confirmed = RegistrationStatus::Confirmed;
         announce(conn, &next, confirmed, Some(RegistrationStatus::Waitlisted)).await?;

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::category::Category;
+use crate::domain::language::Language;
 
 crate::text_enum! {
     /// Status of a registration.
@@ -43,6 +44,8 @@ pub struct Registration {
     pub privacy_notice_version: Option<String>,
     /// When the person consented to the processing of their data (at registration).
     pub consented_at: Option<DateTime<Utc>>,
+    /// The language of the registrant's mails and pages.
+    pub language: Language,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -85,6 +88,9 @@ pub struct NewRegistration {
     /// and must be the current one, when the service is configured with one.
     #[schema(example = "2019-08", min_length = 1, max_length = 50, pattern = r"\S")]
     pub privacy_notice_version: Option<String>,
+    /// The language of the registrant's mails and pages; default: the request's
+    /// `Accept-Language` where it names one of these, else German.
+    pub language: Option<Language>,
 }
 
 /// `POST /registrations/confirm`: the token from the confirmation mail.
