@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod organisations;
 pub mod outbox;
+pub mod pages;
 pub mod privacy;
 pub mod problem;
 pub mod ratelimit;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use actix_web::http::header::{ACCEPT_LANGUAGE, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use governor::Quota;
@@ -22,6 +22,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use ipnet::IpNet;
 
 use crate::api::guard::{Verified, verify};
+use crate::api::pages;
 use crate::api::state::REQUEST_SCOPE;
 use crate::base::{Principal, Scope};
 use crate::config::{Rate, RateLimits};
@@ -212,7 +213,8 @@ pub async fn limit(
             .await
             .map(ServiceResponse::map_into_left_body);
     };
-    if !routed_path(&req).starts_with("/api/") || req.method() == Method::OPTIONS {
+    let page = pages::serves(req.path());
+    if !(routed_path(&req).starts_with("/api/") || page) || req.method() == Method::OPTIONS {
         return next
             .call(req)
             .await
@@ -227,7 +229,10 @@ pub async fn limit(
             let address = limiter
                 .client_address(&req)
                 .map_or_else(|| "unknown".to_string(), address_key);
-            if is_sensitive(req.method(), routed_path(&req), req.query_string()) {
+            // A page's form does what the API's confirmation and cancellation do.
+            if is_sensitive(req.method(), routed_path(&req), req.query_string())
+                || (page && req.method() == Method::POST)
+            {
                 (&limiter.sensitive, address)
             } else {
                 (&limiter.anonymous, address)
@@ -251,7 +256,11 @@ pub async fn limit(
                     policy.rate.per.as_secs()
                 ),
             );
-            let mut response = error.error_response();
+            let mut response = if page {
+                pages::busy(req.headers().get(ACCEPT_LANGUAGE))
+            } else {
+                error.error_response()
+            };
             insert(response.headers_mut(), headers);
             if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
                 response.headers_mut().insert(RETRY_AFTER, value);

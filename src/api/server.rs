@@ -27,6 +27,7 @@ pub fn configure_api(cfg: &mut ServiceConfig) {
     cfg.service(crate::api::health::healthz)
         .service(crate::api::health::readyz)
         .service(crate::api::health::metrics)
+        .configure(crate::api::pages::routes)
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
 }
 
@@ -110,7 +111,10 @@ pub fn serve(
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
         .wrap(middleware::from_fn(crate::api::ratelimit::limit))
         .wrap(cors(&origins))
-        .wrap(Logger::new("%r %s %b %Dms request_id=%{X-Request-Id}i"))
+        .wrap(
+            Logger::new("%{request}xi %s %b %Dms request_id=%{X-Request-Id}i")
+                .custom_request_replace("request", crate::api::headers::loggable_request_line),
+        )
         .wrap(middleware::from_fn(crate::api::headers::add))
         .wrap(middleware::from_fn(crate::api::metrics::record))
     })
@@ -157,10 +161,11 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    // Problems, and JSON bodies of our own (the /readyz 503), pass unchanged.
+    // Problems, JSON bodies of our own (the /readyz 503) and the pages pass unchanged.
     let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
         v.as_bytes().starts_with(b"application/problem+json")
             || v.as_bytes().starts_with(b"application/json")
+            || v.as_bytes().starts_with(b"text/html")
     });
     if is_json {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));

@@ -20,6 +20,7 @@ mod notifications;
 mod oidc;
 mod operations;
 mod organisations;
+mod pages;
 mod privacy;
 mod provider;
 mod receiver;

@@ -105,8 +105,8 @@ pub async fn erase(
 /// The text that replaces a registrant's name.
 pub const ERASED_NAME: &str = "(gelöscht)";
 
-/// Anonymises registrations (an erasure request, or their retention ended): name, email and
-/// needs go; the seat, status and category stay, so counts stay.
+/// Anonymises registrations (an erasure request, or their retention ended): name, email,
+/// needs and the tokens of the mailed links go; the seat, status and category stay, so counts stay.
 pub(in crate::domain) async fn anonymise_registrations(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
@@ -119,6 +119,9 @@ pub(in crate::domain) async fn anonymise_registrations(
                 "'erased-' || registrations.id || '@invalid'",
             )),
             registrations::needs.eq(None::<String>),
+            // The links in the person's mails lead nowhere any more.
+            registrations::confirm_token_hash.eq(None::<Vec<u8>>),
+            registrations::cancel_token_hash.eq(None::<Vec<u8>>),
             registrations::anonymised_at.eq(chrono::Utc::now()),
         ))
         .execute(conn)

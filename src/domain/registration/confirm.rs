@@ -23,8 +23,11 @@ use crate::error::{AppError, AppResult};
 pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Registration> {
     let token_hash = hash_token(token);
     conn.transaction(async |conn| {
+        // A confirmed registration keeps the hash, so that its link can say so; it
+        // confirms nothing twice.
         let id: Uuid = registrations::table
             .filter(registrations::confirm_token_hash.eq(&token_hash))
+            .filter(registrations::status.eq(RegistrationStatus::Pending))
             .select(registrations::id)
             .first(conn)
             .await
@@ -57,8 +60,6 @@ pub async fn confirm(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Reg
             .set((
                 registrations::status.eq(status),
                 registrations::confirm_expires_at.eq(None::<DateTime<Utc>>),
-                // Used once: an old link in a forwarded mail reveals nothing later.
-                registrations::confirm_token_hash.eq(None::<Vec<u8>>),
                 registrations::cancel_token_hash.eq(Some(hash_token(&cancel_token))),
                 // The waitlist is in order of confirmation.
                 registrations::waitlist_seq.eq(sql::<BigInt>("nextval('waitlist_seq')")),

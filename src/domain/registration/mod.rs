@@ -22,6 +22,7 @@ mod confirm;
 mod expiry;
 mod find;
 mod history;
+pub mod link;
 mod list;
 mod model;
 pub(super) mod notify;
