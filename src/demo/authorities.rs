@@ -8,12 +8,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::{Uuid, uuid};
 
-use super::activity::{FIRST_NAMES, LAST_NAMES, at_ten};
+use super::activity::{FIRST_NAMES, LAST_NAMES, Person, at_ten, email};
 use super::data::{at, round_row};
 use crate::domain::authority::{self, AuthorityKind, AuthorityRow};
 use crate::domain::category::Category;
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus, Topic};
-use crate::domain::registration::{self, RegistrationRow, RegistrationStatus, hash_token};
+use crate::domain::registration::{self, RegistrationRow, RegistrationStatus};
 use crate::domain::round::{self, RoundKind, RoundRow};
 
 /// An authority of the demo.
@@ -222,33 +222,16 @@ und das Thema in die Regionen zu tragen.",
 
 /// The `n`th participant of the Verbändegespräch.
 fn attendee(n: usize, now: DateTime<Utc>) -> RegistrationRow {
-    let (organisation, category) = DRESDEN_ORGANISATIONS[n % DRESDEN_ORGANISATIONS.len()];
+    let organisation = DRESDEN_ORGANISATIONS[n % DRESDEN_ORGANISATIONS.len()];
     let first = FIRST_NAMES[(n * 7) % FIRST_NAMES.len()];
     let last = LAST_NAMES[(n * 5 + 2) % LAST_NAMES.len()];
-    RegistrationRow {
-        id: Uuid::from_u128(0x0190f1a0_0000_7000_8000_200000000000 + n as u128),
-        round_id: DRESDEN_ROUND_ID,
-        name: format!("{first} {last}"),
-        email: format!(
-            "{}.{}.dd{n}@example.org",
-            first.to_lowercase(),
-            last.to_lowercase().replace('ü', "ue")
-        ),
-        organisation_id: None,
-        organisation_name: Some(organisation.into()),
-        category: Some(category),
-        needs: None,
-        status: RegistrationStatus::Attended,
-        waitlist_seq: 0,
-        registered_by_org: None,
-        cancel_token_hash: Some(hash_token(&Uuid::new_v4().to_string())),
-        created_at: now,
-        updated_at: now,
-        confirm_token_hash: None,
-        confirm_expires_at: None,
-        privacy_notice_version: None,
-        consented_at: None,
-    }
+    let person = Person {
+        name: &format!("{first} {last}"),
+        email: &email(first, last, &format!("dd{n}")),
+        organisation,
+    };
+    let id = Uuid::from_u128(0x0190f1a0_0000_7000_8000_200000000000 + n as u128);
+    person.registration(id, DRESDEN_ROUND_ID, RegistrationStatus::Attended, now)
 }
 
 /// The Kreis Mettmann's network meeting: open, its one round five weeks ahead of today on
