@@ -1,15 +1,19 @@
 //! The demo's authorities, from the press releases: the Ministerium für Arbeit, Soziales und
 //! Integration Sachsen-Anhalt (the integration concept of 2019), the Sächsisches
 //! Staatsministerium für Soziales (the Verbändegespräch Arbeitsmarktintegration in Dresden,
-//! 23 September 2015, more than 130 participants) and the Kreis Mettmann (a network meeting
-//! of the Kreisintegrationszentrum on integration into work and training, open now).
+//! 23 September 2015, more than 130 participants; shown some weeks back, so that its
+//! participants are within the retention like those of the integration concept, see
+//! `timeline`) and the Kreis Mettmann (a network meeting of the Kreisintegrationszentrum on
+//! integration into work and training, open now).
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono_tz::Europe::Berlin;
 use diesel_async::AsyncPgConnection;
 use uuid::{Uuid, uuid};
 
 use super::activity::{FIRST_NAMES, LAST_NAMES, Person, at_ten, email};
-use super::data::{at, round_row};
+use super::calendar;
+use super::data::{local, round_row};
 use crate::domain::authority::{self, AuthorityKind, AuthorityRow};
 use crate::domain::category::Category;
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus, Topic};
@@ -165,13 +169,25 @@ fn consultation_row(
     }
 }
 
+/// The day of the Verbändegespräch seen from `today`: a Wednesday (as 23 September 2015)
+/// six weeks or more back, a working day in Saxony (Sachsen-Anhalt's holidays, and the
+/// Buß- und Bettag, the Wednesday between 16 and 22 November).
+fn dresden_day(today: NaiveDate) -> NaiveDate {
+    let penance_day = |d: NaiveDate| d.month() == 11 && (16..=22).contains(&d.day());
+    (42..100)
+        .map(|back| today - Duration::days(back))
+        .find(|&d| d.weekday() == Weekday::Wed && calendar::is_working_day(d) && !penance_day(d))
+        .unwrap_or(today - Duration::days(42))
+}
+
 /// The Verbändegespräch of the Saxon ministry: one round in the Deutsches Hygiene-Museum,
 /// closed since.
 pub async fn load_dresden(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
     let authority_id = id_of(conn, AUTHORITIES[1].slug).await?;
+    let day = dresden_day(now.with_timezone(&Berlin).date_naive());
     let row = ConsultationRow {
-        starts_on: NaiveDate::from_ymd_opt(2015, 9, 23),
-        ends_on: NaiveDate::from_ymd_opt(2015, 12, 31),
+        starts_on: Some(day),
+        ends_on: Some(day + Duration::days(14)),
         number_prefix: "VBG".into(),
         ..consultation_row(
             (
@@ -195,8 +211,8 @@ und das Thema in die Regionen zu tragen.",
         )
     };
     consultation::seed(conn, &row).await?;
-    let starts_at = at("2015-09-23T10:00:00+02:00");
-    let times = (starts_at, at("2015-09-23T16:00:00+02:00"));
+    let starts_at = local(day, 10);
+    let times = (starts_at, local(day, 16));
     let round = RoundRow {
         consultation_id: DRESDEN_CONSULTATION_ID,
         venue_name: Some("Deutsches Hygiene-Museum".into()),

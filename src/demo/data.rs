@@ -17,12 +17,6 @@ pub(super) use super::contributions::CONTRIBUTIONS;
 pub const CONSULTATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000001");
 pub const CONSULTATION_SLUG: &str = "integrationskonzept-sachsen-anhalt";
 
-pub(super) fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
-}
-
 pub(super) fn topics() -> Vec<Topic> {
     [
         ("sprache", "Sprache und Sprachkurse"),
