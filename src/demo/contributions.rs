@@ -32,6 +32,21 @@ pub(super) struct Contribution {
     pub(super) response: Option<(Consideration, &'static str)>,
 }
 
+/// What a contribution has until the ministry decides on it: no link, no reason, no
+/// response; the other fields are for each to give.
+const UNDECIDED: Contribution = Contribution {
+    round: 0,
+    organisation: 0,
+    kind: Need,
+    topic: "",
+    title: "",
+    body: "",
+    status: Submitted,
+    link: None,
+    reason: None,
+    response: None,
+};
+
 pub(super) const CONTRIBUTIONS: &[Contribution] = &[
     Contribution {
         round: 1,
@@ -41,12 +56,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Sprachkurse mit Kinderbetreuung",
         body: "Viele Mütter in unseren Mitgliedsvereinen können keinen Integrationskurs besuchen, weil es für ihre Kinder keine Betreuung gibt. Wir brauchen Kurse, bei denen die Kinder im selben Haus betreut werden.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen in das Handlungsfeld Sprache: Das Land fördert Kurse mit paralleler Kinderbetreuung vorrangig.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -57,11 +71,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die IHK Halle-Dessau bietet an, mit Mitgliedsbetrieben Deutschkurse in der Arbeitszeit zu organisieren; Kitas in Betriebsnähe übernehmen in dieser Zeit die Betreuung.",
         status: Accepted,
         link: Some(0),
-        reason: None,
         response: Some((
             PartlyConsidered,
             "Aufgenommen als Modellprojekt in zwei Regionen; eine landesweite Förderung prüfen wir nach der Auswertung.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -71,12 +85,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Schnellere Anerkennung ausländischer Abschlüsse",
         body: "Unsere Kundinnen und Kunden warten oft mehr als ein Jahr auf die Anerkennung ihres Abschlusses und arbeiten so lange als Hilfskräfte. Das Verfahren muss kürzer werden.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen: Das Konzept sieht eine zentrale Anerkennungsstelle des Landes mit festen Bearbeitungsfristen vor.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -86,9 +99,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Unbürokratische Beratung in Herkunftssprachen",
         body: "In der Altmark fehlt Beratung in Arabisch, Dari und Russisch. Wer neu ankommt, muss für jede Frage nach Stendal fahren und findet dort oft niemanden, der die eigene Sprache spricht.",
         status: InReview,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -98,9 +109,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Bezahlbarer Wohnraum für große Familien",
         body: "In Halle finden Familien mit vier und mehr Kindern kaum eine Wohnung, die das Jobcenter als angemessen anerkennt. Viele bleiben deshalb monatelang in der Gemeinschaftsunterkunft.",
         status: Submitted,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -111,8 +120,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die Landeshauptstadt schlägt Anerkennungslotsinnen und -lotsen in jeder kreisfreien Stadt und jedem Landkreis vor, die Antragstellende vom ersten Gespräch bis zum Bescheid begleiten.",
         status: Submitted,
         link: Some(2),
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -122,12 +130,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Sprachkurse am Abend für Berufstätige",
         body: "Unsere Mitglieder arbeiten tagsüber, viele im Schichtdienst. Deutschkurse gibt es in Dessau fast nur vormittags.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen: Kursträger erhalten einen Zuschlag für Kurse ab 17 Uhr und am Wochenende.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -138,11 +145,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die Volkshochschulen der Kommunen können Abendkurse anbieten, wenn das Land die höheren Kosten für kleine Gruppen trägt.",
         status: Accepted,
         link: Some(6),
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen zusammen mit dem Bedarf der Abendkurse; die Förderrichtlinie wird angepasst.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -152,12 +159,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Sprachmittlung bei Behördengängen",
         body: "Ehrenamtliche unserer Initiative begleiten fast jede Woche Geflüchtete zur Ausländerbehörde, weil dort niemand übersetzt. Das kann nicht dauerhaft am Ehrenamt hängen.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             PartlyConsidered,
             "Teilweise aufgenommen: Ein Dolmetschpool per Video für die Ausländerbehörden wird aufgebaut; vor Ort bleibt es bei ehrenamtlicher Begleitung.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -168,8 +174,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Viele Seniorinnen und Senioren mit Sprachkenntnissen würden sich als Sprachmittler engagieren, wenn es Schulung, Versicherung und eine Vermittlungsstelle gäbe.",
         status: InReview,
         link: Some(8),
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -180,11 +185,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Eltern unserer Kita fragen immer wieder nach Deutschkursen nach Feierabend, wenn die Kinder abgeholt sind.",
         status: Merged,
         link: Some(6),
-        reason: None,
         response: Some((
             Noted,
             "Zusammengeführt mit dem gleichlautenden Bedarf aus Dessau (ITK-0007).",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -194,9 +199,8 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Praktika für Geflüchtete in kleinen Betrieben",
         body: "Kleine Handwerksbetriebe im Landkreis Stendal würden Geflüchtete gern kennenlernen, scheuen aber den Aufwand. Ein Praktikum ist für beide Seiten der beste Einstieg.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((Considered, "Aufgenommen in das Handlungsfeld Arbeitsmarkt.")),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -207,11 +211,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die Kammern führen eine gemeinsame Börse, in der Betriebe Praktikumsplätze melden und Jobcenter passende Bewerberinnen und Bewerber vorschlagen.",
         status: Accepted,
         link: Some(11),
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen; die Kammern übernehmen den Aufbau, das Land fördert die ersten zwei Jahre.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -221,12 +225,12 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Arbeitserlaubnis schneller erteilen",
         body: "Wir haben Bewerber für Ausbildungsplätze, die Wochen auf die Beschäftigungserlaubnis warten. In der Zeit ist der Platz oft anders vergeben.",
         status: Rejected,
-        link: None,
         reason: Some("Bundesrecht; nicht Gegenstand des Landeskonzepts"),
         response: Some((
             NotConsidered,
             "Nicht berücksichtigt: Die Beschäftigungserlaubnis regelt der Bund. Das Land setzt sich im Bundesrat für kürzere Fristen ein.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -236,9 +240,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Mentoring für Berufseinsteigerinnen",
         body: "Junge Frauen, die in Halle-Neustadt eine Ausbildung beginnen, brechen sie oft im ersten Jahr ab. Eine feste Ansprechpartnerin im Beruf würde helfen.",
         status: Submitted,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -248,12 +250,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Teilqualifizierungen anerkennen",
         body: "Viele unserer Schülerinnen und Schüler bringen Berufserfahrung mit, aber keinen Abschluss. Einzelne Module müssen zertifiziert und später zu einem Berufsabschluss zusammengeführt werden können.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             PartlyConsidered,
             "Teilweise aufgenommen: Das Land unterstützt zertifizierte Teilqualifizierungen; die Anerkennung als Berufsabschluss liegt bei den Kammern.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -264,8 +265,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die IHK bietet an, Teilqualifizierungen nach bundeseinheitlichen Standards zu prüfen und mit einem Kammerzertifikat zu bestätigen.",
         status: Submitted,
         link: Some(15),
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -275,9 +275,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Berufsschulplätze für Jugendliche über 18",
         body: "Wer mit 19 ankommt, ist nicht mehr schulpflichtig und findet bei uns keinen Platz, obwohl er dringend Deutsch und einen Abschluss braucht.",
         status: InReview,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -287,9 +285,8 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Migrationsberatung im ländlichen Raum",
         body: "Unsere Beratungsstellen sind in den Städten. Wer im Saalekreis auf dem Dorf wohnt, kommt ohne Auto kaum zu uns.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((Considered, "Aufgenommen in das Handlungsfeld Beratung.")),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -300,11 +297,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die Koordinierungsstelle schlägt Beratungsteams vor, die an festen Tagen in Gemeindezentren und Rathäusern der Landkreise sprechen.",
         status: Accepted,
         link: Some(18),
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen; zwei mobile Teams starten im Landkreis Stendal und im Saalekreis.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -314,9 +311,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Beratung zu Familiennachzug",
         body: "Beim Familiennachzug sind die Betroffenen auf sich gestellt; die Verfahren sind kaum zu verstehen.",
         status: Withdrawn,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -326,12 +321,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Digitale Beratungsangebote in Herkunftssprachen",
         body: "Jüngere Zugewanderte informieren sich fast nur am Smartphone. Wir brauchen Beratung per Chat und Video in den wichtigsten Sprachen.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen; das Land prüft den Anschluss an bestehende Angebote des Bundes.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -341,12 +335,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Dezentrale Unterbringung statt Sammelunterkünften",
         body: "In den großen Unterkünften gibt es kaum Ruhe zum Lernen und keine Nachbarschaft. Eigene Wohnungen erleichtern das Ankommen.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             PartlyConsidered,
             "Teilweise aufgenommen: Die Unterbringung entscheiden die Kommunen; das Land empfiehlt die dezentrale Unterbringung nach drei Monaten.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -357,8 +350,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die Landeshauptstadt vermittelt seit zwei Jahren Wohnungen zwischen Wohnungsgesellschaften und Geflüchteten; das Modell lässt sich auf andere Kommunen übertragen.",
         status: InReview,
         link: Some(22),
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -368,12 +360,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Begegnungsorte in den Stadtteilen",
         body: "Alteingesessene und Zugezogene begegnen sich kaum. Es fehlen Räume, in denen man sich ohne Anlass treffen kann.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen in das Handlungsfeld Wohnen und Zusammenleben.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -384,11 +375,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Unser Verein betreibt in Dessau-Nord ein Café, in dem an zwei Nachmittagen Integrationslotsinnen Fragen beantworten. Wir schlagen vor, solche Cafés in weiteren Stadtteilen zu fördern.",
         status: Accepted,
         link: Some(24),
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen; die Förderung erfolgt über das Landesprogramm für Integrationslotsen.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -398,9 +389,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Stellungnahme der Seniorenvertretung zum Zusammenleben",
         body: "Die Landesseniorenvertretung begrüßt den Beteiligungsprozess. Ältere Menschen sollen als Patinnen und Paten und in der Nachbarschaftshilfe ausdrücklich angesprochen werden.",
         status: Submitted,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -410,12 +399,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Kita-Plätze für Kinder in Integrationskursen",
         body: "Eltern, die einen Integrationskurs besuchen, stehen auf unserer Warteliste hinten, weil sie nicht erwerbstätig sind. Der Kurs sollte wie eine Arbeit zählen.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen: Der Besuch eines Integrationskurses wird bei der Platzvergabe wie eine Erwerbstätigkeit berücksichtigt.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -426,11 +414,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die Caritas bietet an, in ihren Kursräumen eine Kinderbetreuung durch Fachkräfte einzurichten, wenn die Kosten pro Kursstunde gefördert werden.",
         status: Accepted,
         link: Some(27),
-        reason: None,
         response: Some((
             PartlyConsidered,
             "Teilweise aufgenommen: Förderung zunächst an den Standorten mit den längsten Wartelisten.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -440,12 +428,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Sprachförderung in der Schuleingangsphase",
         body: "Kinder, die ohne Deutschkenntnisse eingeschult werden, brauchen in den ersten zwei Schuljahren zusätzliche Stunden Deutsch als Zweitsprache.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen in das Handlungsfeld Kita und Schule.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -455,9 +442,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Elternarbeit mit Dolmetschenden",
         body: "Elterngespräche in der Kita scheitern oft an der Sprache. Wir brauchen Dolmetschende, die wir kurzfristig und kostenlos anfragen können.",
         status: InReview,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -468,8 +453,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Das Landesnetzwerk schlägt vor, Frauen aus den Migrantenorganisationen als Elternlotsinnen zu schulen, die Familien zu Elterngesprächen begleiten.",
         status: Submitted,
         link: Some(30),
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -479,12 +463,12 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Betriebliche Sprachkurse am Arbeitsplatz",
         body: "Unsere neuen Kollegen aus Syrien und Eritrea lernen Fachsprache am besten im Betrieb. Wir wünschen uns Kurse direkt am Arbeitsplatz.",
         status: Rejected,
-        link: None,
         reason: Some("Bereits durch das Programm der Bundesagentur abgedeckt"),
         response: Some((
             NotConsidered,
             "Nicht berücksichtigt: Berufsbezogene Sprachkurse fördert bereits der Bund; wir verweisen auf die Beratung der Agentur für Arbeit.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -494,12 +478,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Stellungnahme des Netzwerks Integration Dessau-Roßlau",
         body: "Das Netzwerk bittet darum, die kommunalen Integrationsnetzwerke im Konzept als feste Partner der Beratung zu nennen und ihre Koordination dauerhaft zu finanzieren.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             PartlyConsidered,
             "Teilweise aufgenommen: Die Netzwerke werden als Partner genannt; über die Finanzierung entscheidet der Haushaltsgesetzgeber.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -509,12 +492,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Anerkennungsberatung für Pflegekräfte",
         body: "Im Landkreis Harz fehlen Pflegekräfte, während ausgebildete Pflegerinnen aus dem Ausland als Hilfskräfte arbeiten. Sie brauchen Beratung zur Anerkennung und zu Anpassungslehrgängen.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen in das Handlungsfeld Bildung und Qualifizierung.",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -525,8 +507,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Anpassungslehrgänge für Pflegekräfte könnten an den Pflegeschulen des Landes angeboten werden.",
         status: Withdrawn,
         link: Some(34),
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -536,9 +517,7 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Treffpunkte für Frauen",
         body: "Frauen aus unseren Kursen wünschen sich einen geschützten Ort, an dem sie sich austauschen und beraten lassen können.",
         status: Submitted,
-        link: None,
-        reason: None,
-        response: None,
+        ..UNDECIDED
     },
     Contribution {
         round: 2,
@@ -549,11 +528,11 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         body: "Die Dörfer der Altmark sind von den Beratungsstellen zu weit entfernt.",
         status: Merged,
         link: Some(18),
-        reason: None,
         response: Some((
             Noted,
             "Zusammengeführt mit dem Bedarf Migrationsberatung im ländlichen Raum (ITK-0019).",
         )),
+        ..UNDECIDED
     },
     Contribution {
         round: 1,
@@ -563,9 +542,8 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Alphabetisierungskurse",
         body: "Ein Teil der Zugewanderten hat nie lesen und schreiben gelernt. Für sie sind die regulären Kurse zu schnell; es braucht eigene Alphabetisierungskurse mit kleinen Gruppen.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((Considered, "Aufgenommen in das Handlungsfeld Sprache.")),
+        ..UNDECIDED
     },
     Contribution {
         round: 3,
@@ -575,11 +553,10 @@ pub(super) const CONTRIBUTIONS: &[Contribution] = &[
         title: "Interkulturelle Fortbildung für Lehrkräfte",
         body: "Unter unseren Mitgliedern sind viele ehemalige Lehrkräfte. Sie berichten, dass Schulen auf mehrsprachige Klassen kaum vorbereitet sind, und bieten an, Fortbildungen mitzugestalten.",
         status: Accepted,
-        link: None,
-        reason: None,
         response: Some((
             Considered,
             "Aufgenommen; das Landesinstitut für Schulqualität nimmt interkulturelle Fortbildungen in sein Programm auf.",
         )),
+        ..UNDECIDED
     },
 ];
