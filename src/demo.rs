@@ -1,10 +1,13 @@
-//! The example consultations loaded by `serve --demo`: the 2019 participation process for the
-//! integration concept of Saxony-Anhalt, in the authority the migration made (renamed to the
-//! ministry), and two more authorities with one consultation each (see [`authorities`]).
-//! Loading is idempotent (fixed ids, records that are there already are kept). Everything is written through the domain's seeding functions,
-//! which write a record as it is (past dates, decided statuses).
+//! The example consultations loaded by `serve --demo`: the participation process for the
+//! integration concept of Saxony-Anhalt (2019, shown as running now: see [`timeline`]), in
+//! the authority the migration made (renamed to the ministry), and two more authorities
+//! with one consultation each (see [`authorities`]). Loading is idempotent (fixed ids,
+//! records that are there already are kept; only the open rounds move ahead of today and
+//! the newcomer's unconfirmed registration is made anew, see [`newcomer`]). Everything is
+//! written through the domain's seeding functions, which write a record as it is (past
+//! dates, decided statuses).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -16,38 +19,64 @@ use crate::domain::{round, submission};
 
 mod activity;
 mod authorities;
+mod calendar;
+mod contributions;
 mod data;
+mod newcomer;
+mod timeline;
 
 pub use activity::OPEN_ROUND_ID;
 pub use authorities::{
     AUTHORITIES, DRESDEN_CONSULTATION_SLUG, DemoAuthority, METTMANN_CONSULTATION_SLUG,
 };
 pub use data::{CONSULTATION_ID, CONSULTATION_SLUG, PARTNER_ORGANISATION_ID};
-use data::{ORGANISATIONS, ROUNDS, SUBMISSIONS, conference_submission, topics};
+use data::{CONTRIBUTIONS, ORGANISATIONS, ROUNDS, topics};
+
+/// What a load leaves for the start to tell.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The token of the newcomer's please-confirm mail, unless they confirmed earlier.
+    pub confirm_token: Option<String>,
+}
+
+impl Loaded {
+    /// The link of the newcomer's please-confirm mail, as the mail shows it: `template`
+    /// (`REGISTRATION_CONFIRM_URL`) with the token for `{token}`.
+    pub fn confirm_link(&self, template: &str) -> Option<String> {
+        let token = self.confirm_token.as_deref()?;
+        Some(template.replace("{token}", token))
+    }
+}
 
 /// Inserts the authorities, the example consultations, their rounds, organisations,
-/// registrations and submissions where they are missing, and moves the open rounds ahead of
-/// today.
-pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+/// registrations and submissions where they are missing, moves the open rounds ahead of
+/// today, and registers the newcomer (with the mail asking to confirm).
+pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<Loaded> {
     let now = Utc::now();
     let authority_id = authorities::load(conn, now).await?;
-    consultation::seed(conn, &consultation(now, authority_id)?).await?;
-    load_rounds(conn, now).await?;
+    let kickoff = timeline::kickoff(conn, now).await?;
+    consultation::seed(conn, &consultation(kickoff, now, authority_id)?).await?;
+    load_rounds(conn, kickoff, now).await?;
     load_organisations(conn, now).await?;
-    load_submissions(conn, now).await?;
     activity::load_open_round(conn).await?;
     activity::load_registrations(conn).await?;
-    activity::load_submissions(conn, SUBMISSIONS.len()).await?;
-    // The numbers given above and by the activity: new submissions continue after them.
-    let numbered = i32::try_from(SUBMISSIONS.len() + activity::MORE.len())?;
+    activity::load_submissions(conn, kickoff).await?;
+    // The numbers given above: new submissions continue after them.
+    let numbered = i32::try_from(CONTRIBUTIONS.len())?;
     submission::continue_numbers_after(conn, CONSULTATION_ID, numbered).await?;
     authorities::load_dresden(conn, now).await?;
     authorities::load_mettmann(conn, now).await?;
-    Ok(())
+    let confirm_token = newcomer::load(conn).await?;
+    Ok(Loaded { confirm_token })
 }
 
-/// The consultation, open since 12 September 2019.
-fn consultation(now: DateTime<Utc>, authority_id: Uuid) -> anyhow::Result<ConsultationRow> {
+/// The consultation, open since its Auftaktkonferenz, for ten months (as in 2019: 12
+/// September to 30 June).
+fn consultation(
+    kickoff: NaiveDate,
+    now: DateTime<Utc>,
+    authority_id: Uuid,
+) -> anyhow::Result<ConsultationRow> {
     Ok(ConsultationRow {
         id: CONSULTATION_ID,
         slug: CONSULTATION_SLUG.into(),
@@ -59,8 +88,8 @@ für das neue Integrationskonzept des Landes."
                 .into(),
         status: ConsultationStatus::Open,
         topics: serde_json::to_value(topics())?,
-        starts_on: NaiveDate::from_ymd_opt(2019, 9, 12),
-        ends_on: NaiveDate::from_ymd_opt(2020, 6, 30),
+        starts_on: Some(kickoff),
+        ends_on: Some(kickoff + Duration::days(292)),
         version: 1,
         created_at: now,
         updated_at: now,
@@ -72,10 +101,14 @@ für das neue Integrationskonzept des Landes."
     })
 }
 
-/// The Auftaktkonferenz and the Regionalkonferenzen of 2019.
-async fn load_rounds(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
+/// The Auftaktkonferenz and the Regionalkonferenzen, in the series from `kickoff`.
+async fn load_rounds(
+    conn: &mut AsyncPgConnection,
+    kickoff: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     for r in ROUNDS {
-        round::seed(conn, &r.row(now)).await?;
+        round::seed(conn, &r.row(kickoff, now)).await?;
     }
     Ok(())
 }
@@ -96,26 +129,6 @@ async fn load_organisations(
             updated_at: now,
         };
         organisation::seed(conn, &row).await?;
-    }
-    Ok(())
-}
-
-/// The first needs and action approaches of the Regionalkonferenzen, numbered from 1.
-async fn load_submissions(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
-    for (n, &(id, round_id, organisation_id, kind, topic, title, status, need)) in
-        SUBMISSIONS.iter().enumerate()
-    {
-        let row = submission::SubmissionRow {
-            round_id: Some(round_id),
-            organisation_id: Some(organisation_id),
-            kind,
-            topic: topic.into(),
-            title: title.into(),
-            body: format!("Ergebnis der Regionalkonferenz: {title}."),
-            status,
-            ..conference_submission(id, n + 1, now)
-        };
-        submission::seed(conn, &row, need.as_slice()).await?;
     }
     Ok(())
 }

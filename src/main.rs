@@ -256,7 +256,7 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
     if demo {
         let pool = db::pool(&config, 1)?;
         let mut conn = pool.get().await?;
-        demo::load(&mut conn).await?;
+        let loaded = demo::load(&mut conn).await?;
         for client in demo::load_clients(&mut conn, |name| std::env::var(name).ok()).await? {
             println!("Demo API client from the environment: {client}");
         }
@@ -271,6 +271,10 @@ Verbändegespräch Arbeitsmarktintegration, Netzwerktreffen Integration in Arbei
         );
         print_demo_tokens(&TokenService::new(&config.jwt))?;
         println!("API docs: http://{address}/docs/");
+        // The mail itself is logged by the mail worker (no SMTP_URL in the demo).
+        if let Some(link) = loaded.confirm_link(&config.mail.links.confirm) {
+            log::info!("Bestätigungslink der ersten Demo-Anmeldung: {link}");
+        }
     }
     log::info!("listening on http://{address}");
     startup::run(&config, listener)?.await?;

@@ -1,20 +1,23 @@
 //! The demo's authorities, from the press releases: the Ministerium für Arbeit, Soziales und
 //! Integration Sachsen-Anhalt (the integration concept of 2019), the Sächsisches
 //! Staatsministerium für Soziales (the Verbändegespräch Arbeitsmarktintegration in Dresden,
-//! 23 September 2015, more than 130 participants) and the Kreis Mettmann (a network meeting
-//! of the Kreisintegrationszentrum on integration into work and training, open now).
+//! 23 September 2015, more than 130 participants; shown some weeks back, so that its
+//! participants are within the retention like those of the integration concept, see
+//! `timeline`) and the Kreis Mettmann (a network meeting of the Kreisintegrationszentrum on
+//! integration into work and training, open now).
 
-use crate::domain::language::Language;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono_tz::Europe::Berlin;
 use diesel_async::AsyncPgConnection;
 use uuid::{Uuid, uuid};
 
-use super::activity::{FIRST_NAMES, LAST_NAMES, at_ten};
-use super::data::{at, round_row};
+use super::activity::{FIRST_NAMES, LAST_NAMES, Person, at_ten, email};
+use super::calendar;
+use super::data::{local, round_row};
 use crate::domain::authority::{self, AuthorityKind, AuthorityRow};
 use crate::domain::category::Category;
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus, Topic};
-use crate::domain::registration::{self, RegistrationRow, RegistrationStatus, hash_token};
+use crate::domain::registration::{self, RegistrationRow, RegistrationStatus};
 use crate::domain::round::{self, RoundKind, RoundRow};
 
 /// An authority of the demo.
@@ -166,13 +169,25 @@ fn consultation_row(
     }
 }
 
+/// The day of the Verbändegespräch seen from `today`: a Wednesday (as 23 September 2015)
+/// six weeks or more back, a working day in Saxony (Sachsen-Anhalt's holidays, and the
+/// Buß- und Bettag, the Wednesday between 16 and 22 November).
+fn dresden_day(today: NaiveDate) -> NaiveDate {
+    let penance_day = |d: NaiveDate| d.month() == 11 && (16..=22).contains(&d.day());
+    (42..100)
+        .map(|back| today - Duration::days(back))
+        .find(|&d| d.weekday() == Weekday::Wed && calendar::is_working_day(d) && !penance_day(d))
+        .unwrap_or(today - Duration::days(42))
+}
+
 /// The Verbändegespräch of the Saxon ministry: one round in the Deutsches Hygiene-Museum,
 /// closed since.
 pub async fn load_dresden(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<()> {
     let authority_id = id_of(conn, AUTHORITIES[1].slug).await?;
+    let day = dresden_day(now.with_timezone(&Berlin).date_naive());
     let row = ConsultationRow {
-        starts_on: NaiveDate::from_ymd_opt(2015, 9, 23),
-        ends_on: NaiveDate::from_ymd_opt(2015, 12, 31),
+        starts_on: Some(day),
+        ends_on: Some(day + Duration::days(14)),
         number_prefix: "VBG".into(),
         ..consultation_row(
             (
@@ -196,8 +211,8 @@ und das Thema in die Regionen zu tragen.",
         )
     };
     consultation::seed(conn, &row).await?;
-    let starts_at = at("2015-09-23T10:00:00+02:00");
-    let times = (starts_at, at("2015-09-23T16:00:00+02:00"));
+    let starts_at = local(day, 10);
+    let times = (starts_at, local(day, 16));
     let round = RoundRow {
         consultation_id: DRESDEN_CONSULTATION_ID,
         venue_name: Some("Deutsches Hygiene-Museum".into()),
@@ -223,34 +238,16 @@ und das Thema in die Regionen zu tragen.",
 
 /// The `n`th participant of the Verbändegespräch.
 fn attendee(n: usize, now: DateTime<Utc>) -> RegistrationRow {
-    let (organisation, category) = DRESDEN_ORGANISATIONS[n % DRESDEN_ORGANISATIONS.len()];
+    let organisation = DRESDEN_ORGANISATIONS[n % DRESDEN_ORGANISATIONS.len()];
     let first = FIRST_NAMES[(n * 7) % FIRST_NAMES.len()];
     let last = LAST_NAMES[(n * 5 + 2) % LAST_NAMES.len()];
-    RegistrationRow {
-        id: Uuid::from_u128(0x0190f1a0_0000_7000_8000_200000000000 + n as u128),
-        round_id: DRESDEN_ROUND_ID,
-        name: format!("{first} {last}"),
-        email: format!(
-            "{}.{}.dd{n}@example.org",
-            first.to_lowercase(),
-            last.to_lowercase().replace('ü', "ue")
-        ),
-        organisation_id: None,
-        organisation_name: Some(organisation.into()),
-        category: Some(category),
-        needs: None,
-        status: RegistrationStatus::Attended,
-        waitlist_seq: 0,
-        registered_by_org: None,
-        cancel_token_hash: Some(hash_token(&Uuid::new_v4().to_string())),
-        created_at: now,
-        updated_at: now,
-        confirm_token_hash: None,
-        confirm_expires_at: None,
-        privacy_notice_version: None,
-        consented_at: None,
-        language: Language::De,
-    }
+    let person = Person {
+        name: &format!("{first} {last}"),
+        email: &email(first, last, &format!("dd{n}")),
+        organisation,
+    };
+    let id = Uuid::from_u128(0x0190f1a0_0000_7000_8000_200000000000 + n as u128);
+    person.registration(id, DRESDEN_ROUND_ID, RegistrationStatus::Attended, now)
 }
 
 /// The Kreis Mettmann's network meeting: open, its one round five weeks ahead of today on

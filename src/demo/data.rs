@@ -1,7 +1,8 @@
 //! The example consultation's data, from the press releases: its rounds, the organisations
 //! taking part and what they handed in.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
 use uuid::{Uuid, uuid};
 
 use crate::domain::category::Category;
@@ -11,14 +12,10 @@ use crate::domain::submission::{
     SubmissionKind, SubmissionRow, SubmissionSource, SubmissionStatus,
 };
 
+pub(super) use super::contributions::CONTRIBUTIONS;
+
 pub const CONSULTATION_ID: Uuid = uuid!("0190f1a0-0000-7000-8000-000000000001");
 pub const CONSULTATION_SLUG: &str = "integrationskonzept-sachsen-anhalt";
-
-pub(super) fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
-}
 
 pub(super) fn topics() -> Vec<Topic> {
     [
@@ -45,16 +42,28 @@ pub(super) struct DemoRound {
     pub(super) postal_code: &'static str,
     pub(super) city: &'static str,
     pub(super) region: &'static str,
-    pub(super) starts_at: &'static str,
-    pub(super) ends_at: &'static str,
+    /// Days after the Auftaktkonferenz, as in 2019.
+    pub(super) days_after_kickoff: i64,
+    /// From and to, full hours in Magdeburg's time.
+    pub(super) hours: (u32, u32),
     pub(super) capacity: i32,
 }
 
 impl DemoRound {
-    /// The round as it took place: its windows around its day.
-    pub(super) fn row(&self, now: DateTime<Utc>) -> RoundRow {
-        let starts_at = at(self.starts_at);
-        let times = (starts_at, at(self.ends_at));
+    /// When the round begins, in the series that begins on `kickoff`.
+    pub(super) fn starts_at(&self, kickoff: NaiveDate) -> DateTime<Utc> {
+        local(
+            kickoff + Duration::days(self.days_after_kickoff),
+            self.hours.0,
+        )
+    }
+
+    /// The round as it took place in the series that begins on `kickoff`: its windows around
+    /// its day.
+    pub(super) fn row(&self, kickoff: NaiveDate, now: DateTime<Utc>) -> RoundRow {
+        let starts_at = self.starts_at(kickoff);
+        let day = kickoff + Duration::days(self.days_after_kickoff);
+        let times = (starts_at, local(day, self.hours.1));
         RoundRow {
             venue_name: Some(self.venue.into()),
             venue_postal_code: Some(self.postal_code.into()),
@@ -67,6 +76,14 @@ impl DemoRound {
             ..round_row(self.id, self.kind, self.title, times, self.capacity, now)
         }
     }
+}
+
+/// `hour` o'clock on `day` in Sachsen-Anhalt.
+pub(super) fn local(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    day.and_hms_opt(hour, 0, 0)
+        .and_then(|time| Berlin.from_local_datetime(&time).earliest())
+        .map(|time| time.with_timezone(&Utc))
+        .unwrap_or_default()
 }
 
 /// A round of the consultation from `starts_at` to `ends_at`: not cancelled, no seats
@@ -107,6 +124,8 @@ pub(super) fn round_row(
     }
 }
 
+/// The Auftaktkonferenz in Magdeburg and the Regionalkonferenzen in Dessau, Stendal and
+/// Halle, spaced as in 2019 (12 September; 9 October, 23 October, 6 November).
 pub(super) const ROUNDS: &[DemoRound] = &[
     DemoRound {
         id: uuid!("0190f1a0-0000-7000-8000-000000000101"),
@@ -116,8 +135,8 @@ pub(super) const ROUNDS: &[DemoRound] = &[
         postal_code: "39104",
         city: "Magdeburg",
         region: "Magdeburg",
-        starts_at: "2019-09-12T10:00:00+02:00",
-        ends_at: "2019-09-12T16:00:00+02:00",
+        days_after_kickoff: 0,
+        hours: (10, 16),
         capacity: 130,
     },
     DemoRound {
@@ -128,8 +147,8 @@ pub(super) const ROUNDS: &[DemoRound] = &[
         postal_code: "06844",
         city: "Dessau-Roßlau",
         region: "Anhalt",
-        starts_at: "2019-10-09T10:00:00+02:00",
-        ends_at: "2019-10-09T15:00:00+02:00",
+        days_after_kickoff: 27,
+        hours: (10, 15),
         capacity: 80,
     },
     DemoRound {
@@ -140,8 +159,8 @@ pub(super) const ROUNDS: &[DemoRound] = &[
         postal_code: "39576",
         city: "Stendal",
         region: "Altmark",
-        starts_at: "2019-10-23T10:00:00+02:00",
-        ends_at: "2019-10-23T15:00:00+02:00",
+        days_after_kickoff: 41,
+        hours: (10, 15),
         capacity: 80,
     },
     DemoRound {
@@ -152,8 +171,8 @@ pub(super) const ROUNDS: &[DemoRound] = &[
         postal_code: "06108",
         city: "Halle (Saale)",
         region: "Halle",
-        starts_at: "2019-11-06T10:00:00+01:00",
-        ends_at: "2019-11-06T15:00:00+01:00",
+        days_after_kickoff: 55,
+        hours: (10, 15),
         capacity: 80,
     },
 ];
@@ -263,81 +282,6 @@ pub(super) const ORGANISATIONS: &[(Uuid, &str, Category, &str)] = &[
         "Landeszentrale für politische Bildung Sachsen-Anhalt",
         Category::Other,
         "Sachsen-Anhalt",
-    ),
-];
-
-/// Needs and action approaches as they came out of the Regionalkonferenzen:
-/// (id, round, organisation, kind, topic, title, status, addressed need).
-#[allow(clippy::type_complexity)]
-pub(super) const SUBMISSIONS: &[(
-    Uuid,
-    Uuid,
-    Uuid,
-    SubmissionKind,
-    &str,
-    &str,
-    SubmissionStatus,
-    Option<Uuid>,
-)] = &[
-    (
-        uuid!("0190f1a0-0000-7000-8000-000000000301"),
-        ROUNDS[1].id,
-        ORGANISATIONS[2].0,
-        SubmissionKind::Need,
-        "sprache",
-        "Sprachkurse mit Kinderbetreuung",
-        SubmissionStatus::Accepted,
-        None,
-    ),
-    (
-        uuid!("0190f1a0-0000-7000-8000-000000000302"),
-        ROUNDS[1].id,
-        ORGANISATIONS[1].0,
-        SubmissionKind::ActionApproach,
-        "sprache",
-        "Berufsbegleitende Deutschkurse in Betrieben mit Kita-Kooperation",
-        SubmissionStatus::Accepted,
-        Some(uuid!("0190f1a0-0000-7000-8000-000000000301")),
-    ),
-    (
-        uuid!("0190f1a0-0000-7000-8000-000000000303"),
-        ROUNDS[2].id,
-        ORGANISATIONS[4].0,
-        SubmissionKind::Need,
-        "arbeitsmarkt",
-        "Schnellere Anerkennung ausländischer Abschlüsse",
-        SubmissionStatus::Accepted,
-        None,
-    ),
-    (
-        uuid!("0190f1a0-0000-7000-8000-000000000304"),
-        ROUNDS[2].id,
-        ORGANISATIONS[6].0,
-        SubmissionKind::Need,
-        "beratung",
-        "Unbürokratische Beratung in Herkunftssprachen",
-        SubmissionStatus::InReview,
-        None,
-    ),
-    (
-        uuid!("0190f1a0-0000-7000-8000-000000000305"),
-        ROUNDS[3].id,
-        ORGANISATIONS[3].0,
-        SubmissionKind::Need,
-        "wohnen",
-        "Bezahlbarer Wohnraum für große Familien",
-        SubmissionStatus::Submitted,
-        None,
-    ),
-    (
-        uuid!("0190f1a0-0000-7000-8000-000000000306"),
-        ROUNDS[3].id,
-        ORGANISATIONS[0].0,
-        SubmissionKind::ActionApproach,
-        "arbeitsmarkt",
-        "Anerkennungslotsen in den Kommunen",
-        SubmissionStatus::Submitted,
-        Some(uuid!("0190f1a0-0000-7000-8000-000000000303")),
     ),
 ];
 

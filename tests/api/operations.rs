@@ -245,7 +245,10 @@ async fn the_demo_consultation_loads_idempotently() {
         ]
     );
     assert_eq!(rounds[0]["kind"], "kickoff");
-    assert_eq!(rounds[0]["starts_at"], "2019-09-12T08:00:00Z");
+    // The conferences of 2019 in the recent past, within the retention (tests/api/demo.rs).
+    let kickoff =
+        chrono::DateTime::parse_from_rfc3339(rounds[0]["starts_at"].as_str().unwrap()).unwrap();
+    assert!((60..80).contains(&(chrono::Utc::now() - kickoff.to_utc()).num_days()));
     assert_eq!(
         rounds[0]["seats"],
         json!({"confirmed": 0, "waitlisted": 0, "attended": 118, "capacity": 130})

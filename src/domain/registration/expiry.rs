@@ -14,20 +14,35 @@ use crate::error::AppResult;
 /// Deletes pending registrations whose confirmation link has expired, with their events and
 /// waiting mails: nobody confirmed them, so nothing of them is kept. Returns how many.
 pub async fn delete_unconfirmed(conn: &mut AsyncPgConnection) -> AppResult<usize> {
+    delete_pending(conn, None).await
+}
+
+/// Deletes the registration `id` like an expired one if it still awaits its confirmation,
+/// its link not yet expired (the demo replaces its own unconfirmed registration, whose link
+/// only the start that made it knew). Returns how many: 0 or 1.
+pub async fn withdraw_unconfirmed(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<usize> {
+    delete_pending(conn, Some(id)).await
+}
+
+/// Deletes pending registrations, the one `id` or else those whose link expired.
+async fn delete_pending(conn: &mut AsyncPgConnection, id: Option<Uuid>) -> AppResult<usize> {
     conn.transaction(async |conn| {
-        let expired: Vec<Uuid> = diesel::delete(
-            registrations::table
-                .filter(registrations::status.eq(RegistrationStatus::Pending))
-                .filter(registrations::confirm_expires_at.lt(Utc::now())),
-        )
-        .returning(registrations::id)
-        .get_results(conn)
-        .await?;
-        if !expired.is_empty() {
-            event::delete_about(conn, Entity::Registration, &expired).await?;
-            outbox::delete_about(conn, &expired).await?;
+        let mut pending = diesel::delete(registrations::table)
+            .filter(registrations::status.eq(RegistrationStatus::Pending))
+            .into_boxed();
+        pending = match id {
+            Some(id) => pending.filter(registrations::id.eq(id)),
+            None => pending.filter(registrations::confirm_expires_at.lt(Utc::now())),
+        };
+        let deleted: Vec<Uuid> = pending
+            .returning(registrations::id)
+            .get_results(conn)
+            .await?;
+        if !deleted.is_empty() {
+            event::delete_about(conn, Entity::Registration, &deleted).await?;
+            outbox::delete_about(conn, &deleted).await?;
         }
-        Ok(expired.len())
+        Ok(deleted.len())
     })
     .await
 }

@@ -35,7 +35,7 @@ mod wire;
 pub use cancel::{Canceller, cancel};
 pub use check_in::check_in;
 pub use confirm::confirm;
-pub use expiry::delete_unconfirmed;
+pub use expiry::{delete_unconfirmed, withdraw_unconfirmed};
 pub use find::find_for;
 pub use history::history;
 pub use list::{RegistrationFilter, list};

@@ -123,16 +123,17 @@ pub async fn register(
 /// Writes registrations as they are (their ids and statuses too, also for rounds long past),
 /// for seeding and imports of past data, without the request path's checks, seats, mails or
 /// events; one with its id already there is kept. The rounds' seat counters are left as they
-/// are: `recount_seats` sets them afterwards.
-pub async fn seed(conn: &mut AsyncPgConnection, rows: &[RegistrationRow]) -> QueryResult<()> {
+/// are: `recount_seats` sets them afterwards. Returns how many were written.
+pub async fn seed(conn: &mut AsyncPgConnection, rows: &[RegistrationRow]) -> QueryResult<usize> {
+    let mut written = 0;
     for chunk in rows.chunks(200) {
-        diesel::insert_into(registrations::table)
+        written += diesel::insert_into(registrations::table)
             .values(chunk)
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Registering one person, as an idempotent operation.

@@ -385,17 +385,25 @@ pub(in crate::domain) async fn next_numbers(
 /// Writes a submission as it is (its id, number, status and decision too), with the needs it
 /// addresses, for seeding and imports of past data, without the request path's checks,
 /// numbering, events or webhooks; what is already there is kept. The consultation's
-/// numbering is not moved: [`continue_numbers_after`] does that.
+/// numbering is not moved: [`continue_numbers_after`] does that. The database stamps an
+/// insert with its transaction's time; a new row then takes the `created_at` it was handed
+/// (an update keeps that column and stamps `updated_at`, so syncing partners still see it).
 pub async fn seed(
     conn: &mut AsyncPgConnection,
     row: &SubmissionRow,
     addresses: &[Uuid],
 ) -> QueryResult<()> {
-    diesel::insert_into(submissions::table)
+    let inserted = diesel::insert_into(submissions::table)
         .values(row)
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
+    if inserted > 0 {
+        diesel::update(submissions::table.find(row.id))
+            .set(submissions::created_at.eq(row.created_at))
+            .execute(conn)
+            .await?;
+    }
     if addresses.is_empty() {
         return Ok(());
     }
