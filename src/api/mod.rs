@@ -18,6 +18,7 @@ pub mod headers;
 pub mod health;
 pub mod idempotent;
 pub mod imports;
+pub mod language;
 pub mod metrics;
 pub mod openapi;
 pub mod organisations;

@@ -25,5 +25,6 @@ pub mod report;
 pub mod retention;
 pub mod round;
 pub mod submission;
+pub mod translation;
 pub mod validate;
 pub mod webhook;
