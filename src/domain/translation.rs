@@ -68,6 +68,15 @@ impl<T> Translations<T> {
         }
     }
 
+    /// The language texts are shown in when `wanted` is asked for, and the texts of that
+    /// language (`None`: German, the original).
+    pub fn choose(&self, wanted: Option<Language>) -> (Language, Option<&T>) {
+        match wanted.and_then(|l| Some((l, self.get(l)?))) {
+            Some((language, text)) => (language, Some(text)),
+            None => (Language::De, None),
+        }
+    }
+
     fn slot(&mut self, language: Language) -> Option<&mut Option<T>> {
         match language {
             Language::De => None,
@@ -160,18 +169,6 @@ impl<T> Localised<T> {
             languages: vec![language],
         }
     }
-
-    /// The language the texts of `translations` are shown in when `wanted` is asked for,
-    /// and the texts of that language (`None`: German, the original).
-    pub fn choose<X>(
-        translations: &Translations<X>,
-        wanted: Option<Language>,
-    ) -> (Language, Option<&X>) {
-        match wanted.and_then(|l| Some((l, translations.get(l)?))) {
-            Some((language, text)) => (language, Some(text)),
-            None => (Language::De, None),
-        }
-    }
 }
 
 impl<T> Localised<Page<T>> {
@@ -255,17 +252,11 @@ mod tests {
             }),
             ..Translations::default()
         };
+        assert_eq!(translations.choose(Some(Language::Uk)).0, Language::Uk);
         assert_eq!(
-            Localised::<()>::choose(&translations, Some(Language::Uk)).0,
-            Language::Uk
-        );
-        assert_eq!(
-            Localised::<()>::choose(&translations, Some(Language::En)),
+            translations.choose(Some(Language::En)),
             (Language::De, None)
         );
-        assert_eq!(
-            Localised::<()>::choose(&translations, None),
-            (Language::De, None)
-        );
+        assert_eq!(translations.choose(None), (Language::De, None));
     }
 }

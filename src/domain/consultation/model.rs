@@ -221,7 +221,7 @@ impl Consultation {
     /// The consultation with its title and summary in `wanted` where it has a translation
     /// into it (a translation without summary keeps the German one), else in German.
     pub fn localised(mut self, wanted: Option<Language>) -> Localised<Self> {
-        let (language, text) = Localised::<Self>::choose(&self.translations, wanted);
+        let (language, text) = self.translations.choose(wanted);
         let text = text.cloned();
         if let Some(text) = text {
             self.title = text.title;

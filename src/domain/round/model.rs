@@ -202,7 +202,7 @@ impl Round {
     /// The round with its title in `wanted` where it has a translation into it, else in
     /// German.
     pub fn localised(mut self, wanted: Option<Language>) -> Localised<Self> {
-        let (language, text) = Localised::<Self>::choose(&self.translations, wanted);
+        let (language, text) = self.translations.choose(wanted);
         if let Some(title) = text.map(|text| text.title.clone()) {
             self.title = title;
         }
@@ -214,6 +214,48 @@ impl Round {
 mod tests {
     use super::*;
     use crate::domain::validate::declared;
+
+    #[test]
+    fn the_letters_get_the_title_in_their_language_else_in_german() {
+        let now = Utc::now();
+        let row = RoundRow {
+            id: Uuid::nil(),
+            consultation_id: Uuid::nil(),
+            kind: RoundKind::Regional,
+            title: "Regionalkonferenz Dessau".into(),
+            venue_name: None,
+            venue_street: None,
+            venue_postal_code: None,
+            venue_city: None,
+            region: None,
+            starts_at: now,
+            ends_at: now,
+            capacity: 130,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            submissions_open_at: None,
+            submissions_close_at: None,
+            cancelled: false,
+            confirmed_count: 0,
+            waitlisted_count: 0,
+            attended_count: 0,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            translations: Translations {
+                uk: Some(RoundText {
+                    title: "Регіональна конференція в Дессау".into(),
+                }),
+                ..Translations::default()
+            },
+        };
+        assert_eq!(
+            row.title_in(Language::Uk),
+            "Регіональна конференція в Дессау"
+        );
+        assert_eq!(row.title_in(Language::Ar), "Regionalkonferenz Dessau");
+        assert_eq!(row.title_in(Language::De), "Regionalkonferenz Dessau");
+    }
 
     #[test]
     fn a_translated_title_has_the_limits_of_the_german_one() {
