@@ -98,6 +98,7 @@ für das neue Integrationskonzept des Landes."
         retention_authors_days: 365,
         archived_at: None,
         authority_id,
+        translations: Default::default(),
     })
 }
 

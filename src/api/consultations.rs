@@ -5,7 +5,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::etag::if_match;
-use super::reply::{created, with_etag};
+use super::language::{self, Preferred};
 use crate::api::guard::{Allowed, may};
 use crate::api::state::AppState;
 use crate::base::Caller;
@@ -15,6 +15,7 @@ use crate::domain::consultation::{
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::policy::{Action, Party, permits};
 use crate::domain::precondition::tag;
+use crate::domain::translation::Localised;
 use crate::error::{AppResult, Problem};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -47,6 +48,7 @@ pub async fn list_consultations(
     caller: Caller,
     query: web::Query<ConsultationQuery>,
     page: web::Query<PageQuery>,
+    Preferred(wanted): Preferred,
 ) -> AppResult<HttpResponse> {
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
@@ -57,7 +59,8 @@ pub async fn list_consultations(
         keyset,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Consultation::from)))
+    let page = keyset.page(rows, |r| r.id, |r| Consultation::from(r).localised(wanted));
+    Ok(language::ok(Localised::page(page)))
 }
 
 /// Create a consultation
@@ -79,14 +82,15 @@ pub async fn list_consultations(
 pub async fn create_consultation(
     state: web::Data<AppState>,
     admin: Allowed<may::ManageConsultations>,
+    Preferred(wanted): Preferred,
     body: Json<NewConsultation>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = consultation::create(&mut conn, &admin.by, body.into_inner()).await?;
-    Ok(created(
+    Ok(language::created_with_etag(
         format!("/api/v1/consultations/{}", row.id),
-        Some(tag(row.version)),
-        Consultation::from(row),
+        &tag(row.version),
+        Consultation::from(row).localised(wanted),
     ))
 }
 
@@ -105,6 +109,7 @@ pub async fn get_consultation(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    Preferred(wanted): Preferred,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = consultation::find_visible(
@@ -113,7 +118,11 @@ pub async fn get_consultation(
         permits(Party::of(&caller), Action::ReadDrafts),
     )
     .await?;
-    Ok(with_etag(tag(row.version), Consultation::from(row)))
+    let etag = tag(row.version);
+    Ok(language::ok_with_etag(
+        &etag,
+        Consultation::from(row).localised(wanted),
+    ))
 }
 
 /// Change a consultation
@@ -142,10 +151,15 @@ pub async fn update_consultation(
     admin: Allowed<may::ManageConsultations>,
     req: HttpRequest,
     id: web::Path<String>,
+    Preferred(wanted): Preferred,
     body: Json<ConsultationPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;
     let row = consultation::update(&mut conn, &admin.by, &id, if_match, body.into_inner()).await?;
-    Ok(with_etag(tag(row.version), Consultation::from(row)))
+    let etag = tag(row.version);
+    Ok(language::ok_with_etag(
+        &etag,
+        Consultation::from(row).localised(wanted),
+    ))
 }

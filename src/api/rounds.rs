@@ -4,7 +4,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::etag::if_match;
-use super::reply::{created, with_etag};
+use super::language::{self, Preferred};
 use crate::api::guard::{Allowed, may};
 use crate::api::state::AppState;
 use crate::base::Caller;
@@ -12,6 +12,7 @@ use crate::domain::consultation;
 use crate::domain::page::{Page, PageQuery};
 use crate::domain::policy::{Action, Party, permits};
 use crate::domain::round::{self, NewRound, Round, RoundPatch};
+use crate::domain::translation::Localised;
 use crate::error::{AppResult, Problem};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -37,6 +38,7 @@ pub async fn list_rounds(
     caller: Caller,
     id: web::Path<String>,
     page: web::Query<PageQuery>,
+    Preferred(wanted): Preferred,
 ) -> AppResult<HttpResponse> {
     let keyset = page.keyset()?;
     let mut conn = state.conn().await?;
@@ -47,7 +49,8 @@ pub async fn list_rounds(
     )
     .await?;
     let rows = round::list(&mut conn, consultation.id, keyset).await?;
-    Ok(HttpResponse::Ok().json(keyset.page(rows, |r| r.id, Round::from)))
+    let page = keyset.page(rows, |r| r.id, |r| Round::from(r).localised(wanted));
+    Ok(language::ok(Localised::page(page)))
 }
 
 /// Add a round to a consultation
@@ -70,14 +73,15 @@ pub async fn create_round(
     state: web::Data<AppState>,
     _admin: Allowed<may::ManageRounds>,
     id: web::Path<String>,
+    Preferred(wanted): Preferred,
     body: Json<NewRound>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let row = round::create(&mut conn, &id, body.into_inner()).await?;
-    Ok(created(
+    Ok(language::created_with_etag(
         format!("/api/v1/rounds/{}", row.id),
-        Some(row.etag()),
-        Round::from(row),
+        &row.etag(),
+        Round::from(row).localised(wanted),
     ))
 }
 
@@ -96,6 +100,7 @@ pub async fn get_round(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    Preferred(wanted): Preferred,
 ) -> AppResult<HttpResponse> {
     let conn = state.conn().await?;
     let row = round::find_visible(
@@ -104,7 +109,11 @@ pub async fn get_round(
         permits(Party::of(&caller), Action::ReadDrafts),
     )
     .await?;
-    Ok(with_etag(row.etag(), Round::from(row)))
+    let etag = row.etag();
+    Ok(language::ok_with_etag(
+        &etag,
+        Round::from(row).localised(wanted),
+    ))
 }
 
 /// Change a round
@@ -133,10 +142,15 @@ pub async fn update_round(
     _admin: Allowed<may::ManageRounds>,
     req: HttpRequest,
     id: web::Path<Uuid>,
+    Preferred(wanted): Preferred,
     body: Json<RoundPatch>,
 ) -> AppResult<HttpResponse> {
     let if_match = if_match(&req)?;
     let mut conn = state.conn().await?;
     let row = round::update(&mut conn, id.into_inner(), if_match, body.into_inner()).await?;
-    Ok(with_etag(row.etag(), Round::from(row)))
+    let etag = row.etag();
+    Ok(language::ok_with_etag(
+        &etag,
+        Round::from(row).localised(wanted),
+    ))
 }

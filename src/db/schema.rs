@@ -59,6 +59,7 @@ diesel::table! {
         retention_authors_days -> Int4,
         archived_at -> Nullable<Timestamptz>,
         authority_id -> Uuid,
+        translations -> Jsonb,
     }
 }
 
@@ -96,6 +97,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         authority_id -> Uuid,
+        translations -> Jsonb,
     }
 }
 

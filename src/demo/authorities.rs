@@ -166,6 +166,7 @@ fn consultation_row(
         retention_authors_days: 365,
         archived_at: None,
         authority_id,
+        translations: Default::default(),
     }
 }
 

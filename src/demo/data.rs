@@ -121,6 +121,7 @@ pub(super) fn round_row(
         version: 1,
         created_at: now,
         updated_at: now,
+        translations: Default::default(),
     }
 }
 

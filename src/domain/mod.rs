@@ -26,5 +26,6 @@ pub mod retention;
 pub mod round;
 pub mod submission;
 pub mod texts;
+pub mod translation;
 pub mod validate;
 pub mod webhook;

@@ -320,3 +320,188 @@ async fn retention_is_set_by_an_object_of_whole_days() {
         serde_json::json!({"registrations_days_after_round": 30, "authors_days_after_archive": 365})
     );
 }
+
+const TITLE_UK: &str = "Концепція інтеграції Саксонії-Ангальт";
+const SUMMARY_UK: &str = "Відкритий процес участі Міністерства праці, соціальних справ та інтеграції: \
+громади, організації мігрантів, асоціації та волонтери визначають потреби й підходи для нової \
+концепції інтеграції землі.";
+const TITLE_AR: &str = "مفهوم الاندماج في ساكسونيا-أنهالت";
+
+fn translated_consultation(slug: &str) -> Value {
+    json!({
+        "slug": slug,
+        "title": "Integrationskonzept Sachsen-Anhalt",
+        "summary": "Offener Beteiligungsprozess des Ministeriums für Arbeit, Soziales und Integration: \
+    Kommunen, Migrantenorganisationen, Verbände und Engagierte erarbeiten Bedarfe und Handlungsansätze.",
+        "translations": {
+            "en": {"title": "Integration Concept for Saxony-Anhalt",
+                   "summary": "Open participation process of the Ministry of Labour, Social Affairs and Integration."},
+            "uk": {"title": TITLE_UK, "summary": SUMMARY_UK},
+            "ar": {"title": TITLE_AR}
+        }
+    })
+}
+
+async fn get_in(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    accept_language: &str,
+) -> reqwest::Response {
+    app.request(reqwest::Method::GET, path, Some(&app.admin()))
+        .header("accept-language", accept_language)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response.headers()[name].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn accept_language_picks_the_translation_and_content_language_names_it() {
+    let app = spawn_app().await;
+    let created = app
+        .post(
+            "/api/v1/consultations",
+            Some(&app.admin()),
+            &translated_consultation("isa-sprachen"),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(header(&created, "content-language"), "de");
+    let body: Value = created.json().await.unwrap();
+    assert_eq!(body["title"], "Integrationskonzept Sachsen-Anhalt");
+    assert_eq!(body["translations"]["uk"]["title"], TITLE_UK);
+    let path = format!("/api/v1/consultations/{}", id(&body));
+
+    let uk = get_in(&app, &path, "uk-UA,uk;q=0.9,de;q=0.5").await;
+    assert_eq!(uk.status(), 200);
+    assert_eq!(header(&uk, "content-language"), "uk");
+    assert!(header(&uk, "vary").contains("Accept-Language"));
+    assert_eq!(header(&uk, "etag"), "\"1-uk\"");
+    let uk: Value = uk.json().await.unwrap();
+    assert_eq!(
+        (uk["title"].as_str(), uk["summary"].as_str()),
+        (Some(TITLE_UK), Some(SUMMARY_UK))
+    );
+    assert_eq!(
+        uk["translations"], body["translations"],
+        "all translations, always"
+    );
+
+    // Arabic has no summary of its own: the German one stands.
+    let ar: Value = get_in(&app, &path, "ar").await.json().await.unwrap();
+    assert_eq!(ar["title"], TITLE_AR);
+    assert_eq!(ar["summary"], body["summary"]);
+
+    let fr = get_in(&app, &path, "fr-FR, fr;q=0.9").await;
+    assert_eq!(header(&fr, "content-language"), "de");
+    assert_eq!(header(&fr, "etag"), "\"1\"");
+    assert!(header(&fr, "vary").contains("Accept-Language"));
+    assert_eq!(
+        fr.json::<Value>().await.unwrap()["title"],
+        "Integrationskonzept Sachsen-Anhalt"
+    );
+
+    let list = get_in(&app, "/api/v1/consultations", "uk").await;
+    assert_eq!(header(&list, "content-language"), "uk");
+    let list: Value = list.json().await.unwrap();
+    assert_eq!(list["items"][0]["title"], TITLE_UK);
+}
+
+#[tokio::test]
+async fn patch_replaces_the_translations_and_takes_the_tag_of_any_language() {
+    let app = spawn_app().await;
+    let created: Value = app
+        .post(
+            "/api/v1/consultations",
+            Some(&app.admin()),
+            &translated_consultation("isa-patch"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/consultations/{}", id(&created));
+    let etag_uk = header(&get_in(&app, &path, "uk").await, "etag").to_string();
+    let changed = app
+        .patch_if_match(
+            &path,
+            &app.admin(),
+            &etag_uk,
+            &json!({"translations": {"en": {"title": "Integration Concept Saxony-Anhalt 2020"}}}),
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(
+        changed["translations"],
+        json!({"en": {"title": "Integration Concept Saxony-Anhalt 2020"}})
+    );
+    // Ukrainian is gone with the map it was in: German answers it, English is there.
+    let uk = get_in(&app, &path, "uk").await;
+    assert_eq!(header(&uk, "content-language"), "de");
+    assert_eq!(
+        uk.json::<Value>().await.unwrap()["title"],
+        "Integrationskonzept Sachsen-Anhalt"
+    );
+    let en = get_in(&app, &path, "en-GB").await;
+    assert_eq!(header(&en, "etag"), "\"2-en\"");
+    assert_eq!(
+        en.json::<Value>().await.unwrap()["title"],
+        "Integration Concept Saxony-Anhalt 2020"
+    );
+    let stale = app
+        .patch_if_match(&path, &app.admin(), &etag_uk, &json!({"translations": {}}))
+        .await;
+    assert_problem(stale, 412, "precondition_failed").await;
+}
+
+#[tokio::test]
+async fn translations_in_another_language_or_shape_are_422_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let mut body = translated_consultation("isa-falsch");
+    body["translations"]["fr"] = json!({"title": "Concept d'intégration"});
+    body["translations"]["de"] = json!({"title": "Integrationskonzept"});
+    body["translations"]["ar"] = json!({"title": "x".repeat(301)});
+    body["translations"]["en"] = json!({"name": "Integration Concept"});
+    let response = app
+        .post("/api/v1/consultations", Some(&app.admin()), &body)
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "translations.ar.title",
+            "translations.de",
+            "translations.en",
+            "translations.fr"
+        ]
+    );
+    assert_eq!(app.count("consultations").await, 0);
+
+    let c = app.consultation("isa-bleibt", "draft").await;
+    let path = format!("/api/v1/consultations/{}", id(&c));
+    let refused = app
+        .patch(
+            &path,
+            Some(&app.admin()),
+            &json!({"translations": [{"uk": "Концепція"}]}),
+        )
+        .await;
+    let problem = assert_problem(refused, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "translations");
+    let kept: Value = app.get_json(&path, Some(&app.admin())).await;
+    assert_eq!(
+        (kept["translations"].clone(), kept["updated_at"].clone()),
+        (json!({}), c["updated_at"].clone())
+    );
+}

@@ -194,6 +194,17 @@ async fn opening_the_link_changes_nothing_and_only_the_form_confirms_once() {
 async fn pages_and_mails_speak_the_registrants_language() {
     let (app, sink) = spawn_app_with_mail(&[]).await;
     let round = halle(&app, 130).await;
+    let path = format!("/api/v1/rounds/{round}");
+    let etag = app.etag(&path, None).await;
+    let translated = app
+        .patch_if_match(
+            &path,
+            &app.admin(),
+            &etag,
+            &json!({"translations": {"uk": {"title": "Регіональна конференція в Галле"}}}),
+        )
+        .await;
+    assert_eq!(translated.status(), 200);
     let created = register(
         &app,
         &round,
@@ -210,6 +221,11 @@ async fn pages_and_mails_speak_the_registrants_language() {
         mail.subject
     );
     assert!(mail.html.contains("<html lang=\"uk\" dir=\"ltr\">"));
+    assert!(
+        mail.subject.ends_with("Регіональна конференція в Галле"),
+        "{}",
+        mail.subject
+    );
     let link = page_link(&mail);
     // The registration's language, whatever the browser says.
     let (status, html) = page(
@@ -222,6 +238,7 @@ async fn pages_and_mails_speak_the_registrants_language() {
     .await;
     assert_eq!(status, 200);
     assert!(html.contains("Підтвердити реєстрацію зараз"), "{html}");
+    assert!(html.contains("Регіональна конференція в Галле"), "{html}");
     assert!(html.contains("hreflang=\"ar\""));
     // The page's own language switch.
     let (_, html) = page(open(&app, &format!("{link}&lang=en")).await).await;

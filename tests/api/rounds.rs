@@ -157,3 +157,73 @@ async fn capacity_cannot_drop_below_the_seats_taken() {
         .await;
     assert_problem(stale, 412, "precondition_failed").await;
 }
+
+#[tokio::test]
+async fn a_round_title_is_answered_in_the_language_asked_for() {
+    let app = spawn_app().await;
+    let c = app.consultation("runden-sprachen", "open").await;
+    let path = format!("/api/v1/consultations/{}/rounds", id(&c));
+    let mut body = json!({
+        "kind": "regional", "title": "Regionalkonferenz Dessau",
+        "translations": {
+            "en": {"title": "Regional Conference Dessau"},
+            "uk": {"title": "Регіональна конференція в Дессау"},
+            "ar": {"title": "المؤتمر الإقليمي في دساو"}
+        },
+        "venue": {"name": "Dessau-Roßlau, Altes Theater", "city": "Dessau-Roßlau"},
+        "starts_at": "2019-10-01T10:00:00+02:00", "ends_at": "2019-10-01T16:00:00+02:00",
+        "capacity": 130
+    });
+    body["translations"]["summary"] = json!({"title": "Zusammenfassung"});
+    let refused = app.post(&path, Some(&app.admin()), &body).await;
+    let problem = assert_problem(refused, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "translations.summary");
+    assert_eq!(app.count("rounds").await, 0);
+
+    body["translations"]
+        .as_object_mut()
+        .unwrap()
+        .remove("summary");
+    let created = app.post(&path, Some(&app.admin()), &body).await;
+    assert_eq!(created.status(), 201);
+    let round: Value = created.json().await.unwrap();
+    let in_language = |accept: &'static str, url: String| {
+        app.request(reqwest::Method::GET, &url, None)
+            .header("accept-language", accept)
+            .send()
+    };
+    let uk = in_language("uk", format!("/api/v1/rounds/{}", id(&round)))
+        .await
+        .unwrap();
+    assert_eq!(uk.headers()["content-language"], "uk");
+    assert_eq!(uk.headers()["etag"], "\"1.0.0.0-uk\"");
+    let uk: Value = uk.json().await.unwrap();
+    assert_eq!(uk["title"], "Регіональна конференція в Дессау");
+    assert_eq!(uk["translations"]["ar"]["title"], "المؤتمر الإقليمي في دساو");
+    let fr = in_language("fr", path.clone()).await.unwrap();
+    assert_eq!(fr.headers()["content-language"], "de");
+    assert!(
+        fr.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept-Language")
+    );
+    let fr: Value = fr.json().await.unwrap();
+    assert_eq!(fr["items"][0]["title"], "Regionalkonferenz Dessau");
+
+    let changed = app
+        .patch_if_match(
+            &format!("/api/v1/rounds/{}", id(&round)),
+            &app.admin(),
+            "\"1.0.0.0-ar\"",
+            &json!({"translations": {"ar": {"title": "مؤتمر دساو الإقليمي"}}}),
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    let list: Value = in_language("ar", path).await.unwrap().json().await.unwrap();
+    assert_eq!(list["items"][0]["title"], "مؤتمر دساو الإقليمي");
+    assert_eq!(
+        list["items"][0]["translations"],
+        json!({"ar": {"title": "مؤتمر دساو الإقليمي"}})
+    );
+}

@@ -9,6 +9,7 @@ use utoipa::openapi::security::{
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+use super::languages::{localise_answers, localised_headers};
 use super::links::{add_links, link_optional_references};
 use super::responses::{complete_responses, finish_responses, problem_response, secure};
 use super::schemas::{
@@ -131,6 +132,12 @@ pub(super) fn finish_document(doc: &mut Value) {
         "x-internal": false
     }]);
     doc["components"]["headers"] = shared_headers();
+    if let (Some(headers), Value::Object(localised)) = (
+        doc["components"]["headers"].as_object_mut(),
+        localised_headers(),
+    ) {
+        headers.extend(localised);
+    }
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
     };
@@ -146,6 +153,7 @@ pub(super) fn finish_document(doc: &mut Value) {
             finish_operation(operation, api);
         }
     }
+    localise_answers(doc);
     narrow_requests(doc);
     add_links(doc);
     reuse_item_schemas(doc);

@@ -2,6 +2,7 @@
 //! committed `openapi/openapi.json` changes only when the API does.
 
 mod document;
+mod languages;
 mod links;
 mod responses;
 mod schemas;

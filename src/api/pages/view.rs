@@ -193,7 +193,7 @@ pub fn page(
 fn round(texts: &Texts, linked: &Linked) -> RoundView {
     let round = &linked.round;
     RoundView {
-        title: round.title.clone(),
+        title: round.title_in(texts.language).to_string(),
         when: texts.period(round.starts_at, round.ends_at),
         venue: round
             .venue()

@@ -8,7 +8,7 @@ mod write;
 pub use model::{ConsultationRow, DEFAULT_RETENTION};
 pub use read::{VisibleId, find_visible, hold, list, visible_id};
 pub use wire::{
-    Consultation, ConsultationPatch, ConsultationStatus, NewConsultation, Retention,
-    RetentionSettings, Topic,
+    Consultation, ConsultationPatch, ConsultationStatus, ConsultationText, NewConsultation,
+    Retention, RetentionSettings, Topic,
 };
 pub use write::{create, seed, update};

@@ -7,9 +7,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::wire::{
-    Consultation, ConsultationStatus, NewConsultation, Retention, RetentionSettings, Topic,
+    Consultation, ConsultationStatus, ConsultationText, NewConsultation, Retention,
+    RetentionSettings, Topic,
 };
 use crate::db::schema::consultations;
+use crate::domain::language::Language;
+use crate::domain::translation::{Localised, Text, Translations};
 use crate::domain::validate::Violations;
 use crate::error::AppResult;
 
@@ -54,6 +57,8 @@ pub struct ConsultationRow {
     /// When it was archived: authors' data is kept `retention_authors_days` after.
     pub archived_at: Option<DateTime<Utc>>,
     pub authority_id: Uuid,
+    /// Title and summary in the languages besides German.
+    pub translations: Translations<ConsultationText>,
 }
 
 impl ConsultationRow {
@@ -65,8 +70,9 @@ impl ConsultationRow {
         self.topics().iter().any(|t| t.key == key)
     }
 
-    pub(super) fn validate(&self, topics: &[Topic]) -> AppResult<()> {
-        let mut v = Violations::new();
+    /// Adds the violations of the row's fields to those `v` has (of the request's
+    /// translations, say) and refuses them all in one 422.
+    pub(super) fn validate(&self, topics: &[Topic], mut v: Violations) -> AppResult<()> {
         v.slug("slug", &self.slug, 100);
         v.text(
             "title",
@@ -184,6 +190,7 @@ impl From<ConsultationRow> for Consultation {
             slug: row.slug,
             title: row.title,
             summary: row.summary,
+            translations: row.translations,
             status: row.status,
             starts_on: row.starts_on,
             ends_on: row.ends_on,
@@ -199,9 +206,49 @@ impl From<ConsultationRow> for Consultation {
     }
 }
 
+impl Text for ConsultationText {
+    fn check(&self, at: &str, v: &mut Violations) {
+        let title = crate::limits!(ConsultationText, "title");
+        v.text(&format!("{at}.title"), &self.title, title);
+        if let Some(summary) = &self.summary {
+            let limits = crate::limits!(ConsultationText, "summary");
+            v.text(&format!("{at}.summary"), summary, limits);
+        }
+    }
+}
+
+impl Consultation {
+    /// The consultation with its title and summary in `wanted` where it has a translation
+    /// into it (a translation without summary keeps the German one), else in German.
+    pub fn localised(mut self, wanted: Option<Language>) -> Localised<Self> {
+        let (language, text) = self.translations.choose(wanted);
+        let text = text.cloned();
+        if let Some(text) = text {
+            self.title = text.title;
+            if let Some(summary) = text.summary {
+                self.summary = summary;
+            }
+        }
+        Localised::new(self, language)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ConsultationStatus::*;
+    use super::{ConsultationText, NewConsultation};
+    use crate::domain::validate::declared;
+
+    #[test]
+    fn translations_have_the_limits_of_the_german_texts() {
+        for field in ["title", "summary"] {
+            assert_eq!(
+                declared::<ConsultationText>(field),
+                declared::<NewConsultation>(field),
+                "{field}"
+            );
+        }
+    }
 
     #[test]
     fn status_moves_forward_one_step_only() {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::calendar;
+use crate::domain::translation::Translations;
 
 crate::text_enum! {
     /// Lifecycle of a consultation; it only moves forward, one step at a time.
@@ -64,7 +65,30 @@ pub struct RetentionSettings {
     pub authors_days_after_archive: Option<i32>,
 }
 
-/// A consultation (Beteiligungsprozess).
+/// A consultation's texts in one language besides German, with the limits of the German
+/// ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationText {
+    /// The title in this language (1–300 characters).
+    #[schema(
+        example = "Integration Concept of Saxony-Anhalt",
+        min_length = 1,
+        max_length = 300,
+        pattern = r"\S"
+    )]
+    pub title: String,
+    /// The summary in this language (at most 5000 characters); without it the German
+    /// summary is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 5000)]
+    pub summary: Option<String>,
+}
+
+/// A consultation (Beteiligungsprozess). `title` and `summary` are in the language of
+/// `Content-Language`: the one `Accept-Language` asks for where `translations` has it, else
+/// German (the original).
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Consultation {
     pub id: Uuid,
@@ -86,6 +110,9 @@ pub struct Consultation {
     pub title: String,
     #[schema(max_length = 5000)]
     pub summary: String,
+    /// Title and summary in English, Ukrainian and Arabic, all of them whatever language
+    /// the answer is in.
+    pub translations: Translations<ConsultationText>,
     pub status: ConsultationStatus,
     #[schema(max_items = 50)]
     pub topics: Vec<Topic>,
@@ -127,6 +154,12 @@ pub struct NewConsultation {
     #[serde(default)]
     #[schema(max_length = 5000)]
     pub summary: String,
+    /// Title and summary in English (`en`), Ukrainian (`uk`) and Arabic (`ar`), with the
+    /// limits of the German ones; German is the original (`title`, `summary`), no key here.
+    /// Another key, or an entry of another shape, is 422 naming it (`translations.fr`).
+    #[serde(default, deserialize_with = "crate::domain::translation::given")]
+    #[schema(value_type = Translations<ConsultationText>)]
+    pub translations: Option<serde_json::Value>,
     /// At most 50 topics with unique keys.
     #[serde(default)]
     #[schema(max_items = 50)]
@@ -169,6 +202,11 @@ pub struct ConsultationPatch {
     pub title: Option<String>,
     #[schema(max_length = 5000)]
     pub summary: Option<String>,
+    /// Replaces all translations (`{}` removes them; languages left out are removed too);
+    /// absent, they stay. Keys `en`, `uk`, `ar`, limits as for the German texts.
+    #[serde(default, deserialize_with = "crate::domain::translation::given")]
+    #[schema(value_type = Translations<ConsultationText>)]
+    pub translations: Option<serde_json::Value>,
     pub status: Option<ConsultationStatus>,
     #[schema(max_items = 50)]
     pub topics: Option<Vec<Topic>>,

@@ -13,6 +13,8 @@ use crate::domain::authority;
 use crate::domain::event::{self, Change, Entity};
 use crate::domain::policy::{self, Action, Authorized, Party};
 use crate::domain::precondition::{Precondition, tag};
+use crate::domain::translation::Translations;
+use crate::domain::validate::Violations;
 use crate::error::{AppError, AppResult};
 
 diesel::define_sql_function! {
@@ -75,6 +77,11 @@ pub async fn create(
                 .await?
         }
     };
+    let mut faults = Violations::new();
+    let translations = new
+        .translations
+        .map(|t| Translations::read(t, &mut faults))
+        .unwrap_or_default();
     let mut row = ConsultationRow {
         id: Uuid::now_v7(),
         slug: new.slug,
@@ -92,9 +99,10 @@ pub async fn create(
         retention_authors_days: DEFAULT_RETENTION.authors_days_after_archive,
         archived_at: None,
         authority_id,
+        translations,
     };
     new.retention.apply(&mut row);
-    row.validate(&new.topics)?;
+    row.validate(&new.topics, faults)?;
     diesel::insert_into(consultations::table)
         .values(&row)
         .returning(ConsultationRow::as_returning())
@@ -139,6 +147,10 @@ pub async fn update(
         if let Some(summary) = patch.summary {
             row.summary = summary;
         }
+        let mut faults = Violations::new();
+        if let Some(translations) = patch.translations {
+            row.translations = Translations::read(translations, &mut faults);
+        }
         if let Some(starts_on) = patch.starts_on {
             row.starts_on = starts_on;
         }
@@ -159,8 +171,8 @@ pub async fn update(
             None => row.topics(),
         };
         // An invalid request is refused as such, whatever its precondition (RFC 9110 13.2.1).
-        row.validate(&topics)?;
-        precondition.check(&current)?;
+        row.validate(&topics, faults)?;
+        precondition.check_localised(&current)?;
         if let Some(status) = patch.status {
             if !row.status.can_become(status) {
                 return Err(AppError::invalid_transition(

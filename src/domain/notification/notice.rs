@@ -88,7 +88,11 @@ impl Notice {
             registration_id: to.registration_id,
             name: to.name.to_string(),
             email: to.email.to_string(),
-            round: round.into(),
+            // The round's title in the registrant's language, where it has one.
+            round: RoundFacts {
+                title: round.title_in(to.language).to_string(),
+                ..round.into()
+            },
             waitlist_position: None,
             confirm_token: None,
             confirm_expires_at: None,

@@ -15,6 +15,8 @@ use crate::domain::policy::Audience;
 use crate::domain::precondition::Precondition;
 use crate::domain::registration::notify;
 use crate::domain::registration::waitlist;
+use crate::domain::translation::Translations;
+use crate::domain::validate::Violations;
 use crate::domain::webhook::{self, EventType};
 use crate::error::{AppError, AppResult};
 
@@ -35,10 +37,10 @@ pub async fn update(
             .ok_or_else(|| AppError::not_found("round"))?;
         let current = row.etag();
         let before = row.clone();
-        apply(&mut row, patch);
+        let faults = apply(&mut row, patch);
         // An invalid request is refused as such, whatever its precondition (RFC 9110 13.2.1).
-        row.validate()?;
-        precondition.check(&current)?;
+        row.validate(faults)?;
+        precondition.check_localised(&current)?;
         if row.capacity < row.confirmed_count + row.attended_count {
             return Err(AppError::conflict(
                 "capacity_below_confirmed",
@@ -118,12 +120,17 @@ fn news_for_registrants(before: &RoundRow, after: &RoundRow) -> Option<NoticeKin
     }
 }
 
-fn apply(row: &mut RoundRow, patch: RoundPatch) {
+/// Applies the patch; what is invalid of its translations is returned.
+fn apply(row: &mut RoundRow, patch: RoundPatch) -> Violations {
+    let mut faults = Violations::new();
     if let Some(kind) = patch.kind {
         row.kind = kind;
     }
     if let Some(title) = patch.title {
         row.title = title;
+    }
+    if let Some(translations) = patch.translations {
+        row.translations = Translations::read(translations, &mut faults);
     }
     if let Some(venue) = patch.venue {
         row.set_venue(venue);
@@ -155,4 +162,5 @@ fn apply(row: &mut RoundRow, patch: RoundPatch) {
     if let Some(cancelled) = patch.cancelled {
         row.cancelled = cancelled;
     }
+    faults
 }

@@ -9,6 +9,8 @@ use super::model::RoundRow;
 use super::wire::NewRound;
 use crate::db::schema::rounds;
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus};
+use crate::domain::translation::Translations;
+use crate::domain::validate::Violations;
 use crate::error::{AppError, AppResult};
 
 /// Adds a round to a consultation (by id or slug) that is not archived, checked on the
@@ -37,6 +39,11 @@ async fn insert(
         ));
     }
     let now = Utc::now();
+    let mut faults = Violations::new();
+    let translations = new
+        .translations
+        .map(|t| Translations::read(t, &mut faults))
+        .unwrap_or_default();
     let mut row = RoundRow {
         id: Uuid::now_v7(),
         consultation_id: consultation.id,
@@ -61,9 +68,10 @@ async fn insert(
         version: 1,
         created_at: now,
         updated_at: now,
+        translations,
     };
     row.set_venue(new.venue);
-    row.validate()?;
+    row.validate(faults)?;
     Ok(diesel::insert_into(rounds::table)
         .values(&row)
         .returning(RoundRow::as_returning())

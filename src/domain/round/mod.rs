@@ -17,4 +17,4 @@ pub use change::update;
 pub use create::{create, seed, seed_rescheduled};
 pub use model::RoundRow;
 pub use read::{find_visible, hold, list};
-pub use wire::{NewRound, Round, RoundKind, RoundPatch, Seats, Venue};
+pub use wire::{NewRound, Round, RoundKind, RoundPatch, RoundText, Seats, Venue};

@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::wire::{NewRound, Round, RoundKind, Seats, Venue};
+use super::wire::{NewRound, Round, RoundKind, RoundText, Seats, Venue};
 use crate::db::schema::rounds;
+use crate::domain::language::Language;
+use crate::domain::translation::{Localised, Text, Translations};
 use crate::domain::validate::Violations;
 use crate::error::AppResult;
 
@@ -36,6 +38,8 @@ pub struct RoundRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The title in the languages besides German.
+    pub translations: Translations<RoundText>,
 }
 
 impl From<RoundRow> for Round {
@@ -53,6 +57,7 @@ impl From<RoundRow> for Round {
             consultation_id: row.consultation_id,
             kind: row.kind,
             title: row.title,
+            translations: row.translations,
             region: row.region,
             starts_at: row.starts_at,
             ends_at: row.ends_at,
@@ -69,6 +74,13 @@ impl From<RoundRow> for Round {
 }
 
 impl RoundRow {
+    /// The title in `language`: its translation, else the German original.
+    pub fn title_in(&self, language: Language) -> &str {
+        self.translations
+            .get(language)
+            .map_or(&self.title, |text| &text.title)
+    }
+
     /// The venue, if the round has one (name and city are set together).
     pub fn venue(&self) -> Option<Venue> {
         Some(Venue {
@@ -114,8 +126,9 @@ impl RoundRow {
             && self.submissions_close_at.is_none_or(|t| now < t)
     }
 
-    pub(super) fn validate(&self) -> AppResult<()> {
-        let mut v = Violations::new();
+    /// Adds the violations of the row's fields to those `v` has (of the request's
+    /// translations, say) and refuses them all in one 422.
+    pub(super) fn validate(&self, mut v: Violations) -> AppResult<()> {
         v.text("title", &self.title, crate::limits!(NewRound, "title"));
         if let Some(name) = &self.venue_name {
             v.text("venue.name", name, crate::limits!(Venue, "name"));
@@ -175,5 +188,80 @@ impl RoundRow {
             );
         }
         v.into_result()
+    }
+}
+
+impl Text for RoundText {
+    fn check(&self, at: &str, v: &mut Violations) {
+        let title = crate::limits!(RoundText, "title");
+        v.text(&format!("{at}.title"), &self.title, title);
+    }
+}
+
+impl Round {
+    /// The round with its title in `wanted` where it has a translation into it, else in
+    /// German.
+    pub fn localised(mut self, wanted: Option<Language>) -> Localised<Self> {
+        let (language, text) = self.translations.choose(wanted);
+        if let Some(title) = text.map(|text| text.title.clone()) {
+            self.title = title;
+        }
+        Localised::new(self, language)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::validate::declared;
+
+    #[test]
+    fn the_letters_get_the_title_in_their_language_else_in_german() {
+        let now = Utc::now();
+        let row = RoundRow {
+            id: Uuid::nil(),
+            consultation_id: Uuid::nil(),
+            kind: RoundKind::Regional,
+            title: "Regionalkonferenz Dessau".into(),
+            venue_name: None,
+            venue_street: None,
+            venue_postal_code: None,
+            venue_city: None,
+            region: None,
+            starts_at: now,
+            ends_at: now,
+            capacity: 130,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            submissions_open_at: None,
+            submissions_close_at: None,
+            cancelled: false,
+            confirmed_count: 0,
+            waitlisted_count: 0,
+            attended_count: 0,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            translations: Translations {
+                uk: Some(RoundText {
+                    title: "Регіональна конференція в Дессау".into(),
+                }),
+                ..Translations::default()
+            },
+        };
+        assert_eq!(
+            row.title_in(Language::Uk),
+            "Регіональна конференція в Дессау"
+        );
+        assert_eq!(row.title_in(Language::Ar), "Regionalkonferenz Dessau");
+        assert_eq!(row.title_in(Language::De), "Regionalkonferenz Dessau");
+    }
+
+    #[test]
+    fn a_translated_title_has_the_limits_of_the_german_one() {
+        assert_eq!(
+            declared::<RoundText>("title"),
+            declared::<NewRound>("title")
+        );
     }
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::calendar;
+use crate::domain::translation::Translations;
 use crate::domain::validate::double_option;
 
 crate::text_enum! {
@@ -51,7 +52,23 @@ pub struct Seats {
     pub capacity: i32,
 }
 
-/// A round: one event of a consultation.
+/// A round's texts in one language besides German, with the limits of the German ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundText {
+    /// The title in this language (1–300 characters).
+    #[schema(
+        example = "Regional Conference Dessau",
+        min_length = 1,
+        max_length = 300,
+        pattern = r"\S"
+    )]
+    pub title: String,
+}
+
+/// A round: one event of a consultation. `title` is in the language of `Content-Language`:
+/// the one `Accept-Language` asks for where `translations` has it, else German (the
+/// original).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Round {
     pub id: Uuid,
@@ -59,6 +76,9 @@ pub struct Round {
     pub kind: RoundKind,
     #[schema(example = "Regionalkonferenz Dessau", max_length = 300)]
     pub title: String,
+    /// The title in English, Ukrainian and Arabic, all of them whatever language the answer
+    /// is in.
+    pub translations: Translations<RoundText>,
     pub venue: Option<Venue>,
     #[schema(example = "Anhalt", max_length = 100)]
     pub region: Option<String>,
@@ -84,6 +104,12 @@ pub struct NewRound {
     /// 1–300 characters.
     #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: String,
+    /// The title in English (`en`), Ukrainian (`uk`) and Arabic (`ar`), with the limits of
+    /// the German one; German is the original (`title`), no key here. Another key, or an
+    /// entry of another shape, is 422 naming it (`translations.fr`).
+    #[serde(default, deserialize_with = "crate::domain::translation::given")]
+    #[schema(value_type = Translations<RoundText>)]
+    pub translations: Option<serde_json::Value>,
     pub venue: Option<Venue>,
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub region: Option<String>,
@@ -114,6 +140,11 @@ pub struct RoundPatch {
     pub kind: Option<RoundKind>,
     #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: Option<String>,
+    /// Replaces all translations (`{}` removes them; languages left out are removed too);
+    /// absent, they stay. Keys `en`, `uk`, `ar`, limits as for the German title.
+    #[serde(default, deserialize_with = "crate::domain::translation::given")]
+    #[schema(value_type = Translations<RoundText>)]
+    pub translations: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Venue>)]
     pub venue: Option<Option<Venue>>,
