@@ -20,7 +20,8 @@ use crate::config::MailConfig;
 use crate::db::Pool;
 use crate::domain::authority;
 use crate::domain::notification::Notice;
-use crate::domain::notification::letter::{self, Letter, Letterhead, Links, Organizer};
+use crate::domain::notification::invitation::Organizer;
+use crate::domain::notification::letter::{self, Letter, Letterhead, Links};
 use crate::domain::outbox::{self, Channel, Claimed};
 
 /// Mails claimed at a time: one, so that a slow server cannot hold a batch past its lease.

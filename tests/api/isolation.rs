@@ -266,7 +266,7 @@ async fn world(app: &TestApp) -> World {
 
 /// A's object that `{id}` of `path` names.
 fn object_of<'a>(world: &'a World, path: &str) -> &'a str {
-    let kinds: [(&str, &str); 8] = [
+    let kinds: [(&str, &str); 9] = [
         ("/api/v1/consultations/", &world.consultation),
         ("/api/v1/rounds/", &world.round),
         ("/api/v1/registrations/", &world.registration),
@@ -275,6 +275,7 @@ fn object_of<'a>(world: &'a World, path: &str) -> &'a str {
         ("/api/v1/clients/", &world.client),
         ("/api/v1/authorities/", &world.authority_a),
         ("/api/v1/organisations/", &world.organisation),
+        ("/anmeldung/", &world.registration),
     ];
     kinds
         .iter()

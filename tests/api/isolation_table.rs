@@ -101,6 +101,26 @@ fn shared() -> Vec<Operation> {
             Shared("by the registrant's secret token, not by role"),
             Json(|_| json!({"token": "kein-gueltiges-token"})),
         ),
+        op(
+            "confirm_page",
+            Shared("the mailed link's page, by the registrant's secret token"),
+            None,
+        ),
+        op(
+            "confirm_form",
+            Shared("the mailed link's form, by the registrant's secret token"),
+            None,
+        ),
+        op(
+            "cancel_page",
+            Shared("the mailed link's page, by the registrant's secret token"),
+            None,
+        ),
+        op(
+            "cancel_form",
+            Shared("the mailed link's form, by the registrant's secret token"),
+            None,
+        ),
         op("healthz", Shared("liveness"), None),
         op("readyz", Shared("readiness"), None),
         op(

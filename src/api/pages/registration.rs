@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::respond;
+use super::response::respond;
 use super::view::{State, page};
 use crate::api::language;
 use crate::api::state::AppState;

@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use crate::domain::language::Language;
-use crate::domain::notification::letter::address;
 use crate::domain::registration::link::Linked;
 use crate::domain::texts::Texts;
 
@@ -197,7 +196,7 @@ fn round(texts: &Texts, linked: &Linked) -> RoundView {
         when: texts.period(round.starts_at, round.ends_at),
         venue: round
             .venue()
-            .map_or_else(|| texts.get("page-venue-none"), |venue| address(&venue)),
+            .map_or_else(|| texts.get("page-venue-none"), |venue| venue.one_line()),
     }
 }
 

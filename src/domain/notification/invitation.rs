@@ -10,7 +10,6 @@ use icalendar::{
     Calendar, CalendarComponent, CalendarDateTime, Component, EventLike, EventStatus, Property,
 };
 
-use super::letter::{Organizer, address};
 use super::notice::RoundFacts;
 use crate::domain::language::Language;
 
@@ -35,6 +34,14 @@ DTSTART:19701025T030000\r\n\
 RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n\
 END:STANDARD\r\n\
 END:VTIMEZONE\r\n";
+
+/// Who sends the mails: the authority running the consultation, named in the `.ics` as
+/// ORGANIZER (RFC 5546 requires one for PUBLISH and CANCEL).
+#[derive(Debug, Clone)]
+pub struct Organizer {
+    pub name: Option<String>,
+    pub email: String,
+}
 
 /// What the invitation says besides the round's facts.
 pub struct Details<'a> {
@@ -77,7 +84,7 @@ pub fn calendar(
         event.url(&url);
     }
     if let Some(venue) = &round.venue {
-        event.location(&address(venue));
+        event.location(&venue.one_line());
     }
     let mut calendar = Calendar::new();
     calendar

@@ -5,9 +5,8 @@
 use askama::Template;
 use chrono::Utc;
 
-use super::invitation;
+use super::invitation::{self, Organizer};
 use super::notice::{Notice, NoticeKind, RoundFacts};
-use crate::domain::round::wire::Venue;
 use crate::domain::texts::Texts;
 use Block::{Link, Paragraph};
 
@@ -29,14 +28,6 @@ impl Links {
             .replace("{id}", &id.to_string())
             .replace("{token}", token)
     }
-}
-
-/// Who sends the mails: the authority running the consultation, named in the `.ics` as
-/// ORGANIZER (RFC 5546 requires one for PUBLISH and CANCEL).
-#[derive(Debug, Clone)]
-pub struct Organizer {
-    pub name: Option<String>,
-    pub email: String,
 }
 
 /// What every letter of this deployment shares.
@@ -332,20 +323,8 @@ fn place(round: &RoundFacts) -> String {
     round
         .venue
         .as_ref()
-        .map(|v| format!(", {}", address(v)))
+        .map(|v| format!(", {}", v.one_line()))
         .unwrap_or_default()
-}
-
-/// A venue on one line: name, street, postal code and city.
-pub fn address(venue: &Venue) -> String {
-    let mut parts = vec![venue.name.clone()];
-    parts.extend(venue.street.clone());
-    let city = match &venue.postal_code {
-        Some(code) => format!("{code} {}", venue.city),
-        None => venue.city.clone(),
-    };
-    parts.push(city);
-    parts.join(", ")
 }
 
 #[cfg(test)]

@@ -121,7 +121,12 @@ pub(in crate::domain) async fn anonymise_registrations(
             registrations::needs.eq(None::<String>),
             // The links in the person's mails lead nowhere any more.
             registrations::confirm_token_hash.eq(None::<Vec<u8>>),
-            registrations::cancel_token_hash.eq(None::<Vec<u8>>),
+            // A hash no token has (a seat holder keeps one, by a constraint).
+            registrations::cancel_token_hash.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Binary>,
+            >(
+                "sha256(gen_random_uuid()::text::bytea)"
+            )),
             registrations::anonymised_at.eq(chrono::Utc::now()),
         ))
         .execute(conn)

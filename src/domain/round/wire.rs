@@ -43,6 +43,19 @@ pub struct Venue {
     pub city: String,
 }
 
+impl Venue {
+    /// The venue on one line, as letters and pages give it: name, street, postal code and city.
+    pub fn one_line(&self) -> String {
+        let mut parts = vec![self.name.clone()];
+        parts.extend(self.street.clone());
+        parts.push(match &self.postal_code {
+            Some(code) => format!("{code} {}", self.city),
+            None => self.city.clone(),
+        });
+        parts.join(", ")
+    }
+}
+
 /// Live seat counts of a round.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Seats {

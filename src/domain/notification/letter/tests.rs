@@ -2,6 +2,7 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::domain::language::Language;
+use crate::domain::round::wire::Venue;
 
 fn notice(kind: NoticeKind, language: Language) -> Notice {
     Notice {
