@@ -66,6 +66,12 @@ enum Command {
     Purge,
     /// Print the OpenAPI document.
     Openapi,
+    /// Write every mail (each kind) and every page (each state) in every language as HTML
+    /// files into DIR, as registrants see them (links as configured).
+    Preview {
+        /// The folder to write into (created if missing).
+        dir: std::path::PathBuf,
+    },
     /// Exit 0 when the server on BIND_ADDR answers /healthz with 200 (for container
     /// health checks, without curl in the image).
     Healthcheck,
@@ -108,6 +114,7 @@ fn main() -> ExitCode {
             ttl,
         } => token(role, subject, org, authority, ttl),
         Command::Healthcheck => healthcheck(),
+        Command::Preview { dir } => preview(&dir),
         command => actix_web::rt::System::new().block_on(run(command)),
     };
     match result {
@@ -233,7 +240,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Openapi | Command::Token { .. } | Command::Healthcheck => {
+        Command::Openapi
+        | Command::Token { .. }
+        | Command::Healthcheck
+        | Command::Preview { .. } => {
             unreachable!("handled without a runtime")
         }
     }
@@ -318,4 +328,20 @@ fn one_malloc_arena() {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
+}
+
+/// Writes the preview files of every mail and page.
+fn preview(dir: &std::path::Path) -> anyhow::Result<()> {
+    let config = Config::from_env(MissingSecret::Generate)?;
+    let links = beteiligung::domain::notification::letter::Links {
+        confirm: config.mail.links.confirm,
+        cancel: config.mail.links.cancel,
+    };
+    std::fs::create_dir_all(dir)?;
+    let files = beteiligung::api::pages::preview::all(&links);
+    for (name, html) in &files {
+        std::fs::write(dir.join(name), html)?;
+    }
+    println!("{} files in {}", files.len(), dir.display());
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! Content-Security-Policy, never framed, never a `Referer` carrying a token. A GET only
 //! shows; the form's POST changes.
 
+pub mod preview;
 mod registration;
 mod response;
 pub mod view;

@@ -31,9 +31,10 @@ pub struct LinkQuery {
 /// The form a page posts.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct LinkForm {
-    /// The token of the link the page was opened with.
-    #[schema(max_length = 100)]
-    pub token: Option<String>,
+    /// The token of the link the page was opened with; without it the form is 400.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 100)]
+    pub token: String,
     /// The language the page was shown in.
     pub lang: Option<String>,
 }
@@ -149,7 +150,7 @@ pub async fn confirm_form(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let form: LinkForm = fields(&body).unwrap_or_default();
-    let Some(token) = token(form.token) else {
+    let Some(token) = token(Some(form.token)) else {
         let language = language_of(form.lang.as_deref(), None, &req);
         return Ok(show(State::BadRequest, language, None, None, None));
     };
@@ -254,7 +255,7 @@ pub async fn cancel_form(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let form: LinkForm = fields(&body).unwrap_or_default();
-    let Some(token) = token(form.token) else {
+    let Some(token) = token(Some(form.token)) else {
         let language = language_of(form.lang.as_deref(), None, &req);
         return Ok(show(State::BadRequest, language, None, None, None));
     };
