@@ -444,6 +444,61 @@ async fn a_partners_registration_is_confirmed_at_once_and_the_registrant_mailed(
 }
 
 #[tokio::test]
+async fn mails_come_from_the_authority_and_answers_go_to_its_contact() {
+    let (app, sink) = spawn_app_with_mail(&[(
+        "MAIL_SIGNATURE",
+        "Referat Integration\\nTurmschanzenstraße 25, 39114 Magdeburg",
+    )])
+    .await;
+    let admin = app.admin();
+    let authorities = app.get_json("/api/v1/authorities", Some(&admin)).await;
+    let path = format!(
+        "/api/v1/authorities/{}",
+        authorities["items"][0]["id"].as_str().unwrap()
+    );
+    let etag = app.etag(&path, Some(&admin)).await;
+    let renamed = app
+        .patch_if_match(
+            &path,
+            &admin,
+            &etag,
+            &json!({"name": "Ministerium für Arbeit, Soziales und Integration Sachsen-Anhalt",
+                    "contact_email": "integration@ms.sachsen-anhalt.test"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let round = id(&halle(&app, 10).await);
+    register(
+        &app,
+        &round,
+        &registrant("Aylin Demir", "a.demir@example.org"),
+        Some(&admin),
+    )
+    .await;
+    let welcome = mail(&sink, "a.demir@example.org", "Ihre Anmeldung ist bestätigt").await;
+    assert_eq!(
+        welcome.from,
+        (
+            "Ministerium für Arbeit, Soziales und Integration Sachsen-Anhalt".to_string(),
+            "beteiligung@ms.sachsen-anhalt.test".to_string()
+        )
+    );
+    assert_eq!(welcome.reply_to, ["integration@ms.sachsen-anhalt.test"]);
+    assert!(
+        welcome.text.replace("\r\n", "\n").contains(
+            "Mit freundlichen Grüßen\nReferat Integration\nTurmschanzenstraße 25, 39114 Magdeburg"
+        ),
+        "{}",
+        welcome.text
+    );
+    let event = welcome.calendar_event();
+    assert_eq!(
+        property(&event, "ORGANIZER"),
+        "mailto:integration@ms.sachsen-anhalt.test"
+    );
+}
+
+#[tokio::test]
 async fn registrants_are_told_when_their_round_moves_and_when_it_is_cancelled() {
     let (app, sink) = spawn_app_with_mail(&[]).await;
     let round = halle(&app, 1).await;

@@ -160,6 +160,9 @@ pub struct Mail {
     pub envelope_to: Vec<String>,
     pub header_to: Vec<String>,
     pub cc_and_bcc: usize,
+    /// `From`: the display name and the address.
+    pub from: (String, String),
+    pub reply_to: Vec<String>,
     pub subject: String,
     /// The `Message-ID`, without its angle brackets.
     pub message_id: String,
@@ -186,6 +189,17 @@ impl Mail {
             envelope_to: received.envelope_to.clone(),
             header_to: addresses(message.to()),
             cc_and_bcc: addresses(message.cc()).len() + addresses(message.bcc()).len(),
+            from: message
+                .from()
+                .and_then(|a| a.first())
+                .map(|a| {
+                    (
+                        a.name().unwrap_or_default().to_string(),
+                        a.address().unwrap_or_default().to_string(),
+                    )
+                })
+                .unwrap_or_default(),
+            reply_to: addresses(message.reply_to()),
             subject: message.subject().unwrap_or_default().to_string(),
             message_id: message.message_id().unwrap_or_default().to_string(),
             text: message
