@@ -4,7 +4,6 @@
 //! resource's `ETag` is that of its representation in the language (`"3-uk"`), so that no
 //! two representations share a tag.
 
-use std::convert::Infallible;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
@@ -16,26 +15,37 @@ use super::reply::{created, with_etag};
 use crate::domain::language::Language;
 use crate::domain::precondition::tag_in;
 use crate::domain::translation::Localised;
+use crate::error::AppError;
 
 /// The language of ours the request's `Accept-Language` asks for, if any.
 #[derive(Debug, Clone, Copy)]
 pub struct Preferred(pub Option<Language>);
 
 impl FromRequest for Preferred {
-    type Error = Infallible;
-    type Future = Ready<Result<Self, Infallible>>;
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Self(requested(req))))
+        ready(requested(req).map(Self))
     }
 }
 
-/// The best of our languages for the request's `Accept-Language`, if it names one.
-pub fn requested(req: &HttpRequest) -> Option<Language> {
-    req.headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(Language::negotiate)
+/// The longest `Accept-Language` read (a browser sends a few dozen characters).
+pub const MAX_ACCEPT_LANGUAGE: usize = 500;
+
+/// The best of our languages for the request's `Accept-Language`, if it names one; a
+/// header longer than [`MAX_ACCEPT_LANGUAGE`] is 400.
+pub fn requested(req: &HttpRequest) -> Result<Option<Language>, AppError> {
+    let Some(value) = req.headers().get(header::ACCEPT_LANGUAGE) else {
+        return Ok(None);
+    };
+    if value.len() > MAX_ACCEPT_LANGUAGE {
+        return Err(AppError::invalid_parameter(
+            "Accept-Language",
+            format!("is longer than {MAX_ACCEPT_LANGUAGE} characters"),
+        ));
+    }
+    Ok(value.to_str().ok().and_then(Language::negotiate))
 }
 
 /// 200 with a localised list (or other answer without an entity tag).

@@ -59,7 +59,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[utoipa::path(tag = "registrations",
     params(("id" = Uuid, Path, description = "round id"),
            ("Idempotency-Key" = Option<uuid::Uuid>, Header, description = "a UUID; a retry with the same key and body replays the first response for 24 h (a 201, or a 400 or 422 refusal of the request itself)"),
-           ("Accept-Language" = Option<String>, Header, description = "the registrant's language when the body names none, e.g. `uk-UA,uk;q=0.9`; others than de, en, uk, ar mean German")),
+           ("Accept-Language" = Option<String>, Header, max_length = 500, description = "the registrant's language when the body names none, e.g. `uk-UA,uk;q=0.9`; others than de, en, uk, ar mean German; longer than 500 characters: 400")),
     request_body = NewRegistration, responses(
     (status = 201, body = CreatedRegistration, headers(("Location" = String))),
     (status = 400, description = "malformed body or id; an `Idempotency-Key` that is not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -80,7 +80,9 @@ pub async fn register(
 ) -> AppResult<HttpResponse> {
     let mut body = body.into_inner();
     let key = idempotent::key(&req, &caller, "registration.create", Keys::Uuid, &body)?;
-    body.language = body.language.or_else(|| language::requested(&req));
+    if body.language.is_none() {
+        body.language = language::requested(&req)?;
+    }
     let mut conn = state.conn().await?;
     let outcome = registration::register(
         &mut conn,

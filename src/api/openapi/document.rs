@@ -54,6 +54,7 @@ Each delivery is a POST of `{\"type\", \"timestamp\", \"data\"}` with the header
 Event types: `submission.created`, `submission.updated`, `submission.status_changed`, `submission.response_published`, \
 `registration.status_changed`, `round.updated`, `round.cancelled`, and `ping` from the test endpoint."),
         (name = "operations", description = "Health, readiness, metrics and the outbox"),
+        (name = "pages", description = "HTML pages the links in registrants' mails lead to (confirm, cancel), in the registrant's language; for people in browsers, not for programs"),
     ),
 )]
 pub struct ApiDoc;
@@ -154,6 +155,7 @@ pub(super) fn finish_document(doc: &mut Value) {
         }
     }
     localise_answers(doc);
+    super::pages::document_pages(doc);
     narrow_requests(doc);
     add_links(doc);
     reuse_item_schemas(doc);

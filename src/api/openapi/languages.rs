@@ -61,8 +61,8 @@ fn accept_language(operation: &mut Value) {
         "name": "Accept-Language",
         "in": "header",
         "required": false,
-        "description": "The languages the caller reads, by preference (RFC 9110 12.5.4), e.g. `uk-UA, uk;q=0.9, en;q=0.5`: titles and summaries are answered in the first of `de`, `en`, `uk`, `ar` it names (by quality), where the resource has a translation into it; else in German, the original. Editors send `de` to see the originals.",
-        "schema": {"type": "string"}
+        "description": "The languages the caller reads, by preference (RFC 9110 12.5.4), e.g. `uk-UA, uk;q=0.9, en;q=0.5`: titles and summaries are answered in the first of `de`, `en`, `uk`, `ar` it names (by quality), where the resource has a translation into it; else in German, the original. Editors send `de` to see the originals. Longer than 500 characters: 400.",
+        "schema": {"type": "string", "maxLength": crate::api::language::MAX_ACCEPT_LANGUAGE}
     });
     match operation["parameters"].as_array_mut() {
         Some(parameters) => parameters.push(parameter),

@@ -4,6 +4,7 @@
 mod document;
 mod languages;
 mod links;
+mod pages;
 mod responses;
 mod schemas;
 mod webhooks;

@@ -24,7 +24,9 @@ pub struct LinkQuery {
     /// The token from the mail.
     #[param(max_length = 100)]
     pub token: Option<String>,
-    /// Show the page in this language (de, en, uk, ar) instead of the registration's.
+    /// Show the page in this language instead of the registration's (another value: the
+    /// registration's).
+    #[param(value_type = Option<Language>)]
     pub lang: Option<String>,
 }
 
@@ -35,7 +37,8 @@ pub struct LinkForm {
     #[serde(default)]
     #[schema(required = true, min_length = 1, max_length = 100)]
     pub token: String,
-    /// The language the page was shown in.
+    /// The language the page was shown in (another value: the registration's).
+    #[schema(value_type = Option<Language>)]
     pub lang: Option<String>,
 }
 
@@ -54,7 +57,7 @@ fn language_of(chosen: Option<&str>, linked: Option<&Linked>, req: &HttpRequest)
     chosen
         .and_then(|code| code.parse().ok())
         .or(linked.map(|l| l.language))
-        .or_else(|| language::requested(req))
+        .or_else(|| language::requested(req).ok().flatten())
         .unwrap_or_default()
 }
 
@@ -82,6 +85,11 @@ fn show(
     respond(state, &page(state, language, linked, form_token, switch))
 }
 
+/// A page about no known registration, in the language chosen or the browser's.
+fn unlinked(state: State, chosen: Option<&str>, req: &HttpRequest) -> HttpResponse {
+    show(state, language_of(chosen, None, req), None, None, None)
+}
+
 /// The same page in another language: the link's own query with `lang`.
 fn switcher(token: &str) -> impl Fn(Language) -> String + '_ {
     move |language| {
@@ -107,15 +115,14 @@ fn switcher(token: &str) -> impl Fn(Language) -> String + '_ {
 pub async fn confirm_page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let query: LinkQuery = fields(req.query_string().as_bytes()).unwrap_or_default();
     let Some(token) = token(query.token) else {
-        let language = language_of(query.lang.as_deref(), None, &req);
-        return Ok(show(State::Unknown, language, None, None, None));
+        return Ok(unlinked(State::Unknown, query.lang.as_deref(), &req));
     };
     let mut conn = state.conn().await?;
     let linked = link::by_confirm_token(&mut conn, &token).await?;
     let language = language_of(query.lang.as_deref(), linked.as_ref(), &req);
     let switch = switcher(&token);
     Ok(match &linked {
-        None => show(State::Unknown, language, None, None, None),
+        None => unlinked(State::Unknown, query.lang.as_deref(), &req),
         Some(l) => match settled(l) {
             Some(state) => show(state, language, Some(l), None, None),
             None => show(
@@ -151,13 +158,11 @@ pub async fn confirm_form(
 ) -> AppResult<HttpResponse> {
     let form: LinkForm = fields(&body).unwrap_or_default();
     let Some(token) = token(Some(form.token)) else {
-        let language = language_of(form.lang.as_deref(), None, &req);
-        return Ok(show(State::BadRequest, language, None, None, None));
+        return Ok(unlinked(State::BadRequest, form.lang.as_deref(), &req));
     };
     let mut conn = state.conn().await?;
     let Some(linked) = link::by_confirm_token(&mut conn, &token).await? else {
-        let language = language_of(form.lang.as_deref(), None, &req);
-        return Ok(show(State::Unknown, language, None, None, None));
+        return Ok(unlinked(State::Unknown, form.lang.as_deref(), &req));
     };
     let language = language_of(form.lang.as_deref(), Some(&linked), &req);
     if let Some(settled) = settled(&linked) {
@@ -210,8 +215,7 @@ pub async fn cancel_page(
         _ => None,
     };
     let Some((linked, token)) = found else {
-        let language = language_of(query.lang.as_deref(), None, &req);
-        return Ok(show(State::Unknown, language, None, None, None));
+        return Ok(unlinked(State::Unknown, query.lang.as_deref(), &req));
     };
     let language = language_of(query.lang.as_deref(), Some(&linked), &req);
     let switch = switcher(&token);
@@ -256,8 +260,7 @@ pub async fn cancel_form(
 ) -> AppResult<HttpResponse> {
     let form: LinkForm = fields(&body).unwrap_or_default();
     let Some(token) = token(Some(form.token)) else {
-        let language = language_of(form.lang.as_deref(), None, &req);
-        return Ok(show(State::BadRequest, language, None, None, None));
+        return Ok(unlinked(State::BadRequest, form.lang.as_deref(), &req));
     };
     let mut conn = state.conn().await?;
     let found = match id.parse::<Uuid>() {
@@ -265,8 +268,7 @@ pub async fn cancel_form(
         Err(_) => None,
     };
     let Some(linked) = found else {
-        let language = language_of(form.lang.as_deref(), None, &req);
-        return Ok(show(State::Unknown, language, None, None, None));
+        return Ok(unlinked(State::Unknown, form.lang.as_deref(), &req));
     };
     let language = language_of(form.lang.as_deref(), Some(&linked), &req);
     let outcome = match linked.status {
