@@ -136,6 +136,13 @@ type Target = (&'static str, &'static str, &'static str);
 /// The reference fields of list items, and the operations each feeds.
 const REFERENCES: &[(&str, &[Target])] = &[
     (
+        "authority_id",
+        &[
+            ("/api/v1/authorities/{id}", "get", "path.id"),
+            ("/api/v1/authorities/{id}", "patch", "path.id"),
+        ],
+    ),
+    (
         "organisation_id",
         &[
             ("/api/v1/organisations/{id}", "get", "path.id"),
