@@ -20,6 +20,7 @@ mod notifications;
 mod oidc;
 mod operations;
 mod organisations;
+mod participation_report;
 mod privacy;
 mod provider;
 mod receiver;
