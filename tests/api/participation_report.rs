@@ -12,11 +12,19 @@ use crate::reports::{Seeded, seed};
 type Tables = BTreeMap<String, Vec<(String, Vec<i64>)>>;
 
 fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    [
+        ("&quot;", "\""),
+        ("&#34;", "\""),
+        ("&#39;", "'"),
+        ("&lt;", "<"),
+        ("&#60;", "<"),
+        ("&gt;", ">"),
+        ("&#62;", ">"),
+    ]
+    .iter()
+    .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
+    .replace("&#38;", "&")
+    .replace("&amp;", "&")
 }
 
 /// The text between `start` and the next `end` in `text`, and what follows it.

@@ -30,104 +30,82 @@ fn failed<E: std::fmt::Debug>(error: E) -> AppError {
     AppError::internal()
 }
 
-/// The index a segment of a segmented axis stands for.
-fn segment(value: &SegmentValue<i32>) -> Option<usize> {
-    match value {
-        SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => usize::try_from(*i).ok(),
-        SegmentValue::Last => None,
-    }
+fn text_style(size: u32, h: HPos) -> TextStyle<'static> {
+    TextStyle::from((FONT, size))
+        .color(&BLACK)
+        .pos(Pos::new(h, VPos::Center))
 }
 
-fn segments(n: usize) -> i32 {
-    i32::try_from(n.max(1)).unwrap_or(i32::MAX)
-}
-
-/// Where bar `s` of row `row` sits on the vertical axis: rows top to bottom, a group of
-/// `per_row` bars with a free segment beneath each.
-fn bar_segment(rows: usize, per_row: usize, row: usize, s: usize) -> i32 {
-    segments((rows - 1 - row) * (per_row + 1) + (per_row - s))
-}
-
-/// Horizontal bars, one group per label, one bar per series, each bar with
+/// Horizontal bars, one group per label (top to bottom), one bar per series, each bar with
 /// "series: value" written beside it.
 pub fn bars(title: &str, labels: &[String], series: &[Series]) -> AppResult<String> {
     let rows = labels.len().max(1);
     let per_row = series.len().max(1);
-    let height = 70 + (rows * (per_row * 18 + 18)) as u32;
+    let height = 70 + (rows * (per_row * 18 + 14)) as u32;
     let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    // The row's label goes beside its middle bar.
-    let label = |value: &SegmentValue<i32>| -> String {
-        let Some(k) = segment(value) else {
-            return String::new();
-        };
-        let (group, within) = (k / (per_row + 1), k % (per_row + 1));
-        if within != per_row - (per_row - 1) / 2 || group >= rows {
-            return String::new();
-        }
-        labels.get(rows - 1 - group).cloned().unwrap_or_default()
-    };
+    let top = rows as f64;
+    // Row r spans [top - r - 1, top - r]; its bars below one another, first on top.
+    let slot = 1.0 / (per_row as f64 + 0.6);
+    let thickness = slot * 0.8;
+    let bar_top = |row: usize, s: usize| top - row as f64 - slot * (0.3 + s as f64);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
-        let total = segments(rows * (per_row + 1));
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 18))
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(230)
-            .build_cartesian_2d(0f64..max * 1.45, (0..total).into_segmented())
+            .build_cartesian_2d(0f64..max * 1.45, 0f64..top)
             .map_err(failed)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .x_labels(6)
-            .y_labels(usize::try_from(total).unwrap_or(0))
+            .y_labels(0)
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&label)
             .label_style((FONT, 12))
             .draw()
             .map_err(failed)?;
         for (s, one) in series.iter().enumerate() {
             let shade = ShapeStyle::from(&SHADES[s % SHADES.len()]).filled();
-            let at = |row: usize| bar_segment(rows, per_row, row.min(rows - 1), s);
             let boxes = one.values.iter().enumerate().flat_map(|(row, &v)| {
-                let k = at(row);
-                let corners = [
-                    (0.0, SegmentValue::Exact(k)),
-                    (v as f64, SegmentValue::Exact(k + 1)),
-                ];
-                let mut fill = Rectangle::new(corners.clone(), shade);
-                fill.set_margin(2, 2, 0, 0);
-                let mut outline = Rectangle::new(corners, BLACK.stroke_width(1));
-                outline.set_margin(2, 2, 0, 0);
-                [fill, outline]
+                let y = bar_top(row, s);
+                let corners = [(0.0, y), (v as f64, y - thickness)];
+                [
+                    Rectangle::new(corners, shade),
+                    Rectangle::new(corners, BLACK.stroke_width(1)),
+                ]
             });
             chart.draw_series(boxes).map_err(failed)?;
             let texts = one.values.iter().enumerate().map(|(row, &v)| {
-                EmptyElement::at((v as f64, SegmentValue::CenterOf(at(row))))
+                EmptyElement::at((v as f64, bar_top(row, s) - thickness / 2.0))
                     + Text::new(
                         format!("{}: {v}", one.name),
                         (6, 0),
-                        TextStyle::from((FONT, 12))
-                            .color(&BLACK)
-                            .pos(Pos::new(HPos::Left, VPos::Center)),
+                        text_style(12, HPos::Left),
                     )
             });
             chart.draw_series(texts).map_err(failed)?;
+        }
+        for (row, label) in labels.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(0.0, top - row as f64 - 0.5));
+            let text = Text::new(label.as_str(), (x - 8, y), text_style(12, HPos::Right));
+            root.draw(&text).map_err(failed)?;
         }
         root.present().map_err(failed)?;
     }
     Ok(svg)
 }
 
-/// A grid of rows × columns, each cell shaded by its value relative to the largest and
-/// labelled with it (white on dark cells, black on light ones).
+/// A grid of rows × columns (top to bottom, left to right), each cell shaded by its value
+/// relative to the largest and labelled with it (white on dark cells, black on light ones).
 pub fn heat_map(
     title: &str,
     rows: &[String],
@@ -136,75 +114,57 @@ pub fn heat_map(
 ) -> AppResult<String> {
     let height = 110 + (rows.len().max(1) * 26) as u32;
     let max = values.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
-    let last = rows.len().max(1) - 1;
-    // Row 0 at the top, as in the table beneath.
-    let row_at = move |r: usize| segments(last - r.min(last));
-    let row_label = |v: &SegmentValue<i32>| {
-        segment(v)
-            .filter(|k| *k <= last)
-            .and_then(|k| rows.get(last - k).cloned())
-            .unwrap_or_default()
-    };
-    let column_label = |v: &SegmentValue<i32>| {
-        segment(v)
-            .and_then(|k| columns.get(k).cloned())
-            .unwrap_or_default()
-    };
+    let top = rows.len().max(1) as f64;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
-        let (across, down) = (segments(columns.len()), segments(rows.len()));
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 18))
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(230)
-            .build_cartesian_2d((0..across).into_segmented(), (0..down).into_segmented())
+            .build_cartesian_2d(0f64..columns.len().max(1) as f64, 0f64..top)
             .map_err(failed)?;
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_labels(usize::try_from(across).unwrap_or(0))
-            .y_labels(usize::try_from(down).unwrap_or(0))
-            .x_label_formatter(&column_label)
-            .y_label_formatter(&row_label)
-            .label_style((FONT, 12))
+            .x_labels(0)
+            .y_labels(0)
             .draw()
             .map_err(failed)?;
         let cells = values.iter().enumerate().flat_map(|(r, line)| {
             line.iter().enumerate().map(move |(c, &v)| {
                 let level = 255 - (v as f64 / max * 215.0) as u8;
-                let c = segments(c + 1) - 1;
+                let (x, y) = (c as f64, top - r as f64);
                 Rectangle::new(
-                    [
-                        (SegmentValue::Exact(c), SegmentValue::Exact(row_at(r))),
-                        (
-                            SegmentValue::Exact(c + 1),
-                            SegmentValue::Exact(row_at(r) + 1),
-                        ),
-                    ],
+                    [(x, y), (x + 1.0, y - 1.0)],
                     ShapeStyle::from(&RGBColor(level, level, level)).filled(),
                 )
             })
         });
         chart.draw_series(cells).map_err(failed)?;
-        let labels = values.iter().enumerate().flat_map(|(r, line)| {
+        let numbers = values.iter().enumerate().flat_map(|(r, line)| {
             line.iter().enumerate().map(move |(c, &v)| {
                 let ink = if v as f64 / max > 0.5 { &WHITE } else { &BLACK };
                 Text::new(
                     v.to_string(),
-                    (
-                        SegmentValue::CenterOf(segments(c + 1) - 1),
-                        SegmentValue::CenterOf(row_at(r)),
-                    ),
-                    TextStyle::from((FONT, 13))
-                        .color(ink)
-                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                    (c as f64 + 0.5, top - r as f64 - 0.5),
+                    text_style(13, HPos::Center).color(ink),
                 )
             })
         });
-        chart.draw_series(labels).map_err(failed)?;
+        chart.draw_series(numbers).map_err(failed)?;
+        for (r, label) in rows.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(0.0, top - r as f64 - 0.5));
+            let text = Text::new(label.as_str(), (x - 8, y), text_style(12, HPos::Right));
+            root.draw(&text).map_err(failed)?;
+        }
+        for (c, label) in columns.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(c as f64 + 0.5, 0.0));
+            let text = Text::new(label.as_str(), (x, y + 14), text_style(12, HPos::Center));
+            root.draw(&text).map_err(failed)?;
+        }
         root.present().map_err(failed)?;
     }
     Ok(svg)
@@ -251,7 +211,7 @@ mod tests {
             &[vec![4, 0]],
         )
         .unwrap();
-        assert!(svg.contains(">4<") && svg.contains("Schule"));
+        assert!(svg.contains("\n4\n</text>") && svg.contains("Schule"));
         assert!(heat_map("leer", &[], &[], &[]).is_ok());
         assert!(bars("leer", &[], &[]).is_ok());
     }

@@ -49,15 +49,14 @@ fn bar_figure(id: &str, title: &str, description: String, table: Table) -> AppRe
 
 fn heat_figure(id: &str, title: &str, description: String, table: Table) -> AppResult<Figure> {
     let values: Vec<Vec<i64>> = table.rows.iter().map(|r| r.values.clone()).collect();
+    // Round titles are too long for a column: the chart numbers them, the table names them.
+    let columns: Vec<String> = (1..table.head.len())
+        .map(|n| format!("Runde {n}"))
+        .collect();
     Ok(Figure {
         id: id.to_string(),
         title: title.to_string(),
-        svg: charts::heat_map(
-            title,
-            &table.labels(),
-            table.head.get(1..).unwrap_or_default(),
-            &values,
-        )?,
+        svg: charts::heat_map(title, &table.labels(), &columns, &values)?,
         description,
         table,
     })
@@ -88,7 +87,8 @@ fn category_table(
     count: fn(&CategoryCounts) -> i64,
 ) -> Table {
     let mut head = vec!["Kategorie".to_string()];
-    head.extend(report.coverage.iter().map(|r| r.title.clone()));
+    let rounds = report.coverage.iter().enumerate();
+    head.extend(rounds.map(|(n, r)| format!("Runde {}: {}", n + 1, r.title)));
     let of = |round: &RoundCoverage, members: &[Category]| -> i64 {
         round
             .categories
@@ -127,7 +127,7 @@ pub fn participation(report: &Report, public: bool) -> AppResult<Section> {
         "anmeldungen-kategorien",
         "Anmeldungen nach Organisationskategorie und Runde",
         format!(
-            "Wärmekarte: Anmeldungen je Organisationskategorie (Zeilen) und Runde (Spalten); je dunkler, desto mehr. Die Zahlen stehen in jeder Zelle und in der Tabelle.{merged}"
+            "Wärmekarte: Anmeldungen je Organisationskategorie (Zeilen) und Runde (Spalten, nummeriert in zeitlicher Folge, benannt in der Tabelle); je dunkler, desto mehr. Die Zahlen stehen in jeder Zelle und in der Tabelle.{merged}"
         ),
         category_table(report, &groups, |c| c.registered),
     )?;
