@@ -430,3 +430,57 @@ async fn a_draft_or_unknown_consultation_has_no_public_report() {
     assert_eq!(pdf.status(), 200);
     assert!(pdf_text(&pdf.bytes().await.unwrap()).contains("Beteiligungsbericht"));
 }
+
+/// 100,000 submissions over 18 weeks: the report is counted in SQL and drawn in time.
+#[tokio::test]
+async fn a_report_of_100000_submissions_is_fast() {
+    let app = crate::helpers::spawn_app().await;
+    let consultation = id(&app.consultation("gross", "open").await);
+    app.db()
+        .await
+        .execute(
+            "INSERT INTO submissions (id, consultation_id, kind, topic, title, body, source, number,
+                                      status, created_at)
+             SELECT gen_random_uuid(), $1::text::uuid,
+                    (ARRAY['need', 'action_approach', 'statement'])[1 + i % 3],
+                    (ARRAY['sprache', 'arbeitsmarkt', 'wohnen'])[1 + i % 7 % 3],
+                    'Beitrag ' || i, 'Text', 'staff', 'G-' || lpad(i::text, 6, '0'),
+                    CASE WHEN i % 50 = 0 THEN 'accepted' WHEN i % 5 = 0 THEN 'in_review'
+                         ELSE 'submitted' END,
+                    now() - (i % 120) * interval '1 day'
+             FROM generate_series(1, 100000) i",
+            &[&consultation],
+        )
+        .await
+        .unwrap();
+    let admin = app.admin();
+    let path = format!("/api/v1/consultations/{consultation}/report");
+    let report = app.get_json(&path, Some(&admin)).await;
+    assert_eq!(report["totals"]["submissions"], 100000);
+    let weeks = report["weeks"].as_array().unwrap().iter();
+    assert_eq!(
+        weeks
+            .map(|w| w["submissions"].as_i64().unwrap())
+            .sum::<i64>(),
+        100000
+    );
+    for (path, token) in [
+        (format!("{path}?format=pdf"), Some(admin.as_str())),
+        (format!("{path}?format=html"), Some(admin.as_str())),
+        (
+            "/api/v1/consultations/gross/participation-report?format=pdf".to_string(),
+            None,
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let response = app.get(&path, token).await;
+        assert_eq!(response.status(), 200);
+        let body = response.bytes().await.unwrap();
+        let took = started.elapsed();
+        println!("{path}: {} bytes in {took:?}", body.len());
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "{path} took {took:?}"
+        );
+    }
+}

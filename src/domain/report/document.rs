@@ -1,16 +1,11 @@
 //! The participation report (Beteiligungsbericht) as a document in German: a title page, then
 //! sections of figures, each a chart with its data table. Built from the JSON [`Report`] and
-//! nothing else, so the HTML, the PDF and the public JSON hold the very same numbers; rendered
-//! by `html.rs` and `pdf.rs`.
+//! nothing else (`compose.rs`), so the HTML, the PDF and the public JSON hold the very same
+//! numbers; rendered by `html.rs` and `pdf.rs`.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-use super::sections;
-use super::wire::Report;
-use crate::domain::consultation::ConsultationRow;
-use crate::error::AppResult;
 
 /// The report as a document, what the public variant sends as JSON.
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,7 +83,7 @@ pub struct List {
 }
 
 impl Table {
-    /// The largest value of every row, for scaling a chart.
+    /// The values of one column of numbers (0: the first after the labels).
     pub fn column(&self, index: usize) -> Vec<i64> {
         self.rows
             .iter()
@@ -104,60 +99,4 @@ impl Table {
 /// German date: 17.03.2025.
 pub(super) fn date(day: NaiveDate) -> String {
     day.format("%d.%m.%Y").to_string()
-}
-
-fn period(consultation: &ConsultationRow) -> String {
-    match (consultation.starts_on, consultation.ends_on) {
-        (Some(from), Some(to)) => format!("{} bis {}", date(from), date(to)),
-        (Some(from), None) => format!("seit {}", date(from)),
-        (None, Some(to)) => format!("bis {}", date(to)),
-        (None, None) => "ohne festgelegten Zeitraum".to_string(),
-    }
-}
-
-/// The document of a report. `public`: counts only, no names of persons, organisations or
-/// submissions, and categories with fewer than three organisations merged into "weitere".
-pub fn document(
-    report: &Report,
-    consultation: &ConsultationRow,
-    authority: &str,
-    public: bool,
-) -> AppResult<ParticipationReport> {
-    let totals = &report.totals;
-    let key_figures = [
-        ("Beiträge insgesamt", totals.submissions),
-        ("davon angenommen", totals.accepted),
-        ("Organisationen mit Beiträgen", totals.organisations),
-        ("Anmeldungen zu Runden", totals.registered),
-        ("Teilnahmen", totals.attended),
-    ]
-    .into_iter()
-    .map(|(label, value)| Row {
-        label: label.to_string(),
-        values: vec![value],
-    })
-    .collect();
-    let topics = consultation.topics();
-    let mut sections = vec![
-        sections::participation(report, public)?,
-        sections::contributions(report, &topics)?,
-        sections::outcomes(report)?,
-        sections::timeline(report)?,
-    ];
-    if !public {
-        sections.push(sections::open_needs(report, &topics));
-    }
-    Ok(ParticipationReport {
-        title: format!("Beteiligungsbericht: {}", consultation.title),
-        consultation: consultation.title.clone(),
-        authority: authority.to_string(),
-        period: period(consultation),
-        generated: report
-            .generated_at
-            .format("%d.%m.%Y, %H:%M Uhr (UTC)")
-            .to_string(),
-        public,
-        key_figures,
-        sections,
-    })
 }

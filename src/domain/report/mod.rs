@@ -6,6 +6,7 @@
 //! German sections of charts and tables, rendered as HTML ([`html`]) or PDF ([`pdf`]).
 
 mod charts;
+mod compose;
 mod document;
 mod figures;
 mod html;
@@ -13,7 +14,8 @@ mod pdf;
 mod sections;
 mod wire;
 
-pub use document::{Figure, List, ParticipationReport, Row, Section, Table, document};
+pub use compose::document;
+pub use document::{Figure, List, ParticipationReport, Row, Section, Table};
 pub use figures::build;
 pub use html::{content_security_policy, html};
 pub use pdf::pdf;
