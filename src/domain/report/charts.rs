@@ -2,6 +2,8 @@
 //! series differ by shade *and* by their name written beside each bar, so a chart printed in
 //! black and white, or read without colour, says the same.
 
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -36,12 +38,66 @@ fn text_style(size: u32, h: HPos) -> TextStyle<'static> {
         .pos(Pos::new(h, VPos::Center))
 }
 
+type Plane<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A white canvas of `height` with the title, the plotting plane `x` × `y` (labels at the
+/// left, `x_labels` axis labels beneath), drawn on by `paint`; its SVG.
+fn canvas(
+    title: &str,
+    height: u32,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    x_labels: usize,
+    paint: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>, &mut Plane<'_, '_>) -> AppResult<()>,
+) -> AppResult<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(230)
+            .build_cartesian_2d(x, y)
+            .map_err(failed)?;
+        let mut mesh = chart.configure_mesh();
+        if x_labels == 0 {
+            mesh.disable_mesh();
+        }
+        mesh.disable_y_mesh()
+            .x_labels(x_labels)
+            .y_labels(0)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(failed)?;
+        paint(&root, &mut chart)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
+/// Writes `labels` left of the rows of a plane `top` rows high, first at the top.
+fn row_labels(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    chart: &Plane<'_, '_>,
+    top: f64,
+    labels: &[String],
+) -> AppResult<()> {
+    for (row, label) in labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, top - row as f64 - 0.5));
+        let text = Text::new(label.as_str(), (x - 8, y), text_style(12, HPos::Right));
+        root.draw(&text).map_err(failed)?;
+    }
+    Ok(())
+}
+
 /// Horizontal bars, one group per label (top to bottom), one bar per series, each bar with
 /// "series: value" written beside it.
 pub fn bars(title: &str, labels: &[String], series: &[Series]) -> AppResult<String> {
     let rows = labels.len().max(1);
     let per_row = series.len().max(1);
-    let height = 70 + (rows * (per_row * 18 + 14)) as u32;
+    let height = 80 + (rows * (per_row * 18 + 14)) as u32;
     let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
@@ -53,26 +109,8 @@ pub fn bars(title: &str, labels: &[String], series: &[Series]) -> AppResult<Stri
     let slot = 1.0 / (per_row as f64 + 0.6);
     let thickness = slot * 0.8;
     let bar_top = |row: usize, s: usize| top - row as f64 - slot * (0.3 + s as f64);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 18))
-            .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(230)
-            .build_cartesian_2d(0f64..max * 1.45, 0f64..top)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_labels(6)
-            .y_labels(0)
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .label_style((FONT, 12))
-            .draw()
-            .map_err(failed)?;
+    let plane = (0f64..max * 1.45, 0f64..top);
+    canvas(title, height, plane, 6, |root, chart| {
         for (s, one) in series.iter().enumerate() {
             let shade = ShapeStyle::from(&SHADES[s % SHADES.len()]).filled();
             let boxes = one.values.iter().enumerate().flat_map(|(row, &v)| {
@@ -94,14 +132,8 @@ pub fn bars(title: &str, labels: &[String], series: &[Series]) -> AppResult<Stri
             });
             chart.draw_series(texts).map_err(failed)?;
         }
-        for (row, label) in labels.iter().enumerate() {
-            let (x, y) = chart.backend_coord(&(0.0, top - row as f64 - 0.5));
-            let text = Text::new(label.as_str(), (x - 8, y), text_style(12, HPos::Right));
-            root.draw(&text).map_err(failed)?;
-        }
-        root.present().map_err(failed)?;
-    }
-    Ok(svg)
+        row_labels(root, chart, top, labels)
+    })
 }
 
 /// A grid of rows × columns (top to bottom, left to right), each cell shaded by its value
@@ -115,24 +147,8 @@ pub fn heat_map(
     let height = 110 + (rows.len().max(1) * 26) as u32;
     let max = values.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let top = rows.len().max(1) as f64;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(230)
-            .build_cartesian_2d(0f64..columns.len().max(1) as f64, 0f64..top)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(0)
-            .y_labels(0)
-            .draw()
-            .map_err(failed)?;
+    let plane = (0f64..columns.len().max(1) as f64, 0f64..top);
+    canvas(title, height, plane, 0, |root, chart| {
         let cells = values.iter().enumerate().flat_map(|(r, line)| {
             line.iter().enumerate().map(move |(c, &v)| {
                 let level = 255 - (v as f64 / max * 215.0) as u8;
@@ -155,19 +171,14 @@ pub fn heat_map(
             })
         });
         chart.draw_series(numbers).map_err(failed)?;
-        for (r, label) in rows.iter().enumerate() {
-            let (x, y) = chart.backend_coord(&(0.0, top - r as f64 - 0.5));
-            let text = Text::new(label.as_str(), (x - 8, y), text_style(12, HPos::Right));
-            root.draw(&text).map_err(failed)?;
-        }
+        row_labels(root, chart, top, rows)?;
         for (c, label) in columns.iter().enumerate() {
             let (x, y) = chart.backend_coord(&(c as f64 + 0.5, 0.0));
             let text = Text::new(label.as_str(), (x, y + 14), text_style(12, HPos::Center));
             root.draw(&text).map_err(failed)?;
         }
-        root.present().map_err(failed)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@ use super::charts::{self, Series};
 use super::document::{Figure, List, Row, Section, Table, date};
 use super::wire::{CategoryCounts, Report, RoundCoverage};
 use crate::domain::category::Category;
+use crate::domain::consideration_table::{consideration_label, status_label};
 use crate::domain::consultation::Topic;
-use crate::domain::submission::{SubmissionKind, SubmissionStatus};
+use crate::domain::submission::{Consideration, SubmissionKind, SubmissionStatus};
 use crate::error::AppResult;
 
 /// Below this many organisations a category is merged into "weitere" in the public report,
@@ -13,17 +14,6 @@ use crate::error::AppResult;
 pub const SMALLEST_PUBLIC_GROUP: i64 = 3;
 const OTHERS: &str = "weitere";
 const UNCATEGORISED: &str = "ohne Organisation";
-
-fn status_label(status: SubmissionStatus) -> &'static str {
-    match status {
-        SubmissionStatus::Submitted => "eingereicht",
-        SubmissionStatus::InReview => "in Prüfung",
-        SubmissionStatus::Accepted => "angenommen",
-        SubmissionStatus::Rejected => "abgelehnt",
-        SubmissionStatus::Merged => "zusammengeführt",
-        SubmissionStatus::Withdrawn => "zurückgezogen",
-    }
-}
 
 /// A figure whose chart shows the table's columns as bar series.
 fn bar_figure(id: &str, title: &str, description: String, table: Table) -> AppResult<Figure> {
@@ -271,13 +261,14 @@ pub fn outcomes(report: &Report) -> AppResult<Section> {
         answered,
     )?;
     let considered = Table {
-        head: vec![
-            "Thema".into(),
-            "berücksichtigt".into(),
-            "teilweise berücksichtigt".into(),
-            "nicht berücksichtigt".into(),
-            "zur Kenntnis genommen".into(),
-        ],
+        head: vec!["Thema".into()]
+            .into_iter()
+            .chain(
+                Consideration::ALL
+                    .iter()
+                    .map(|c| consideration_label(*c).to_string()),
+            )
+            .collect(),
         rows: report
             .topics
             .iter()
