@@ -10,6 +10,9 @@ RUN mkdir -p src tests/api && echo 'fn main() {}' > src/main.rs && touch src/lib
     && rm -rf src tests
 COPY src src
 COPY migrations migrations
+# Compiled in: the report's templates and its embedded font.
+COPY templates templates
+COPY assets assets
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin beteiligung
 
 # Runtime: glibc and nothing else, running as a non-root user.

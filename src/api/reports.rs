@@ -1,11 +1,13 @@
 //! The consultation report and the streamed submission export.
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::csv_cell::{self, Dialect};
+use super::report_document::{PdfDocument, ReportFormat, ReportQuery, load, negotiate, render};
 use super::submissions::SubmissionQuery;
 use super::{access, export};
 use crate::api::guard::{Allowed, may};
@@ -21,14 +23,22 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_report).service(export_submissions);
 }
 
-/// The report on a consultation
+/// The report on a consultation (JSON, HTML or PDF)
 ///
 /// Staff (moderators, admins). Submissions by round × kind × topic × status; coverage of the
 /// stakeholder categories per round (registered, attended, submissions, and the categories that
-/// were absent); the open needs (accepted needs that no accepted action approach answers).
+/// were absent); the open needs (accepted needs that no accepted action approach answers);
+/// organisations per category; submissions per week. As JSON (the default), or as the
+/// participation report (Beteiligungsbericht, German) in HTML or PDF, by `format` or
+/// `Accept`: the same numbers as charts with their data tables, the open needs by name.
 /// Changes nothing.
-#[utoipa::path(tag = "reports", params(("id" = String, Path, description = "consultation id or slug")), responses(
-    (status = 200, body = Report),
+#[utoipa::path(tag = "reports", params(("id" = String, Path, description = "consultation id or slug"), ReportQuery), responses(
+    (status = 200, description = "the report", content(
+        (Report = "application/json"),
+        (String = "text/html"),
+        (PdfDocument = "application/pdf"),
+    )),
+    (status = 400, description = "unknown format", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no or invalid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such consultation", body = Problem, content_type = "application/problem+json"),
@@ -37,11 +47,24 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub async fn get_report(
     state: web::Data<AppState>,
     _staff: Allowed<may::ReadReports>,
+    req: HttpRequest,
     id: web::Path<String>,
+    query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let consultation = consultation::find_visible(&mut conn, &id, true).await?;
-    Ok(HttpResponse::Ok().json(report::build(&mut conn, &consultation).await?))
+    let format = negotiate(&req, &query, ReportFormat::Json);
+    let (consultation, report, authority) = load(&state, &id, true).await?;
+    if format == ReportFormat::Json {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::VARY, "Accept"))
+            .json(report));
+    }
+    let doc = report::document(&report, &consultation, &authority, false)?;
+    render(
+        doc,
+        format,
+        &format!("beteiligungsbericht-{}", consultation.slug),
+    )
+    .await
 }
 
 crate::text_enum! {

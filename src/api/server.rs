@@ -18,7 +18,8 @@ use crate::api::routes::Routes;
 use crate::api::state::AppState;
 use crate::api::{
     authorities, categories, clients, consideration_table, consultations, imports, organisations,
-    outbox, privacy, registrations, reports, responses, rounds, submissions, token, webhooks,
+    outbox, participation_report, privacy, registrations, reports, responses, rounds, submissions,
+    token, webhooks,
 };
 use crate::error::{AppError, ErrorKind};
 
@@ -44,6 +45,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .configure(submissions::routes)
         .configure(imports::routes)
         .configure(reports::routes)
+        .configure(participation_report::routes)
         .configure(consideration_table::routes)
         .configure(responses::routes)
         .configure(privacy::routes)

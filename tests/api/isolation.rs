@@ -299,6 +299,8 @@ fn concrete(world: &World, operation: &SpecOperation, real: bool) -> String {
     if path.contains("{id}") {
         path = path.replace("{id}", &pick(object_of(world, &operation.path)));
     }
+    // The public participation report takes a consultation's slug or id.
+    path = path.replace("{slug}", &pick(&world.consultation));
     assert!(
         !path.contains('{'),
         "a path parameter the test does not know: {path}"

@@ -152,6 +152,7 @@ fn consultations() -> Vec<Operation> {
         ),
         op("get_consideration_table", Resource, None),
         op("get_report", Resource, None),
+        op("get_participation_report", Resource, None),
         op("publish_responses", Resource, Json(|_| json!({}))),
         op("list_rounds", Resource, None),
         op(

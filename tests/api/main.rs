@@ -21,6 +21,7 @@ mod oidc;
 mod operations;
 mod organisations;
 mod pages;
+mod participation_report;
 mod privacy;
 mod provider;
 mod receiver;

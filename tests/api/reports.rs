@@ -4,16 +4,16 @@ use crate::helpers::{TestApp, assert_problem, id, spawn_app};
 
 /// A consultation with three Regionalkonferenzen, five organisations of different
 /// categories, registrations in every status and submissions in every status.
-struct Seeded {
-    app: TestApp,
-    consultation: String,
-    dessau: String,
-    stendal: String,
+pub(crate) struct Seeded {
+    pub(crate) app: TestApp,
+    pub(crate) consultation: String,
+    pub(crate) dessau: String,
+    pub(crate) stendal: String,
     halle: String,
-    ids: std::collections::HashMap<&'static str, String>,
+    pub(crate) ids: std::collections::HashMap<&'static str, String>,
 }
 
-async fn seed() -> Seeded {
+pub(crate) async fn seed() -> Seeded {
     let app = spawn_app().await;
     let admin = app.admin();
     let consultation = id(&app.consultation("integrationskonzept", "open").await);

@@ -33,6 +33,7 @@ with a stable `code`.",
     ),
     components(schemas(
         crate::api::reports::SubmissionExportFormat,
+        crate::api::report_document::ReportFormat,
         crate::api::consideration_table::TableFormat,
         crate::domain::processing::Label,
         crate::api::registrations::ExportFormat

@@ -60,7 +60,7 @@ pub(super) fn bound_parameter(parameter: &mut Value) {
         };
     }
     let max_length = match (parameter["in"].as_str(), parameter["name"].as_str()) {
-        (Some("path"), Some("id")) => 100,
+        (Some("path"), Some("id" | "slug")) => 100,
         (Some("header"), Some("Idempotency-Key")) => 255,
         (Some("header"), Some("If-Match")) => 200,
         (Some("header"), Some("X-Cancel-Token")) => 100,

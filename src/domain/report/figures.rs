@@ -9,8 +9,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::wire::{
-    CategoryCounts, CategoryCoverage, Considerations, OpenNeed, Report, RoundCoverage,
-    SubmissionCount, TopicSummary, Totals,
+    CategoryCounts, CategoryCoverage, CategoryOrganisations, Considerations, OpenNeed, Report,
+    RoundCoverage, SubmissionCount, TopicSummary, Totals, WeekCount,
 };
 use crate::domain::category::Category;
 use crate::domain::consultation::ConsultationRow;
@@ -104,6 +104,36 @@ WHERE n.consultation_id = $1 AND n.kind = 'need' AND n.status = 'accepted'
     WHERE a.need_id = n.id AND approach.status = 'accepted')
 ORDER BY n.topic, n.id";
 
+/// Organisations that took part, per category: registered (not cancelled, not pending) or
+/// with a submission that is not withdrawn.
+pub(super) const CATEGORY_ORGANISATIONS: &str = "
+SELECT category, count(DISTINCT who) AS organisations FROM (
+  SELECT r.category,
+         coalesce(r.organisation_id::text, lower(r.organisation_name), r.id::text) AS who
+  FROM registrations r JOIN rounds ro ON ro.id = r.round_id
+  WHERE ro.consultation_id = $1 AND r.category IS NOT NULL
+    AND r.status NOT IN ('cancelled', 'pending')
+  UNION ALL
+  SELECT o.category, o.id::text
+  FROM submissions s JOIN organisations o ON o.id = s.organisation_id
+  WHERE s.consultation_id = $1 AND s.status <> 'withdrawn'
+) AS taking_part
+GROUP BY category";
+
+pub(super) const WEEKS: &str = "
+SELECT date_trunc('week', created_at AT TIME ZONE 'Europe/Berlin')::date AS week,
+       count(*) AS submissions
+FROM submissions WHERE consultation_id = $1
+GROUP BY 1 ORDER BY 1";
+
+#[derive(QueryableByName)]
+pub(super) struct CategoryRow {
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = BigInt)]
+    organisations: i64,
+}
+
 pub(super) const TOPICS: &str = "
 SELECT topic,
        count(*) FILTER (WHERE status = 'accepted' AND kind = 'need') AS needs,
@@ -124,15 +154,15 @@ FROM submissions
 WHERE consultation_id = $1
 GROUP BY topic";
 
-/// The report, from one snapshot: its five statements run in one `REPEATABLE READ READ
+/// The report, from one snapshot: its seven statements run in one `REPEATABLE READ READ
 /// ONLY` transaction, so totals and sections count the same rows.
 pub async fn build(
     conn: &mut AsyncPgConnection,
     consultation: &ConsultationRow,
 ) -> AppResult<Report> {
     let id = consultation.id;
-    let categories: Vec<&'static str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-    let (totals, submissions, coverage_rows, open_needs, topic_rows) = conn
+    let category_keys: Vec<&'static str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+    let (totals, submissions, coverage_rows, open_needs, topic_rows, extra) = conn
         .build_transaction()
         .repeatable_read()
         .read_only()
@@ -147,7 +177,7 @@ pub async fn build(
                 .await?;
             let coverage_rows: Vec<CoverageRow> = diesel::sql_query(COVERAGE)
                 .bind::<SqlUuid, _>(id)
-                .bind::<Array<Text>, _>(categories)
+                .bind::<Array<Text>, _>(category_keys)
                 .load(conn)
                 .await?;
             let open_needs: Vec<OpenNeed> = diesel::sql_query(OPEN_NEEDS)
@@ -158,7 +188,23 @@ pub async fn build(
                 .bind::<SqlUuid, _>(id)
                 .load(conn)
                 .await?;
-            diesel::QueryResult::Ok((totals, submissions, coverage_rows, open_needs, topic_rows))
+            let category_rows: Vec<CategoryRow> = diesel::sql_query(CATEGORY_ORGANISATIONS)
+                .bind::<SqlUuid, _>(id)
+                .load(conn)
+                .await?;
+            let weeks: Vec<WeekCount> = diesel::sql_query(WEEKS)
+                .bind::<SqlUuid, _>(id)
+                .load(conn)
+                .await?;
+            let extra = (category_rows, weeks);
+            diesel::QueryResult::Ok((
+                totals,
+                submissions,
+                coverage_rows,
+                open_needs,
+                topic_rows,
+                extra,
+            ))
         })
         .await?;
     Ok(Report {
@@ -169,7 +215,23 @@ pub async fn build(
         coverage: coverage(coverage_rows),
         topics: topics(consultation, &topic_rows, &open_needs),
         open_needs,
+        categories: categories(&extra.0),
+        weeks: extra.1,
     })
+}
+
+/// Every category, with the organisations of those that took part.
+fn categories(rows: &[CategoryRow]) -> Vec<CategoryOrganisations> {
+    Category::ALL
+        .iter()
+        .map(|&category| CategoryOrganisations {
+            category,
+            organisations: rows
+                .iter()
+                .find(|r| r.category == category.as_str())
+                .map_or(0, |r| r.organisations),
+        })
+        .collect()
 }
 
 /// Groups the round × category rows (already in round order) into one entry per round.

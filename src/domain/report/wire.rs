@@ -1,6 +1,6 @@
 //! What the API sends about the participation report.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
 use serde::Serialize;
@@ -25,6 +25,31 @@ pub struct Report {
     pub open_needs: Vec<OpenNeed>,
     /// Per topic of the consultation, including those with zero.
     pub topics: Vec<TopicSummary>,
+    /// Per organisation category (every one, in the order of `/api/v1/categories`): how many
+    /// organisations took part, by a registration or a submission.
+    #[schema(max_items = 16)]
+    pub categories: Vec<CategoryOrganisations>,
+    /// Submissions (withdrawn ones included) per calendar week of their arrival (Monday, in
+    /// German time); weeks without submissions are left out.
+    pub weeks: Vec<WeekCount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryOrganisations {
+    pub category: Category,
+    /// Distinct organisations (registered, not cancelled, or with a submission that is not
+    /// withdrawn); a registration naming no known organisation counts by its organisation's
+    /// name.
+    pub organisations: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema, QueryableByName)]
+pub struct WeekCount {
+    /// The Monday that starts the week.
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub week: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    pub submissions: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema, QueryableByName)]
