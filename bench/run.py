@@ -33,7 +33,7 @@ BASE = f"http://127.0.0.1:{PORT}"
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "200000"))
-# Comma-separated scenario numbers to run (1-4); all by default. A partial run prints its
+# Comma-separated scenario numbers to run (1-5, 6: the report as a document); all by default. A partial run prints its
 # figures and leaves RESULTS.md as it is.
 ONLY = {int(n) for n in os.environ.get("BENCH_ONLY", "").split(",") if n.strip()}
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
@@ -186,6 +186,25 @@ def pgbench(script, variables):
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
     return {"rps": tps, "p50_ms": pick(0.50), "p99_ms": pick(0.99), "non2xx": failed,
             "requests": len(latencies)}
+
+
+def document_timing(pid, admin_token, prefix):
+    """The participation report of the consultation as JSON (its SQL alone), HTML and PDF:
+    median of 5 requests each, and the peak memory while the PDF is made (target: the PDF
+    within 2 s)."""
+    figures = {}
+    for format in ("json", "html", "pdf"):
+        times = []
+        for _ in range(5):
+            request = urllib.request.Request(f"{BASE}{prefix}/report?format={format}",
+                                             headers={"Authorization": f"Bearer {admin_token}"})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                size = len(answer.read())
+            times.append((time.perf_counter() - started) * 1000)
+        figures[format] = {"median_ms": statistics.median(times), "bytes": size}
+    figures["pdf_memory"] = download_memory(pid, admin_token, f"{prefix}/report?format=pdf")
+    return figures
 
 
 def download_memory(pid, admin_token, path):
@@ -349,6 +368,9 @@ def run_only(service, partner, consultation_prefix):
     if 5 in ONLY:
         service, figures = authority_scope(service, consultation_prefix)
         print(f"  {figures}", flush=True)
+    if 6 in ONLY:
+        print(f"  documents: {document_timing(service.pid, token('admin'), consultation_prefix)}",
+              flush=True)
     print(f"RSS {rss_kib(service.pid) / 1024:.1f} MiB", flush=True)
     return service
 
@@ -376,6 +398,8 @@ def main():
         print(f"consideration table: {table}", flush=True)
         imports = import_timing(admin)
         print(f"import: {imports}", flush=True)
+        documents = document_timing(service.pid, admin, consultation_prefix)
+        print(f"documents: {documents}", flush=True)
         results = [scenario(*s, partner) for s in scenarios(consultation_prefix)]
         burst = registration_burst(partner)
         peak_kib = rss_kib(service.pid, "VmHWM")
@@ -383,11 +407,12 @@ def main():
     finally:
         service.terminate()
         service.wait(timeout=30)
-    write_results(startup, idle_kib, peak_kib, (export, table, imports), results, burst, scope)
+    write_results(startup, idle_kib, peak_kib, (export, table, imports, documents), results, burst,
+                  scope)
 
 
 def write_results(startup, idle_kib, peak_kib, downloads, results, registration, scope):
-    export, table, imports = downloads
+    export, table, imports, documents = downloads
     burst, burst_least, seats = registration
     lines = [
         "# Benchmark results",
@@ -449,6 +474,12 @@ def write_results(startup, idle_kib, peak_kib, downloads, results, registration,
         f"{table['peak_kib'] / 1024:.1f} MiB during (+{(table['peak_kib'] - table['idle_kib']) / 1024:.1f} MiB).",
         f"- Import of a {imports['rows']}-row minute ({imports['mib']:.1f} MiB CSV, into the consultation "
         f"above): dry run {imports['dry_run_s']:.2f} s, import {imports['import_s']:.2f} s (target well under 10 s).",
+        f"- Beteiligungsbericht of the {export['rows']} submissions (median of 5): JSON (the SQL alone) "
+        f"{documents['json']['median_ms']:.0f} ms, HTML {documents['html']['median_ms']:.0f} ms "
+        f"({documents['html']['bytes'] / 1024:.0f} KiB), PDF {documents['pdf']['median_ms']:.0f} ms "
+        f"({documents['pdf']['bytes'] / 1024:.0f} KiB; target ≤ 2000 ms); RSS while the PDF is made "
+        f"{documents['pdf_memory']['idle_kib'] / 1024:.1f} MiB before, peak "
+        f"{documents['pdf_memory']['peak_kib'] / 1024:.1f} MiB.",
         "",
     ]
     (BENCH / "RESULTS.md").write_text("\n".join(lines))

@@ -2,7 +2,7 @@
 
 use super::charts::{self, Series};
 use super::document::{Figure, List, Row, Section, Table, date};
-use super::wire::{CategoryCounts, Report, RoundCoverage};
+use super::wire::{CategoryCounts, CategoryOrganisations, Report, RoundCoverage};
 use crate::domain::category::Category;
 use crate::domain::consideration_table::{consideration_label, status_label};
 use crate::domain::consultation::Topic;
@@ -53,22 +53,49 @@ fn heat_figure(id: &str, title: &str, description: String, table: Table) -> AppR
 }
 
 /// The rows of the category heat maps: each category on its own, or (public) those with one
-/// or two organisations together as "weitere".
-fn category_groups(report: &Report, public: bool) -> Vec<(String, Vec<Category>)> {
-    let mut groups: Vec<(String, Vec<Category>)> = Vec::new();
-    let mut others = Vec::new();
-    for entry in &report.categories {
+/// or two organisations together as "weitere"; should "weitere" itself hold fewer than three,
+/// the smallest other categories join it until it does, so that no group of one or two
+/// organisations can be singled out.
+fn category_groups(
+    categories: &[CategoryOrganisations],
+    public: bool,
+) -> Vec<(String, Vec<Category>)> {
+    let mut groups: Vec<(Category, i64)> = Vec::new();
+    let mut others: Vec<(Category, i64)> = Vec::new();
+    for entry in categories {
         let small = (1..SMALLEST_PUBLIC_GROUP).contains(&entry.organisations);
         if public && small {
-            others.push(entry.category);
+            others.push((entry.category, entry.organisations));
         } else {
-            groups.push((entry.category.labels().0.to_string(), vec![entry.category]));
+            groups.push((entry.category, entry.organisations));
         }
     }
-    if !others.is_empty() {
-        groups.push((OTHERS.to_string(), others));
+    let mut merged: i64 = others.iter().map(|(_, n)| n).sum();
+    while (1..SMALLEST_PUBLIC_GROUP).contains(&merged) {
+        let Some(smallest) = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, n))| *n > 0)
+            .min_by_key(|(_, (_, n))| *n)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        let joining = groups.remove(smallest);
+        merged += joining.1;
+        others.push(joining);
     }
-    groups
+    let mut rows: Vec<(String, Vec<Category>)> = groups
+        .into_iter()
+        .map(|(category, _)| (category.labels().0.to_string(), vec![category]))
+        .collect();
+    if !others.is_empty() {
+        rows.push((
+            OTHERS.to_string(),
+            others.into_iter().map(|(c, _)| c).collect(),
+        ));
+    }
+    rows
 }
 
 fn category_table(
@@ -107,7 +134,7 @@ fn category_table(
 
 /// Who took part: categories × rounds, registered and attended per round, absent categories.
 pub fn participation(report: &Report, public: bool) -> AppResult<Section> {
-    let groups = category_groups(report, public);
+    let groups = category_groups(&report.categories, public);
     let merged = if public {
         " Kategorien mit weniger als drei Organisationen sind unter „weitere“ zusammengefasst."
     } else {
@@ -349,5 +376,66 @@ pub fn open_needs(report: &Report, topics: &[Topic]) -> Section {
             heading: format!("{} offene Bedarfe", report.open_needs.len()),
             items,
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taking_part(counts: &[(Category, i64)]) -> Vec<CategoryOrganisations> {
+        counts
+            .iter()
+            .map(|&(category, organisations)| CategoryOrganisations {
+                category,
+                organisations,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_category_of_one_is_never_shown_alone_in_public() {
+        let categories = taking_part(&[
+            (Category::Municipality, 7),
+            (Category::School, 1),
+            (Category::Association, 4),
+            (Category::Company, 0),
+        ]);
+        let public = category_groups(&categories, true);
+        // The school alone would be one organisation under "weitere": the smallest other
+        // category joins it.
+        assert_eq!(
+            public.last().unwrap(),
+            &(
+                OTHERS.to_string(),
+                vec![Category::School, Category::Association]
+            )
+        );
+        assert_eq!(public.len(), 3, "{public:?}");
+        let staff = category_groups(&categories, false);
+        assert_eq!(staff.len(), 4);
+    }
+
+    #[test]
+    fn small_categories_that_make_three_together_stay_among_themselves() {
+        let categories = taking_part(&[
+            (Category::Municipality, 7),
+            (Category::School, 1),
+            (Category::Daycare, 2),
+        ]);
+        let public = category_groups(&categories, true);
+        assert_eq!(
+            public,
+            vec![
+                (
+                    Category::Municipality.labels().0.to_string(),
+                    vec![Category::Municipality]
+                ),
+                (
+                    OTHERS.to_string(),
+                    vec![Category::School, Category::Daycare]
+                ),
+            ]
+        );
     }
 }
