@@ -92,9 +92,27 @@ fn row_labels(
     Ok(())
 }
 
+/// Text as an SVG may hold it: characters XML 1.0 does not allow (control characters from a
+/// title typed or pasted anywhere) become spaces.
+fn legible(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+fn all_legible(texts: &[String]) -> Vec<String> {
+    texts.iter().map(|t| legible(t)).collect()
+}
+
 /// Horizontal bars, one group per label (top to bottom), one bar per series, each bar with
 /// "series: value" written beside it.
 pub fn bars(title: &str, labels: &[String], series: &[Series]) -> AppResult<String> {
+    let (title, labels) = (legible(title), all_legible(labels));
+    let (title, labels) = (title.as_str(), labels.as_slice());
     let rows = labels.len().max(1);
     let per_row = series.len().max(1);
     let height = 80 + (rows * (per_row * 18 + 14)) as u32;
@@ -125,7 +143,7 @@ pub fn bars(title: &str, labels: &[String], series: &[Series]) -> AppResult<Stri
             let texts = one.values.iter().enumerate().map(|(row, &v)| {
                 EmptyElement::at((v as f64, bar_top(row, s) - thickness / 2.0))
                     + Text::new(
-                        format!("{}: {v}", one.name),
+                        legible(&format!("{}: {v}", one.name)),
                         (6, 0),
                         text_style(12, HPos::Left),
                     )
@@ -144,6 +162,8 @@ pub fn heat_map(
     columns: &[String],
     values: &[Vec<i64>],
 ) -> AppResult<String> {
+    let (title, rows, columns) = (legible(title), all_legible(rows), all_legible(columns));
+    let (title, rows, columns) = (title.as_str(), rows.as_slice(), columns.as_slice());
     let height = 110 + (rows.len().max(1) * 26) as u32;
     let max = values.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let top = rows.len().max(1) as f64;
@@ -183,6 +203,28 @@ pub fn heat_map(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn control_characters_in_labels_still_make_an_svg_a_reader_accepts() {
+        let rows = ["Schule\u{8}".to_string()];
+        let columns = ["Runde 1: Regional\u{0}konferenz".to_string()];
+        let svg = super::heat_map("Titel\u{1b}", &rows, &columns, &[vec![3]]).unwrap();
+        assert!(
+            !svg.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        );
+        assert!(usvg::Tree::from_str(&svg, &usvg::Options::default()).is_ok());
+        let bars = super::bars(
+            "Anmeldungen\u{7}",
+            &rows,
+            &[super::Series {
+                name: "angemeldet\u{8}".into(),
+                values: vec![2],
+            }],
+        )
+        .unwrap();
+        assert!(usvg::Tree::from_str(&bars, &usvg::Options::default()).is_ok());
+    }
+
     use super::*;
 
     #[test]

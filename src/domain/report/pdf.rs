@@ -67,18 +67,39 @@ fn width_of(text: &str, size: f32) -> f32 {
     text.chars().count() as f32 * size * ADVANCE
 }
 
+/// A word split, with hyphens, into pieces no wider than `width` (a long German compound in a
+/// narrow column would run into the next one).
+fn pieces(word: &str, size: f32, width: f32) -> Vec<String> {
+    let fits = ((width / (size * ADVANCE)).floor() as usize).max(2);
+    if word.chars().count() <= fits {
+        return vec![word.to_string()];
+    }
+    let chars: Vec<char> = word.chars().collect();
+    let mut pieces: Vec<String> = chars
+        .chunks(fits - 1)
+        .map(|chunk| chunk.iter().collect::<String>() + "-")
+        .collect();
+    if let Some(last) = pieces.last_mut() {
+        last.pop();
+    }
+    pieces
+}
+
 /// Breaks `text` into lines no wider than `width`.
 fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    let words = text
+        .split_whitespace()
+        .flat_map(|word| pieces(word, size, width));
+    for word in words {
         let candidate = if line.is_empty() {
             word.to_string()
         } else {
             format!("{line} {word}")
         };
         if width_of(&candidate, size) > width && !line.is_empty() {
-            lines.push(std::mem::replace(&mut line, word.to_string()));
+            lines.push(std::mem::replace(&mut line, word));
         } else {
             line = candidate;
         }
@@ -370,5 +391,23 @@ fn rule(surface: &mut krilla::surface::Surface<'_>, y: f32) {
         surface.draw_path(&path);
         surface.set_stroke(None);
         surface.set_fill(Some(Fill::default()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_word_is_hyphenated_to_fit_its_column() {
+        let width = 60.0;
+        let lines = wrap("Runde 2: Regionalkonferenz Dessau-Roßlau", 8.0, width);
+        assert!(lines.len() > 2, "{lines:?}");
+        assert!(
+            lines.iter().all(|line| width_of(line, 8.0) <= width),
+            "{lines:?}"
+        );
+        let joined: String = lines.concat().replace('-', "").replace(' ', "");
+        assert_eq!(joined, "Runde2:RegionalkonferenzDessauRoßlau");
     }
 }
