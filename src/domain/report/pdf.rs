@@ -407,7 +407,7 @@ mod tests {
             lines.iter().all(|line| width_of(line, 8.0) <= width),
             "{lines:?}"
         );
-        let joined: String = lines.concat().replace('-', "").replace(' ', "");
+        let joined: String = lines.concat().replace(['-', ' '], "");
         assert_eq!(joined, "Runde2:RegionalkonferenzDessauRoßlau");
     }
 }
