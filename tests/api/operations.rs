@@ -139,6 +139,26 @@ fn every_operation_documents_its_problems_and_security() {
 }
 
 #[tokio::test]
+async fn the_outbox_series_exist_at_zero_before_any_backlog() {
+    let app = spawn_app().await;
+    let response = app.get("/metrics", None).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for channel in ["mail", "webhook"] {
+        for series in [
+            "beteiligung_outbox_pending",
+            "beteiligung_outbox_oldest_pending_seconds",
+            "beteiligung_outbox_sent_total",
+            "beteiligung_outbox_retries_total",
+            "beteiligung_outbox_failed_total",
+        ] {
+            let line = format!("{series}{{channel=\"{channel}\"}} 0\n");
+            assert!(text.contains(&line), "no {line:?} in {text}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_pattern() {
     let app = spawn_app().await;
     app.get("/api/v1/categories", None).await;
