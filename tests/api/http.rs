@@ -293,24 +293,38 @@ async fn tokens_confirmations_and_searches_are_limited_strictly_however_the_path
 
 const FRONT_END: &str = "https://beteiligung.sachsen-anhalt.de";
 
-#[tokio::test]
-async fn a_configured_front_end_is_served_across_origins() {
-    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
-    let c = app.consultation("integrationskonzept", "open").await;
-    let path = format!("/api/v1/consultations/{}", id(&c));
+/// A browser's preflight from the configured front end, answered for that origin.
+async fn preflight_from_the_front_end(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    method: &str,
+    headers: &str,
+) -> reqwest::Response {
     let preflight = app
-        .request(reqwest::Method::OPTIONS, &path, None)
+        .request(reqwest::Method::OPTIONS, path, None)
         .header("origin", FRONT_END)
-        .header("access-control-request-method", "PATCH")
-        .header(
-            "access-control-request-headers",
-            "authorization, if-match, content-type",
-        )
+        .header("access-control-request-method", method)
+        .header("access-control-request-headers", headers)
         .send()
         .await
         .unwrap();
     assert!(preflight.status().is_success(), "{}", preflight.status());
     assert_eq!(header(&preflight, "access-control-allow-origin"), FRONT_END);
+    preflight
+}
+
+#[tokio::test]
+async fn a_configured_front_end_is_served_across_origins() {
+    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
+    let c = app.consultation("integrationskonzept", "open").await;
+    let path = format!("/api/v1/consultations/{}", id(&c));
+    let preflight = preflight_from_the_front_end(
+        &app,
+        &path,
+        "PATCH",
+        "authorization, if-match, content-type",
+    )
+    .await;
     assert!(header(&preflight, "access-control-allow-methods").contains("PATCH"));
     assert!(
         header(&preflight, "access-control-allow-headers")
@@ -341,19 +355,13 @@ async fn a_configured_front_end_is_served_across_origins() {
 #[tokio::test]
 async fn preflights_allow_trace_context_conditional_reads_and_preferences() {
     let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
-    let preflight = app
-        .request(reqwest::Method::OPTIONS, "/api/v1/consultations", None)
-        .header("origin", FRONT_END)
-        .header("access-control-request-method", "GET")
-        .header(
-            "access-control-request-headers",
-            "traceparent, tracestate, if-none-match, prefer",
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(preflight.status().is_success(), "{}", preflight.status());
-    assert_eq!(header(&preflight, "access-control-allow-origin"), FRONT_END);
+    let preflight = preflight_from_the_front_end(
+        &app,
+        "/api/v1/consultations",
+        "GET",
+        "traceparent, tracestate, if-none-match, prefer",
+    )
+    .await;
     let allowed = header(&preflight, "access-control-allow-headers").to_lowercase();
     for name in ["traceparent", "tracestate", "if-none-match", "prefer"] {
         assert!(allowed.contains(name), "{name} not allowed: {allowed}");
