@@ -7,7 +7,7 @@ use std::time::Duration;
 use beteiligung::api::openapi;
 use beteiligung::auth::TokenService;
 use beteiligung::base::{AuthorityOfCaller, Principal, Role};
-use beteiligung::config::{Config, MissingSecret};
+use beteiligung::config::{Config, LogFormat, MissingSecret};
 use beteiligung::domain::client::{self, NewClient};
 use beteiligung::domain::{authority, retention};
 use beteiligung::{db, demo, startup};
@@ -99,7 +99,14 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 fn main() -> ExitCode {
     one_malloc_arena();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let log_format = match LogFormat::from_env() {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    beteiligung::logging::init(log_format);
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Openapi => {
@@ -119,6 +126,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A log collector reads the reason too, as a record like the others.
+        Err(e) if log_format == LogFormat::Json => {
+            log::error!("{e:#}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -22,8 +22,10 @@ use crate::delivery::webhook::WebhookWorker;
 use crate::domain::webhook::target::TargetRules;
 use crate::jobs;
 
-/// Creates the database if needed and runs pending migrations.
+/// Waits for the database server (at most `DB_CONNECT_TIMEOUT`), creates the database if
+/// needed and runs pending migrations.
 pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
+    db::wait_until_reachable(&config.database_url, config.db_connect_timeout).await?;
     db::create_database_if_missing(&config.database_url).await?;
     db::migrate(&config.database_url, &config.default_authority_name).await
 }

@@ -82,8 +82,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     if let Ok(mut conn) = state.conn().await
         && let Ok(backlog) = crate::domain::outbox::backlog(&mut conn).await
     {
-        state.backlog.pending.reset();
-        state.backlog.oldest_seconds.reset();
+        state.backlog.clear();
         for channel in backlog {
             let label = [channel.channel.as_str()];
             state

@@ -22,8 +22,8 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use ipnet::IpNet;
 
 use crate::api::guard::{Verified, verify};
-use crate::api::pages;
 use crate::api::state::REQUEST_SCOPE;
+use crate::api::{pages, token};
 use crate::base::{Principal, Scope};
 use crate::config::{Rate, RateLimits};
 use crate::error::{AppError, ErrorKind};
@@ -183,12 +183,16 @@ fn routed_path(req: &ServiceRequest) -> &str {
     req.match_info().get_ref().path()
 }
 
+fn is_token_request(method: &Method, path: &str) -> bool {
+    method == Method::POST && path == "/api/v1/auth/token"
+}
+
 /// Anonymous requests that cost the service most: tokens (argon2), registrations and their
 /// confirmation, searches (`q` on submissions and organisations).
 fn is_sensitive(method: &Method, path: &str, query: &str) -> bool {
     match *method {
         Method::POST => {
-            path == "/api/v1/auth/token"
+            is_token_request(method, path)
                 || path == "/api/v1/registrations/confirm"
                 || (path.starts_with("/api/v1/rounds/") && path.ends_with("/registrations"))
         }
@@ -258,6 +262,8 @@ pub async fn limit(
             );
             let mut response = if page {
                 pages::busy(req.headers().get(ACCEPT_LANGUAGE))
+            } else if is_token_request(req.method(), routed_path(&req)) {
+                token::slow_down(&error)
             } else {
                 error.error_response()
             };

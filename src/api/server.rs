@@ -136,6 +136,11 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::CONTENT_TYPE,
             header::ACCEPT,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("prefer"),
+            // W3C Trace Context: a front end's trace continues into the service's.
+            header::HeaderName::from_static("traceparent"),
+            header::HeaderName::from_static("tracestate"),
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-cancel-token"),
             crate::api::headers::REQUEST_ID,

@@ -7,6 +7,7 @@ use crate::auth::oidc::OidcVerifier;
 use crate::base::Scope;
 use crate::db::workers::WorkerPools;
 use crate::db::{Conn, Pool};
+use crate::domain::outbox::Channel;
 use crate::error::AppError;
 
 /// What every handler shares.
@@ -57,10 +58,22 @@ impl OutboxGauges {
         )?;
         registry.register(Box::new(pending.clone()))?;
         registry.register(Box::new(oldest_seconds.clone()))?;
-        Ok(Self {
+        let gauges = Self {
             pending,
             oldest_seconds,
-        })
+        };
+        gauges.clear();
+        Ok(gauges)
+    }
+
+    /// Every channel at 0: an alert on the backlog needs the series before the first backlog.
+    pub fn clear(&self) {
+        for channel in Channel::ALL {
+            self.pending.with_label_values(&[channel.as_str()]).set(0);
+            self.oldest_seconds
+                .with_label_values(&[channel.as_str()])
+                .set(0.0);
+        }
     }
 }
 

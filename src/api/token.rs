@@ -58,7 +58,8 @@ pub struct TokenResponse {
 /// An OAuth2 error response (RFC 6749 §5.2), with the problem members beside.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OAuthError {
-    /// `invalid_request`, `invalid_client`, `unsupported_grant_type`, …
+    /// `invalid_request`, `invalid_client`, `unsupported_grant_type`, `slow_down` (over the
+    /// rate limit), …
     #[schema(max_length = 50)]
     pub error: &'static str,
     #[schema(max_length = 500)]
@@ -108,11 +109,7 @@ impl Refusal {
             _ => ErrorKind::BadRequest,
         };
         let problem = super::problem::problem(&AppError::new(kind, self.error, &self.description));
-        let mut response = HttpResponse::build(self.status);
-        response
-            .content_type("application/json")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::PRAGMA, "no-cache"));
+        let mut response = oauth_error_response(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             let challenge = if self.basic {
                 "Basic realm=\"beteiligung\""
@@ -127,6 +124,31 @@ impl Refusal {
             problem,
         })
     }
+}
+
+/// The headers of every refusal: JSON as RFC 6749 §5.2 asks, never cached.
+fn oauth_error_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    response
+}
+
+/// A token request over `RATE_LIMIT_SENSITIVE`: the problem `rate_limited` with the OAuth
+/// error `slow_down` beside it, so that an OAuth client library reads why it was refused.
+///
+/// `slow_down` is the error registered for token endpoint responses that ask a client to
+/// send less often (RFC 8628 §3.5, IANA "OAuth Extensions Error Registry");
+/// `temporarily_unavailable` is registered for the authorization endpoint only and says
+/// the server is overloaded, not that this client asked too often.
+pub fn slow_down(refusal: &AppError) -> HttpResponse {
+    oauth_error_response(StatusCode::TOO_MANY_REQUESTS).json(OAuthError {
+        error: "slow_down",
+        error_description: refusal.detail.clone(),
+        problem: super::problem::problem(refusal),
+    })
 }
 
 /// Get an access token (OAuth2 client credentials)
@@ -150,6 +172,7 @@ impl Refusal {
     (status = 401, description = "`invalid_client`: no, unknown, wrong or revoked client credentials; with `WWW-Authenticate: Basic` when the client authenticated by HTTP Basic", body = OAuthError),
     (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "neither form nor JSON", body = OAuthError),
+    (status = 429, description = "over `RATE_LIMIT_SENSITIVE` for the client address: the problem `rate_limited` with the OAuth error `slow_down` beside it; retry after `Retry-After` seconds", body = OAuthError),
 ), security(()))]
 #[post("/auth/token")]
 pub async fn issue_token(

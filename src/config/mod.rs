@@ -12,6 +12,7 @@
 //! | `TOKEN_TTL` | `1h` | lifetime of tokens from `/api/v1/auth/token` (e.g. `15m`, `8h`) |
 //! | `DB_POOL_SIZE` | `10` | database connections of the HTTP workers, split among them (at least one each); background jobs open at most 4 more |
 //! | `DB_STATEMENT_TIMEOUT` | `10s` | PostgreSQL `statement_timeout` on every pooled connection |
+//! | `DB_CONNECT_TIMEOUT` | `60s` | how long start-up retries a database it cannot reach (every 0.5 s, doubling to 10 s, each attempt logged with host and port) before it exits |
 //! | `DB_POOL_WAIT_TIMEOUT` | `5s` | longest wait for a free connection before a request is answered 503 |
 //! | `HTTP_WORKERS` | number of cores | actix worker threads |
 //! | `CORS_ALLOWED_ORIGINS` | — (none) | comma-separated exact origins of browser front ends, e.g. `https://beteiligung.sachsen-anhalt.de` |
@@ -36,12 +37,14 @@
 //! | `RETENTION_INTERVAL` | `1h` | how often expired personal data is anonymised (one replica at a time) |
 //! | `OIDC_AUTHORITY_CLAIM` | `authority` | claim path naming the authority of staff signed in at the identity provider: a slug, or a group path like `/authorities/{slug}/moderation` (a list of them works too) |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
+//! | `LOG_FORMAT` | `text` | `text` (for people) or `json`: one JSON object per line with `timestamp`, `level`, `target`, `message` |
 
+mod logs;
 mod read;
 mod settings;
 mod values;
 
 pub use settings::{
-    Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, MIN_SECRET_BYTES, MailConfig, MailLinks,
-    MissingSecret, OidcConfig, Rate, RateLimits, WebhookTargets,
+    Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
+    MailLinks, MissingSecret, OidcConfig, Rate, RateLimits, WebhookTargets,
 };

@@ -6,8 +6,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::settings::{
-    Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, MIN_SECRET_BYTES, MailConfig, MailLinks,
-    MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
+    Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
+    MailLinks, MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
 };
 use super::values::{at_least, at_most, duration, flag, list, number, origins, proxies, rate};
 
@@ -44,6 +44,8 @@ impl Config {
             db_pool_size,
             db_statement_timeout: duration(&var, "DB_STATEMENT_TIMEOUT", "10s")?,
             db_pool_wait_timeout: duration(&var, "DB_POOL_WAIT_TIMEOUT", "5s")?,
+            db_connect_timeout: duration(&var, "DB_CONNECT_TIMEOUT", "60s")?,
+            log_format: LogFormat::from_lookup(&var)?,
             http_workers,
             cors_allowed_origins: origins(&var)?,
             rate_limits: RateLimits {

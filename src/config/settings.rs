@@ -32,6 +32,19 @@ pub struct Config {
     pub privacy_notice_version: Option<String>,
     pub webhook_targets: WebhookTargets,
     pub oidc: Option<OidcConfig>,
+    pub log_format: LogFormat,
+    /// How long start-up waits for an unreachable database before giving up.
+    pub db_connect_timeout: Duration,
+}
+
+/// How each log line is written to standard error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people: env_logger's own line.
+    #[default]
+    Text,
+    /// For a log collector: one JSON object per line.
+    Json,
 }
 
 /// The pages mails link to, as templates: `{token}` (and `{id}` for cancelling) are filled in.

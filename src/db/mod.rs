@@ -1,8 +1,11 @@
 //! The PostgreSQL side: connection pool, database creation and embedded migrations.
 
 pub mod by_text;
+mod reachable;
 pub mod schema;
 pub mod workers;
+
+pub use reachable::wait_until_reachable;
 
 pub use by_text::PreparedByText;
 

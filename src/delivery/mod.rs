@@ -6,6 +6,8 @@ pub mod webhook;
 
 use prometheus::{IntCounterVec, Opts, Registry};
 
+use crate::domain::outbox::Channel;
+
 /// Counters of delivery outcomes per channel, served at `/metrics` beside the backlog.
 #[derive(Clone)]
 pub struct DeliveryMetrics {
@@ -22,6 +24,10 @@ impl DeliveryMetrics {
         let counter = |name: &str, help: &str| -> prometheus::Result<IntCounterVec> {
             let counter = IntCounterVec::new(Opts::new(name, help), &["channel"])?;
             registry.register(Box::new(counter.clone()))?;
+            // Each channel's series from the start, at 0.
+            for channel in Channel::ALL {
+                counter.with_label_values(&[channel.as_str()]);
+            }
             Ok(counter)
         };
         Ok(Self {

@@ -18,6 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("delivery", &["base", "config", "db", "error", "domain"]),
     ("api", &["base", "config", "db", "error", "domain", "auth"]),
     ("demo", &["base", "domain"]),
+    ("logging", &["config"]),
     (
         "jobs",
         &["base", "config", "db", "error", "domain", "auth", "api"],

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::{numbered_registrant, registrant};
-use crate::helpers::{assert_problem, id, spawn_app, spawn_app_with};
+use crate::helpers::{assert_problem, id, is_problem, spawn_app, spawn_app_with};
 
 fn header(response: &reqwest::Response, name: &str) -> String {
     response
@@ -129,8 +129,50 @@ where
     );
     let retry_after: u64 = header(&refused, "retry-after").parse().unwrap_or(0);
     assert!((1..=60).contains(&retry_after), "{what}: {retry_after}");
-    assert_problem(refused, 429, "rate_limited").await;
+    if what.contains("token") {
+        assert_slow_down(refused).await;
+    } else {
+        assert_problem(refused, 429, "rate_limited").await;
+    }
     first.unwrap_or_default()
+}
+
+/// A 429 of the token endpoint: an OAuth error (RFC 6749 §5.2, `slow_down`) as JSON, with the
+/// members of the problem `rate_limited` beside it.
+async fn assert_slow_down(refused: reqwest::Response) -> Value {
+    assert_eq!(refused.status(), 429);
+    assert_eq!(header(&refused, "content-type"), "application/json");
+    assert_eq!(header(&refused, "cache-control"), "no-store");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "slow_down", "{body}");
+    assert!(body["error_description"].is_string(), "{body}");
+    let problem = is_problem("application/problem+json", 429, "rate_limited", &body);
+    assert_eq!(problem, Ok(()), "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_token_request_over_the_limit_is_told_to_slow_down_as_oauth_clients_read_it() {
+    let app = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "1/min")]).await;
+    let request = || {
+        app.request(reqwest::Method::POST, "/api/v1/auth/token", None)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "nobody"),
+                ("client_secret", "guess"),
+            ])
+            .send()
+    };
+    assert_eq!(request().await.unwrap().status(), 401);
+    let refused = request().await.unwrap();
+    assert!(!header(&refused, "retry-after").is_empty());
+    let body = assert_slow_down(refused).await;
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| d.contains("retry in")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -251,24 +293,38 @@ async fn tokens_confirmations_and_searches_are_limited_strictly_however_the_path
 
 const FRONT_END: &str = "https://beteiligung.sachsen-anhalt.de";
 
-#[tokio::test]
-async fn a_configured_front_end_is_served_across_origins() {
-    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
-    let c = app.consultation("integrationskonzept", "open").await;
-    let path = format!("/api/v1/consultations/{}", id(&c));
+/// A browser's preflight from the configured front end, answered for that origin.
+async fn preflight_from_the_front_end(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    method: &str,
+    headers: &str,
+) -> reqwest::Response {
     let preflight = app
-        .request(reqwest::Method::OPTIONS, &path, None)
+        .request(reqwest::Method::OPTIONS, path, None)
         .header("origin", FRONT_END)
-        .header("access-control-request-method", "PATCH")
-        .header(
-            "access-control-request-headers",
-            "authorization, if-match, content-type",
-        )
+        .header("access-control-request-method", method)
+        .header("access-control-request-headers", headers)
         .send()
         .await
         .unwrap();
     assert!(preflight.status().is_success(), "{}", preflight.status());
     assert_eq!(header(&preflight, "access-control-allow-origin"), FRONT_END);
+    preflight
+}
+
+#[tokio::test]
+async fn a_configured_front_end_is_served_across_origins() {
+    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
+    let c = app.consultation("integrationskonzept", "open").await;
+    let path = format!("/api/v1/consultations/{}", id(&c));
+    let preflight = preflight_from_the_front_end(
+        &app,
+        &path,
+        "PATCH",
+        "authorization, if-match, content-type",
+    )
+    .await;
     assert!(header(&preflight, "access-control-allow-methods").contains("PATCH"));
     assert!(
         header(&preflight, "access-control-allow-headers")
@@ -293,6 +349,22 @@ async fn a_configured_front_end_is_served_across_origins() {
         "ratelimit",
     ] {
         assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+    }
+}
+
+#[tokio::test]
+async fn preflights_allow_trace_context_conditional_reads_and_preferences() {
+    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", FRONT_END)]).await;
+    let preflight = preflight_from_the_front_end(
+        &app,
+        "/api/v1/consultations",
+        "GET",
+        "traceparent, tracestate, if-none-match, prefer",
+    )
+    .await;
+    let allowed = header(&preflight, "access-control-allow-headers").to_lowercase();
+    for name in ["traceparent", "tracestate", "if-none-match", "prefer"] {
+        assert!(allowed.contains(name), "{name} not allowed: {allowed}");
     }
 }
 

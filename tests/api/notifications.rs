@@ -763,7 +763,7 @@ async fn a_mail_the_server_refuses_for_good_is_marked_failed_and_not_retried() {
     assert_eq!(entries[0]["attempts"], 1);
 
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
-    // A counter never counted is not in the text: 0.
+    // Every counter is there from the start, at 0.
     let mail_counter =
         |name: &str| metric_value(&metrics, &format!("{name}{{channel=\"mail\"}}")).unwrap_or(0.0);
     assert_eq!(

@@ -139,6 +139,26 @@ fn every_operation_documents_its_problems_and_security() {
 }
 
 #[tokio::test]
+async fn the_outbox_series_exist_at_zero_before_any_backlog() {
+    let app = spawn_app().await;
+    let response = app.get("/metrics", None).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for channel in ["mail", "webhook"] {
+        for series in [
+            "beteiligung_outbox_pending",
+            "beteiligung_outbox_oldest_pending_seconds",
+            "beteiligung_outbox_sent_total",
+            "beteiligung_outbox_retries_total",
+            "beteiligung_outbox_failed_total",
+        ] {
+            let line = format!("{series}{{channel=\"{channel}\"}} 0\n");
+            assert!(text.contains(&line), "no {line:?} in {text}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_pattern() {
     let app = spawn_app().await;
     app.get("/api/v1/categories", None).await;
@@ -539,4 +559,61 @@ async fn instants_outside_the_years_0001_to_9999_are_400() {
         )
         .await;
     assert_problem(dates, 400, "invalid_body").await;
+}
+
+/// Started against a port where no database listens, the service retries with backoff,
+/// logs each attempt (as JSON lines when asked to) naming host and port but no password,
+/// and gives up after `DB_CONNECT_TIMEOUT`.
+#[tokio::test]
+async fn an_unreachable_database_is_retried_and_named_until_the_timeout() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    let mut migrate = std::process::Command::new(env!("CARGO_BIN_EXE_beteiligung"));
+    migrate
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            format!("postgres://app:geheim@127.0.0.1:{port}/beteiligung"),
+        )
+        .env("DB_CONNECT_TIMEOUT", "2s")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info");
+    let output = tokio::task::spawn_blocking(move || migrate.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(!output.status.success());
+    assert!(took >= std::time::Duration::from_secs(2), "{took:?}");
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("geheim"), "{stderr}");
+    let lines: Vec<Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let server = format!("database at 127.0.0.1:{port} not reachable");
+    let retries = lines
+        .iter()
+        .filter(|l| l["level"] == "WARN" && l["message"].as_str().unwrap().contains("retrying in"))
+        .count();
+    assert!(retries >= 2, "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["message"].as_str().unwrap().contains(&server)),
+        "{stderr}"
+    );
+    let last = lines.last().unwrap();
+    assert_eq!(last["level"], "ERROR", "{stderr}");
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap()
+            .contains("DB_CONNECT_TIMEOUT"),
+        "{stderr}"
+    );
 }

@@ -192,10 +192,13 @@ async fn a_failing_receiver_is_retried_with_the_same_id_until_it_succeeds() {
     let webhook = |name: &str| format!("beteiligung_outbox_{name}{{channel=\"webhook\"}}");
     assert_eq!(s.app.metric(&webhook("retries_total")).await, Some(1.0));
     assert_eq!(s.app.metric(&webhook("sent_total")).await, Some(1.0));
-    assert_eq!(s.app.metric(&webhook("failed_total")).await, None);
-    // Nothing waits any more.
-    assert_eq!(s.app.metric(&webhook("pending")).await, None);
-    assert_eq!(s.app.metric(&webhook("oldest_pending_seconds")).await, None);
+    assert_eq!(s.app.metric(&webhook("failed_total")).await, Some(0.0));
+    // Nothing waits any more: the series stay, at 0.
+    assert_eq!(s.app.metric(&webhook("pending")).await, Some(0.0));
+    assert_eq!(
+        s.app.metric(&webhook("oldest_pending_seconds")).await,
+        Some(0.0)
+    );
 }
 
 #[tokio::test]
