@@ -58,9 +58,15 @@ pub fn loggable_request_line(req: &ServiceRequest) -> String {
     } else {
         let redacted: Vec<String> = query
             .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if name.eq_ignore_ascii_case("token") => format!("{name}=…"),
-                _ => pair.to_string(),
+            .map(|pair| {
+                // The name as the server reads it (`to%6Ben` is `token` too).
+                let named_token = url::form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .is_some_and(|(name, _)| name.eq_ignore_ascii_case("token"));
+                match pair.split_once('=') {
+                    Some((name, _)) if named_token => format!("{name}=…"),
+                    _ => pair.to_string(),
+                }
             })
             .collect();
         format!("?{}", redacted.join("&"))
@@ -75,11 +81,11 @@ mod tests {
     #[test]
     fn tokens_in_links_never_reach_the_log() {
         let req = TestRequest::get()
-            .uri("/anmeldung/bestaetigen?lang=uk&token=s3cr3t&Token=again")
+            .uri("/anmeldung/bestaetigen?lang=uk&token=s3cr3t&Token=again&to%6Ben=encoded")
             .to_srv_request();
         assert_eq!(
             super::loggable_request_line(&req),
-            "GET /anmeldung/bestaetigen?lang=uk&token=…&Token=… HTTP/1.1"
+            "GET /anmeldung/bestaetigen?lang=uk&token=…&Token=…&to%6Ben=… HTTP/1.1"
         );
     }
 }

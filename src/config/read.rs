@@ -304,13 +304,15 @@ fn public_base_url(
     match var("PUBLIC_BASE_URL").filter(|url| !url.trim().is_empty()) {
         Some(url) => match url::Url::parse(&url) {
             Ok(parsed)
-                if matches!(parsed.scheme(), "http" | "https") && parsed.query().is_none() =>
+                if matches!(parsed.scheme(), "http" | "https")
+                    && parsed.query().is_none()
+                    && parsed.fragment().is_none() =>
             {
-                Ok(url.trim_end_matches('/').to_string())
+                Ok(parsed.as_str().trim_end_matches('/').to_string())
             }
             _ => Err(invalid(
                 "PUBLIC_BASE_URL",
-                "must be an http(s) URL without query, e.g. https://beteiligung.sachsen-anhalt.de",
+                "must be an http(s) URL without query or fragment, e.g. https://beteiligung.sachsen-anhalt.de",
             )),
         },
         None => {

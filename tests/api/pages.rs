@@ -188,6 +188,25 @@ async fn opening_the_link_changes_nothing_and_only_the_form_confirms_once() {
         html.contains("Diese Anmeldung ist bereits storniert"),
         "{html}"
     );
+    let (_, html) = page(open(&app, &link).await).await;
+    assert!(
+        html.contains("Diese Anmeldung ist bereits storniert"),
+        "{html}"
+    );
+
+    // Once a link would have run out, a used one tells nothing any more.
+    app.db()
+        .await
+        .execute(
+            "UPDATE registrations SET created_at = now() - interval '25 hours' \
+             WHERE id = $1::text::uuid",
+            &[&id(&created)],
+        )
+        .await
+        .unwrap();
+    let (status, html) = page(open(&app, &link).await).await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("Regionalkonferenz Halle"), "{html}");
 }
 
 #[tokio::test]

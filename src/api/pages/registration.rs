@@ -85,6 +85,13 @@ fn show(
     respond(state, &page(state, language, linked, form_token, switch))
 }
 
+/// How long a used confirmation link still says what became of its registration: as long
+/// as a link is valid.
+fn readable_for(state: &AppState) -> chrono::Duration {
+    chrono::Duration::from_std(state.registration_rules.confirm_within)
+        .unwrap_or(chrono::Duration::hours(24))
+}
+
 /// A page about no known registration, in the language chosen or the browser's.
 fn unlinked(state: State, chosen: Option<&str>, req: &HttpRequest) -> HttpResponse {
     show(state, language_of(chosen, None, req), None, None, None)
@@ -118,7 +125,7 @@ pub async fn confirm_page(state: web::Data<AppState>, req: HttpRequest) -> AppRe
         return Ok(unlinked(State::Unknown, query.lang.as_deref(), &req));
     };
     let mut conn = state.conn().await?;
-    let linked = link::by_confirm_token(&mut conn, &token).await?;
+    let linked = link::by_confirm_token(&mut conn, &token, readable_for(&state)).await?;
     let language = language_of(query.lang.as_deref(), linked.as_ref(), &req);
     let switch = switcher(&token);
     Ok(match &linked {
@@ -161,7 +168,8 @@ pub async fn confirm_form(
         return Ok(unlinked(State::BadRequest, form.lang.as_deref(), &req));
     };
     let mut conn = state.conn().await?;
-    let Some(linked) = link::by_confirm_token(&mut conn, &token).await? else {
+    let Some(linked) = link::by_confirm_token(&mut conn, &token, readable_for(&state)).await?
+    else {
         return Ok(unlinked(State::Unknown, form.lang.as_deref(), &req));
     };
     let language = language_of(form.lang.as_deref(), Some(&linked), &req);
@@ -178,7 +186,7 @@ pub async fn confirm_form(
             "confirmation_expired" => State::Expired,
             // Confirmed meanwhile by another click: the link now says so.
             "confirmation_not_found" | "invalid_transition" => {
-                let now = link::by_confirm_token(&mut conn, &token).await?;
+                let now = link::by_confirm_token(&mut conn, &token, readable_for(&state)).await?;
                 now.as_ref().and_then(settled).unwrap_or(State::Unknown)
             }
             _ => return Err(e),

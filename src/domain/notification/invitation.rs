@@ -53,13 +53,10 @@ pub struct Details<'a> {
 }
 
 /// The round as an event: the same UID for every mail about the round and a growing
-/// SEQUENCE, so a change replaces the entry and a cancellation removes it.
-pub fn calendar(
-    round: &RoundFacts,
-    attendee: &str,
-    organizer: &Organizer,
-    details: Details<'_>,
-) -> String {
+/// SEQUENCE, so a change replaces the entry and a cancellation removes it. PUBLISH and CANCEL
+/// carry the ORGANIZER and no ATTENDEE (RFC 5546 §3.2.1, §3.2.5): an entry for the calendar,
+/// not an invitation to answer.
+pub fn calendar(round: &RoundFacts, organizer: &Organizer, details: Details<'_>) -> String {
     let mut event = icalendar::Event::new();
     event
         .uid(&format!("round-{}@beteiligung", round.id))
@@ -74,7 +71,6 @@ pub fn calendar(
         .sequence(u32::try_from(round.sequence).unwrap_or_default())
         .timestamp(Utc::now())
         .append_property(organizer_property(organizer))
-        .add_property("ATTENDEE", format!("mailto:{attendee}"))
         .status(if round.cancelled {
             EventStatus::Cancelled
         } else {

@@ -182,7 +182,6 @@ impl Draft<'_> {
             .with("calendar-description", &[("title", self.title.into())]);
         Some(invitation::calendar(
             &self.notice.round,
-            &self.notice.email,
             self.organizer,
             invitation::Details {
                 summary: self.title,

@@ -49,11 +49,16 @@ pub async fn cancel(
             | RegistrationStatus::Confirmed
             | RegistrationStatus::Waitlisted => {}
         }
+        // An unconfirmed registration's link dies with it; a confirmed one's says
+        // "cancelled" while it is still readable (`link::by_confirm_token`).
+        let confirm_link = match row.status {
+            RegistrationStatus::Pending => None,
+            _ => row.confirm_token_hash.clone(),
+        };
         diesel::update(registrations::table.find(id))
             .set((
                 registrations::status.eq(RegistrationStatus::Cancelled),
-                // An unconfirmed registration's link dies with it.
-                registrations::confirm_token_hash.eq(None::<Vec<u8>>),
+                registrations::confirm_token_hash.eq(confirm_link),
                 registrations::confirm_expires_at.eq(None::<DateTime<Utc>>),
             ))
             .execute(conn)

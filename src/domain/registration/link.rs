@@ -29,15 +29,23 @@ pub struct Linked {
     pub authority: Option<AuthorityRow>,
 }
 
-/// The registration the confirmation link with `token` belongs to. The token stays valid
-/// for reading after the confirmation, so that the link then says "already confirmed"; it
+/// The registration the confirmation link with `token` belongs to. After the confirmation
+/// the link still reads for `readable_for` after registering (`REGISTRATION_CONFIRM_TTL`),
+/// so that it says "already confirmed" to a second click; after that it is unknown. It
 /// confirms only once (`confirm`).
 pub async fn by_confirm_token(
     conn: &mut AsyncPgConnection,
     token: &str,
+    readable_for: chrono::Duration,
 ) -> AppResult<Option<Linked>> {
+    // Pending ones past their deadline too (their page says "expired"); used ones only
+    // for as long as a link is valid, counted from the registration.
+    let readable = registrations::status
+        .eq(RegistrationStatus::Pending)
+        .or(registrations::created_at.gt(Utc::now() - readable_for));
     let found = registrations::table
         .filter(registrations::confirm_token_hash.eq(hash_token(token)))
+        .filter(readable)
         .select((RegistrationRow::as_select(), waitlist_position()))
         .first(conn)
         .await

@@ -118,6 +118,8 @@ fn the_invitation_is_in_berlin_time_with_its_zone_description_and_link() {
         unfolded.contains("DESCRIPTION;LANGUAGE=en:Your registration for"),
         "{calendar}"
     );
+    // An entry for the calendar (PUBLISH), not an invitation to answer.
+    assert!(!unfolded.contains("ATTENDEE"), "{calendar}");
     // The zone comes before the event that refers to it.
     assert!(unfolded.find("BEGIN:VTIMEZONE") < unfolded.find("BEGIN:VEVENT"));
 }
