@@ -86,7 +86,7 @@ pub async fn get_consideration_table(
     query: web::Query<TableQuery>,
 ) -> AppResult<HttpResponse> {
     let (consultation_id, slug, labels) = {
-        let mut conn = state.conn().await?;
+        let mut conn = state.conn_for_reading().await?;
         let consultation = consultation::find_visible(&mut conn, &id, true).await?;
         let labels = Labels::of(&consultation);
         (consultation.id, consultation.slug, labels)
@@ -97,7 +97,7 @@ pub async fn get_consideration_table(
         move |state: web::Data<AppState>, after: Option<TableKey>| {
             let labels = labels.clone();
             async move {
-                let mut conn = state.conn().await?;
+                let mut conn = state.conn_for_reading().await?;
                 consideration_table::page(&mut conn, consultation_id, &labels, after, CHUNK + 1)
                     .await
             }

@@ -3,8 +3,11 @@
 //! with a token per token subject. Every limited response says its policy and what is left
 //! (`RateLimit-Policy`, `RateLimit`); beyond it, 429 `rate_limited` with `Retry-After`.
 //!
-//! The counters live in each replica's memory (GCRA, by the `governor` crate): with several
-//! replicas behind a balancer, a client gets up to the limit from each.
+//! The strict policy (tokens, registrations, confirmations, searches) counts in PostgreSQL,
+//! one statement per request (`db::rate_limits`): N replicas behind a balancer do not give
+//! a client N times its quota. Should the database not answer, this replica's own counters
+//! stand in. The other policies count in each replica's memory (GCRA, by the `governor`
+//! crate): there a client gets up to the limit from each replica.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -22,10 +25,11 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use ipnet::IpNet;
 
 use crate::api::guard::{Verified, verify};
-use crate::api::state::REQUEST_SCOPE;
+use crate::api::state::{AppState, REQUEST_SCOPE};
 use crate::api::{pages, token};
 use crate::base::{Principal, Scope};
 use crate::config::{Rate, RateLimits};
+use crate::db::rate_limits::{self, Taken};
 use crate::error::{AppError, ErrorKind};
 
 type Keyed = governor::RateLimiter<
@@ -38,15 +42,17 @@ type Keyed = governor::RateLimiter<
 /// `RateLimit-Policy` and `RateLimit` of a response.
 type Headers = [(HeaderName, String); 2];
 
-/// One policy: its name in the headers, its rate, its counters per key.
+/// One policy: its name in the headers, its rate, its counters per key (in this replica;
+/// a shared policy's stand in for the database's).
 struct Policy {
     name: &'static str,
     rate: Rate,
     counters: Keyed,
+    shared: bool,
 }
 
 impl Policy {
-    fn new(name: &'static str, rate: Rate) -> Self {
+    fn new(name: &'static str, rate: Rate, shared: bool) -> Self {
         let period = rate.per / rate.requests;
         let burst = std::num::NonZeroU32::new(rate.requests).unwrap_or(std::num::NonZeroU32::MIN);
         let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
@@ -56,6 +62,45 @@ impl Policy {
             name,
             rate,
             counters: governor::RateLimiter::keyed(quota).with_middleware(),
+            shared,
+        }
+    }
+
+    /// Like [`Self::check`], for a shared policy against the counters in PostgreSQL, which
+    /// every replica shares; this replica's own while the database does not answer.
+    async fn check_with(
+        &self,
+        state: Option<&AppState>,
+        key: &str,
+    ) -> Result<Headers, (u64, Headers)> {
+        let Some(state) = state.filter(|_| self.shared) else {
+            return self.check(key);
+        };
+        let taken = match state.conn().await {
+            Ok(mut conn) => rate_limits::take(&mut conn, self.name, key, self.rate)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match taken {
+            Ok(taken) => self.verdict(taken),
+            Err(e) => {
+                log::warn!(
+                    "shared rate limit {}: {e}; counting in this replica",
+                    self.name
+                );
+                self.check(key)
+            }
+        }
+    }
+
+    fn verdict(&self, taken: Taken) -> Result<Headers, (u64, Headers)> {
+        let seconds = taken.seconds.max(0.0).ceil() as u64;
+        if taken.allowed {
+            Ok(self.headers(u32::try_from(taken.remaining).unwrap_or(0), seconds))
+        } else {
+            let wait = seconds.max(1);
+            Err((wait, self.headers(0, wait)))
         }
     }
 
@@ -110,9 +155,9 @@ pub struct RateLimiter {
 impl RateLimiter {
     pub fn new(limits: RateLimits, trusted_proxies: Vec<IpNet>) -> Self {
         Self {
-            anonymous: Policy::new("anonymous", limits.anonymous),
-            sensitive: Policy::new("sensitive", limits.sensitive),
-            token: Policy::new("token", limits.token),
+            anonymous: Policy::new("anonymous", limits.anonymous, false),
+            sensitive: Policy::new("sensitive", limits.sensitive, true),
+            token: Policy::new("token", limits.token, false),
             trusted_proxies,
         }
     }
@@ -244,7 +289,11 @@ pub async fn limit(
         }
     };
     req.extensions_mut().insert(Verified(verified));
-    match policy.check(&key) {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    match policy
+        .check_with(state.as_ref().map(|s| s.get_ref()), &key)
+        .await
+    {
         Ok(headers) => {
             let mut response = REQUEST_SCOPE.scope(scope, next.call(req)).await?;
             insert(response.headers_mut(), headers);

@@ -106,7 +106,7 @@ pub async fn load(
     id_or_slug: &str,
     staff: bool,
 ) -> AppResult<(ConsultationRow, Report, String)> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.conn_for_reading().await?;
     let consultation = consultation::find_visible(&mut conn, id_or_slug, staff).await?;
     let report = report::build(&mut conn, &consultation).await?;
     let authority = authority::find(&mut conn, consultation.authority_id)

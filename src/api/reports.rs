@@ -167,7 +167,7 @@ pub async fn export_submissions(
 ) -> AppResult<HttpResponse> {
     let filter = query.filter()?;
     let consultation_id = {
-        let mut conn = state.conn().await?;
+        let mut conn = state.conn_for_reading().await?;
         consultation::find_visible(&mut conn, &id, true).await?.id
     };
     let party = staff.party;
@@ -177,7 +177,7 @@ pub async fn export_submissions(
         let filter = filter.clone();
         let keyset = export::keyset(CHUNK, after);
         async move {
-            let mut conn = state.conn().await?;
+            let mut conn = state.conn_for_reading().await?;
             let consultation = consultation_id.to_string();
             let (items, _) =
                 submission::list(&mut conn, &consultation, &filter, party, keyset).await?;

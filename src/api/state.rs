@@ -152,7 +152,35 @@ impl AppState {
     /// staff of an authority get one that sees their authority's rows only.
     pub async fn conn(&self) -> Result<Conn, AppError> {
         let scope = request_scope();
-        let pool = match self.worker_pools.for_scope(scope) {
+        self.conn_of(scope, self.worker_pools.for_scope(scope))
+            .await
+    }
+
+    /// A connection for a heavy read that may lag the primary by a moment (report,
+    /// exports, Abwägungstabelle): the replica's with `DATABASE_READ_URL`, else as
+    /// [`Self::conn`]. What was just written, sync lists and anything under a lock read
+    /// [`Self::conn`].
+    /// Should the replica give no connection, the primary serves.
+    pub async fn conn_for_reading(&self) -> Result<Conn, AppError> {
+        let scope = request_scope();
+        match self
+            .conn_of(scope, self.worker_pools.for_reading(scope))
+            .await
+        {
+            Err(_) if self.worker_pools.reads_replica() => {
+                log::warn!("no connection to the replica (DATABASE_READ_URL); reading the primary");
+                self.conn().await
+            }
+            read => read,
+        }
+    }
+
+    async fn conn_of(
+        &self,
+        scope: Scope,
+        pool: anyhow::Result<Option<Pool>>,
+    ) -> Result<Conn, AppError> {
+        let pool = match pool {
             Ok(Some(pool)) => pool,
             Ok(None) if scope == Scope::Every => self.pool.clone(),
             // Requests are served by the HTTP workers only.

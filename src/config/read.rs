@@ -21,7 +21,11 @@ impl Config {
         var: impl Fn(&str) -> Option<String>,
         missing_secret: MissingSecret,
     ) -> Result<Self, ConfigError> {
-        let database_url = database_url(&var)?;
+        let database_read_url = var("DATABASE_READ_URL")
+            .filter(|url| !url.is_empty())
+            .map(|_| database_url(&var, "DATABASE_READ_URL"))
+            .transpose()?;
+        let database_url = database_url(&var, "DATABASE_URL")?;
         let bind_addr = var("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
         if bind_addr.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid("BIND_ADDR", "must be host:port, e.g. 0.0.0.0:8080"));
@@ -37,6 +41,7 @@ impl Config {
         )?;
         Ok(Self {
             database_url,
+            database_read_url,
             database_request_role: request_role(&var)?,
             default_authority_name: default_authority_name(&var)?,
             bind_addr,
@@ -67,13 +72,13 @@ impl Config {
     }
 }
 
-fn database_url(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
-    let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+fn database_url(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<String, ConfigError> {
+    let database_url = var(name).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
     if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-        return Err(invalid(
-            "DATABASE_URL",
-            "must be a postgres:// or postgresql:// URL",
-        ));
+        return Err(invalid(name, "must be a postgres:// or postgresql:// URL"));
     }
     Ok(database_url)
 }

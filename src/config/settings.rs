@@ -11,6 +11,9 @@ pub const MIN_SECRET_BYTES: usize = 32;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// `DATABASE_READ_URL`: a replica (streaming standby) for the heavy reads — report,
+    /// exports, Abwägungstabelle; `None`: they read the primary too.
+    pub database_read_url: Option<String>,
     /// The role request connections take (`SET ROLE`) when the login role is the tables'
     /// owner; `None`: the login role is already one without `BYPASSRLS`.
     pub database_request_role: Option<String>,

@@ -1,6 +1,7 @@
 //! The PostgreSQL side: connection pool, database creation and embedded migrations.
 
 pub mod by_text;
+pub mod rate_limits;
 mod reachable;
 pub mod schema;
 pub mod workers;
@@ -34,10 +35,11 @@ const MIGRATION_LOCK: i64 = 0x6265_7465_696c_6967; // "beteilig"
 /// decide what a caller sees): for background jobs, commands and callers not scoped to an
 /// authority.
 pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
-    scoped_pool(config, size, Scope::Every)
+    scoped_pool(config, &config.database_url, size, Scope::Every)
 }
 
-/// Builds a pool whose connections see the rows of `scope` only. Each connection is set up
+/// Builds a pool of connections to `url` (the primary's or a replica's) that see the rows
+/// of `scope` only. Each connection is set up
 /// once, in one round trip: a `statement_timeout`, so that a runaway query cannot hold it
 /// forever; the request role (`DATABASE_REQUEST_ROLE`), which is not the tables' owner and
 /// has no `BYPASSRLS`, so that row-level security applies; and the authority it acts for
@@ -48,7 +50,7 @@ pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
 /// Connections are recycled by checking diesel-async's own broken flag (`Fast`) instead of
 /// a `SELECT 1` round trip on every checkout (the default): a connection that died fails
 /// its next query (503) and is then discarded.
-pub fn scoped_pool(config: &Config, size: usize, scope: Scope) -> anyhow::Result<Pool> {
+pub fn scoped_pool(config: &Config, url: &str, size: usize, scope: Scope) -> anyhow::Result<Pool> {
     let setup = session_setup(config, scope);
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
@@ -64,8 +66,7 @@ pub fn scoped_pool(config: &Config, size: usize, scope: Scope) -> anyhow::Result
         }
         .boxed()
     });
-    let manager =
-        AsyncDieselConnectionManager::new_with_config(&config.database_url, manager_config);
+    let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
     Ok(Pool::builder(manager)
         .max_size(size)
         .runtime(deadpool::Runtime::Tokio1)

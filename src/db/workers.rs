@@ -6,6 +6,10 @@
 //! Staff of an authority get connections of their authority (see [`super::scoped_pool`]):
 //! each worker opens a pool per authority whose staff it serves, of the same size, and
 //! closes the connections that have been idle for a while.
+//!
+//! With `DATABASE_READ_URL`, each worker opens pools to the replica as well, per scope, on
+//! first use: the heavy reads (report, exports, Abwägungstabelle) take their connections
+//! there ([`WorkerPools::for_reading`]).
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -21,13 +25,15 @@ use crate::config::Config;
 thread_local! {
     static WORKER_POOL: OnceCell<Pool> = const { OnceCell::new() };
     static AUTHORITY_POOLS: RefCell<HashMap<Uuid, Pool>> = RefCell::new(HashMap::new());
+    static REPLICA_POOLS: RefCell<HashMap<Scope, Pool>> = RefCell::new(HashMap::new());
 }
 
 /// The pools of every HTTP worker of this process, for the metrics.
 pub struct WorkerPools {
     config: Config,
     opened: Mutex<Vec<Pool>>,
-    /// The authorities' pools of every worker, to close their idle connections.
+    /// The authorities' and the replica's pools of every worker, to close their idle
+    /// connections.
     of_authorities: Mutex<Vec<Pool>>,
 }
 
@@ -87,12 +93,39 @@ impl WorkerPools {
             return Ok(Some(pool));
         }
         let size = worker_pool.status().max_size;
-        let pool = scoped_pool(&self.config, size, scope)?;
+        let pool = scoped_pool(&self.config, &self.config.database_url, size, scope)?;
         AUTHORITY_POOLS.with(|pools| pools.borrow_mut().insert(authority, pool.clone()));
+        self.keep_for_closing(&pool);
+        Ok(Some(pool))
+    }
+
+    /// The pool of the worker on this thread for heavy reads of callers of `scope`: the
+    /// replica's when `DATABASE_READ_URL` is set, else the same as [`Self::for_scope`].
+    pub fn for_reading(&self, scope: Scope) -> anyhow::Result<Option<Pool>> {
+        let Some(url) = &self.config.database_read_url else {
+            return self.for_scope(scope);
+        };
+        let Some(worker_pool) = Self::of_this_worker() else {
+            return Ok(None);
+        };
+        if let Some(pool) = REPLICA_POOLS.with(|pools| pools.borrow().get(&scope).cloned()) {
+            return Ok(Some(pool));
+        }
+        let pool = scoped_pool(&self.config, url, worker_pool.status().max_size, scope)?;
+        REPLICA_POOLS.with(|pools| pools.borrow_mut().insert(scope, pool.clone()));
+        self.keep_for_closing(&pool);
+        Ok(Some(pool))
+    }
+
+    /// Whether heavy reads go to a replica (`DATABASE_READ_URL`).
+    pub fn reads_replica(&self) -> bool {
+        self.config.database_read_url.is_some()
+    }
+
+    fn keep_for_closing(&self, pool: &Pool) {
         if let Ok(mut all) = self.of_authorities.lock() {
             all.push(pool.clone());
         }
-        Ok(Some(pool))
     }
 
     /// Closes the connections of the authorities' pools that were not used for `idle`: an

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
-use crate::db::Pool;
+use crate::db::{Pool, rate_limits};
 use crate::domain::{idempotency, outbox, registration};
 
 /// Removes idempotency records after 24 h, registrations whose confirmation link ran out,
-/// and delivered or failed outbox messages after 30 days. Each replica may run it; the
+/// delivered or failed outbox messages after 30 days, and the shared rate-limit counters of
+/// clients whose quota is full again. Each replica may run it; the
 /// deletes do not conflict.
 pub struct Maintenance {
     pub pool: Pool,
@@ -36,6 +37,9 @@ impl super::periodic::PeriodicJob for Maintenance {
             Ok(0) => {}
             Ok(n) => log::info!("deleted {n} delivered or failed outbox messages"),
             Err(e) => log::warn!("purging the outbox: {e}"),
+        }
+        if let Err(e) = rate_limits::forget_refilled(&mut conn).await {
+            log::warn!("forgetting refilled rate-limit counters: {e}");
         }
     }
 }

@@ -358,7 +358,7 @@ async fn a_scoped_connection_sees_only_its_authoritys_rows_whatever_the_query() 
         .parse()
         .unwrap();
     let count = async |scope: Scope, table: &str| -> i64 {
-        let pool = beteiligung::db::scoped_pool(&config, 1, scope).unwrap();
+        let pool = beteiligung::db::scoped_pool(&config, &config.database_url, 1, scope).unwrap();
         let mut conn = pool.get().await.unwrap();
         #[derive(diesel::QueryableByName)]
         struct Count {
@@ -380,7 +380,8 @@ async fn a_scoped_connection_sees_only_its_authoritys_rows_whatever_the_query() 
         assert!(count(Scope::Authority(first), table).await > 0, "{table}");
     }
     // The service's connections are not the tables' owner and do not bypass the policies.
-    let pool = beteiligung::db::scoped_pool(&config, 1, Scope::Every).unwrap();
+    let pool =
+        beteiligung::db::scoped_pool(&config, &config.database_url, 1, Scope::Every).unwrap();
     let mut conn = pool.get().await.unwrap();
     #[derive(diesel::QueryableByName)]
     struct Role {

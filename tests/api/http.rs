@@ -49,6 +49,50 @@ async fn anonymous_registrations_are_limited_per_client_address() {
 }
 
 #[tokio::test]
+async fn two_replicas_share_one_strict_quota_per_client_address() {
+    let first = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "4/min")]).await;
+    let second = first.replica(&[("RATE_LIMIT_SENSITIVE", "4/min")]);
+    let round = first.open_round(100).await;
+    let path = format!("/api/v1/rounds/{round}/registrations");
+    // Alternating between the replicas, as a balancer would: one quota of four, not eight.
+    for n in 0..4 {
+        let replica = if n % 2 == 0 { &first } else { &second };
+        let response = replica.post(&path, None, &numbered_registrant(n)).await;
+        assert_eq!(response.status(), 201, "registration {n}");
+        assert!(
+            header(&response, "ratelimit").starts_with(&format!("\"sensitive\";r={};t=", 3 - n)),
+            "{}",
+            header(&response, "ratelimit")
+        );
+    }
+    for (n, replica) in [(4, &first), (5, &second)] {
+        let refused = replica.post(&path, None, &numbered_registrant(n)).await;
+        let retry_after: u64 = header(&refused, "retry-after").parse().unwrap_or(0);
+        assert!((1..=15).contains(&retry_after), "{retry_after}");
+        assert_problem(refused, 429, "rate_limited").await;
+    }
+    assert_eq!(first.count("registrations").await, 4);
+}
+
+#[tokio::test]
+async fn concurrent_requests_on_two_replicas_pass_the_strict_quota_exactly() {
+    let first = spawn_app_with(&[("RATE_LIMIT_SENSITIVE", "5/min")]).await;
+    let second = first.replica(&[("RATE_LIMIT_SENSITIVE", "5/min")]);
+    let confirm = json!({"token": "no-such-token"});
+    let attempts = (0..24).map(|n| {
+        let replica = if n % 2 == 0 { &first } else { &second };
+        replica.post("/api/v1/registrations/confirm", None, &confirm)
+    });
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let passed = statuses.iter().filter(|s| **s != 429).count();
+    assert_eq!(passed, 5, "{statuses:?}");
+}
+
+#[tokio::test]
 async fn callers_with_a_token_are_limited_per_token() {
     let app = spawn_app_with(&[("RATE_LIMIT_TOKEN", "2/min")]).await;
     let admin = app.admin();

@@ -24,6 +24,7 @@ mod pages;
 mod participation_report;
 mod privacy;
 mod provider;
+mod read_replica;
 mod receiver;
 mod registrations;
 mod reports;
