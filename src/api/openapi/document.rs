@@ -178,7 +178,7 @@ fn shared_headers() -> Value {
             "schema": {"type": "string", "maxLength": 100}
         },
         "RateLimit-Policy": {
-            "description": "The rate limit that applied: its name, quota and window in seconds, e.g. `\"token\";q=1200;w=60`.",
+            "description": "The rate limit that applied: its name, quota and window in seconds, e.g. `\"token\";q=1200;w=60`. `sensitive` (tokens, registrations, confirmations and searches without a token, per client address) is one quota for the whole deployment; `anonymous` and `token` are counted by each replica.",
             "schema": {"type": "string", "maxLength": 100}
         },
         "Retry-After": {
