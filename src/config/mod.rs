@@ -39,11 +39,13 @@
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 //! | `LOG_FORMAT` | `text` | `text` (for people) or `json`: one JSON object per line with `timestamp`, `level`, `target`, `message` |
 
+mod database;
 mod logs;
 mod read;
 mod settings;
 mod values;
 
+pub use database::{DatabaseTls, RootCerts, SslMode};
 pub use settings::{
     Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
     MailLinks, MissingSecret, OidcConfig, Rate, RateLimits, WebhookTargets,

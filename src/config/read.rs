@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::database::database_url;
 use super::settings::{
-    Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
+    Config, ConfigError, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
     MailLinks, MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
 };
 use super::values::{at_least, at_most, duration, flag, list, number, origins, proxies, rate};
@@ -70,17 +71,6 @@ impl Config {
             },
         })
     }
-}
-
-fn database_url(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-) -> Result<String, ConfigError> {
-    let database_url = var(name).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-    if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-        return Err(invalid(name, "must be a postgres:// or postgresql:// URL"));
-    }
-    Ok(database_url)
 }
 
 /// The signing of the service's own tokens: the secret (and the previous ones, still
@@ -419,6 +409,7 @@ pub(super) fn random_secret() -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::settings::DEFAULT_DATABASE_URL;
     use super::*;
     use crate::config::Rate;
 

@@ -4,12 +4,14 @@ pub mod by_text;
 pub mod rate_limits;
 mod reachable;
 pub mod schema;
+pub mod tls;
 pub mod workers;
 
 pub use reachable::wait_until_reachable;
 
 pub use by_text::PreparedByText;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::base::Scope;
@@ -18,7 +20,7 @@ use diesel::connection::SimpleConnection;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
@@ -52,13 +54,14 @@ pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
 /// its next query (503) and is then discarded.
 pub fn scoped_pool(config: &Config, url: &str, size: usize, scope: Scope) -> anyhow::Result<Pool> {
     let setup = session_setup(config, scope);
+    let database = Arc::new(tls::Database::new(url)?);
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
-    manager_config.custom_setup = Box::new(move |url| {
-        let url = url.to_string();
+    manager_config.custom_setup = Box::new(move |_url| {
+        let database = database.clone();
         let setup = setup.clone();
         async move {
-            let mut conn = AsyncPgConnection::establish(&url).await?;
+            let mut conn = database.establish().await?;
             conn.batch_execute(&setup)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -93,19 +96,22 @@ fn session_setup(config: &Config, scope: Scope) -> String {
 
 /// Creates the database named in `database_url` if it does not exist yet.
 pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()> {
-    let config: tokio_postgres::Config = database_url.parse()?;
+    let tls::Database { config, tls } = tls::Database::new(database_url)?;
     let Some(name) = config.get_dbname().map(str::to_owned) else {
         return Ok(());
     };
     // A connection to the target database proves it exists.
-    if let Ok((client, connection)) = config.connect(tokio_postgres::NoTls).await {
+    if let Ok((client, connection)) = config.connect(tls.clone()).await {
         drop(client);
         drop(connection);
         return Ok(());
     }
     let mut maintenance = config.clone();
     maintenance.dbname("postgres");
-    let (client, connection) = maintenance.connect(tokio_postgres::NoTls).await?;
+    let (client, connection) = maintenance
+        .connect(tls)
+        .await
+        .map_err(|e| anyhow::anyhow!(tls::reason(&e)))?;
     let driver = tokio::spawn(connection);
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
     match client
@@ -126,12 +132,11 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<()
 /// login role of `DATABASE_URL` (the tables' owner). `default_authority_name` names the
 /// first authority, should the migration that brings authorities run.
 pub async fn migrate(database_url: &str, default_authority_name: &str) -> anyhow::Result<()> {
-    let url = database_url.to_string();
+    let conn = tls::Database::new(database_url)?.establish().await?;
     let default_authority_name = default_authority_name.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        use diesel::Connection;
         use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
         SimpleConnection::batch_execute(
             &mut conn,
             &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),

@@ -4,6 +4,8 @@
 use std::time::{Duration, Instant};
 
 use tokio_postgres::config::Host;
+
+use super::tls::{Database, reason};
 use tokio_postgres::error::SqlState;
 
 /// The first wait after a failed attempt; it doubles up to [`LONGEST_WAIT`].
@@ -16,14 +18,14 @@ pub async fn wait_until_reachable(
     database_url: &str,
     give_up_after: Duration,
 ) -> anyhow::Result<()> {
-    let mut config: tokio_postgres::Config = database_url.parse()?;
+    let Database { mut config, tls } = Database::new(database_url)?;
     let servers = servers(&config);
     let deadline = Instant::now() + give_up_after;
     let mut wait = FIRST_WAIT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         config.connect_timeout(left.clamp(Duration::from_millis(100), LONGEST_WAIT));
-        let failure = match config.connect(tokio_postgres::NoTls).await {
+        let failure = match config.connect(tls.clone()).await {
             Ok(_) => return Ok(()),
             Err(e) if is_unreachable(&e) => reason(&e),
             Err(_) => return Ok(()),
@@ -45,24 +47,15 @@ pub async fn wait_until_reachable(
     }
 }
 
-/// Whether the server could not be reached or is still starting, rather than answering.
+/// Whether the server could not be reached or is still starting, rather than answering. A
+/// refused certificate (a TLS error inside the I/O error) is an answer.
 fn is_unreachable(error: &tokio_postgres::Error) -> bool {
     match error.as_db_error() {
         Some(answer) => *answer.code() == SqlState::CANNOT_CONNECT_NOW,
-        None => std::error::Error::source(error).is_some_and(|cause| cause.is::<std::io::Error>()),
+        None => std::error::Error::source(error)
+            .and_then(|cause| cause.downcast_ref::<std::io::Error>())
+            .is_some_and(|io| !io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())),
     }
-}
-
-/// The error with its causes ("error connecting to server: Connection refused (os error
-/// 111)"): tokio_postgres shows only the first.
-fn reason(error: &tokio_postgres::Error) -> String {
-    let mut reason = error.to_string();
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        reason.push_str(&format!(": {inner}"));
-        cause = inner.source();
-    }
-    reason
 }
 
 /// `host:port` of every server the URL names (never its user or password).
