@@ -7,6 +7,7 @@ mod authorities;
 mod clients;
 mod consideration_table;
 mod consultations;
+mod database_tls;
 mod demo;
 mod errors;
 mod fixtures;
