@@ -7,8 +7,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::database::database_url;
 use super::settings::{
-    Config, ConfigError, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
-    MailLinks, MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
+    Config, ConfigError, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig, MailLinks,
+    MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
 };
 use super::values::{at_least, at_most, duration, flag, list, number, origins, proxies, rate};
 

@@ -54,7 +54,10 @@ fn is_unreachable(error: &tokio_postgres::Error) -> bool {
         Some(answer) => *answer.code() == SqlState::CANNOT_CONNECT_NOW,
         None => std::error::Error::source(error)
             .and_then(|cause| cause.downcast_ref::<std::io::Error>())
-            .is_some_and(|io| !io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())),
+            .is_some_and(|io| {
+                !io.get_ref()
+                    .is_some_and(|inner| inner.is::<rustls::Error>())
+            }),
     }
 }
 

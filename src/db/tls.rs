@@ -67,8 +67,8 @@ pub(super) fn reason(error: &tokio_postgres::Error) -> String {
 /// rustls' settings for `mode`, with the ring provider.
 fn client_config(mode: SslMode, roots: &RootCerts) -> anyhow::Result<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder =
-        ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
     let builder = match mode {
         SslMode::VerifyFull => builder.with_root_certificates(root_store(roots)?),
         SslMode::VerifyCa => {
@@ -98,7 +98,10 @@ fn root_store(roots: &RootCerts) -> anyhow::Result<RootCertStore> {
         RootCerts::System => {
             let (added, _) =
                 store.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-            anyhow::ensure!(added > 0, "sslrootcert=system: the system has no trusted roots");
+            anyhow::ensure!(
+                added > 0,
+                "sslrootcert=system: the system has no trusted roots"
+            );
         }
     }
     Ok(store)
@@ -176,7 +179,12 @@ impl ServerCertVerifier for AnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -185,7 +193,12 @@ impl ServerCertVerifier for AnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

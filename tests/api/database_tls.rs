@@ -21,7 +21,9 @@ fn another_ca() -> String {
 /// The URL of `app`'s database at `host` with TLS `parameters`, its connections named
 /// `application` (which also shows that the URL's other parameters are kept).
 fn url(app: &TestApp, host: &str, parameters: &str, application: &str) -> String {
-    let url = app.database_url().replace("@127.0.0.1:", &format!("@{host}:"));
+    let url = app
+        .database_url()
+        .replace("@127.0.0.1:", &format!("@{host}:"));
     format!("{url}?{parameters}&application_name={application}")
 }
 
@@ -44,7 +46,11 @@ async fn encrypted(app: &TestApp, application: &str) -> Vec<bool> {
 /// Writes an organisation through `server` and reads it back.
 async fn writes_and_reads(server: &TestApp) {
     let created = server
-        .organisation("Landesfrauenrat Sachsen-Anhalt", "welfare_association", "Magdeburg")
+        .organisation(
+            "Landesfrauenrat Sachsen-Anhalt",
+            "welfare_association",
+            "Magdeburg",
+        )
         .await;
     let read: Value = server
         .get_json(
@@ -105,19 +111,33 @@ async fn migrate(database_url: String) -> (bool, String) {
     (output.status.success(), log)
 }
 
+/// The role the test server lets in over TLS only (`.ci/ensure-postgres`).
+const TLS_ONLY_ROLE: &str = "beteiligung_tls";
+
 /// Start-up (waiting for the server, creating the database, migrating) goes over TLS too:
-/// a database that does not exist yet is created and migrated with `verify-full`.
+/// a role that PostgreSQL refuses without TLS creates and migrates a new database with
+/// `verify-full`, and is refused with `disable`.
 #[tokio::test]
 async fn start_up_creates_and_migrates_over_verify_full() {
     let app = spawn_app().await;
     let name = format!("{}_new", app.db_name);
+    let new_database = |parameters: &str| {
+        url(&app, "localhost", parameters, "tls-migrate")
+            .replace("postgres@", &format!("{TLS_ONLY_ROLE}@"))
+            .replace(&format!("/{}?", app.db_name), &format!("/{name}?"))
+    };
+    let (migrated, plain_log) = migrate(new_database("sslmode=disable")).await;
+    assert!(!migrated, "{plain_log}");
+    assert!(plain_log.contains("no encryption"), "{plain_log}");
+
     let parameters = format!("sslmode=verify-full&sslrootcert={}", ca());
-    let database_url = url(&app, "localhost", &parameters, "tls-migrate")
-        .replace(&format!("/{}?", app.db_name), &format!("/{name}?"));
-    let (migrated, log) = migrate(database_url).await;
+    let (migrated, log) = migrate(new_database(&parameters)).await;
     let admin = app.db().await;
     let exists: i64 = admin
-        .query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name])
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = $1",
+            &[&name],
+        )
         .await
         .unwrap()
         .get(0);
@@ -126,6 +146,7 @@ async fn start_up_creates_and_migrates_over_verify_full() {
         .await
         .unwrap();
     assert!(migrated, "{log}");
+    assert!(log.contains("created database"), "{log}");
     assert!(log.contains("applied"), "{log}");
     assert_eq!(exists, 1);
 }
