@@ -61,37 +61,35 @@ async fn writes_and_reads(server: &TestApp) {
     assert_eq!(read["name"], "Landesfrauenrat Sachsen-Anhalt");
 }
 
-#[tokio::test]
-async fn verify_full_to_the_certificates_host_serves_over_tls() {
+/// Whether each connection of a server on a test database, reached at `host` with TLS
+/// `parameters`, is encrypted, after it wrote and read.
+async fn serving_connections(host: &str, parameters: &str) -> Vec<bool> {
     let app = spawn_app().await;
-    let parameters = format!("sslmode=verify-full&sslrootcert={}", ca());
-    let database_url = url(&app, "localhost", &parameters, "tls-verify-full");
+    let application = "tls-serving";
+    let database_url = url(&app, host, parameters, application);
     let server = app.replica(&[("DATABASE_URL", database_url.as_str())]);
     writes_and_reads(&server).await;
-    let connections = encrypted(&app, "tls-verify-full").await;
-    assert!(!connections.is_empty());
+    let connections = encrypted(&app, application).await;
+    assert!(!connections.is_empty(), "{parameters}");
+    connections
+}
+
+#[tokio::test]
+async fn verify_full_to_the_certificates_host_serves_over_tls() {
+    let parameters = format!("sslmode=verify-full&sslrootcert={}", ca());
+    let connections = serving_connections("localhost", &parameters).await;
     assert!(connections.iter().all(|ssl| *ssl), "{connections:?}");
 }
 
 #[tokio::test]
 async fn require_without_a_ca_serves_over_tls() {
-    let app = spawn_app().await;
-    let database_url = url(&app, "127.0.0.1", "sslmode=require", "tls-require");
-    let server = app.replica(&[("DATABASE_URL", database_url.as_str())]);
-    writes_and_reads(&server).await;
-    let connections = encrypted(&app, "tls-require").await;
-    assert!(!connections.is_empty());
+    let connections = serving_connections("127.0.0.1", "sslmode=require").await;
     assert!(connections.iter().all(|ssl| *ssl), "{connections:?}");
 }
 
 #[tokio::test]
 async fn disable_serves_without_tls() {
-    let app = spawn_app().await;
-    let database_url = url(&app, "127.0.0.1", "sslmode=disable", "tls-disable");
-    let server = app.replica(&[("DATABASE_URL", database_url.as_str())]);
-    writes_and_reads(&server).await;
-    let connections = encrypted(&app, "tls-disable").await;
-    assert!(!connections.is_empty());
+    let connections = serving_connections("127.0.0.1", "sslmode=disable").await;
     assert!(connections.iter().all(|ssl| !*ssl), "{connections:?}");
 }
 
