@@ -45,47 +45,51 @@ pub struct DatabaseTls {
     pub url: String,
 }
 
-/// Reads the variable `name` (a `postgres://` URL) and checks its TLS parameters.
+/// Reads the variable `name` (a `postgres://` URL or libpq's `key=value` pairs) and checks
+/// its TLS parameters.
 pub(super) fn database_url(
     var: &impl Fn(&str) -> Option<String>,
     name: &'static str,
 ) -> Result<String, ConfigError> {
     let database_url = var(name).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-    if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-        return Err(invalid(name, "must be a postgres:// or postgresql:// URL"));
+    if !(is_url(&database_url) || database_url.contains('=')) {
+        return Err(invalid(
+            name,
+            "must be a postgres:// or postgresql:// URL, or key=value pairs (host=… dbname=…)",
+        ));
     }
-    DatabaseTls::from_url(&database_url).map_err(|message| invalid(name, message))?;
+    DatabaseTls::parse(&database_url).map_err(|message| invalid(name, message))?;
     Ok(database_url)
 }
 
+fn is_url(connection: &str) -> bool {
+    connection.starts_with("postgres://") || connection.starts_with("postgresql://")
+}
+
+/// The values of `sslmode` and `sslrootcert`, and the connection string without them.
+#[derive(Debug, Default, PartialEq)]
+struct Split {
+    sslmode: Option<String>,
+    sslrootcert: Option<String>,
+    rest: String,
+}
+
 impl DatabaseTls {
-    /// Takes `sslmode` and `sslrootcert` out of `url` and reads the CA file, with libpq's
-    /// rules: `require` with a `sslrootcert` checks the chain like `verify-ca`; the
-    /// `verify-` modes need a `sslrootcert`; `system` only with `verify-full`.
-    pub fn from_url(url: &str) -> Result<Self, String> {
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let mut mode = None;
-        let mut root_cert = None;
-        let mut kept = Vec::new();
-        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decoded = || {
-                percent_encoding::percent_decode_str(value)
-                    .decode_utf8()
-                    .map(|v| v.into_owned())
-                    .map_err(|_| format!("{key} is not UTF-8"))
-            };
-            match key {
-                "sslmode" => mode = Some(ssl_mode(&decoded()?)?),
-                "sslrootcert" => root_cert = Some(decoded()?),
-                _ => kept.push(pair),
-            }
-        }
-        let roots = match root_cert.as_deref() {
+    /// Takes `sslmode` and `sslrootcert` out of `connection` (a URL or `key=value` pairs)
+    /// and reads the CA file, with libpq's rules: `require` with a `sslrootcert` checks the
+    /// chain like `verify-ca`; the `verify-` modes need a `sslrootcert`; `system` only with
+    /// `verify-full`.
+    pub fn parse(connection: &str) -> Result<Self, String> {
+        let split = match is_url(connection) {
+            true => split_url(connection)?,
+            false => split_pairs(connection)?,
+        };
+        let roots = match split.sslrootcert.as_deref() {
             None => RootCerts::None,
             Some("system") => RootCerts::System,
             Some(path) => RootCerts::File(ca_file(path)?),
         };
+        let mode = split.sslmode.as_deref().map(ssl_mode).transpose()?;
         let mode = match (mode.unwrap_or(SslMode::Prefer), &roots) {
             (SslMode::VerifyCa | SslMode::VerifyFull, RootCerts::None) => {
                 return Err("sslmode=verify-ca and verify-full need sslrootcert (a PEM file of the CA certificates, or `system`)".into());
@@ -96,11 +100,86 @@ impl DatabaseTls {
             (SslMode::Require, RootCerts::File(_)) => SslMode::VerifyCa,
             (mode, _) => mode,
         };
-        let url = match kept.is_empty() {
-            true => base.to_string(),
-            false => format!("{base}?{}", kept.join("&")),
+        Ok(Self {
+            mode,
+            roots,
+            url: split.rest,
+        })
+    }
+}
+
+/// The URL form: the parameters are percent-encoded in the query; the others stay as
+/// written.
+fn split_url(url: &str) -> Result<Split, String> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut split = Split::default();
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decoded = || {
+            percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .map(|v| v.into_owned())
+                .map_err(|_| format!("{key} is not UTF-8"))
         };
-        Ok(Self { mode, roots, url })
+        match key {
+            "sslmode" => split.sslmode = Some(decoded()?),
+            "sslrootcert" => split.sslrootcert = Some(decoded()?),
+            _ => kept.push(pair),
+        }
+    }
+    split.rest = match kept.is_empty() {
+        true => base.to_string(),
+        false => format!("{base}?{}", kept.join("&")),
+    };
+    Ok(split)
+}
+
+/// libpq's `key=value` form (`host=db sslrootcert='/etc/a b/ca.pem'`): the other pairs
+/// stay as written.
+fn split_pairs(connection: &str) -> Result<Split, String> {
+    let mut split = Split::default();
+    let mut kept = Vec::new();
+    let mut rest = connection.trim_start();
+    while !rest.is_empty() {
+        // The text itself is not shown: it may hold a password.
+        let not_a_pair = || "is neither a URL nor key=value pairs".to_string();
+        let (key, after) = rest.split_once('=').ok_or_else(not_a_pair)?;
+        let key = key.trim_end();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(not_a_pair());
+        }
+        let after = after.trim_start();
+        let (value, length) = pair_value(after)?;
+        let written = &rest[..rest.len() - after.len() + length];
+        match key {
+            "sslmode" => split.sslmode = Some(value),
+            "sslrootcert" => split.sslrootcert = Some(value),
+            _ => kept.push(written),
+        }
+        rest = rest[written.len()..].trim_start();
+    }
+    split.rest = kept.join(" ");
+    Ok(split)
+}
+
+/// The value at the start of `text` (quoted `'…'`, or up to the next blank; `\` escapes
+/// the next character) and how many bytes of `text` it takes.
+fn pair_value(text: &str) -> Result<(String, usize), String> {
+    let quoted = text.starts_with('\'');
+    let mut value = String::new();
+    let mut chars = text.char_indices().skip(usize::from(quoted));
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => value.extend(chars.next().map(|(_, escaped)| escaped)),
+            '\'' if quoted => return Ok((value, at + 1)),
+            c if !quoted && c.is_whitespace() => return Ok((value, at)),
+            c => value.push(c),
+        }
+    }
+    match quoted {
+        true => Err("has a quoted value that is not closed".into()),
+        false => Ok((value, text.len())),
     }
 }
 
@@ -142,7 +221,7 @@ mod tests {
 
     #[test]
     fn the_tls_parameters_are_taken_out_and_the_rest_is_kept() {
-        let tls = DatabaseTls::from_url(
+        let tls = DatabaseTls::parse(
             "postgres://app@db-a:5433,db-b/b?sslmode=require&target_session_attrs=read-write",
         )
         .unwrap();
@@ -151,14 +230,35 @@ mod tests {
             tls.url,
             "postgres://app@db-a:5433,db-b/b?target_session_attrs=read-write"
         );
-        let plain = DatabaseTls::from_url("postgres://app@db/b").unwrap();
+        let plain = DatabaseTls::parse("postgres://app@db/b").unwrap();
         assert_eq!(plain.mode, SslMode::Prefer);
         assert_eq!(plain.url, "postgres://app@db/b");
     }
 
     #[test]
+    fn key_value_pairs_keep_all_but_the_tls_parameters_as_written() {
+        let tls = DatabaseTls::parse(
+            "host=db-a,db-b  sslmode = 'require' password='a b\\'c' target_session_attrs=read-write",
+        )
+        .unwrap();
+        assert_eq!(tls.mode, SslMode::Require);
+        assert_eq!(
+            tls.url,
+            "host=db-a,db-b password='a b\\'c' target_session_attrs=read-write"
+        );
+        let error = DatabaseTls::parse("host=db sslmode=verify-ca sslrootcert='/no where/ca.pem'")
+            .unwrap_err();
+        assert!(
+            error.contains("sslrootcert /no where/ca.pem cannot be read"),
+            "{error}"
+        );
+        assert!(DatabaseTls::parse("host=db dbname").is_err());
+        assert!(DatabaseTls::parse("host='db").is_err());
+    }
+
+    #[test]
     fn wrong_tls_parameters_are_named() {
-        let error = |url| DatabaseTls::from_url(url).unwrap_err();
+        let error = |url| DatabaseTls::parse(url).unwrap_err();
         assert!(error("postgres://db/b?sslmode=verify").contains("sslmode `verify`"));
         assert!(error("postgres://db/b?sslmode=verify-full").contains("need sslrootcert"));
         assert!(

@@ -2,7 +2,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/beteiligung` | PostgreSQL; the database is created if missing; TLS as libpq: `sslmode=disable\|prefer\|require\|verify-ca\|verify-full` (default `prefer`), `sslrootcert=/path/ca.pem` or `system` |
+//! | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/beteiligung` | PostgreSQL (a URL or libpq's `key=value` pairs); the database is created if missing; TLS as libpq: `sslmode=disable\|prefer\|require\|verify-ca\|verify-full` (default `prefer`), `sslrootcert=/path/ca.pem` or `system` |
 //! | `DATABASE_REQUEST_ROLE` | `beteiligung_app` | role of the request connections (`SET ROLE`), without `BYPASSRLS` and not the tables' owner, so row-level security holds; the migrations (run as the login role, the owner) create it; empty: the login role is already such a role |
 //! | `DEFAULT_AUTHORITY_NAME` | `Standardbehörde` | name of the first authority, created by the migration that introduced authorities; it holds the consultations there were before |
 //! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |

@@ -26,9 +26,10 @@ pub struct Database {
 }
 
 impl Database {
-    /// Reads `url` (its TLS parameters were checked with the configuration) and the CA file.
+    /// Reads `url` (a URL or `key=value` pairs; its TLS parameters were checked with the
+    /// configuration) and the CA file.
     pub fn new(url: &str) -> anyhow::Result<Self> {
-        let settings = DatabaseTls::from_url(url).map_err(anyhow::Error::msg)?;
+        let settings = DatabaseTls::parse(url).map_err(anyhow::Error::msg)?;
         let mut config: tokio_postgres::Config = settings.url.parse()?;
         config.ssl_mode(match settings.mode {
             SslMode::Disable => tokio_postgres::config::SslMode::Disable,

@@ -189,3 +189,19 @@ async fn wrong_tls_parameters_are_named_at_start() {
         assert!(log.contains(expected), "{parameters}: {log}");
     }
 }
+
+/// libpq's `key=value` form takes the same TLS parameters.
+#[tokio::test]
+async fn key_value_pairs_connect_with_verify_full() {
+    let app = spawn_app().await;
+    let pairs = format!(
+        "host=localhost port=5432 user={TLS_ONLY_ROLE} dbname={} sslmode=verify-full sslrootcert='{}'",
+        app.db_name,
+        ca()
+    );
+    let (migrated, log) = migrate(pairs.clone()).await;
+    assert!(migrated, "{log}");
+    let (migrated, log) = migrate(pairs.replace("verify-full", "disable")).await;
+    assert!(!migrated, "{log}");
+    assert!(log.contains("no encryption"), "{log}");
+}
