@@ -61,6 +61,7 @@ pub struct Shared {
     pub rate_limiter: web::Data<RateLimiter>,
     pub request_metrics: web::Data<RequestMetrics>,
     pub routes: web::Data<Routes>,
+    pub telemetry: web::Data<crate::telemetry::Telemetry>,
     /// The OpenAPI document, built once.
     pub document: web::Bytes,
 }
@@ -79,6 +80,7 @@ pub fn serve(
             rate_limiter,
             request_metrics,
             routes,
+            telemetry,
             document,
         } = &shared;
         state.worker_pools.open_for_this_worker();
@@ -90,6 +92,7 @@ pub fn serve(
             .app_data(rate_limiter.clone())
             .app_data(request_metrics.clone())
             .app_data(routes.clone())
+            .app_data(telemetry.clone())
             .map(|app| app.configure(crate::api::extractors::extractor_configs))
             .configure(configure_api)
             .split_for_parts();
@@ -118,6 +121,7 @@ pub fn serve(
                 .custom_request_replace("request", crate::api::headers::loggable_request_line),
         )
         .wrap(middleware::from_fn(crate::api::headers::add))
+        .wrap(middleware::from_fn(crate::api::trace::trace))
         .wrap(middleware::from_fn(crate::api::metrics::record))
     })
     .workers(workers)

@@ -64,6 +64,7 @@ impl Config {
             retention_interval: duration(&var, "RETENTION_INTERVAL", "1h")?,
             privacy_notice_version: notice_version(&var)?,
             oidc: oidc(&var)?,
+            tracing: super::telemetry::tracing(&var)?,
             webhook_targets: WebhookTargets {
                 allow_http: flag(&var, "WEBHOOK_ALLOW_HTTP")?,
                 allow_private_networks: flag(&var, "WEBHOOK_ALLOW_PRIVATE_NETWORKS")?,
