@@ -42,6 +42,7 @@
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 //! | `LOG_FORMAT` | `text` | `text` (for people) or `json`: one JSON object per line with `timestamp`, `level`, `target`, `message`, and `trace_id`, `span_id` within a traced request |
 
+mod database;
 mod logs;
 mod read;
 mod settings;
