@@ -117,8 +117,9 @@ pub fn serve(
         .wrap(middleware::from_fn(crate::api::ratelimit::limit))
         .wrap(cors(&origins))
         .wrap(
-            Logger::new("%{request}xi %s %b %Dms request_id=%{X-Request-Id}i")
-                .custom_request_replace("request", crate::api::headers::loggable_request_line),
+            Logger::new("%{request}xi %s %b %Dms request_id=%{X-Request-Id}i%{trace}xi")
+                .custom_request_replace("request", crate::api::headers::loggable_request_line)
+                .custom_request_replace("trace", crate::api::trace::loggable_trace),
         )
         .wrap(middleware::from_fn(crate::api::headers::add))
         .wrap(middleware::from_fn(crate::api::trace::trace))

@@ -47,6 +47,9 @@ pub async fn trace(
         KeyValue::new("url.path", req.path().to_string()),
     ];
     let traced = context::start(&tracer, name, SpanKind::Server, attributes, &parent);
+    let trace_id = traced.span().span_context().trace_id();
+    req.extensions_mut()
+        .insert(TraceOfRequest(trace_id.to_string()));
     let result = next.call(req).with_context(traced.clone()).await;
     let status = match &result {
         Ok(response) => {
@@ -57,6 +60,19 @@ pub async fn trace(
     };
     record_status(&traced, status);
     result
+}
+
+/// The trace id of a traced request, for its access log line (written when the response
+/// has been sent, outside the request's context).
+#[derive(Debug, Clone)]
+struct TraceOfRequest(String);
+
+/// ` trace_id=…` for the access log line of a traced request; nothing otherwise.
+pub fn loggable_trace(req: &ServiceRequest) -> String {
+    req.extensions()
+        .get::<TraceOfRequest>()
+        .map(|TraceOfRequest(id)| format!(" trace_id={id}"))
+        .unwrap_or_default()
 }
 
 /// Who called, as the rate limit's verification found (requests outside the API, such as
@@ -94,4 +110,24 @@ fn record_status(traced: &Context, status: StatusCode) {
         span.set_status(Status::error(status.to_string()));
     }
     span.end();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_access_log_names_the_trace_of_a_traced_request_only() {
+        let untraced = TestRequest::get().uri("/healthz").to_srv_request();
+        assert_eq!(loggable_trace(&untraced), "");
+        let traced = TestRequest::get().uri("/healthz").to_srv_request();
+        traced
+            .extensions_mut()
+            .insert(TraceOfRequest("4bf92f3577b34da6a3ce929d0e0e4736".into()));
+        assert_eq!(
+            loggable_trace(&traced),
+            " trace_id=4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+    }
 }
