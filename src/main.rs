@@ -299,7 +299,10 @@ Verbändegespräch Arbeitsmarktintegration, Netzwerktreffen Integration in Arbei
         }
     }
     log::info!("listening on http://{address}");
-    startup::run(&config, listener)?.await?;
+    let telemetry = beteiligung::telemetry::Telemetry::from_config(&config.tracing)?;
+    startup::run_traced(&config, listener, telemetry.clone())?.await?;
+    // The exporter's thread sends what is left; it blocks until then.
+    tokio::task::spawn_blocking(move || telemetry.shutdown()).await?;
     Ok(())
 }
 

@@ -21,6 +21,7 @@ use crate::delivery::mail::MailWorker;
 use crate::delivery::webhook::WebhookWorker;
 use crate::domain::webhook::target::TargetRules;
 use crate::jobs;
+use crate::telemetry::Telemetry;
 
 /// Waits for the database server (at most `DB_CONNECT_TIMEOUT`), creates the database if
 /// needed and runs pending migrations.
@@ -34,8 +35,19 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
 /// HTTP workers share `DB_POOL_SIZE` among them.
 const BACKGROUND_CONNECTIONS: usize = 4;
 
-/// Starts the server on `listener` (bind port 0 to get a free one).
+/// Starts the server on `listener` (bind port 0 to get a free one), exporting its traces
+/// as configured.
 pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
+    run_traced(config, listener, Telemetry::from_config(&config.tracing)?)
+}
+
+/// Starts the server with `telemetry` (which the caller shuts down once the server has
+/// stopped, so that the last spans are sent).
+pub fn run_traced(
+    config: &Config,
+    listener: TcpListener,
+    telemetry: Telemetry,
+) -> anyhow::Result<Server> {
     let pool = db::pool(config, config.db_pool_size.min(BACKGROUND_CONNECTIONS))?;
     jobs::spawn(jobs::Maintenance {
         pool: pool.clone(),
@@ -48,7 +60,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
     let registry = prometheus::Registry::new();
     let delivery_metrics = DeliveryMetrics::register(&registry)?;
     if let Some(worker) = MailWorker::new(pool.clone(), &config.mail, delivery_metrics.clone())? {
-        tokio::spawn(worker.run());
+        tokio::spawn(worker.traced(telemetry.clone()).run());
     }
     let webhook_targets = TargetRules {
         allow_http: config.webhook_targets.allow_http,
@@ -59,7 +71,8 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         webhook_targets,
         config.mail.poll_interval,
         delivery_metrics,
-    )?;
+    )?
+    .traced(telemetry.clone());
     tokio::spawn(webhooks.run());
     let tokens = TokenService::new(&config.jwt);
     jobs::spawn(jobs::RevocationRefresh {
@@ -105,6 +118,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         rate_limiter,
         request_metrics: web::Data::new(request_metrics),
         routes: web::Data::new(Routes::of(&spec)),
+        telemetry: web::Data::new(telemetry),
         document: web::Bytes::from(serde_json::to_vec(&spec)?),
     };
     Ok(crate::api::server::serve(

@@ -39,4 +39,5 @@ pub mod server;
 pub mod state;
 pub mod submissions;
 pub mod token;
+pub mod trace;
 pub mod webhooks;

@@ -61,6 +61,7 @@ pub struct Shared {
     pub rate_limiter: web::Data<RateLimiter>,
     pub request_metrics: web::Data<RequestMetrics>,
     pub routes: web::Data<Routes>,
+    pub telemetry: web::Data<crate::telemetry::Telemetry>,
     /// The OpenAPI document, built once.
     pub document: web::Bytes,
 }
@@ -79,6 +80,7 @@ pub fn serve(
             rate_limiter,
             request_metrics,
             routes,
+            telemetry,
             document,
         } = &shared;
         state.worker_pools.open_for_this_worker();
@@ -90,6 +92,7 @@ pub fn serve(
             .app_data(rate_limiter.clone())
             .app_data(request_metrics.clone())
             .app_data(routes.clone())
+            .app_data(telemetry.clone())
             .map(|app| app.configure(crate::api::extractors::extractor_configs))
             .configure(configure_api)
             .split_for_parts();
@@ -114,10 +117,12 @@ pub fn serve(
         .wrap(middleware::from_fn(crate::api::ratelimit::limit))
         .wrap(cors(&origins))
         .wrap(
-            Logger::new("%{request}xi %s %b %Dms request_id=%{X-Request-Id}i")
-                .custom_request_replace("request", crate::api::headers::loggable_request_line),
+            Logger::new("%{request}xi %s %b %Dms request_id=%{X-Request-Id}i%{trace}xi")
+                .custom_request_replace("request", crate::api::headers::loggable_request_line)
+                .custom_request_replace("trace", crate::api::trace::loggable_trace),
         )
         .wrap(middleware::from_fn(crate::api::headers::add))
+        .wrap(middleware::from_fn(crate::api::trace::trace))
         .wrap(middleware::from_fn(crate::api::metrics::record))
     })
     .workers(workers)

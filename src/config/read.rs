@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::database::database_url;
+use super::database::{database_url, default_authority_name, request_role};
 use super::settings::{
     Config, ConfigError, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig, MailLinks,
     MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
@@ -65,6 +65,7 @@ impl Config {
             retention_interval: duration(&var, "RETENTION_INTERVAL", "1h")?,
             privacy_notice_version: notice_version(&var)?,
             oidc: oidc(&var)?,
+            tracing: super::telemetry::tracing(&var)?,
             webhook_targets: WebhookTargets {
                 allow_http: flag(&var, "WEBHOOK_ALLOW_HTTP")?,
                 allow_private_networks: flag(&var, "WEBHOOK_ALLOW_PRIVATE_NETWORKS")?,
@@ -222,40 +223,6 @@ pub(super) fn oidc(
     }))
 }
 
-/// `DATABASE_REQUEST_ROLE`: a PostgreSQL role name, or empty for none.
-fn request_role(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
-    let role = var("DATABASE_REQUEST_ROLE").unwrap_or_else(|| "beteiligung_app".into());
-    let role = role.trim();
-    if role.is_empty() {
-        return Ok(None);
-    }
-    let plain = role.len() <= 63
-        && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && role
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !plain {
-        return Err(invalid(
-            "DATABASE_REQUEST_ROLE",
-            "must be a plain PostgreSQL role name (a-z, 0-9, _), or empty for none",
-        ));
-    }
-    Ok(Some(role.to_string()))
-}
-
-/// `DEFAULT_AUTHORITY_NAME`: 1 to 200 characters.
-fn default_authority_name(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
-    let name = var("DEFAULT_AUTHORITY_NAME").unwrap_or_else(|| "Standardbehörde".into());
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(invalid(
-            "DEFAULT_AUTHORITY_NAME",
-            "must be 1 to 200 characters",
-        ));
-    }
-    Ok(name.to_string())
-}
-
 /// The names of a claim path: split at dots, `\.` a dot within a name (Keycloak client ids
 /// may contain dots) and `\\` a backslash; `None` for a backslash before anything else.
 pub(super) fn claim_path(raw: &str) -> Option<Vec<String>> {
@@ -409,9 +376,8 @@ pub(super) fn random_secret() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::settings::DEFAULT_DATABASE_URL;
     use super::*;
-    use crate::config::Rate;
+    use crate::config::{DEFAULT_DATABASE_URL, Rate};
 
     fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {

@@ -20,7 +20,7 @@ use diesel::connection::SimpleConnection;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
@@ -52,9 +52,12 @@ pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
 /// Connections are recycled by checking diesel-async's own broken flag (`Fast`) instead of
 /// a `SELECT 1` round trip on every checkout (the default): a connection that died fails
 /// its next query (503) and is then discarded.
+///
+/// With tracing, each statement is a span of the traced work it serves.
 pub fn scoped_pool(config: &Config, url: &str, size: usize, scope: Scope) -> anyhow::Result<Pool> {
     let setup = session_setup(config, scope);
     let database = Arc::new(tls::Database::new(url)?);
+    let traced = config.tracing.otlp_endpoint.is_some();
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |_url| {
@@ -62,6 +65,9 @@ pub fn scoped_pool(config: &Config, url: &str, size: usize, scope: Scope) -> any
         let setup = setup.clone();
         async move {
             let mut conn = database.establish().await?;
+            if traced {
+                conn.set_instrumentation(crate::telemetry::statements::Statements::default());
+            }
             conn.batch_execute(&setup)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
