@@ -299,7 +299,15 @@ Verbändegespräch Arbeitsmarktintegration, Netzwerktreffen Integration in Arbei
         }
     }
     log::info!("listening on http://{address}");
-    startup::run(&config, listener)?.await?;
+    let drain = beteiligung::api::drain::Drain::default();
+    let server = startup::run_with_drain(&config, listener, drain.clone())?;
+    actix_web::rt::spawn(beteiligung::api::drain::stop_on_signal(
+        drain,
+        server.handle(),
+        config.drain_delay,
+    ));
+    server.await?;
+    log::info!("stopped");
     Ok(())
 }
 

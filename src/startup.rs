@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::web;
 
+use crate::api::drain::Drain;
 use crate::api::metrics::RequestMetrics;
 use crate::api::ratelimit::RateLimiter;
 use crate::api::routes::Routes;
@@ -36,6 +37,15 @@ const BACKGROUND_CONNECTIONS: usize = 4;
 
 /// Starts the server on `listener` (bind port 0 to get a free one).
 pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
+    run_with_drain(config, listener, Drain::default())
+}
+
+/// Starts the server on `listener`; `drain` marks it as stopping (see [`Drain::stop`]).
+pub fn run_with_drain(
+    config: &Config,
+    listener: TcpListener,
+    drain: Drain,
+) -> anyhow::Result<Server> {
     let pool = db::pool(config, config.db_pool_size.min(BACKGROUND_CONNECTIONS))?;
     jobs::spawn(jobs::Maintenance {
         pool: pool.clone(),
@@ -92,6 +102,7 @@ pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
         webhook_targets,
         worker_pools: WorkerPools::new(config),
         known_authorities: Default::default(),
+        drain,
     });
     let rate_limiter = web::Data::new(RateLimiter::new(
         config.rate_limits,

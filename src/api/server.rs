@@ -118,9 +118,12 @@ pub fn serve(
                 .custom_request_replace("request", crate::api::headers::loggable_request_line),
         )
         .wrap(middleware::from_fn(crate::api::headers::add))
+        .wrap(middleware::from_fn(crate::api::drain::close_connections))
         .wrap(middleware::from_fn(crate::api::metrics::record))
     })
     .workers(workers)
+    // SIGTERM and SIGINT drain first (`crate::api::drain`), then stop the server.
+    .disable_signals()
     .shutdown_timeout(30)
     .listen(listener)?
     .run())

@@ -50,6 +50,7 @@ impl Config {
             db_statement_timeout: duration(&var, "DB_STATEMENT_TIMEOUT", "10s")?,
             db_pool_wait_timeout: duration(&var, "DB_POOL_WAIT_TIMEOUT", "5s")?,
             db_connect_timeout: duration(&var, "DB_CONNECT_TIMEOUT", "60s")?,
+            drain_delay: duration(&var, "DRAIN_DELAY", "5s")?,
             log_format: LogFormat::from_lookup(&var)?,
             http_workers,
             cors_allowed_origins: origins(&var)?,

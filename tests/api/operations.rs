@@ -617,3 +617,87 @@ async fn an_unreachable_database_is_retried_and_named_until_the_timeout() {
         "{stderr}"
     );
 }
+
+/// SIGTERM's first step (`DRAIN_DELAY`): readiness turns 503 `draining` with `Retry-After`,
+/// while requests are still served, each closing its connection so that a balancer opens its
+/// next one elsewhere. Then the listener closes and a request held in flight is still
+/// answered: a rolling restart fails no request.
+#[tokio::test]
+async fn a_draining_replica_is_unready_but_serves_and_finishes_what_it_holds() {
+    let app = spawn_app().await;
+    let list = "/api/v1/consultations";
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+    app.begin_draining();
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status(), 503);
+    assert_eq!(
+        ready
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("5")
+    );
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "draining");
+    let served = app.get(list, None).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        served
+            .headers()
+            .get("connection")
+            .map(|v| v.to_str().unwrap()),
+        Some("close")
+    );
+
+    // A request in flight when the listener closes: held on a lock the test takes.
+    let mut db = app.db().await;
+    let holding = db.transaction().await.unwrap();
+    holding
+        .batch_execute("LOCK TABLE consultations IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let in_flight = tokio::spawn(app.request(Method::GET, list, None).send());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while holding
+        .query(
+            "SELECT 1 FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the request never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stopping = tokio::spawn({
+        let app_url = app.url("/readyz");
+        async move {
+            // A fresh client each time: no kept-alive connection, a new one is refused.
+            loop {
+                match reqwest::Client::new().get(&app_url).send().await {
+                    Err(e) if e.is_connect() => break,
+                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        }
+    });
+    let stopped = tokio::spawn(async move {
+        app.stop_gracefully().await;
+        app
+    });
+    tokio::time::timeout(Duration::from_secs(30), stopping)
+        .await
+        .expect("the listener closes")
+        .unwrap();
+    assert!(!in_flight.is_finished(), "the held request was cut off");
+    holding.rollback().await.unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(30), in_flight)
+        .await
+        .expect("the held request is answered")
+        .unwrap()
+        .expect("an HTTP answer, not a broken connection");
+    assert_eq!(answered.status(), 200);
+    let app = stopped.await.unwrap();
+    drop(app);
+}
