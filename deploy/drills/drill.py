@@ -61,13 +61,13 @@ def wait_for(what: str, check, timeout: float = 30.0, every: float = 0.05):
 
 def request(method: str, port: int, path: str, body: bytes | None = None,
          headers: dict | None = None, timeout: float = 15.0):
-    """One request on a fresh connection: (status, headers, body), or None when the
+    """One request on a fresh connection: (status, headers by lower-case name, body), or None when the
     connection failed (refused, reset, closed without an answer)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         answer = conn.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
     except (OSError, http.client.HTTPException):
         return None
     finally:
@@ -232,7 +232,7 @@ class Load:
                 return
             with figures.lock:
                 figures.failures_at.append(time.monotonic())
-                if status == 503 and "Retry-After" not in answer[1]:
+                if status == 503 and "retry-after" not in answer[1]:
                     figures.missing_retry_after += 1
             if status != "connection" and status < 500 and status != 409:
                 # Refused for a reason a retry does not change: a defect of the drill or

@@ -20,6 +20,21 @@ pub(super) fn duration(
     }
 }
 
+/// A duration that may be zero (`0s`: not at all).
+pub(super) fn duration_or_zero(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Duration, ConfigError> {
+    let raw = var(name).unwrap_or_else(|| default.to_string());
+    humantime::parse_duration(&raw).map_err(|_| {
+        invalid(
+            name,
+            format!("must be a duration like 0s, 5s or 1m, got {raw:?}"),
+        )
+    })
+}
+
 pub(super) fn number(
     var: &impl Fn(&str) -> Option<String>,
     name: &'static str,
