@@ -701,3 +701,42 @@ async fn a_draining_replica_is_unready_but_serves_and_finishes_what_it_holds() {
     let app = stopped.await.unwrap();
     drop(app);
 }
+
+/// A server that takes no writes (a primary demoted to a standby, a database set read-only
+/// during maintenance) refuses every change with 503 and `Retry-After`, never a 500; reads
+/// go on.
+#[tokio::test]
+async fn a_read_only_database_is_503_with_retry_after_for_writes() {
+    let app = spawn_app().await;
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET default_transaction_read_only = on",
+            app.db_name
+        ))
+        .await
+        .unwrap();
+    // A replica on the same database: its connections are opened read-only.
+    let read_only = app.replica(&[]);
+    let admin = read_only.admin();
+    let created = read_only
+        .post(
+            "/api/v1/consultations",
+            Some(&admin),
+            &json!({"slug": "nur-lesen", "title": "Nur lesen", "summary": "Wartung",
+                    "topics": [{"key": "sprache", "label": "Sprache"}]}),
+        )
+        .await;
+    assert_eq!(
+        created
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("5")
+    );
+    assert_problem(created, 503, "unavailable").await;
+    assert_eq!(
+        read_only.get("/api/v1/consultations", None).await.status(),
+        200
+    );
+}
