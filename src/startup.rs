@@ -102,7 +102,6 @@ pub fn run_with_drain(
         webhook_targets,
         worker_pools: WorkerPools::new(config),
         known_authorities: Default::default(),
-        drain,
     });
     let rate_limiter = web::Data::new(RateLimiter::new(
         config.rate_limits,
@@ -116,6 +115,7 @@ pub fn run_with_drain(
         rate_limiter,
         request_metrics: web::Data::new(request_metrics),
         routes: web::Data::new(Routes::of(&spec)),
+        drain: web::Data::new(drain),
         document: web::Bytes::from(serde_json::to_vec(&spec)?),
     };
     Ok(crate::api::server::serve(

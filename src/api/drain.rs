@@ -13,8 +13,6 @@ use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::api::state::AppState;
-
 /// Whether the process is on its way out; shared by the workers (readiness, headers).
 #[derive(Clone, Default)]
 pub struct Drain(Arc<AtomicBool>);
@@ -79,8 +77,8 @@ pub async fn close_connections(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     let draining = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|state| state.drain.is_draining());
+        .app_data::<web::Data<Drain>>()
+        .is_some_and(|drain| drain.is_draining());
     let mut response = next.call(req).await?;
     if draining {
         response

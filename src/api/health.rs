@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::drain::Drain;
 use crate::api::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -46,7 +47,7 @@ struct AppliedVersion {
         headers(("Retry-After" = u32, description = "seconds to wait before asking again"))),
 ))]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn readyz(state: web::Data<AppState>, drain: web::Data<Drain>) -> HttpResponse {
     let unavailable = |status: &str| {
         HttpResponse::ServiceUnavailable()
             .insert_header((
@@ -57,7 +58,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 status: status.into(),
             })
     };
-    if state.drain.is_draining() {
+    if drain.is_draining() {
         return unavailable("draining");
     }
     let Ok(mut conn) = state.conn().await else {

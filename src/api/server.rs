@@ -12,6 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::drain::Drain;
 use crate::api::metrics::RequestMetrics;
 use crate::api::ratelimit::RateLimiter;
 use crate::api::routes::Routes;
@@ -61,6 +62,8 @@ pub struct Shared {
     pub rate_limiter: web::Data<RateLimiter>,
     pub request_metrics: web::Data<RequestMetrics>,
     pub routes: web::Data<Routes>,
+    /// Set when the process is stopping (`crate::api::drain`).
+    pub drain: web::Data<Drain>,
     /// The OpenAPI document, built once.
     pub document: web::Bytes,
 }
@@ -79,6 +82,7 @@ pub fn serve(
             rate_limiter,
             request_metrics,
             routes,
+            drain,
             document,
         } = &shared;
         state.worker_pools.open_for_this_worker();
@@ -90,6 +94,7 @@ pub fn serve(
             .app_data(rate_limiter.clone())
             .app_data(request_metrics.clone())
             .app_data(routes.clone())
+            .app_data(drain.clone())
             .map(|app| app.configure(crate::api::extractors::extractor_configs))
             .configure(configure_api)
             .split_for_parts();

@@ -32,8 +32,6 @@ pub struct AppState {
     pub known_authorities: crate::api::authorities_known::KnownAuthorities,
     /// Connections in use, idle and waited for, set at each scrape.
     pub connections: PoolGauges,
-    /// Set when the process is stopping: readiness turns 503.
-    pub drain: crate::api::drain::Drain,
 }
 
 /// The outbox backlog as metrics.
