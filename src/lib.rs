@@ -14,3 +14,4 @@ pub mod error;
 pub mod jobs;
 pub mod logging;
 pub mod startup;
+pub mod telemetry;

@@ -299,8 +299,9 @@ Verbändegespräch Arbeitsmarktintegration, Netzwerktreffen Integration in Arbei
         }
     }
     log::info!("listening on http://{address}");
+    let telemetry = beteiligung::telemetry::Telemetry::from_config(&config.tracing)?;
     let drain = beteiligung::api::drain::Drain::default();
-    let server = startup::run_with_drain(&config, listener, drain.clone())?;
+    let server = startup::run_with(&config, listener, telemetry.clone(), drain.clone())?;
     actix_web::rt::spawn(beteiligung::api::drain::stop_on_signal(
         drain,
         server.handle(),
@@ -308,6 +309,8 @@ Verbändegespräch Arbeitsmarktintegration, Netzwerktreffen Integration in Arbei
     ));
     server.await?;
     log::info!("stopped");
+    // The exporter's thread sends what is left; it blocks until then.
+    tokio::task::spawn_blocking(move || telemetry.shutdown()).await?;
     Ok(())
 }
 

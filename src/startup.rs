@@ -22,6 +22,7 @@ use crate::delivery::mail::MailWorker;
 use crate::delivery::webhook::WebhookWorker;
 use crate::domain::webhook::target::TargetRules;
 use crate::jobs;
+use crate::telemetry::Telemetry;
 
 /// Waits for the database server (at most `DB_CONNECT_TIMEOUT`), creates the database if
 /// needed and runs pending migrations.
@@ -35,15 +36,24 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
 /// HTTP workers share `DB_POOL_SIZE` among them.
 const BACKGROUND_CONNECTIONS: usize = 4;
 
-/// Starts the server on `listener` (bind port 0 to get a free one).
+/// Starts the server on `listener` (bind port 0 to get a free one), exporting its traces
+/// as configured.
 pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
-    run_with_drain(config, listener, Drain::default())
+    run_with(
+        config,
+        listener,
+        Telemetry::from_config(&config.tracing)?,
+        Drain::default(),
+    )
 }
 
-/// Starts the server on `listener`; `drain` marks it as stopping (see [`Drain::stop`]).
-pub fn run_with_drain(
+/// Starts the server with `telemetry` (which the caller shuts down once the server has
+/// stopped, so that the last spans are sent) and `drain`, which marks it as stopping (see
+/// [`Drain::stop`]).
+pub fn run_with(
     config: &Config,
     listener: TcpListener,
+    telemetry: Telemetry,
     drain: Drain,
 ) -> anyhow::Result<Server> {
     let pool = db::pool(config, config.db_pool_size.min(BACKGROUND_CONNECTIONS))?;
@@ -58,7 +68,7 @@ pub fn run_with_drain(
     let registry = prometheus::Registry::new();
     let delivery_metrics = DeliveryMetrics::register(&registry)?;
     if let Some(worker) = MailWorker::new(pool.clone(), &config.mail, delivery_metrics.clone())? {
-        tokio::spawn(worker.run());
+        tokio::spawn(worker.traced(telemetry.clone()).run());
     }
     let webhook_targets = TargetRules {
         allow_http: config.webhook_targets.allow_http,
@@ -69,7 +79,8 @@ pub fn run_with_drain(
         webhook_targets,
         config.mail.poll_interval,
         delivery_metrics,
-    )?;
+    )?
+    .traced(telemetry.clone());
     tokio::spawn(webhooks.run());
     let tokens = TokenService::new(&config.jwt);
     jobs::spawn(jobs::RevocationRefresh {
@@ -116,6 +127,7 @@ pub fn run_with_drain(
         request_metrics: web::Data::new(request_metrics),
         routes: web::Data::new(Routes::of(&spec)),
         drain: web::Data::new(drain),
+        telemetry: web::Data::new(telemetry),
         document: web::Bytes::from(serde_json::to_vec(&spec)?),
     };
     Ok(crate::api::server::serve(

@@ -52,7 +52,7 @@ impl RequestMetrics {
 }
 
 /// The route a path is counted under.
-fn endpoint<'a>(routes: &'a Routes, path: &str) -> &'a str {
+pub fn endpoint<'a>(routes: &'a Routes, path: &str) -> &'a str {
     if let Some(template) = routes.template_of(path) {
         return template;
     }
@@ -65,7 +65,7 @@ fn endpoint<'a>(routes: &'a Routes, path: &str) -> &'a str {
 }
 
 /// The method as a label: any other token a client sends is `OTHER`, not a series of its own.
-fn method_label(method: &Method) -> &'static str {
+pub fn method_label(method: &Method) -> &'static str {
     const KNOWN: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
     KNOWN
         .into_iter()

@@ -40,4 +40,5 @@ pub mod server;
 pub mod state;
 pub mod submissions;
 pub mod token;
+pub mod trace;
 pub mod webhooks;

@@ -64,6 +64,7 @@ pub struct Shared {
     pub routes: web::Data<Routes>,
     /// Set when the process is stopping (`crate::api::drain`).
     pub drain: web::Data<Drain>,
+    pub telemetry: web::Data<crate::telemetry::Telemetry>,
     /// The OpenAPI document, built once.
     pub document: web::Bytes,
 }
@@ -83,6 +84,7 @@ pub fn serve(
             request_metrics,
             routes,
             drain,
+            telemetry,
             document,
         } = &shared;
         state.worker_pools.open_for_this_worker();
@@ -95,6 +97,7 @@ pub fn serve(
             .app_data(request_metrics.clone())
             .app_data(routes.clone())
             .app_data(drain.clone())
+            .app_data(telemetry.clone())
             .map(|app| app.configure(crate::api::extractors::extractor_configs))
             .configure(configure_api)
             .split_for_parts();
@@ -119,11 +122,13 @@ pub fn serve(
         .wrap(middleware::from_fn(crate::api::ratelimit::limit))
         .wrap(cors(&origins))
         .wrap(
-            Logger::new("%{request}xi %s %b %Dms request_id=%{X-Request-Id}i")
-                .custom_request_replace("request", crate::api::headers::loggable_request_line),
+            Logger::new("%{request}xi %s %b %Dms request_id=%{X-Request-Id}i%{trace}xi")
+                .custom_request_replace("request", crate::api::headers::loggable_request_line)
+                .custom_request_replace("trace", crate::api::trace::loggable_trace),
         )
         .wrap(middleware::from_fn(crate::api::headers::add))
         .wrap(middleware::from_fn(crate::api::drain::close_connections))
+        .wrap(middleware::from_fn(crate::api::trace::trace))
         .wrap(middleware::from_fn(crate::api::metrics::record))
     })
     .workers(workers)

@@ -37,15 +37,20 @@
 //! | `PRIVACY_NOTICE_VERSION` | — (none) | the privacy notice in force, e.g. `2019-08`; registrations must name it in `privacy_notice_version` |
 //! | `RETENTION_INTERVAL` | `1h` | how often expired personal data is anonymised (one replica at a time) |
 //! | `OIDC_AUTHORITY_CLAIM` | `authority` | claim path naming the authority of staff signed in at the identity provider: a slug, or a group path like `/authorities/{slug}/moderation` (a list of them works too) |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | — (no traces) | OpenTelemetry collector (OTLP/HTTP, protobuf), e.g. `http://otel-collector:4318`; spans go to `{endpoint}/v1/traces` |
+//! | `OTEL_SERVICE_NAME` | `beteiligung` | `service.name` of the spans |
+//! | `OTEL_BSP_SCHEDULE_DELAY` | `5000` | milliseconds finished spans wait to be sent together |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
-//! | `LOG_FORMAT` | `text` | `text` (for people) or `json`: one JSON object per line with `timestamp`, `level`, `target`, `message` |
+//! | `LOG_FORMAT` | `text` | `text` (for people) or `json`: one JSON object per line with `timestamp`, `level`, `target`, `message`, and `trace_id`, `span_id` within a traced request |
 
+mod database;
 mod logs;
 mod read;
 mod settings;
+mod telemetry;
 mod values;
 
 pub use settings::{
     Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
-    MailLinks, MissingSecret, OidcConfig, Rate, RateLimits, WebhookTargets,
+    MailLinks, MissingSecret, OidcConfig, Rate, RateLimits, TracingConfig, WebhookTargets,
 };

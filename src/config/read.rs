@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::database::{database_url, default_authority_name, request_role};
 use super::settings::{
-    Config, ConfigError, DEFAULT_DATABASE_URL, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig,
-    MailLinks, MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
+    Config, ConfigError, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig, MailLinks,
+    MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
 };
 use super::values::{
     at_least, at_most, duration, duration_or_zero, flag, list, number, origins, proxies, rate,
@@ -67,23 +68,13 @@ impl Config {
             retention_interval: duration(&var, "RETENTION_INTERVAL", "1h")?,
             privacy_notice_version: notice_version(&var)?,
             oidc: oidc(&var)?,
+            tracing: super::telemetry::tracing(&var)?,
             webhook_targets: WebhookTargets {
                 allow_http: flag(&var, "WEBHOOK_ALLOW_HTTP")?,
                 allow_private_networks: flag(&var, "WEBHOOK_ALLOW_PRIVATE_NETWORKS")?,
             },
         })
     }
-}
-
-fn database_url(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-) -> Result<String, ConfigError> {
-    let database_url = var(name).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-    if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-        return Err(invalid(name, "must be a postgres:// or postgresql:// URL"));
-    }
-    Ok(database_url)
 }
 
 /// The signing of the service's own tokens: the secret (and the previous ones, still
@@ -233,40 +224,6 @@ pub(super) fn oidc(
             )
         })?,
     }))
-}
-
-/// `DATABASE_REQUEST_ROLE`: a PostgreSQL role name, or empty for none.
-fn request_role(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
-    let role = var("DATABASE_REQUEST_ROLE").unwrap_or_else(|| "beteiligung_app".into());
-    let role = role.trim();
-    if role.is_empty() {
-        return Ok(None);
-    }
-    let plain = role.len() <= 63
-        && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && role
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !plain {
-        return Err(invalid(
-            "DATABASE_REQUEST_ROLE",
-            "must be a plain PostgreSQL role name (a-z, 0-9, _), or empty for none",
-        ));
-    }
-    Ok(Some(role.to_string()))
-}
-
-/// `DEFAULT_AUTHORITY_NAME`: 1 to 200 characters.
-fn default_authority_name(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
-    let name = var("DEFAULT_AUTHORITY_NAME").unwrap_or_else(|| "Standardbehörde".into());
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(invalid(
-            "DEFAULT_AUTHORITY_NAME",
-            "must be 1 to 200 characters",
-        ));
-    }
-    Ok(name.to_string())
 }
 
 /// The names of a claim path: split at dots, `\.` a dot within a name (Keycloak client ids
@@ -423,7 +380,7 @@ pub(super) fn random_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Rate;
+    use crate::config::{DEFAULT_DATABASE_URL, Rate};
 
     fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {

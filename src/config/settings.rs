@@ -41,6 +41,18 @@ pub struct Config {
     /// How long a stopping process keeps serving (readiness 503) before it closes its
     /// listener, so that load balancers take it out first.
     pub drain_delay: Duration,
+    pub tracing: TracingConfig,
+}
+
+/// Where traces go (OpenTelemetry over OTLP/HTTP).
+#[derive(Clone, Debug)]
+pub struct TracingConfig {
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`, e.g. `http://otel-collector:4318`; `None`: no traces.
+    pub otlp_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME`, the `service.name` of every span.
+    pub service_name: String,
+    /// `OTEL_BSP_SCHEDULE_DELAY`: how long finished spans wait to be sent in one batch.
+    pub export_delay: Duration,
 }
 
 /// How each log line is written to standard error.

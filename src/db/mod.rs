@@ -50,8 +50,11 @@ pub fn pool(config: &Config, size: usize) -> anyhow::Result<Pool> {
 /// Connections are recycled by checking diesel-async's own broken flag (`Fast`) instead of
 /// a `SELECT 1` round trip on every checkout (the default): a connection that died fails
 /// its next query (503) and is then discarded.
+///
+/// With tracing, each statement is a span of the traced work it serves.
 pub fn scoped_pool(config: &Config, url: &str, size: usize, scope: Scope) -> anyhow::Result<Pool> {
     let setup = session_setup(config, scope);
+    let traced = config.tracing.otlp_endpoint.is_some();
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url| {
@@ -59,6 +62,9 @@ pub fn scoped_pool(config: &Config, url: &str, size: usize, scope: Scope) -> any
         let setup = setup.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
+            if traced {
+                conn.set_instrumentation(crate::telemetry::statements::Statements::default());
+            }
             conn.batch_execute(&setup)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

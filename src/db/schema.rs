@@ -161,6 +161,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         claimed_until -> Nullable<Timestamptz>,
         authority_id -> Nullable<Uuid>,
+        traceparent -> Nullable<Text>,
     }
 }
 

@@ -8,9 +8,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use opentelemetry::trace::FutureExt;
 use secrecy::ExposeSecret;
 
 use uuid::Uuid;
@@ -23,6 +24,7 @@ use crate::domain::notification::Notice;
 use crate::domain::notification::invitation::Organizer;
 use crate::domain::notification::letter::{self, Letter, Letterhead, Links};
 use crate::domain::outbox::{self, Channel, Claimed};
+use crate::telemetry::{Telemetry, context};
 
 /// Mails claimed at a time: one, so that a slow server cannot hold a batch past its lease.
 const BATCH: i64 = 1;
@@ -47,6 +49,7 @@ pub struct MailWorker {
     retry_delay: Duration,
     max_attempts: u32,
     metrics: DeliveryMetrics,
+    telemetry: Telemetry,
 }
 
 /// Why a delivery did not succeed, and whether trying again could help.
@@ -101,7 +104,14 @@ impl MailWorker {
             retry_delay: config.retry_delay,
             max_attempts: config.max_attempts,
             metrics,
+            telemetry: Telemetry::default(),
         }))
+    }
+
+    /// Each delivery a span continuing the trace that wrote its message, which the mail
+    /// hands on in its `Traceparent` header.
+    pub fn traced(self, telemetry: Telemetry) -> Self {
+        Self { telemetry, ..self }
     }
 
     /// Runs until the process ends: every poll interval, delivers everything due.
@@ -126,8 +136,18 @@ impl MailWorker {
                 return Ok(());
             }
             for message in claimed {
-                let outcome = self.deliver(&message).await;
-                self.record(&message, outcome).await?;
+                let traced = self.telemetry.delivery(
+                    Channel::Mail.as_str(),
+                    message.id,
+                    &message.topic,
+                    message.traceparent.as_deref(),
+                );
+                let outcome = self.deliver(&message).with_context(traced.clone()).await;
+                let failure = outcome.as_ref().err().map(|f| f.reason.clone());
+                self.record(&message, outcome)
+                    .with_context(traced.clone())
+                    .await?;
+                context::finish(&traced, failure.as_deref());
             }
         }
     }
@@ -240,6 +260,12 @@ impl MailWorker {
             && reply_to != self.from.email
         {
             builder = builder.reply_to(Mailbox::new(organizer.name.clone(), reply_to));
+        }
+        if let Some(traceparent) = context::current_traceparent() {
+            builder = builder.raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Traceparent"),
+                traceparent,
+            ));
         }
         builder
             .to(Mailbox::new(Some(name.trim().to_string()), address))

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use opentelemetry::trace::FutureExt;
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use tokio::sync::{Notify, Semaphore};
 
@@ -21,6 +22,7 @@ use super::DeliveryMetrics;
 use crate::db::Pool;
 use crate::domain::outbox::{self, Channel, Claimed};
 use crate::domain::webhook::{self, SubscriptionStatus, signature, target::TargetRules};
+use crate::telemetry::{Telemetry, context};
 
 /// Deliveries in flight per replica.
 const CONCURRENT: usize = 32;
@@ -56,6 +58,7 @@ pub struct WebhookWorker {
     /// Woken when a delivery ends: its subscription may have more waiting, which the
     /// claims before could not take.
     finished: Notify,
+    telemetry: Telemetry,
 }
 
 /// What came of one attempt.
@@ -84,7 +87,14 @@ impl WebhookWorker {
             metrics,
             slots: Arc::new(Semaphore::new(CONCURRENT)),
             finished: Notify::new(),
+            telemetry: Telemetry::default(),
         })
+    }
+
+    /// Each delivery a span continuing the trace that wrote its message, which the request
+    /// hands on in its `traceparent` header.
+    pub fn traced(self, telemetry: Telemetry) -> Self {
+        Self { telemetry, ..self }
     }
 
     pub async fn run(self) {
@@ -128,10 +138,22 @@ impl WebhookWorker {
             for message in claimed {
                 let slot = self.slots.clone().acquire_owned().await?;
                 let worker = self.clone();
+                let traced = worker.telemetry.delivery(
+                    Channel::Webhook.as_str(),
+                    message.id,
+                    &message.topic,
+                    message.traceparent.as_deref(),
+                );
                 tokio::spawn(async move {
-                    if let Err(e) = worker.deliver(&message, claimed_at).await {
+                    let delivered = worker
+                        .deliver(&message, claimed_at)
+                        .with_context(traced.clone())
+                        .await;
+                    if let Err(e) = &delivered {
                         log::warn!("webhook {}: {e}", message.id);
                     }
+                    let failure = delivered.err().map(|e| e.to_string());
+                    context::finish(&traced, failure.as_deref());
                     drop(slot);
                     worker.finished.notify_one();
                 });
@@ -164,6 +186,7 @@ impl WebhookWorker {
             Outcome::Gone => Some("410 Gone".to_string()),
             Outcome::Failed { reason, .. } => Some(reason.clone()),
         };
+        context::record_answer(status, error.as_deref());
         webhook::record_attempt(&mut conn, message.id, status, elapsed, error.as_deref()).await?;
         let channel = [Channel::Webhook.as_str()];
         match outcome {
@@ -304,6 +327,12 @@ impl WebhookWorker {
             "webhook-signature",
             HeaderValue::from_str(&signatures).ok()?,
         );
+        // W3C Trace Context: the receiver's work joins the trace of the change it hears of.
+        if let Some(traceparent) = context::current_traceparent()
+            && let Ok(value) = HeaderValue::from_str(&traceparent)
+        {
+            headers.insert("traceparent", value);
+        }
         Some(headers)
     }
 }

@@ -11,14 +11,29 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("base", &[]),
     ("config", &["base"]),
-    ("db", &["base", "config"]),
+    ("telemetry", &["config"]),
+    ("db", &["base", "config", "telemetry"]),
     ("error", &["base", "db"]),
-    ("domain", &["base", "db", "error"]),
+    ("domain", &["base", "db", "error", "telemetry"]),
     ("auth", &["base", "config", "db", "error"]),
-    ("delivery", &["base", "config", "db", "error", "domain"]),
-    ("api", &["base", "config", "db", "error", "domain", "auth"]),
+    (
+        "delivery",
+        &["base", "config", "db", "error", "domain", "telemetry"],
+    ),
+    (
+        "api",
+        &[
+            "base",
+            "config",
+            "db",
+            "error",
+            "domain",
+            "auth",
+            "telemetry",
+        ],
+    ),
     ("demo", &["base", "domain"]),
-    ("logging", &["config"]),
+    ("logging", &["config", "telemetry"]),
     (
         "jobs",
         &["base", "config", "db", "error", "domain", "auth", "api"],
@@ -26,7 +41,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "startup",
         &[
-            "base", "config", "db", "error", "domain", "auth", "api", "delivery", "jobs",
+            "base",
+            "config",
+            "db",
+            "error",
+            "domain",
+            "auth",
+            "api",
+            "delivery",
+            "jobs",
+            "telemetry",
         ],
     ),
 ];

@@ -230,8 +230,10 @@ fn start_server(db_name: String, extra: &[(&str, &str)], owns_database: bool) ->
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let drain = beteiligung::api::drain::Drain::default();
-    let server =
-        beteiligung::startup::run_with_drain(&config, listener, drain.clone()).expect("server");
+    let telemetry =
+        beteiligung::telemetry::Telemetry::from_config(&config.tracing).expect("telemetry");
+    let server = beteiligung::startup::run_with(&config, listener, telemetry, drain.clone())
+        .expect("server");
     let handle = server.handle();
     tokio::spawn(server);
     TestApp {

@@ -30,6 +30,8 @@ pub struct Delivered {
     pub timestamp: String,
     pub signature: String,
     pub body: String,
+    /// The W3C `traceparent` header, empty without one.
+    pub traceparent: String,
     pub at: std::time::Instant,
 }
 
@@ -75,6 +77,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) ->
         timestamp: header("webhook-timestamp"),
         signature: header("webhook-signature"),
         body: String::from_utf8_lossy(&body).to_string(),
+        traceparent: header("traceparent"),
         at: std::time::Instant::now(),
     });
     let reply = inbox.replies.lock().expect("replies").pop_front();

@@ -83,7 +83,8 @@ pub(super) fn add_webhooks(doc: &mut Value) {
                 "parameters": [
                     {"name": "webhook-id", "in": "header", "required": true, "description": "`msg_` and the delivery's id: the same across retries and redeliveries, for deduplication.", "schema": {"type": "string", "pattern": "^msg_[0-9a-f]{32}$", "maxLength": 36}},
                     {"name": "webhook-timestamp", "in": "header", "required": true, "description": "Seconds since 1970 of this attempt; refuse stale ones.", "schema": {"type": "integer", "format": "int64"}},
-                    {"name": "webhook-signature", "in": "header", "required": true, "description": "`v1,` and the base64 HMAC-SHA256 of `webhook-id.webhook-timestamp.body` under the secret without its `whsec_` prefix; space-separated, one per valid secret (two for 24 h after a rotation).", "schema": {"type": "string", "maxLength": 200}}
+                    {"name": "webhook-signature", "in": "header", "required": true, "description": "`v1,` and the base64 HMAC-SHA256 of `webhook-id.webhook-timestamp.body` under the secret without its `whsec_` prefix; space-separated, one per valid secret (two for 24 h after a rotation).", "schema": {"type": "string", "maxLength": 200}},
+                    {"name": "traceparent", "in": "header", "required": false, "description": "W3C Trace Context of this delivery, when the service exports traces: it continues the trace of the request that caused the event; not signed.", "schema": {"type": "string", "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", "maxLength": 55}}
                 ],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": reference(&envelope)}}},
                 "responses": {

@@ -13,6 +13,7 @@ use super::wire::{Channel, OutboxEntry, OutboxStatus};
 use crate::db::PreparedByText;
 use crate::db::schema::outbox;
 use crate::domain::page::Keyset;
+use crate::telemetry::context::current_traceparent;
 
 /// How long delivered and failed messages stay listed (and webhooks redeliverable).
 pub const KEPT_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -32,8 +33,10 @@ pub(super) const ENQUEUE_CHUNK: usize = 5000;
 /// Up to this many messages of one statement, its prepared statement is kept for reuse.
 pub(super) const FEW: usize = 4;
 
-/// Writes messages in the caller's transaction (one statement per 5,000 of them).
+/// Writes messages in the caller's transaction (one statement per 5,000 of them), each with
+/// the trace of the work that writes it, if traced.
 pub async fn enqueue(mut conn: &AsyncPgConnection, messages: Vec<NewMessage>) -> QueryResult<()> {
+    let traceparent = current_traceparent();
     let rows: Vec<_> = messages
         .into_iter()
         .map(|m| {
@@ -44,6 +47,7 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, messages: Vec<NewMessage>) ->
                 outbox::recipient.eq(m.recipient),
                 outbox::subject_id.eq(m.subject_id),
                 outbox::payload.eq(Some(m.payload)),
+                outbox::traceparent.eq(traceparent.clone()),
             )
         })
         .collect();
@@ -72,6 +76,8 @@ pub struct Claimed {
     pub attempts: i32,
     /// When it was queued (again, for a redelivery): retry windows are measured from here.
     pub created_at: DateTime<Utc>,
+    /// The trace of the work that wrote it, which its delivery continues.
+    pub traceparent: Option<String>,
 }
 
 /// Claims up to `limit` due messages of a channel for `lease`, oldest first, skipping rows
@@ -111,7 +117,8 @@ pub async fn claim(
                                           ORDER BY next_attempt_at LIMIT $2) \
                               AND status = 'pending' AND next_attempt_at <= now() \
                             FOR UPDATE SKIP LOCKED) \
-             RETURNING id, topic, recipient, subject_id, payload, attempts, created_at",
+             RETURNING id, topic, recipient, subject_id, payload, attempts, created_at, \
+                       traceparent",
         )
         .bind::<Text, _>(channel)
         .bind::<BigInt, _>(limit)

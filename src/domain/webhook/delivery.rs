@@ -75,7 +75,7 @@ pub async fn deliveries(
 }
 
 /// Queues a delivery again, as it was (same `webhook-id`, same body), with a fresh retry
-/// schedule.
+/// schedule, in the trace of this request.
 pub async fn redeliver(
     conn: &mut AsyncPgConnection,
     party: Party,
@@ -102,6 +102,8 @@ pub async fn redeliver(
             outbox_table::created_at.eq(Utc::now()),
             outbox_table::sent_at.eq(None::<DateTime<Utc>>),
             outbox_table::claimed_until.eq(None::<DateTime<Utc>>),
+            // The redelivery belongs to the trace of the request that asked for it.
+            outbox_table::traceparent.eq(crate::telemetry::context::current_traceparent()),
         ))
         .execute(conn)
         .await?;

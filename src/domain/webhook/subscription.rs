@@ -383,6 +383,7 @@ pub async fn ping(conn: &mut AsyncPgConnection, party: Party, id: Uuid) -> AppRe
                 PING,
                 serde_json::json!({ "subscription_id": row.id }),
             ))),
+            outbox_table::traceparent.eq(crate::telemetry::context::current_traceparent()),
         ))
         .execute(conn)
         .await?;
