@@ -10,6 +10,7 @@ import datetime
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -242,6 +243,14 @@ class Load:
             time.sleep(0.2)
         with figures.lock:
             figures.failed_writes.append(key)
+
+
+def remove_work(work: Path) -> None:
+    """Removes the drill's folder (its logs stay when DRILL_KEEP is set)."""
+    if os.environ.get("DRILL_KEEP") is None:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"logs in {work}")
 
 
 def psql(database_url: str, sql: str) -> list[list[str]]:

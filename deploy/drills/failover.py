@@ -202,10 +202,7 @@ def main() -> int:
                 cluster.stop()
             except subprocess.CalledProcessError:
                 pass
-        if os.environ.get("DRILL_KEEP") is None:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"logs in {work}")
+        drill.remove_work(work)
 
 
 if __name__ == "__main__":

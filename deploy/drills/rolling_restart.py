@@ -163,10 +163,7 @@ def main() -> int:
         subprocess.run(["psql", "-X", "-q", drill.database_url_of([(host, pg_port)], "postgres"),
                         "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if os.environ.get("DRILL_KEEP") is None:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"logs in {work}")
+        drill.remove_work(work)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::helpers::{assert_problem, metric_value, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_problem, metric_value, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_ok_when_the_database_is_migrated() {
@@ -412,34 +412,9 @@ async fn connections_terminated_by_the_database_are_503_then_recover() {
 
     let mut db = app.db().await;
     let holding = db.transaction().await.unwrap();
-    holding
-        .batch_execute("LOCK TABLE consultations IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
-    let in_flight = tokio::spawn(app.request(Method::GET, list, None).send());
+    let (in_flight, waiting) = held_on_a_lock(&app, &holding, list).await;
     let others = "FROM pg_stat_activity
                    WHERE datname = current_database() AND pid <> pg_backend_pid()";
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let waiting: Vec<i32> = loop {
-        let waiting: Vec<i32> = holding
-            .query(
-                &format!("SELECT pid {others} AND wait_event_type = 'Lock'"),
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        if !waiting.is_empty() {
-            break waiting;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the request never waited on the locked table"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
     // Every backend of the service, the waiting one with them.
     let terminated: Vec<(i32, bool)> = holding
         .query(
@@ -463,14 +438,7 @@ async fn connections_terminated_by_the_database_are_503_then_recover() {
         .expect("the terminated request is answered at once")
         .unwrap()
         .expect("an HTTP answer");
-    assert_eq!(
-        answered
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap()),
-        Some("5")
-    );
-    assert_problem(answered, 503, "unavailable").await;
+    assert_unavailable(answered).await;
     holding.rollback().await.unwrap();
 
     // Then the service recovers. The backend sends its error before it exits and closes the
@@ -651,25 +619,7 @@ async fn a_draining_replica_is_unready_but_serves_and_finishes_what_it_holds() {
     // A request in flight when the listener closes: held on a lock the test takes.
     let mut db = app.db().await;
     let holding = db.transaction().await.unwrap();
-    holding
-        .batch_execute("LOCK TABLE consultations IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
-    let in_flight = tokio::spawn(app.request(Method::GET, list, None).send());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while holding
-        .query(
-            "SELECT 1 FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the request never waited");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (in_flight, _) = held_on_a_lock(&app, &holding, list).await;
     let stopping = tokio::spawn({
         let app_url = app.url("/readyz");
         async move {
@@ -727,16 +677,62 @@ async fn a_read_only_database_is_503_with_retry_after_for_writes() {
                     "topics": [{"key": "sprache", "label": "Sprache"}]}),
         )
         .await;
+    assert_unavailable(created).await;
     assert_eq!(
-        created
+        read_only.get("/api/v1/consultations", None).await.status(),
+        200
+    );
+}
+
+/// Locks the consultations in `holding` and sends a GET of `path` (which reads them), then
+/// waits until the request waits on that lock: the request in flight, and the backends that
+/// wait.
+async fn held_on_a_lock(
+    app: &TestApp,
+    holding: &tokio_postgres::Transaction<'_>,
+    path: &str,
+) -> (
+    tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+    Vec<i32>,
+) {
+    holding
+        .batch_execute("LOCK TABLE consultations IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let in_flight = tokio::spawn(app.request(Method::GET, path, None).send());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: Vec<i32> = holding
+            .query(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        if !waiting.is_empty() {
+            return (in_flight, waiting);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the request never waited on the locked table"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A 503 problem `unavailable` that says when to retry.
+async fn assert_unavailable(response: reqwest::Response) {
+    assert_eq!(
+        response
             .headers()
             .get("retry-after")
             .map(|v| v.to_str().unwrap()),
         Some("5")
     );
-    assert_problem(created, 503, "unavailable").await;
-    assert_eq!(
-        read_only.get("/api/v1/consultations", None).await.status(),
-        200
-    );
+    assert_problem(response, 503, "unavailable").await;
 }
