@@ -300,7 +300,15 @@ Verbändegespräch Arbeitsmarktintegration, Netzwerktreffen Integration in Arbei
     }
     log::info!("listening on http://{address}");
     let telemetry = beteiligung::telemetry::Telemetry::from_config(&config.tracing)?;
-    startup::run_traced(&config, listener, telemetry.clone())?.await?;
+    let drain = beteiligung::api::drain::Drain::default();
+    let server = startup::run_with(&config, listener, telemetry.clone(), drain.clone())?;
+    actix_web::rt::spawn(beteiligung::api::drain::stop_on_signal(
+        drain,
+        server.handle(),
+        config.drain_delay,
+    ));
+    server.await?;
+    log::info!("stopped");
     // The exporter's thread sends what is left; it blocks until then.
     tokio::task::spawn_blocking(move || telemetry.shutdown()).await?;
     Ok(())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::web;
 
+use crate::api::drain::Drain;
 use crate::api::metrics::RequestMetrics;
 use crate::api::ratelimit::RateLimiter;
 use crate::api::routes::Routes;
@@ -38,15 +39,22 @@ const BACKGROUND_CONNECTIONS: usize = 4;
 /// Starts the server on `listener` (bind port 0 to get a free one), exporting its traces
 /// as configured.
 pub fn run(config: &Config, listener: TcpListener) -> anyhow::Result<Server> {
-    run_traced(config, listener, Telemetry::from_config(&config.tracing)?)
+    run_with(
+        config,
+        listener,
+        Telemetry::from_config(&config.tracing)?,
+        Drain::default(),
+    )
 }
 
 /// Starts the server with `telemetry` (which the caller shuts down once the server has
-/// stopped, so that the last spans are sent).
-pub fn run_traced(
+/// stopped, so that the last spans are sent) and `drain`, which marks it as stopping (see
+/// [`Drain::stop`]).
+pub fn run_with(
     config: &Config,
     listener: TcpListener,
     telemetry: Telemetry,
+    drain: Drain,
 ) -> anyhow::Result<Server> {
     let pool = db::pool(config, config.db_pool_size.min(BACKGROUND_CONNECTIONS))?;
     jobs::spawn(jobs::Maintenance {
@@ -118,6 +126,7 @@ pub fn run_traced(
         rate_limiter,
         request_metrics: web::Data::new(request_metrics),
         routes: web::Data::new(Routes::of(&spec)),
+        drain: web::Data::new(drain),
         telemetry: web::Data::new(telemetry),
         document: web::Bytes::from(serde_json::to_vec(&spec)?),
     };

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::drain::Drain;
 use crate::api::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -36,19 +37,30 @@ struct AppliedVersion {
 /// Readiness
 ///
 /// For orchestrators and load balancers; needs no token and is not rate-limited. 200 when the
-/// database is reachable and every migration is applied, else 503 with what is missing; 503 too
-/// as soon as the process drains. Changes nothing.
+/// database is reachable and every migration is applied, else 503 with what is missing; 503
+/// `draining` as soon as the process stops (SIGTERM), while it still serves requests for
+/// `DRAIN_DELAY` before it closes its listener. Changes nothing.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, body = Health),
-    (status = 503, description = "database unreachable or migrations missing", body = Health),
+    (status = 503, description = "`draining` (the process stops), `database unreachable` or `migrations pending`",
+        body = Health,
+        headers(("Retry-After" = u32, description = "seconds to wait before asking again"))),
 ))]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn readyz(state: web::Data<AppState>, drain: web::Data<Drain>) -> HttpResponse {
     let unavailable = |status: &str| {
-        HttpResponse::ServiceUnavailable().json(Health {
-            status: status.into(),
-        })
+        HttpResponse::ServiceUnavailable()
+            .insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                crate::api::problem::RETRY_AFTER_UNAVAILABLE,
+            ))
+            .json(Health {
+                status: status.into(),
+            })
     };
+    if drain.is_draining() {
+        return unavailable("draining");
+    }
     let Ok(mut conn) = state.conn().await else {
         return unavailable("database unreachable");
     };

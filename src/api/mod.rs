@@ -9,6 +9,7 @@ pub mod clients;
 pub mod consideration_table;
 pub mod consultations;
 pub mod csv_cell;
+pub mod drain;
 pub mod etag;
 pub mod export;
 pub mod extractors;

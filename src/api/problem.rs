@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use crate::error::{AppError, ErrorKind, FieldError, MAX_FIELD_ERRORS, PROBLEM_BASE, Problem};
 
 /// Seconds a client should wait before retrying after a 503.
-const RETRY_AFTER_UNAVAILABLE: &str = "5";
+pub const RETRY_AFTER_UNAVAILABLE: &str = "5";
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {

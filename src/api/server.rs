@@ -12,6 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::drain::Drain;
 use crate::api::metrics::RequestMetrics;
 use crate::api::ratelimit::RateLimiter;
 use crate::api::routes::Routes;
@@ -61,6 +62,8 @@ pub struct Shared {
     pub rate_limiter: web::Data<RateLimiter>,
     pub request_metrics: web::Data<RequestMetrics>,
     pub routes: web::Data<Routes>,
+    /// Set when the process is stopping (`crate::api::drain`).
+    pub drain: web::Data<Drain>,
     pub telemetry: web::Data<crate::telemetry::Telemetry>,
     /// The OpenAPI document, built once.
     pub document: web::Bytes,
@@ -80,6 +83,7 @@ pub fn serve(
             rate_limiter,
             request_metrics,
             routes,
+            drain,
             telemetry,
             document,
         } = &shared;
@@ -92,6 +96,7 @@ pub fn serve(
             .app_data(rate_limiter.clone())
             .app_data(request_metrics.clone())
             .app_data(routes.clone())
+            .app_data(drain.clone())
             .app_data(telemetry.clone())
             .map(|app| app.configure(crate::api::extractors::extractor_configs))
             .configure(configure_api)
@@ -122,10 +127,13 @@ pub fn serve(
                 .custom_request_replace("trace", crate::api::trace::loggable_trace),
         )
         .wrap(middleware::from_fn(crate::api::headers::add))
+        .wrap(middleware::from_fn(crate::api::drain::close_connections))
         .wrap(middleware::from_fn(crate::api::trace::trace))
         .wrap(middleware::from_fn(crate::api::metrics::record))
     })
     .workers(workers)
+    // SIGTERM and SIGINT drain first (`crate::api::drain`), then stop the server.
+    .disable_signals()
     .shutdown_timeout(30)
     .listen(listener)?
     .run())

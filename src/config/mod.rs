@@ -13,6 +13,7 @@
 //! | `DB_POOL_SIZE` | `10` | database connections of the HTTP workers, split among them (at least one each); background jobs open at most 4 more |
 //! | `DB_STATEMENT_TIMEOUT` | `10s` | PostgreSQL `statement_timeout` on every pooled connection |
 //! | `DB_CONNECT_TIMEOUT` | `60s` | how long start-up retries a database it cannot reach (every 0.5 s, doubling to 10 s, each attempt logged with host and port) before it exits |
+//! | `DRAIN_DELAY` | `5s` | after SIGTERM or SIGINT: how long the process keeps serving with `/readyz` at 503 (`draining`) before it closes its listener and finishes the requests it holds (at most 30 s); a second signal stops at once |
 //! | `DB_POOL_WAIT_TIMEOUT` | `5s` | longest wait for a free connection before a request is answered 503 |
 //! | `HTTP_WORKERS` | number of cores | actix worker threads |
 //! | `CORS_ALLOWED_ORIGINS` | — (none) | comma-separated exact origins of browser front ends, e.g. `https://beteiligung.sachsen-anhalt.de` |

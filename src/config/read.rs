@@ -10,7 +10,9 @@ use super::settings::{
     Config, ConfigError, JwtConfig, LogFormat, MIN_SECRET_BYTES, MailConfig, MailLinks,
     MissingSecret, OidcConfig, RateLimits, WebhookTargets, invalid,
 };
-use super::values::{at_least, at_most, duration, flag, list, number, origins, proxies, rate};
+use super::values::{
+    at_least, at_most, duration, duration_or_zero, flag, list, number, origins, proxies, rate,
+};
 
 impl Config {
     /// Reads the configuration from the process environment.
@@ -51,6 +53,7 @@ impl Config {
             db_statement_timeout: duration(&var, "DB_STATEMENT_TIMEOUT", "10s")?,
             db_pool_wait_timeout: duration(&var, "DB_POOL_WAIT_TIMEOUT", "5s")?,
             db_connect_timeout: duration(&var, "DB_CONNECT_TIMEOUT", "60s")?,
+            drain_delay: duration_or_zero(&var, "DRAIN_DELAY", "5s")?,
             log_format: LogFormat::from_lookup(&var)?,
             http_workers,
             cors_allowed_origins: origins(&var)?,

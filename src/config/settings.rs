@@ -38,6 +38,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// How long start-up waits for an unreachable database before giving up.
     pub db_connect_timeout: Duration,
+    /// How long a stopping process keeps serving (readiness 503) before it closes its
+    /// listener, so that load balancers take it out first.
+    pub drain_delay: Duration,
     pub tracing: TracingConfig,
 }
 

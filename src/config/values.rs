@@ -10,14 +10,39 @@ pub(super) fn duration(
     name: &'static str,
     default: &str,
 ) -> Result<Duration, ConfigError> {
-    let raw = var(name).unwrap_or_else(|| default.to_string());
-    match humantime::parse_duration(&raw) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(invalid(
+    let (raw, parsed) = raw_duration(var, name, default);
+    parsed.filter(|d| !d.is_zero()).ok_or_else(|| {
+        invalid(
             name,
             format!("must be a positive duration like 30s, 15m or 1h, got {raw:?}"),
-        )),
-    }
+        )
+    })
+}
+
+/// A duration that may be zero (`0s`: not at all).
+pub(super) fn duration_or_zero(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Duration, ConfigError> {
+    let (raw, parsed) = raw_duration(var, name, default);
+    parsed.ok_or_else(|| {
+        invalid(
+            name,
+            format!("must be a duration like 0s, 5s or 1m, got {raw:?}"),
+        )
+    })
+}
+
+/// The variable's text (or the default) and the duration it names, if it names one.
+fn raw_duration(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> (String, Option<Duration>) {
+    let raw = var(name).unwrap_or_else(|| default.to_string());
+    let parsed = humantime::parse_duration(&raw).ok();
+    (raw, parsed)
 }
 
 pub(super) fn number(

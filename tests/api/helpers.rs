@@ -123,6 +123,8 @@ pub struct TestApp {
     pub db_name: String,
     tokens: TokenService,
     server: actix_web::dev::ServerHandle,
+    /// Marks the server as stopping, as SIGTERM does in the process.
+    drain: beteiligung::api::drain::Drain,
     /// The first app of a test drops its database at the end; replicas share it.
     owns_database: bool,
 }
@@ -227,7 +229,11 @@ fn start_server(db_name: String, extra: &[(&str, &str)], owns_database: bool) ->
     .expect("test config");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let server = beteiligung::startup::run(&config, listener).expect("server");
+    let drain = beteiligung::api::drain::Drain::default();
+    let telemetry =
+        beteiligung::telemetry::Telemetry::from_config(&config.tracing).expect("telemetry");
+    let server = beteiligung::startup::run_with(&config, listener, telemetry, drain.clone())
+        .expect("server");
     let handle = server.handle();
     tokio::spawn(server);
     TestApp {
@@ -239,6 +245,7 @@ fn start_server(db_name: String, extra: &[(&str, &str)], owns_database: bool) ->
         db_name,
         tokens: TokenService::new(&config.jwt),
         server: handle,
+        drain,
         owns_database,
     }
 }
@@ -247,6 +254,16 @@ impl TestApp {
     /// Another replica of the service on the same database, with its own configuration.
     pub fn replica(&self, extra: &[(&str, &str)]) -> TestApp {
         start_server(self.db_name.clone(), extra, false)
+    }
+
+    /// What SIGTERM starts: readiness 503, requests still served.
+    pub fn begin_draining(&self) {
+        self.drain.begin();
+    }
+
+    /// What follows the drain delay: the listener closes, requests in flight are finished.
+    pub async fn stop_gracefully(&self) {
+        self.server.stop(true).await;
     }
 
     /// Stops accepting and serving requests at once, as a crashed process would.

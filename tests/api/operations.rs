@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::helpers::{assert_problem, metric_value, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_problem, metric_value, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_ok_when_the_database_is_migrated() {
@@ -412,34 +412,9 @@ async fn connections_terminated_by_the_database_are_503_then_recover() {
 
     let mut db = app.db().await;
     let holding = db.transaction().await.unwrap();
-    holding
-        .batch_execute("LOCK TABLE consultations IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
-    let in_flight = tokio::spawn(app.request(Method::GET, list, None).send());
+    let (in_flight, waiting) = held_on_a_lock(&app, &holding, list).await;
     let others = "FROM pg_stat_activity
                    WHERE datname = current_database() AND pid <> pg_backend_pid()";
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let waiting: Vec<i32> = loop {
-        let waiting: Vec<i32> = holding
-            .query(
-                &format!("SELECT pid {others} AND wait_event_type = 'Lock'"),
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        if !waiting.is_empty() {
-            break waiting;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the request never waited on the locked table"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
     // Every backend of the service, the waiting one with them.
     let terminated: Vec<(i32, bool)> = holding
         .query(
@@ -463,14 +438,7 @@ async fn connections_terminated_by_the_database_are_503_then_recover() {
         .expect("the terminated request is answered at once")
         .unwrap()
         .expect("an HTTP answer");
-    assert_eq!(
-        answered
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap()),
-        Some("5")
-    );
-    assert_problem(answered, 503, "unavailable").await;
+    assert_unavailable(answered).await;
     holding.rollback().await.unwrap();
 
     // Then the service recovers. The backend sends its error before it exits and closes the
@@ -616,4 +584,155 @@ async fn an_unreachable_database_is_retried_and_named_until_the_timeout() {
             .contains("DB_CONNECT_TIMEOUT"),
         "{stderr}"
     );
+}
+
+/// SIGTERM's first step (`DRAIN_DELAY`): readiness turns 503 `draining` with `Retry-After`,
+/// while requests are still served, each closing its connection so that a balancer opens its
+/// next one elsewhere. Then the listener closes and a request held in flight is still
+/// answered: a rolling restart fails no request.
+#[tokio::test]
+async fn a_draining_replica_is_unready_but_serves_and_finishes_what_it_holds() {
+    let app = spawn_app().await;
+    let list = "/api/v1/consultations";
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+    app.begin_draining();
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status(), 503);
+    assert_eq!(
+        ready
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("5")
+    );
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "draining");
+    let served = app.get(list, None).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        served
+            .headers()
+            .get("connection")
+            .map(|v| v.to_str().unwrap()),
+        Some("close")
+    );
+
+    // A request in flight when the listener closes: held on a lock the test takes.
+    let mut db = app.db().await;
+    let holding = db.transaction().await.unwrap();
+    let (in_flight, _) = held_on_a_lock(&app, &holding, list).await;
+    let stopping = tokio::spawn({
+        let app_url = app.url("/readyz");
+        async move {
+            // A fresh client each time: no kept-alive connection, a new one is refused.
+            loop {
+                match reqwest::Client::new().get(&app_url).send().await {
+                    Err(e) if e.is_connect() => break,
+                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        }
+    });
+    let stopped = tokio::spawn(async move {
+        app.stop_gracefully().await;
+        app
+    });
+    tokio::time::timeout(Duration::from_secs(30), stopping)
+        .await
+        .expect("the listener closes")
+        .unwrap();
+    assert!(!in_flight.is_finished(), "the held request was cut off");
+    holding.rollback().await.unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(30), in_flight)
+        .await
+        .expect("the held request is answered")
+        .unwrap()
+        .expect("an HTTP answer, not a broken connection");
+    assert_eq!(answered.status(), 200);
+    let app = stopped.await.unwrap();
+    drop(app);
+}
+
+/// A server that takes no writes (a primary demoted to a standby, a database set read-only
+/// during maintenance) refuses every change with 503 and `Retry-After`, never a 500; reads
+/// go on.
+#[tokio::test]
+async fn a_read_only_database_is_503_with_retry_after_for_writes() {
+    let app = spawn_app().await;
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET default_transaction_read_only = on",
+            app.db_name
+        ))
+        .await
+        .unwrap();
+    // A replica on the same database: its connections are opened read-only.
+    let read_only = app.replica(&[]);
+    let admin = read_only.admin();
+    let created = read_only
+        .post(
+            "/api/v1/consultations",
+            Some(&admin),
+            &json!({"slug": "nur-lesen", "title": "Nur lesen", "summary": "Wartung",
+                    "topics": [{"key": "sprache", "label": "Sprache"}]}),
+        )
+        .await;
+    assert_unavailable(created).await;
+    assert_eq!(
+        read_only.get("/api/v1/consultations", None).await.status(),
+        200
+    );
+}
+
+/// Locks the consultations in `holding` and sends a GET of `path` (which reads them), then
+/// waits until the request waits on that lock: the request in flight, and the backends that
+/// wait.
+async fn held_on_a_lock(
+    app: &TestApp,
+    holding: &tokio_postgres::Transaction<'_>,
+    path: &str,
+) -> (
+    tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+    Vec<i32>,
+) {
+    holding
+        .batch_execute("LOCK TABLE consultations IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let in_flight = tokio::spawn(app.request(Method::GET, path, None).send());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: Vec<i32> = holding
+            .query(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        if !waiting.is_empty() {
+            return (in_flight, waiting);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the request never waited on the locked table"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A 503 problem `unavailable` that says when to retry.
+async fn assert_unavailable(response: reqwest::Response) {
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("5")
+    );
+    assert_problem(response, 503, "unavailable").await;
 }
