@@ -53,6 +53,11 @@ class Cluster:
             return
         pg("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
 
+    def crash(self) -> None:
+        """Stops at once, as a power cut would: no shutdown checkpoint, no last WAL sent to
+        the standby beyond what synchronous replication already guaranteed."""
+        pg("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data))
+
     def url(self, database: str = "postgres") -> str:
         return drill.database_url_of([("127.0.0.1", self.port)], database)
 
@@ -143,9 +148,12 @@ def main() -> int:
         log(f"load on :{service.port}; primary :{primary.port}, standby :{standby.port}")
         load.start()
         time.sleep(WARM_UP)
-        log("stopping the primary")
+        sync = primary.sql("SELECT sync_state FROM pg_stat_replication")
+        if ["sync"] not in sync:
+            raise SystemExit(f"the standby is not synchronous: {sync}")
+        log("crashing the primary (pg_ctl stop -m immediate)")
         stopped_at = time.monotonic()
-        primary.stop()
+        primary.crash()
         log("promoting the standby")
         pg("pg_ctl", "promote", "-w", "-D", str(standby.data))
         promoted_at = time.monotonic()

@@ -143,11 +143,19 @@ impl MailWorker {
                     message.traceparent.as_deref(),
                 );
                 let outcome = self.deliver(&message).with_context(traced.clone()).await;
-                let failure = outcome.as_ref().err().map(|f| f.reason.clone());
+                // The span says only what kind of failure: the mail server's reply may name
+                // the registrant's address, which is not for the collector.
+                let failure = outcome.as_ref().err().map(|f| {
+                    if f.permanent {
+                        "the mail was refused for good"
+                    } else {
+                        "the mail was not sent; it is retried"
+                    }
+                });
                 self.record(&message, outcome)
                     .with_context(traced.clone())
                     .await?;
-                context::finish(&traced, failure.as_deref());
+                context::finish(&traced, failure);
             }
         }
     }

@@ -300,7 +300,9 @@ impl WebhookWorker {
                 failed(format!("no answer within {} s", TIMEOUT.as_secs())),
                 None,
             ),
-            Err(e) => (failed(format!("{e}")), None),
+            // Without the URL: it may carry the receiver's secret, and the reason reaches
+            // the delivery log and the trace.
+            Err(e) => (failed(format!("{}", e.without_url())), None),
         }
     }
 
