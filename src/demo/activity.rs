@@ -13,7 +13,7 @@ use uuid::{Uuid, uuid};
 
 use super::calendar;
 use super::data::{
-    CONSULTATION_ID, CONTRIBUTIONS, ORGANISATIONS, ROUNDS, conference_submission, local, round_row,
+    CONSULTATION_ID, CONTRIBUTIONS, ORGANISATIONS, ROUNDS, conference_submission, local,
 };
 use crate::domain::category::Category;
 use crate::domain::registration::{self, RegistrationRow, RegistrationStatus, hash_token};
@@ -86,8 +86,8 @@ pub async fn load_open_round(conn: &mut AsyncPgConnection) -> anyhow::Result<()>
         registration_closes_at: Some(starts_at - Duration::days(2)),
         submissions_open_at: Some(now - Duration::days(7)),
         submissions_close_at: Some(starts_at + Duration::days(28)),
-        ..round_row(
-            OPEN_ROUND_ID,
+        ..RoundRow::planned(
+            (OPEN_ROUND_ID, CONSULTATION_ID),
             RoundKind::Workshop,
             title,
             times,

@@ -13,7 +13,7 @@ use uuid::{Uuid, uuid};
 
 use super::activity::{FIRST_NAMES, LAST_NAMES, Person, at_ten, email};
 use super::calendar;
-use super::data::{local, round_row};
+use super::data::local;
 use crate::domain::authority::{self, AuthorityKind, AuthorityRow};
 use crate::domain::category::Category;
 use crate::domain::consultation::{self, ConsultationRow, ConsultationStatus, Topic};
@@ -215,14 +215,13 @@ und das Thema in die Regionen zu tragen.",
     let starts_at = local(day, 10);
     let times = (starts_at, local(day, 16));
     let round = RoundRow {
-        consultation_id: DRESDEN_CONSULTATION_ID,
         venue_name: Some("Deutsches Hygiene-Museum".into()),
         venue_city: Some("Dresden".into()),
         region: Some("Dresden".into()),
         registration_opens_at: Some(starts_at - Duration::days(28)),
         registration_closes_at: Some(starts_at - Duration::days(2)),
-        ..round_row(
-            DRESDEN_ROUND_ID,
+        ..RoundRow::planned(
+            (DRESDEN_ROUND_ID, DRESDEN_CONSULTATION_ID),
             RoundKind::Kickoff,
             "Verbändegespräch Integration",
             times,
@@ -286,7 +285,6 @@ Ausbildung kommen, und was noch im Weg steht.",
     let starts_at = at_ten(now + Duration::days(35));
     let times = (starts_at, starts_at + Duration::hours(4));
     let round = RoundRow {
-        consultation_id: METTMANN_CONSULTATION_ID,
         venue_name: Some("Kreishaus Mettmann".into()),
         venue_city: Some("Mettmann".into()),
         region: Some("Düsseldorf – Kreis Mettmann".into()),
@@ -294,8 +292,8 @@ Ausbildung kommen, und was noch im Weg steht.",
         registration_closes_at: Some(starts_at - Duration::days(3)),
         submissions_open_at: Some(now - Duration::days(3)),
         submissions_close_at: Some(starts_at + Duration::days(21)),
-        ..round_row(
-            METTMANN_ROUND_ID,
+        ..RoundRow::planned(
+            (METTMANN_ROUND_ID, METTMANN_CONSULTATION_ID),
             RoundKind::Workshop,
             "Netzwerktreffen mit drei Thementischen",
             times,

@@ -73,7 +73,14 @@ impl DemoRound {
             registration_closes_at: Some(starts_at - Duration::days(2)),
             submissions_open_at: Some(starts_at - Duration::days(14)),
             submissions_close_at: Some(starts_at + Duration::days(28)),
-            ..round_row(self.id, self.kind, self.title, times, self.capacity, now)
+            ..RoundRow::planned(
+                (self.id, CONSULTATION_ID),
+                self.kind,
+                self.title,
+                times,
+                self.capacity,
+                now,
+            )
         }
     }
 }
@@ -84,45 +91,6 @@ pub(super) fn local(day: NaiveDate, hour: u32) -> DateTime<Utc> {
         .and_then(|time| Berlin.from_local_datetime(&time).earliest())
         .map(|time| time.with_timezone(&Utc))
         .unwrap_or_default()
-}
-
-/// A round of the consultation from `starts_at` to `ends_at`: not cancelled, no seats
-/// counted yet (the recount after the registrations sets them), without venue, region or
-/// windows, for the caller to fill in.
-pub(super) fn round_row(
-    id: Uuid,
-    kind: RoundKind,
-    title: &str,
-    (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
-    capacity: i32,
-    now: DateTime<Utc>,
-) -> RoundRow {
-    RoundRow {
-        id,
-        consultation_id: CONSULTATION_ID,
-        kind,
-        title: title.into(),
-        venue_name: None,
-        venue_street: None,
-        venue_postal_code: None,
-        venue_city: None,
-        region: None,
-        starts_at,
-        ends_at,
-        capacity,
-        registration_opens_at: None,
-        registration_closes_at: None,
-        submissions_open_at: None,
-        submissions_close_at: None,
-        cancelled: false,
-        confirmed_count: 0,
-        waitlisted_count: 0,
-        attended_count: 0,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        translations: Default::default(),
-    }
 }
 
 /// The Auftaktkonferenz in Magdeburg and the Regionalkonferenzen in Dessau, Stendal and

@@ -111,34 +111,24 @@ fn round() -> RoundRow {
         })
     };
     RoundRow {
-        id: Uuid::nil(),
-        consultation_id: Uuid::nil(),
-        kind: RoundKind::Regional,
-        title: "Regionalkonferenz Dessau-Roßlau".into(),
         venue_name: Some("Altes Theater".into()),
         venue_street: Some("Friedrichstraße 13".into()),
         venue_postal_code: Some("06844".into()),
         venue_city: Some("Dessau-Roßlau".into()),
         region: Some("Dessau-Roßlau".into()),
-        starts_at,
-        ends_at,
-        capacity: 120,
-        registration_opens_at: None,
-        registration_closes_at: None,
-        submissions_open_at: None,
-        submissions_close_at: None,
-        cancelled: false,
-        confirmed_count: 0,
-        waitlisted_count: 0,
-        attended_count: 0,
-        version: 1,
-        created_at: starts_at,
-        updated_at: starts_at,
         translations: Translations {
             en: text("Regional Conference Dessau-Roßlau"),
             uk: text("Регіональна конференція в Дессау-Рослау"),
             ar: text("المؤتمر الإقليمي في ديساو-روسلاو"),
         },
+        ..RoundRow::planned(
+            (Uuid::nil(), Uuid::nil()),
+            RoundKind::Regional,
+            "Regionalkonferenz Dessau-Roßlau",
+            (starts_at, ends_at),
+            120,
+            starts_at,
+        )
     }
 }
 

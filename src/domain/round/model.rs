@@ -74,6 +74,45 @@ impl From<RoundRow> for Round {
 }
 
 impl RoundRow {
+    /// A round of `consultation_id` from `starts_at` to `ends_at`, as planned before anyone
+    /// registers: not cancelled, no seats taken, without venue, region, windows or
+    /// translations, for the caller to fill in (`..RoundRow::planned(…)`).
+    pub fn planned(
+        (id, consultation_id): (Uuid, Uuid),
+        kind: RoundKind,
+        title: &str,
+        (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
+        capacity: i32,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            consultation_id,
+            kind,
+            title: title.into(),
+            venue_name: None,
+            venue_street: None,
+            venue_postal_code: None,
+            venue_city: None,
+            region: None,
+            starts_at,
+            ends_at,
+            capacity,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            submissions_open_at: None,
+            submissions_close_at: None,
+            cancelled: false,
+            confirmed_count: 0,
+            waitlisted_count: 0,
+            attended_count: 0,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            translations: Translations::default(),
+        }
+    }
+
     /// The title in `language`: its translation, else the German original.
     pub fn title_in(&self, language: Language) -> &str {
         self.translations
@@ -219,35 +258,20 @@ mod tests {
     fn the_letters_get_the_title_in_their_language_else_in_german() {
         let now = Utc::now();
         let row = RoundRow {
-            id: Uuid::nil(),
-            consultation_id: Uuid::nil(),
-            kind: RoundKind::Regional,
-            title: "Regionalkonferenz Dessau".into(),
-            venue_name: None,
-            venue_street: None,
-            venue_postal_code: None,
-            venue_city: None,
-            region: None,
-            starts_at: now,
-            ends_at: now,
-            capacity: 130,
-            registration_opens_at: None,
-            registration_closes_at: None,
-            submissions_open_at: None,
-            submissions_close_at: None,
-            cancelled: false,
-            confirmed_count: 0,
-            waitlisted_count: 0,
-            attended_count: 0,
-            version: 1,
-            created_at: now,
-            updated_at: now,
             translations: Translations {
                 uk: Some(RoundText {
                     title: "Регіональна конференція в Дессау".into(),
                 }),
                 ..Translations::default()
             },
+            ..RoundRow::planned(
+                (Uuid::nil(), Uuid::nil()),
+                RoundKind::Regional,
+                "Regionalkonferenz Dessau",
+                (now, now),
+                130,
+                now,
+            )
         };
         assert_eq!(
             row.title_in(Language::Uk),
